@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per job; see docs/architecture.md for the map and the seams between them.
+let package = Package(
+    name: "kscale",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kscale", targets: ["kscale"]),
+        .library(name: "KScaleCore", targets: ["KScaleCore"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "KafkaSim", targets: ["KafkaSim"]),
+        .library(name: "KScaleExec", targets: ["KScaleExec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure: model, planner, sizing, units. No networking, no files, no clock.
+        .target(name: "KScaleCore"),
+        // System libraries.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // Snapshot and plan files on disk (JSON, optionally zstd-compressed).
+        .target(name: "KScaleIO", dependencies: ["KScaleCore", "CZstd"]),
+        // Generated Kafka message codecs plus the hand-written primitives they use.
+        .target(name: "KafkaProtocol"),
+        // Reads Kafka's JSON schemas and writes Sources/KafkaProtocol/Generated.
+        .executableTarget(name: "kafka-codegen"),
+        // Connections, security, the ClusterAdmin API and the librdkafka wrapper.
+        .target(name: "KafkaClient", dependencies: [
+            "KScaleCore", "KafkaProtocol", "CRdKafka",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The simulated multi-broker cluster that speaks the wire protocol.
+        .target(name: "KafkaSim", dependencies: [
+            "KScaleCore", "KafkaProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Executor and lifecycle flows: journal, throttle ledger, pacing, verify, drain.
+        .target(name: "KScaleExec", dependencies: [
+            "KScaleCore", "KafkaClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The command line: one ParsableCommand per subcommand, rendering only.
+        .executableTarget(name: "kscale", dependencies: [
+            "KScaleCore", "KScaleIO", "KafkaClient", "KafkaSim", "KScaleExec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO"]),
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
+        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
+        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),
+        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "kscale"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

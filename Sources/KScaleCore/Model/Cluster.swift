@@ -1,0 +1,102 @@
+/// A broker id as Kafka numbers them (`broker.id` / `node.id`, an int32 on the wire).
+public typealias BrokerID = Int32
+
+/// One broker as the planner sees it: an id and, when the cluster is rack-aware, its rack.
+public struct Broker: Sendable, Hashable, Codable {
+    public var id: BrokerID
+    /// `broker.rack`; nil when the broker has none.
+    public var rack: String?
+    /// Total and usable log-dir bytes when known (from DescribeLogDirs); used by drain and checks.
+    public var diskTotalBytes: Int64?
+    public var diskUsableBytes: Int64?
+
+    public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil) {
+        self.id = id
+        self.rack = rack
+        self.diskTotalBytes = diskTotalBytes
+        self.diskUsableBytes = diskUsableBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, rack
+        case diskTotalBytes = "disk_total_bytes"
+        case diskUsableBytes = "disk_usable_bytes"
+    }
+}
+
+/// A topic name and a partition number: the key of everything a reassignment touches.
+public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
+        a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition
+    }
+
+    /// Kafka's own spelling, `orders-3`.
+    public var description: String { "\(topic)-\(partition)" }
+}
+
+/// One partition in a snapshot: its ordered replicas (the first is the preferred leader) and the
+/// size of one replica in bytes.
+public struct PartitionState: Sendable, Hashable, Codable {
+    public var partition: Int32
+    public var replicas: [BrokerID]
+    /// Bytes of one replica; nil when unknown (counts as 0 for byte goals).
+    public var size: Int64?
+    /// In-sync replicas and current leader, when the snapshot came from a live cluster.
+    public var isr: [BrokerID]?
+    public var leader: BrokerID?
+
+    public init(partition: Int32, replicas: [BrokerID], size: Int64? = nil, isr: [BrokerID]? = nil, leader: BrokerID? = nil) {
+        self.partition = partition
+        self.replicas = replicas
+        self.size = size
+        self.isr = isr
+        self.leader = leader
+    }
+}
+
+public struct TopicState: Sendable, Hashable, Codable {
+    public var name: String
+    public var partitions: [PartitionState]
+    /// Non-default topic configs when known (e.g. cleanup.policy, min.insync.replicas).
+    public var configs: [String: String]?
+
+    public init(name: String, partitions: [PartitionState], configs: [String: String]? = nil) {
+        self.name = name
+        self.partitions = partitions
+        self.configs = configs
+    }
+}
+
+/// A cluster snapshot, the planner's only input: the `kafka-cluster-v1` JSON format.
+///
+/// Brokers listed with no replicas are registered and empty, as after a scale-out.
+public struct ClusterSnapshot: Sendable, Hashable, Codable {
+    public static let formatName = "kafka-cluster-v1"
+
+    public var format: String
+    public var brokers: [Broker]
+    public var topics: [TopicState]
+
+    public init(brokers: [Broker], topics: [TopicState]) {
+        self.format = Self.formatName
+        self.brokers = brokers
+        self.topics = topics
+    }
+
+    /// Every partition in a stable order (topic name, then partition number).
+    public var allPartitions: [(TopicPartition, PartitionState)] {
+        topics.sorted { $0.name < $1.name }.flatMap { t in
+            t.partitions.sorted { $0.partition < $1.partition }.map { (TopicPartition(t.name, $0.partition), $0) }
+        }
+    }
+
+    public var replicaCount: Int { topics.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.replicas.count } } }
+}

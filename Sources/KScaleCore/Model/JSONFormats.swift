@@ -1,0 +1,140 @@
+import Foundation
+
+// Reading and writing the two JSON contracts (snapshot, reassignment plan) from and to bytes.
+// Files and compression live in KScaleIO; this stays pure.
+
+extension ClusterSnapshot {
+    /// Decodes and validates a `kafka-cluster-v1` snapshot. Unknown fields are ignored so later
+    /// versions can add to the format.
+    public static func decode(_ data: Data) throws -> ClusterSnapshot {
+        let snapshot: ClusterSnapshot
+        do {
+            snapshot = try JSONDecoder().decode(ClusterSnapshot.self, from: data)
+        } catch let error as DecodingError {
+            throw InvalidInput("malformed snapshot: \(describe(error))")
+        }
+        guard snapshot.format == formatName else {
+            throw InvalidInput("snapshot format is \"\(snapshot.format)\", expected \"\(formatName)\"")
+        }
+        try snapshot.validate()
+        return snapshot
+    }
+
+    /// Structural checks every consumer relies on: unique brokers, topics and partitions, and
+    /// replicas that name known brokers exactly once.
+    public func validate() throws {
+        var ids = Set<BrokerID>()
+        for b in brokers where !ids.insert(b.id).inserted {
+            throw InvalidInput("snapshot lists broker \(b.id) twice")
+        }
+        var names = Set<String>()
+        for t in topics {
+            guard names.insert(t.name).inserted else { throw InvalidInput("snapshot lists topic \(t.name) twice") }
+            var seen = Set<Int32>()
+            for p in t.partitions {
+                let tp = TopicPartition(t.name, p.partition)
+                guard seen.insert(p.partition).inserted else { throw InvalidInput("snapshot lists partition \(tp) twice") }
+                guard !p.replicas.isEmpty else { throw InvalidInput("partition \(tp) has no replicas") }
+                guard Set(p.replicas).count == p.replicas.count else {
+                    throw InvalidInput("partition \(tp) lists a broker twice in its replicas \(p.replicas)")
+                }
+                if let unknown = p.replicas.first(where: { !ids.contains($0) }) {
+                    throw InvalidInput("partition \(tp) has a replica on broker \(unknown), which is not in the snapshot's broker list")
+                }
+                if let size = p.size, size < 0 { throw InvalidInput("partition \(tp) has a negative size \(size)") }
+            }
+        }
+    }
+
+    /// Deterministic, compact JSON (sorted keys) so the same snapshot always gives the same bytes.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+extension ReassignmentPlan {
+    private struct Wire: Decodable {
+        var version: Int
+        var partitions: [Line]
+        struct Line: Decodable {
+            var topic: String
+            var partition: Int32
+            var replicas: [BrokerID]
+            var log_dirs: [String]?
+        }
+    }
+
+    /// Reads Kafka's reassignment JSON, as written by kafka-reassign-partitions.sh or by kscale.
+    public static func decode(_ data: Data) throws -> ReassignmentPlan {
+        let wire: Wire
+        do {
+            wire = try JSONDecoder().decode(Wire.self, from: data)
+        } catch let error as DecodingError {
+            throw InvalidInput("malformed reassignment JSON: \(describe(error))")
+        }
+        guard wire.version == 1 else { throw InvalidInput("reassignment JSON version \(wire.version) is not supported (expected 1)") }
+        var seen = Set<TopicPartition>()
+        let lines = try wire.partitions.map { l -> PartitionAssignment in
+            let tp = TopicPartition(l.topic, l.partition)
+            guard seen.insert(tp).inserted else { throw InvalidInput("reassignment JSON lists partition \(tp) twice") }
+            guard !l.replicas.isEmpty else { throw InvalidInput("reassignment JSON gives partition \(tp) no replicas") }
+            guard Set(l.replicas).count == l.replicas.count else {
+                throw InvalidInput("reassignment JSON lists a broker twice for partition \(tp): \(l.replicas)")
+            }
+            if let dirs = l.log_dirs, dirs.count != l.replicas.count {
+                throw InvalidInput("reassignment JSON for partition \(tp) has \(dirs.count) log_dirs for \(l.replicas.count) replicas")
+            }
+            return PartitionAssignment(topic: l.topic, partition: l.partition, replicas: l.replicas, logDirs: l.log_dirs)
+        }
+        return ReassignmentPlan(version: wire.version, partitions: lines)
+    }
+
+    /// Kafka's own layout and key order, one partition per line, sorted by topic and partition;
+    /// `log_dirs` is "any" per replica unless the plan names directories.
+    public func encoded() -> Data {
+        var out = "{\"version\":\(version),\"partitions\":["
+        let sorted = partitions.sorted { $0.topicPartition < $1.topicPartition }
+        for (i, p) in sorted.enumerated() {
+            out += i == 0 ? "\n" : ",\n"
+            let dirs = p.logDirs ?? Array(repeating: "any", count: p.replicas.count)
+            out += "{\"topic\":\(jsonString(p.topic)),\"partition\":\(p.partition),\"replicas\":["
+            out += p.replicas.map(String.init).joined(separator: ",")
+            out += "],\"log_dirs\":[" + dirs.map(jsonString).joined(separator: ",") + "]}"
+        }
+        out += sorted.isEmpty ? "]}\n" : "\n]}\n"
+        return Data(out.utf8)
+    }
+}
+
+/// A JSON string literal with the escapes RFC 8259 requires.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+private func describe(_ error: DecodingError) -> String {
+    func path(_ ctx: DecodingError.Context) -> String {
+        let p = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return p.isEmpty ? "" : " at \(p)"
+    }
+    switch error {
+    case .keyNotFound(let key, let ctx): return "missing field \"\(key.stringValue)\"\(path(ctx))"
+    case .typeMismatch(_, let ctx): return "wrong type\(path(ctx)): \(ctx.debugDescription)"
+    case .valueNotFound(_, let ctx): return "null value\(path(ctx))"
+    case .dataCorrupted(let ctx): return "not valid JSON\(path(ctx)): \(ctx.debugDescription)"
+    @unknown default: return "\(error)"
+    }
+}

@@ -1,0 +1,1 @@
+// Executor: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Generated codecs land here (see kafka-codegen).

@@ -1,0 +1,1 @@
+// KafkaSim: see docs/simulator.md.

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `kscale` command: one subcommand per runbook step.
+@main
+struct KScale: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kscale",
+        abstract: "Rebalance and scale self-managed Apache Kafka clusters, moving the least data possible.",
+        version: "0.1.0",
+        subcommands: [
+            PlanCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages kscale builds and tests with. Idempotent; needs root (or sudo).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need=()
+for p in librdkafka-dev libzstd-dev pkg-config zstd; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Independent clients that check the simulator's fidelity and made the golden protocol bytes.
+python3 -c 'import kafka, sys; sys.exit(0 if kafka.__version__.startswith("3.") else 1)' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check 'kafka-python>=3,<4'
