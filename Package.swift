@@ -32,9 +32,11 @@ let package = Package(
         .target(name: "KafkaProtocol"),
         // Reads Kafka's JSON schemas and writes Sources/KafkaProtocol/Generated.
         .executableTarget(name: "kafka-codegen"),
+        // SASL mechanisms (PLAIN, SCRAM-SHA-256/512), both sides: the client logs in, the simulator checks.
+        .target(name: "KafkaSASL", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Connections, security, the ClusterAdmin API and the librdkafka wrapper.
         .target(name: "KafkaClient", dependencies: [
-            "KScaleCore", "KafkaProtocol", "CRdKafka",
+            "KScaleCore", "KafkaProtocol", "KafkaSASL", "CRdKafka",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -43,7 +45,7 @@ let package = Package(
         ]),
         // The simulated multi-broker cluster that speaks the wire protocol.
         .target(name: "KafkaSim", dependencies: [
-            "KScaleCore", "KafkaProtocol",
+            "KScaleCore", "KafkaProtocol", "KafkaSASL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,6 +66,7 @@ let package = Package(
 
         .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
+        .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
         .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
         .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),

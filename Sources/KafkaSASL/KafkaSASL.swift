@@ -1,0 +1,1 @@
+// SASL mechanisms; see docs/security.md.
