@@ -139,3 +139,47 @@ struct LifecycleHealthCheckTests {
         #expect(try JSONDecoder().decode(HealthReport.self, from: data) == r)
     }
 }
+
+@Suite("Lifecycle: the pre-flight gate")
+struct LifecyclePreflightTests {
+    typealias F = LifecycleFixture
+
+    @Test func criticalFindingsAndMovesInFlightBlockWarningsDoNot() {
+        var o = F.observation(brokers: 5, partitions: F.roundRobin("t", count: 6, rf: 3, brokers: 3), minISR: 2)
+        var r = HealthCheck.evaluate(o)
+        #expect(r.status == .warn)                       // imbalanced: brokers 4, 5 empty
+        #expect(HealthCheck.blocking(r, in: o).isEmpty)
+
+        o.reassignments[TopicPartition("t", 0)] = OngoingReassignment(replicas: [1, 2, 3], adding: [], removing: [])
+        r = HealthCheck.evaluate(o)
+        #expect(HealthCheck.blocking(r, in: o).map(\.check) == ["reassignments-in-flight"])
+
+        o.reassignments = [:]
+        F.mutatePartition(&o, TopicPartition("t", 1)) { $0.isr = [2] }
+        r = HealthCheck.evaluate(o)
+        #expect(HealthCheck.blocking(r, in: o).map(\.check) == ["under-min-isr"])
+    }
+
+    @Test func aScaleInOfADeadBrokerIsNotBlockedByItsOwnAbsence() {
+        // Broker 3 died: it is unregistered, its partitions lost it from the ISR.
+        var o = F.observation(brokers: 4, partitions: F.roundRobin("t", count: 4, rf: 3, brokers: 4), minISR: 3)
+        o.cluster.brokers.removeAll { $0.id == 3 }
+        o.logDirs.removeAll { $0.broker == 3 }
+        for (tp, p) in o.partitions where p.replicas.contains(3) {
+            F.mutatePartition(&o, tp) { $0.isr.removeAll { $0 == 3 } }
+        }
+        let r = HealthCheck.evaluate(o)
+        #expect(Set(HealthCheck.blocking(r, in: o).map(\.check)) == ["brokers-offline", "under-min-isr"])
+        #expect(HealthCheck.blocking(r, in: o, removing: [3]).isEmpty)
+        // Removing a different broker does not excuse broker 3's absence.
+        #expect(HealthCheck.blocking(r, in: o, removing: [4]).map(\.check).contains("brokers-offline"))
+    }
+
+    @Test func offlinePartitionsAlwaysBlock() {
+        var o = F.observation(brokers: 3, partitions: [("t", 0, [3])])
+        o.cluster.brokers.removeAll { $0.id == 3 }
+        F.mutatePartition(&o, TopicPartition("t", 0)) { $0.leader = nil; $0.isr = [] }
+        let r = HealthCheck.evaluate(o)
+        #expect(HealthCheck.blocking(r, in: o, removing: [3]).map(\.check) == ["offline-partitions"])
+    }
+}

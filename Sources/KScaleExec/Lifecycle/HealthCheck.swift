@@ -54,11 +54,16 @@ public struct Finding: Sendable, Hashable, Codable {
     /// The checklist line it belongs to, e.g. `under-min-isr`; stable, for automation.
     public var check: String
     public var message: String
+    /// What the finding is about, for automation and for excusing findings a scale-in fixes.
+    public var brokers: [BrokerID]?
+    public var partitions: [String]?
 
-    public init(_ severity: Severity, _ check: String, _ message: String) {
+    public init(_ severity: Severity, _ check: String, _ message: String, brokers: [BrokerID]? = nil, partitions: [TopicPartition]? = nil) {
         self.severity = severity
         self.check = check
         self.message = message
+        self.brokers = brokers
+        self.partitions = partitions?.map(\.description)
     }
 }
 
@@ -120,7 +125,7 @@ public enum HealthCheck {
         diskFindings(loads, t, into: &findings)
         for l in loads where l.replicas > t.partitionsPerBrokerWarn {
             findings.append(Finding(.warn, "partitions-per-broker",
-                                    "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))"))
+                                    "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))", brokers: [l.id]))
         }
         balanceFindings(loads.filter { $0.state == "online" }, t, into: &findings)
         throttleFindings(o, into: &findings)
@@ -143,13 +148,13 @@ public enum HealthCheck {
             if p.isr.count < o.minInSyncReplicas(of: tp.topic) { underMin.append(tp) }
         }
         if !offline.isEmpty {
-            findings.append(Finding(.critical, "offline-partitions", "\(offline.count) partitions have no leader: \(listed(offline))"))
+            findings.append(Finding(.critical, "offline-partitions", "\(offline.count) partitions have no leader: \(listed(offline))", partitions: offline))
         }
         if !underMin.isEmpty {
-            findings.append(Finding(.critical, "under-min-isr", "\(underMin.count) partitions are below min.insync.replicas: \(listed(underMin))"))
+            findings.append(Finding(.critical, "under-min-isr", "\(underMin.count) partitions are below min.insync.replicas: \(listed(underMin))", partitions: underMin))
         }
         if !under.isEmpty {
-            findings.append(Finding(.warn, "under-replicated", "\(under.count) partitions are under-replicated: \(listed(under))"))
+            findings.append(Finding(.warn, "under-replicated", "\(under.count) partitions are under-replicated: \(listed(under))", partitions: under))
         }
         if !o.reassignments.isEmpty {
             findings.append(Finding(.warn, "reassignments-in-flight",
@@ -163,16 +168,16 @@ public enum HealthCheck {
         let offline = o.offlineBrokers.sorted()
         if !offline.isEmpty {
             findings.append(Finding(.critical, "brokers-offline",
-                                    "brokers \(offline.map(String.init).joined(separator: ", ")) hold replicas but are not registered (offline)"))
+                                    "brokers \(offline.map(String.init).joined(separator: ", ")) hold replicas but are not registered (offline)", brokers: offline))
         }
         let fenced = o.cluster.brokers.filter(\.fenced).map(\.id).sorted()
         if !fenced.isEmpty {
-            findings.append(Finding(.critical, "brokers-fenced", "brokers \(fenced.map(String.init).joined(separator: ", ")) are fenced"))
+            findings.append(Finding(.critical, "brokers-fenced", "brokers \(fenced.map(String.init).joined(separator: ", ")) are fenced", brokers: fenced))
         }
         for b in o.logDirs {
             for d in b.dirs {
                 if let e = d.error {
-                    findings.append(Finding(.critical, "log-dir-error", "broker \(b.broker) log dir \(d.path): \(e.name)"))
+                    findings.append(Finding(.critical, "log-dir-error", "broker \(b.broker) log dir \(d.path): \(e.name)", brokers: [b.broker]))
                 }
             }
         }
@@ -203,9 +208,9 @@ public enum HealthCheck {
             guard let used = l.diskUsedPercent else { continue }
             let text = "broker \(l.id) disk \(percent(used)) used"
             if used > t.diskCriticalPercent {
-                findings.append(Finding(.critical, "disk", "\(text) (above \(percent(t.diskCriticalPercent)))"))
+                findings.append(Finding(.critical, "disk", "\(text) (above \(percent(t.diskCriticalPercent)))", brokers: [l.id]))
             } else if used > t.diskWarnPercent {
-                findings.append(Finding(.warn, "disk", "\(text) (above \(percent(t.diskWarnPercent)))"))
+                findings.append(Finding(.warn, "disk", "\(text) (above \(percent(t.diskWarnPercent)))", brokers: [l.id]))
             }
         }
     }
@@ -269,6 +274,28 @@ public enum HealthCheck {
         } else {
             findings.append(Finding(.ok, "throttles", "\(set.count) replication throttles set for the reassignments in flight"))
         }
+    }
+
+    /// What stops a scale operation before it changes anything: critical findings, and a
+    /// reassignment already in flight (two runs would fight over the same partitions). Warnings do
+    /// not block: a scale-out starts from an imbalanced cluster by definition.
+    ///
+    /// A scale-in is how a dead broker is replaced, so findings caused only by the brokers being
+    /// removed (they are offline or fenced, their partitions short of replicas) do not block it.
+    /// Offline partitions always block: with no leader there is nothing to copy from.
+    public static func blocking(_ report: HealthReport, in o: ClusterObservation, removing: Set<BrokerID> = []) -> [Finding] {
+        let down = removing.filter { id in !o.cluster.brokers.contains { $0.id == id && !$0.fenced } }
+        var touching = Set<String>()
+        for (tp, p) in o.partitions where p.replicas.contains(where: down.contains) { touching.insert(tp.description) }
+        func excused(_ f: Finding) -> Bool {
+            guard !down.isEmpty else { return false }
+            switch f.check {
+            case "brokers-offline", "brokers-fenced": return Set(f.brokers ?? []).isSubset(of: down)
+            case "under-min-isr", "under-replicated": return Set(f.partitions ?? []).isSubset(of: touching)
+            default: return false
+            }
+        }
+        return report.findings.filter { ($0.severity == .critical || $0.check == "reassignments-in-flight") && !excused($0) }
     }
 
     static func percent(_ v: Double) -> String { String(format: "%.1f%%", v) }

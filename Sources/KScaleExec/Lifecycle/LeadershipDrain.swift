@@ -32,12 +32,27 @@ public enum LeadershipDrain {
         return ReassignmentPlan(partitions: out)
     }
 
-    /// Partitions whose current leader is not their preferred (first) replica: what a preferred
-    /// election would change.
+    /// Partitions whose current leader is not their preferred (first) replica while that replica
+    /// is in sync: exactly what a preferred election would change.
     public static func notOnPreferredLeader(in o: ClusterObservation) -> [TopicPartition] {
-        o.partitions.filter { _, p in
-            guard let first = p.replicas.first else { return false }
-            return p.leader != first && p.isr.contains(first)
-        }.map(\.0)
+        electionChanges(in: o).map(\.topicPartition)
+    }
+
+    /// One leader a preferred election would move.
+    public struct ElectionChange: Sendable, Hashable, Codable {
+        public var topic: String
+        public var partition: Int32
+        public var from: BrokerID?
+        public var to: BrokerID
+        public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+    }
+
+    /// The leader changes a preferred election would make, restricted to `among` when given.
+    /// A preferred replica out of the ISR cannot be elected and is left out.
+    public static func electionChanges(in o: ClusterObservation, among: Set<TopicPartition>? = nil) -> [ElectionChange] {
+        o.partitions.compactMap { tp, p in
+            guard among?.contains(tp) ?? true, let first = p.replicas.first, p.leader != first, p.isr.contains(first) else { return nil }
+            return ElectionChange(topic: tp.topic, partition: tp.partition, from: p.leader.flatMap { $0 >= 0 ? $0 : nil }, to: first)
+        }
     }
 }
