@@ -126,12 +126,21 @@ struct ReplicaMover {
     func groupOfForced(_ slot: Int32) -> Int {
         guard rackShares else { return 0 }
         let p = Int(L.slotPartition[Int(slot)])
+        let lo = L.start[p], hi = L.start[p + 1]
         var present = Set<Int>()
-        for i in L.start[p]..<L.start[p + 1] where i != Int(slot) && L.isTarget[Int(L.replicas[i])] {
-            present.insert(L.rack[Int(L.replicas[i])])
+        for i in lo..<hi where L.isTarget[Int(L.replicas[i])] { present.insert(L.rack[Int(L.replicas[i])]) }
+        let missing = groups.indices.filter { !present.contains(L.rack[groups[$0][0]]) }
+        // A leaving replica keeps its own rack when that rack still has target brokers; the others
+        // take the remaining missing racks in slot order.
+        let groupOfRack: (Int) -> Int? = { r in missing.first { self.L.rack[self.groups[$0][0]] == r } }
+        if let own = groupOfRack(L.rack[Int(L.replicas[Int(slot)])]) { return own }
+        var claimed = Set<Int>()
+        var rank = 0
+        for i in lo..<hi where !L.isTarget[Int(L.replicas[i])] {
+            if let g = groupOfRack(L.rack[Int(L.replicas[i])]) { claimed.insert(g) } else if i < Int(slot) { rank += 1 }
         }
-        for (g, members) in groups.enumerated() where !present.contains(L.rack[members[0]]) { return g }
-        return 0
+        let free = missing.filter { !claimed.contains($0) }
+        return free.isEmpty ? 0 : free[min(rank, free.count - 1)]
     }
 
     /// Runs the whole replica phase.
