@@ -76,7 +76,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
         var rng = SplitMix64(state: 42)
         var cases = 0
         for (type, version) in allTypesAndVersions() {
-            for _ in 0..<16 {
+            for _ in 0..<32 {
                 let n = Int.random(in: 0...96, using: &rng)
                 var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
                 // Bias toward plausible small lengths so decoding gets past the first field.

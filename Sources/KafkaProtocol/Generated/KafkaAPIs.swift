@@ -72,6 +72,37 @@ public enum KafkaAPIs {
         }
     }
 
+    /// Response type for an api key, or nil when no codec is generated for it.
+    public static func responseType(forKey key: Int16) -> (any KafkaResponse.Type)? {
+        switch key {
+        case 0: return ProduceResponse.self
+        case 1: return FetchResponse.self
+        case 2: return ListOffsetsResponse.self
+        case 3: return MetadataResponse.self
+        case 9: return OffsetFetchResponse.self
+        case 10: return FindCoordinatorResponse.self
+        case 15: return DescribeGroupsResponse.self
+        case 16: return ListGroupsResponse.self
+        case 17: return SaslHandshakeResponse.self
+        case 18: return ApiVersionsResponse.self
+        case 19: return CreateTopicsResponse.self
+        case 20: return DeleteTopicsResponse.self
+        case 22: return InitProducerIdResponse.self
+        case 32: return DescribeConfigsResponse.self
+        case 33: return AlterConfigsResponse.self
+        case 35: return DescribeLogDirsResponse.self
+        case 36: return SaslAuthenticateResponse.self
+        case 37: return CreatePartitionsResponse.self
+        case 43: return ElectLeadersResponse.self
+        case 44: return IncrementalAlterConfigsResponse.self
+        case 45: return AlterPartitionReassignmentsResponse.self
+        case 46: return ListPartitionReassignmentsResponse.self
+        case 60: return DescribeClusterResponse.self
+        case 75: return DescribeTopicPartitionsResponse.self
+        default: return nil
+        }
+    }
+
     /// Request header version: 2 for flexible request versions, else 1 (unknown keys: 1).
     public static func requestHeaderVersion(apiKey: Int16, apiVersion: Int16) -> Int16 {
         guard let api = api(forKey: apiKey), let flex = api.flexibleVersions else { return 1 }
