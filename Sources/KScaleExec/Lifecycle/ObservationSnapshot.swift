@@ -11,9 +11,15 @@ extension ClusterObservation {
         let sizes = partitionSizes
         var ids = registeredBrokers.union(offlineBrokers)
         for t in topics { for p in t.partitions { ids.formUnion(p.replicas) } }
+        // An offline broker's rack is not in the metadata; in a rack-aware cluster it gets a rack
+        // of its own so the planner can still drain it (a broker without a rack among brokers
+        // with racks is refused as a configuration mistake).
+        let racked = cluster.brokers.contains { $0.rack != nil }
+        let registered = registeredBrokers
         let brokers = ids.sorted().map { id in
             let cap = diskCapacity(of: id)
-            return Broker(id: id, rack: rack(of: id), diskTotalBytes: cap?.total, diskUsableBytes: cap?.usable)
+            let r = rack(of: id) ?? (racked && !registered.contains(id) ? "unknown-offline" : nil)
+            return Broker(id: id, rack: r, diskTotalBytes: cap?.total, diskUsableBytes: cap?.usable)
         }
         let states = topics.sorted { $0.name < $1.name }.map { t in
             TopicState(name: t.name, partitions: t.partitions.sorted { $0.partition < $1.partition }.map { p in

@@ -65,18 +65,35 @@ public struct ScaleReport: Sendable, Hashable, Codable {
     /// After the run, or the projection of the plans in a dry run.
     public var after: [BrokerBalance]
     public var verdicts: [BrokerVerdict]?
+    /// Why an executed run stopped before the end, when it did.
+    public var failure: String?
 
-    /// 0 when done and healthy (or a dry run that found nothing blocking); 1 when a removed broker
-    /// is not safe to stop or the post-flight check warns; 2 when the post-flight check is critical.
+    /// Scale-in answers one question, can the brokers be stopped: 0 when every one is safe, 1 when
+    /// one is not (a dry run: 0 when it can be done). Scale-out: 0 when done and healthy, 1 when
+    /// the post-flight check warns, 2 when it is critical. A run that failed: 2.
     public var exitCode: Int32 {
-        var code: Int32 = 0
-        if let verdicts { code = max(code, BrokerVerdict.exitCode(verdicts)) }
-        if let postflight { code = max(code, postflight.status.exitCode) }
-        return code
+        if failure != nil { return 2 }
+        if operation == "scale-in" { return executed ? BrokerVerdict.exitCode(verdicts ?? []) : 0 }
+        return postflight?.status.exitCode ?? 0
+    }
+
+    public init(operation: String, executed: Bool, brokers: [BrokerID], preflight: HealthReport, plans: [PlanStepReport],
+                postflight: HealthReport? = nil, before: [BrokerBalance], after: [BrokerBalance], verdicts: [BrokerVerdict]? = nil,
+                failure: String? = nil) {
+        self.operation = operation
+        self.executed = executed
+        self.brokers = brokers
+        self.preflight = preflight
+        self.plans = plans
+        self.postflight = postflight
+        self.before = before
+        self.after = after
+        self.verdicts = verdicts
+        self.failure = failure
     }
 
     enum CodingKeys: String, CodingKey {
-        case operation, executed, brokers, preflight, plans, postflight, before, after, verdicts
+        case operation, executed, brokers, preflight, plans, postflight, before, after, verdicts, failure
     }
 }
 
@@ -113,8 +130,7 @@ public struct ScaleFlows: Sendable {
         let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
         emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
         var report = ScaleReport(operation: "scale-out", executed: options.execute, brokers: adding, preflight: preflight, plans: [step],
-                                 postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)),
-                                 verdicts: nil)
+                                 postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)))
         guard options.execute else {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
@@ -174,7 +190,7 @@ public struct ScaleFlows: Sendable {
         let snapshot = before.snapshot()
         let steps = Self.chunks(removing, size: options.step ?? removing.count)
         var report = ScaleReport(operation: "scale-in", executed: options.execute, brokers: removing, preflight: preflight, plans: [],
-                                 postflight: nil, before: BrokerBalance.of(snapshot), after: [], verdicts: nil)
+                                 postflight: nil, before: BrokerBalance.of(snapshot), after: [])
         guard options.execute else {
             // Project every step on the snapshot the previous one leaves, as the run would.
             var projected = snapshot
@@ -188,11 +204,18 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
-        for (i, group) in steps.enumerated() {
-            let label = stepLabel(i, steps.count, group)
-            emit(LifecycleEvent("step", label))
-            try await moveLeadershipOff(Set(group))
-            report.plans += try await drain(group, label: label)
+        // A failed step stops the run but not the report: the verdicts below say exactly what
+        // is left on each broker, which is what the operator needs to decide what to do next.
+        do {
+            for (i, group) in steps.enumerated() {
+                let label = stepLabel(i, steps.count, group)
+                emit(LifecycleEvent("step", label))
+                try await moveLeadershipOff(Set(group))
+                report.plans += try await drain(group, label: label)
+            }
+        } catch {
+            report.failure = "\(error)"
+            emit(LifecycleEvent("error", "the drain stopped: \(error)"))
         }
         let after = try await ClusterObservation.fetch(from: admin)
         report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
@@ -238,6 +261,10 @@ public struct ScaleFlows: Sendable {
                 emit(LifecycleEvent("drain", "\(left.count) partitions appeared on brokers \(Self.ids(brokers)) during the drain: \(listed(left.map(\.0)))"))
             }
             let planned = try planner.plan(.scaleIn(remove: brokers), from: snapshot)
+            guard !planned.plan.partitions.isEmpty else {
+                emit(LifecycleEvent("warning", "the planner moves nothing for \(left.count) partitions left on brokers \(Self.ids(brokers)) (excluded topics?)"))
+                break
+            }
             let step = stepReport(round == 1 ? label : "\(label), round \(round)", planned.plan, snapshot)
             emit(LifecycleEvent("drain", "\(step.label): \(step.partitions) partitions, \(ByteUnits.format(step.bytesMoved)) to move"))
             try await runner.run(planned, label: "scale-in")
