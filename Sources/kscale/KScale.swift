@@ -17,6 +17,7 @@ struct KScale: AsyncParsableCommand {
             CancelCommand.self,
             ResumeCommand.self,
             ThrottleCommand.self,
+            AddPartitionsCommand.self,
         ]
     )
 }
