@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `kscale` binary, found next to the test bundle, as an operator would.
-private enum KScaleBinary {
+enum KScaleBinary {
     struct Result {
         var status: Int32
         var stdout: String
