@@ -71,10 +71,6 @@ private let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\
         #expect(c.security.tls == TLSSettings(caFile: ca, certificateFile: cert, keyFile: key, keyPassword: "keysecret", verifyHostname: true))
         let off = try ClientConfig.parse(properties: "security.protocol=SSL\nssl.truststore.location=\(ca)\nssl.truststore.type=PEM\nssl.endpoint.identification.algorithm=\n", bootstrap: "k:9093")
         #expect(off.security.tls == TLSSettings(caFile: ca, verifyHostname: false))
-        let rd = c.librdkafkaProperties()
-        #expect(rd["sasl.mechanisms"] == "SCRAM-SHA-256")
-        #expect(rd["security.protocol"] == "sasl_ssl")
-        #expect(rd["ssl.ca.location"] == ca)
     }
 
     @Test func refusesJKSClearly() throws {

@@ -180,34 +180,6 @@ private struct PropertyReader {
     }
 }
 
-extension ClientConfig {
-    /// The same settings under librdkafka's names, for the librdkafka wrapper. Contains secrets:
-    /// hand it to librdkafka only, never print it.
-    public func librdkafkaProperties() -> [String: String] {
-        var p: [String: String] = [
-            "bootstrap.servers": bootstrapServers,
-            "client.id": clientID,
-            "security.protocol": security.securityProtocol.rawValue.lowercased(),
-            "socket.timeout.ms": String(requestTimeout.milliseconds),
-            "socket.connection.setup.timeout.ms": String(connectTimeout.milliseconds),
-            "retry.backoff.ms": String(retryBackoff.milliseconds),
-        ]
-        if let sasl = security.sasl {
-            p["sasl.mechanisms"] = sasl.mechanism.rawValue
-            p["sasl.username"] = sasl.username
-            p["sasl.password"] = sasl.password
-        }
-        if let tls = security.tls {
-            if let ca = tls.caFile { p["ssl.ca.location"] = ca }
-            if let c = tls.certificateFile { p["ssl.certificate.location"] = c }
-            if let k = tls.keyFile { p["ssl.key.location"] = k }
-            if let pw = tls.keyPassword { p["ssl.key.password"] = pw }
-            p["ssl.endpoint.identification.algorithm"] = tls.verifyHostname ? "https" : "none"
-        }
-        return p
-    }
-}
-
 extension Duration {
     /// Whole milliseconds, for Kafka's `*.ms` settings and NIO's TimeAmount.
     public var milliseconds: Int64 {
