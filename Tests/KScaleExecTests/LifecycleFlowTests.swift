@@ -90,7 +90,7 @@ struct LifecycleFlowTests {
         let c = await Self.sixBrokers(controller: 1)
         let ledBy4 = try await ClusterObservation.fetch(from: c).partitions.filter { $0.1.leader == 4 }.map(\.0)
         #expect(!ledBy4.isEmpty)
-        let leadersAtDrain = LeaderProbe()
+        let leadersAtDrain = LifecycleLeaderProbe()
         let report = try await Self.flows(c, execute: true) { cluster, _ in
             let o = try? await ClusterObservation.fetch(from: cluster)
             await leadersAtDrain.record(o?.partitions.filter { $0.1.leader == 4 }.count ?? -1)
@@ -166,7 +166,7 @@ struct LifecycleFlowTests {
 
     @Test func stepsDrainAtMostNBrokersAtATime() async throws {
         let c = await Self.sixBrokers()
-        let events = EventLog()
+        let events = LifecycleEventLog()
         var flows = Self.flows(c, execute: true, step: 1)
         flows.emit = { e in Task { await events.add(e) } }
         let report = try await flows.scaleIn(removing: [5, 6])
@@ -187,12 +187,12 @@ struct LifecycleFlowTests {
     }
 }
 
-actor LeaderProbe {
+actor LifecycleLeaderProbe {
     var values: [Int] = []
     func record(_ v: Int) { values.append(v) }
 }
 
-actor EventLog {
+actor LifecycleEventLog {
     var events: [LifecycleEvent] = []
     func add(_ e: LifecycleEvent) { events.append(e) }
 }
