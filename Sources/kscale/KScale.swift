@@ -11,6 +11,7 @@ struct KScale: AsyncParsableCommand {
             PlanCommand.self,
             SizeCommand.self,
             LoadCommand.self,
+            AddPartitionsCommand.self,
         ]
     )
 }

@@ -239,3 +239,73 @@ import Testing
         #expect(s.line.hasSuffix("1 records failed"))
     }
 }
+
+@Suite struct AddPartitionsPlanTests {
+    /// Six brokers in three racks; `orders` has 3 partitions with RF 3, `other` loads brokers 1 and 2.
+    func cluster(policy: String? = nil, racks: Bool = true) -> ClusterSnapshot {
+        let brokers = (1...6).map { Broker(id: BrokerID($0), rack: racks ? ["a", "b", "c"][($0 - 1) % 3] : nil) }
+        let orders = TopicState(name: "orders", partitions: [
+            PartitionState(partition: 0, replicas: [1, 2, 3]),
+            PartitionState(partition: 1, replicas: [2, 3, 1]),
+            PartitionState(partition: 2, replicas: [3, 1, 2]),
+        ], configs: policy.map { ["cleanup.policy": $0] })
+        let other = TopicState(name: "other", partitions: (0..<4).map { PartitionState(partition: Int32($0), replicas: [1, 2]) })
+        return ClusterSnapshot(brokers: brokers, topics: [orders, other])
+    }
+
+    @Test func newReplicasGoToTheEmptiestBrokersOneRackEach() throws {
+        let plan = try AddPartitionsPlan(snapshot: cluster(), topic: "orders", targetCount: 6, acceptKeyRemap: true)
+        #expect(plan.currentCount == 3)
+        #expect(plan.replicationFactor == 3)
+        #expect(plan.rackAware)
+        #expect(plan.assignments.count == 3)
+        let rackOf: [BrokerID: String] = [1: "a", 2: "b", 3: "c", 4: "a", 5: "b", 6: "c"]
+        for replicas in plan.assignments {
+            #expect(Set(replicas.compactMap { rackOf[$0] }) == ["a", "b", "c"])
+        }
+        // 9 new replicas: brokers 4, 5, 6 were empty and take them all, each leading one partition.
+        let all = plan.assignments.flatMap { $0 }
+        #expect(Set(all) == [4, 5, 6])
+        #expect(Set(plan.assignments.map { $0[0] }) == [4, 5, 6])
+    }
+
+    @Test func decreaseOrSameCountIsRefused() {
+        #expect(throws: InvalidInput("orders has 3 partitions; refusing to go to 2: Kafka cannot remove partitions")) {
+            try AddPartitionsPlan(snapshot: cluster(), topic: "orders", targetCount: 2, acceptKeyRemap: true)
+        }
+        #expect(throws: InvalidInput("orders already has 3 partitions; nothing to add")) {
+            try AddPartitionsPlan(snapshot: cluster(), topic: "orders", targetCount: 3, acceptKeyRemap: true)
+        }
+    }
+
+    @Test func compactedTopicsAreRefusedEvenWithAcceptance() {
+        for policy in ["compact", "delete,compact", "COMPACT"] {
+            #expect(throws: InvalidInput.self) {
+                try AddPartitionsPlan(snapshot: cluster(policy: policy), topic: "orders", targetCount: 6, acceptKeyRemap: true)
+            }
+        }
+        #expect(throws: Never.self) {
+            try AddPartitionsPlan(snapshot: cluster(policy: "delete"), topic: "orders", targetCount: 6, acceptKeyRemap: true)
+        }
+    }
+
+    @Test func keyRemapMustBeAccepted() {
+        #expect(throws: InvalidInput.self) {
+            try AddPartitionsPlan(snapshot: cluster(), topic: "orders", targetCount: 6, acceptKeyRemap: false)
+        }
+    }
+
+    @Test func unknownTopicIsRefused() {
+        #expect(throws: InvalidInput("topic nope does not exist")) {
+            try AddPartitionsPlan(snapshot: cluster(), topic: "nope", targetCount: 6, acceptKeyRemap: true)
+        }
+    }
+
+    @Test func withoutRacksPlacementStillBalances() throws {
+        let plan = try AddPartitionsPlan(snapshot: cluster(racks: false), topic: "orders", targetCount: 5, acceptKeyRemap: true)
+        #expect(!plan.rackAware)
+        #expect(plan.assignments.count == 2)
+        #expect(Set(plan.assignments.flatMap { $0 }).isSubset(of: [4, 5, 6]))
+        #expect(plan.assignmentLines(racks: [:]) == plan.assignments.enumerated().map { "orders-\(3 + $0.offset): \($0.element.map(String.init).joined(separator: ","))" })
+    }
+}

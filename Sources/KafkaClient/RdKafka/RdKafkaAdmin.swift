@@ -59,11 +59,11 @@ public final class RdKafkaAdmin: Sendable {
 
     /// Brokers and topics (all, or `topics`), from one Metadata request.
     public func metadata(topics: [String]? = nil) async throws -> RdKafkaMetadata {
-        let timeout = timeoutMs
+        let timeout = timeoutMs, via = handle.label
         return try await handle.blocking { rk in
             var md: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(rk, 1, nil, &md, timeout)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw KafkaAPIError(rd: err, api: "Metadata") }
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw KafkaAPIError(rd: err, api: "Metadata", via: via) }
             defer { rd_kafka_metadata_destroy(md) }
             let m = md.pointee
             let brokers = (0..<Int(m.broker_cnt)).map { i in
@@ -78,7 +78,7 @@ public final class RdKafkaAdmin: Sendable {
                 let name = t.topic.map { String(cString: $0) } ?? ""
                 if let wanted, !wanted.contains(name) { continue }
                 if t.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    errors[name] = KafkaAPIError(rd: t.err, api: "Metadata")
+                    errors[name] = KafkaAPIError(rd: t.err, api: "Metadata", via: via)
                     continue
                 }
                 let partitions = (0..<Int(t.partition_cnt)).map { j in
@@ -91,7 +91,7 @@ public final class RdKafkaAdmin: Sendable {
                 described.append(TopicDescription(name: name, isInternal: name.hasPrefix("__"), partitions: partitions))
             }
             for name in wanted ?? [] where !described.contains(where: { $0.name == name }) && errors[name] == nil {
-                errors[name] = KafkaAPIError(rd: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, api: "Metadata")
+                errors[name] = KafkaAPIError(rd: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, api: "Metadata", via: via)
             }
             return RdKafkaMetadata(brokers: brokers, topics: described.sorted { $0.name < $1.name }, topicErrors: errors)
         }
@@ -103,6 +103,7 @@ public final class RdKafkaAdmin: Sendable {
     public func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws {
         guard totalCount > 0 else { throw InvalidInput("the new partition count must be positive, got \(totalCount)") }
         let api = "CreatePartitions"
+        let via = handle.label
         try await handle.adminCall(api, expecting: RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, timeoutMs: timeoutMs) { queue in
             var errstr = [CChar](repeating: 0, count: 512)
             guard let np = rd_kafka_NewPartitions_new(topic, Int(totalCount), &errstr, errstr.count) else {
@@ -129,7 +130,7 @@ public final class RdKafkaAdmin: Sendable {
                 let err = rd_kafka_topic_result_error(t)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     let message = rd_kafka_topic_result_error_string(t).map { String(cString: $0) }
-                    throw KafkaAPIError(rd: err, message: message, api: api)
+                    throw KafkaAPIError(rd: err, message: message, api: api, via: via)
                 }
             }
         }
@@ -140,6 +141,7 @@ public final class RdKafkaAdmin: Sendable {
     public func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] {
         guard !resources.isEmpty else { return [:] }
         let api = "DescribeConfigs"
+        let via = handle.label
         return try await handle.adminCall(api, expecting: RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeoutMs: timeoutMs) { queue in
             var list: [OpaquePointer?] = []
             defer { for r in list { rd_kafka_ConfigResource_destroy(r) } }
@@ -166,7 +168,7 @@ public final class RdKafkaAdmin: Sendable {
                 let err = rd_kafka_ConfigResource_error(r)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     let message = rd_kafka_ConfigResource_error_string(r).map { String(cString: $0) }
-                    throw KafkaAPIError(rd: err, message: "\(ConfigResource(kind, name)): \(message ?? "")", api: api)
+                    throw KafkaAPIError(rd: err, message: "\(ConfigResource(kind, name)): \(message ?? "")", api: api, via: via)
                 }
                 var n = 0
                 var entries: [ConfigEntry] = []
@@ -191,6 +193,7 @@ public final class RdKafkaAdmin: Sendable {
     /// Every consumer group the brokers know.
     public func listConsumerGroups() async throws -> [ConsumerGroupListing] {
         let api = "ListGroups"
+        let via = handle.label
         return try await handle.adminCall(api, expecting: RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeoutMs: timeoutMs) { queue in
             let options = try handle.adminOptions(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeoutMs: timeoutMs)
             defer { rd_kafka_AdminOptions_destroy(options) }
@@ -199,7 +202,7 @@ public final class RdKafkaAdmin: Sendable {
             guard let res = rd_kafka_event_ListConsumerGroups_result(event) else { return [] }
             var errorCount = 0
             if let errors = rd_kafka_ListConsumerGroups_result_errors(res, &errorCount), errorCount > 0, let first = errors[0] {
-                throw KafkaAPIError(rdError: first, api: api)
+                throw KafkaAPIError(rdError: first, api: api, via: via)
             }
             var count = 0
             guard let valid = rd_kafka_ListConsumerGroups_result_valid(res, &count) else { return [] }
@@ -217,6 +220,7 @@ public final class RdKafkaAdmin: Sendable {
     public func describeConsumerGroups(_ groups: [String]) async throws -> [ConsumerGroupDescription] {
         guard !groups.isEmpty else { return [] }
         let api = "DescribeGroups"
+        let via = handle.label
         return try await handle.adminCall(api, expecting: RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeoutMs: timeoutMs) { queue in
             let options = try handle.adminOptions(RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeoutMs: timeoutMs)
             defer { rd_kafka_AdminOptions_destroy(options) }
@@ -245,7 +249,7 @@ public final class RdKafkaAdmin: Sendable {
                     partitionAssignor: rd_kafka_ConsumerGroupDescription_partition_assignor(g).map { String(cString: $0) } ?? "",
                     coordinator: rd_kafka_ConsumerGroupDescription_coordinator(g).map { rd_kafka_Node_id($0) },
                     members: members,
-                    error: rd_kafka_ConsumerGroupDescription_error(g).map { KafkaAPIError(rdError: $0, api: api) })
+                    error: rd_kafka_ConsumerGroupDescription_error(g).map { KafkaAPIError(rdError: $0, api: api, via: via) })
             }
         }
     }
@@ -253,6 +257,7 @@ public final class RdKafkaAdmin: Sendable {
     /// The group's committed offset for every partition it has committed (OffsetFetch).
     public func committedOffsets(group: String) async throws -> [TopicPartition: Int64] {
         let api = "OffsetFetch"
+        let via = handle.label
         return try await handle.adminCall(api, expecting: RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeoutMs: timeoutMs) { queue in
             guard let request = rd_kafka_ListConsumerGroupOffsets_new(group, nil) else {
                 throw InvalidInput("librdkafka refused to list offsets for group \(group)")
@@ -270,7 +275,7 @@ public final class RdKafkaAdmin: Sendable {
             for i in 0..<count {
                 guard let g = groups[i] else { continue }
                 if let error = rd_kafka_group_result_error(g) {
-                    throw KafkaAPIError(rdError: error, api: api)
+                    throw KafkaAPIError(rdError: error, api: api, via: via)
                 }
                 guard let list = rd_kafka_group_result_partitions(g) else { continue }
                 for (tp, offset, err) in Self.partitions(in: list) where err == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0 {
@@ -283,12 +288,12 @@ public final class RdKafkaAdmin: Sendable {
 
     /// Low and high watermarks of one partition, asked of its leader (ListOffsets).
     public func watermarks(_ tp: TopicPartition) async throws -> (low: Int64, high: Int64) {
-        let timeout = timeoutMs
+        let timeout = timeoutMs, via = handle.label
         let pair = try await handle.blocking { rk -> [Int64] in
             var low: Int64 = 0, high: Int64 = 0
             let err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, timeout)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaAPIError(rd: err, message: "\(tp): \(rd_kafka_err2str(err).map { String(cString: $0) } ?? "")", api: "ListOffsets")
+                throw KafkaAPIError(rd: err, message: "\(tp): \(rd_kafka_err2str(err).map { String(cString: $0) } ?? "")", api: "ListOffsets", via: via)
             }
             return [low, high]
         }

@@ -12,17 +12,17 @@ struct CPointer: @unchecked Sendable {
 /// An error librdkafka reported, in the same shape as the native client's, so callers handle both
 /// transports alike. Codes below zero are librdkafka's own (timeouts, transport), not Kafka's.
 extension KafkaAPIError {
-    init(rd err: rd_kafka_resp_err_t, message: String? = nil, api: String) {
+    init(rd err: rd_kafka_resp_err_t, message: String? = nil, api: String, via: String = "librdkafka") {
         let name = rd_kafka_err2name(err).map { String(cString: $0) } ?? "ERROR_\(err.rawValue)"
         let text = message ?? rd_kafka_err2str(err).map { String(cString: $0) }
-        self.init(code: Int16(truncatingIfNeeded: err.rawValue), name: name, message: text, api: api, broker: "librdkafka")
+        self.init(code: Int16(truncatingIfNeeded: err.rawValue), name: name, message: text, api: api, broker: via)
     }
 
-    init(rdError error: OpaquePointer, api: String) {
+    init(rdError error: OpaquePointer, api: String, via: String = "librdkafka") {
         let name = rd_kafka_error_name(error).map { String(cString: $0) } ?? "ERROR"
         let text = rd_kafka_error_string(error).map { String(cString: $0) }
         self.init(code: Int16(truncatingIfNeeded: rd_kafka_error_code(error).rawValue), name: name, message: text,
-                  api: api, broker: "librdkafka")
+                  api: api, broker: via)
     }
 }
 
@@ -32,6 +32,8 @@ extension KafkaAPIError {
 /// queued admin calls hold a reference until their result event is consumed.
 final class RdKafkaHandle: @unchecked Sendable {
     let raw: OpaquePointer
+    /// "librdkafka (bootstrap h:p,...)", so an error says where it came from.
+    let label: String
 
     /// Builds the conf from translated properties and creates the handle. `configure` may set
     /// callbacks on the conf before librdkafka takes ownership of it.
@@ -47,14 +49,15 @@ final class RdKafkaHandle: @unchecked Sendable {
                 throw InvalidInput("librdkafka refused the client property \(name): \(RdKafkaProperties.isSecret(name) ? "invalid value" : why)")
             }
         }
-        // Quiet by default: errors surface as thrown Swift errors, not log lines on stderr.
-        _ = rd_kafka_conf_set(conf, "log_level", "3", &errstr, errstr.count)
+        // Quiet unless critical: failures surface as thrown Swift errors, not log lines on stderr.
+        if translated["log_level"] == nil { _ = rd_kafka_conf_set(conf, "log_level", "2", &errstr, errstr.count) }
         configure(conf)
         guard let rk = rd_kafka_new(kind, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf) // not consumed on failure
             throw InvalidInput("librdkafka could not start a client: \(Self.string(errstr))")
         }
         raw = rk
+        label = "librdkafka (bootstrap \(properties["bootstrap.servers"] ?? "?"))"
     }
 
     deinit { rd_kafka_destroy(raw) }
@@ -84,18 +87,18 @@ final class RdKafkaHandle: @unchecked Sendable {
                 defer { rd_kafka_queue_destroy(q.raw) }
                 withExtendedLifetime(self) {
                     guard let event = rd_kafka_queue_poll(q.raw, timeoutMs + 5_000) else {
-                        cont.resume(throwing: KafkaAPIError(rd: RD_KAFKA_RESP_ERR__TIMED_OUT, api: api))
+                        cont.resume(throwing: KafkaAPIError(rd: RD_KAFKA_RESP_ERR__TIMED_OUT, api: api, via: label))
                         return
                     }
                     defer { rd_kafka_event_destroy(event) }
                     let err = rd_kafka_event_error(event)
                     if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                         let message = rd_kafka_event_error_string(event).map { String(cString: $0) }
-                        cont.resume(throwing: KafkaAPIError(rd: err, message: message, api: api))
+                        cont.resume(throwing: KafkaAPIError(rd: err, message: message, api: api, via: label))
                         return
                     }
                     guard rd_kafka_event_type(event) == eventType else {
-                        cont.resume(throwing: KafkaAPIError(rd: RD_KAFKA_RESP_ERR__BAD_MSG, message: "unexpected event type", api: api))
+                        cont.resume(throwing: KafkaAPIError(rd: RD_KAFKA_RESP_ERR__BAD_MSG, message: "unexpected event type", api: api, via: label))
                         return
                     }
                     cont.resume(with: Result { try result(event) })

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KScaleCore
 import KScaleIO
+import KafkaClient
 
 /// `kscale size partitions|brokers`: the two questions asked before scaling, answered with the
 /// arithmetic shown so an operator can check it and argue with the inputs, not the tool.
@@ -25,6 +26,17 @@ func printJSON(_ value: some Encodable) throws {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// `reportingErrors`, plus a broker's refusal as one line (`error: librdkafka (bootstrap ...) rejected
+/// CreatePartitions: INVALID_REPLICA_ASSIGNMENT (...)`) and exit 1: the input was fine, the cluster said no.
+func reportingClusterErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await reportingErrors(body)
+    } catch let e as KafkaAPIError {
+        printError("error: \(e)")
+        throw ExitCode(1)
+    }
 }
 
 /// Parses a rate option, naming the option in the error.
