@@ -23,6 +23,8 @@ public final class ReassignmentExecutor {
     private var lastThrottleStep: Double = 0
     private var startedAt: Double = 0
     private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock) }
+    /// Where the latest progress report is kept (replaced atomically each poll) for `kscale status`.
+    public var progressFile: String?
 
     /// How often a move is resubmitted after its reassignment vanished without reaching the target.
     static let maxAttempts = 3
@@ -266,6 +268,10 @@ public final class ReassignmentExecutor {
                                     etaSeconds: tracker.rate.flatMap { $0 > 0 ? Double(max(0, total - copied)) / $0 : nil },
                                     throttle: rate, stalled: stalls.all)
         emit(.progress(report))
+        if let progressFile {
+            let line = "{\"at\":\(now),\"report\":\(ExecutionEvent.progress(report).json)}\n"
+            try? Data(line.utf8).write(to: URL(fileURLWithPath: progressFile), options: .atomic)
+        }
     }
 
     /// `--auto-throttle`: one step up while no partition of the plan's topics is under min ISR, down when one is.

@@ -150,3 +150,47 @@ public struct ThrottleAudit: Sendable {
         return ThrottleAudit(items: items)
     }
 }
+
+/// `kscale status`: a run's partitions as the journal and the cluster see them now.
+public struct LiveStatus: Sendable {
+    public var done: Int
+    public var inFlight: [TopicPartition]
+    public var pending: Int
+    public var failed: [TopicPartition: String]
+    public var bytesCopied: Int64
+    public var bytesTotal: Int64
+
+    public static func read(state: RunState, admin: any ClusterAdmin) async throws -> LiveStatus {
+        guard let plan = state.plan else { throw InvalidInput("the journal holds no plan") }
+        let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
+        let view = try await ClusterView.read(admin, topics: topics)
+        var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0)
+        var adding: [TopicPartition: ([BrokerID], Int64)] = [:]
+        for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
+            let tp = line.topicPartition
+            let known = state.partitions[tp]
+            let from = known?.from ?? view.originalReplicas(tp) ?? []
+            let add = line.replicas.filter { !from.contains($0) }
+            let bytes = known?.bytes ?? 0
+            s.bytesTotal += bytes * Int64(add.count)
+            if known?.phase == .failed { s.failed[tp] = known?.detail ?? "failed" }
+            if view.reassignments[tp] != nil {
+                s.inFlight.append(tp)
+                adding[tp] = (add, bytes)
+            } else if view.partitions[tp]?.replicas == line.replicas {
+                s.done += 1
+                s.bytesCopied += bytes * Int64(add.count)
+            } else if known?.phase != .failed {
+                s.pending += 1
+            }
+        }
+        let brokers = Set(adding.values.flatMap(\.0)).intersection(view.alive).sorted()
+        if !brokers.isEmpty {
+            let sizes = replicaSizes((try? await admin.logDirs(brokers: brokers)) ?? []).byBroker
+            for (tp, (add, bytes)) in adding {
+                for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
+            }
+        }
+        return s
+    }
+}

@@ -11,6 +11,12 @@ struct KScale: AsyncParsableCommand {
             PlanCommand.self,
             SizeCommand.self,
             LoadCommand.self,
+            ExecuteCommand.self,
+            StatusCommand.self,
+            VerifyCommand.self,
+            CancelCommand.self,
+            ResumeCommand.self,
+            ThrottleCommand.self,
             AddPartitionsCommand.self,
         ]
     )

@@ -152,7 +152,7 @@ import KScaleCore
         let clock = ManualClock()
         let c = await cluster(clock)
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
-        let events = EventLog()
+        let events = ExecEventLog()
         let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
         let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: clock, emit: { e in events.add(e) })
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
@@ -189,7 +189,7 @@ import KScaleCore
 }
 
 /// Collects events from the executor's sink (called from any task).
-final class EventLog: @unchecked Sendable {
+final class ExecEventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [ExecutionEvent] = []
     func add(_ e: ExecutionEvent) { lock.lock(); events.append(e); lock.unlock() }
