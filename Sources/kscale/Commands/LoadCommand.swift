@@ -23,7 +23,7 @@ struct LoadCommand: AsyncParsableCommand {
     var topic: String
     @Option(help: "Bytes per record, e.g. 1KB.")
     var recordSize: String
-    @Option(help: "Byte rate to hold to, e.g. 10MB/s, or -1 for as fast as possible.")
+    @Option(parsing: .unconditional, help: "Byte rate to hold to, e.g. 10MB/s, or -1 for as fast as possible.")
     var throughput: String
     @Option(help: "Records to send.")
     var numRecords: Int
