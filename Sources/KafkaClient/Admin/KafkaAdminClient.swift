@@ -373,3 +373,11 @@ public final class KafkaAdminClient: ClusterAdmin {
 func grouped(_ partitions: [TopicPartition]) -> [(key: String, value: [Int32])] {
     Dictionary(grouping: partitions, by: \.topic).map { ($0.key, $0.value.map(\.partition).sorted()) }.sorted { $0.key < $1.key }
 }
+
+extension KafkaAdminClient {
+    /// `--bootstrap-server` and `--command-config` straight to a connected client: the one line
+    /// every command that reads or changes a live cluster needs.
+    public static func connect(bootstrap: String, commandConfig: String?) async throws -> KafkaAdminClient {
+        try await connect(ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap))
+    }
+}
