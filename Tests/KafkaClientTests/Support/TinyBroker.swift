@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import NIOSSL
 @testable import KafkaClient
 
 /// What a `TinyBroker` does with one request.
@@ -33,11 +34,12 @@ final class TinyBroker: Sendable {
 
     private init(channel: any Channel) { self.channel = channel }
 
-    static func start(_ answer: @escaping Answer) async throws -> TinyBroker {
+    static func start(tls: NIOSSLContext? = nil, _ answer: @escaping Answer) async throws -> TinyBroker {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
+                    if let tls { try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
                     try ch.pipeline.syncOperations.addHandler(TinyBrokerHandler(answer: answer))
                 }
