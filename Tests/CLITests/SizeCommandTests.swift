@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `kscale` binary, found next to the test bundle, as an operator would.
-private enum KScaleBinary {
+enum KScaleBinary {
     struct Result {
         var status: Int32
         var stdout: String
@@ -85,6 +85,20 @@ private enum KScaleBinary {
         #expect(d["replicas_added"] as? Int == 6) // 3 more partitions x RF 2
         #expect(d["max_replicas_per_broker_after"] as? Int == 6)
         #expect(d["over_guideline"] as? Bool == false)
+    }
+
+    @Test func partitionsWithBootstrapServerReadsTheLiveCluster() throws {
+        // librdkafka's in-process mock cluster (3 brokers, no topics), enabled through --command-config.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-mock-\(UUID().uuidString).properties").path
+        try Data("# librdkafka mock\ntest.mock.num.brokers=3\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
+                                      "--bootstrap-server", "unused:9092", "--command-config", path, "--output", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try #require(try KScaleBinary.json(r)["replica_density"] as? [String: Any])
+        #expect(d["brokers"] as? Int == 3)
+        #expect(d["replicas_added"] as? Int == 30) // a new topic: 10 partitions x RF 3
+        #expect(d["max_replicas_per_broker_after"] as? Int == 10)
     }
 
     @Test func brokersJSONHasTheBrokersField() throws {

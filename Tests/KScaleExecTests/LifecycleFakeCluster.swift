@@ -100,6 +100,7 @@ actor LifecycleFakeCluster: ClusterAdmin {
     }
 
     func listReassignments(_ list: [TopicPartition]?) async throws -> [TopicPartition: OngoingReassignment] {
+        if completeOnPoll { completeMoves() }
         var out: [TopicPartition: OngoingReassignment] = [:]
         for (tp, p) in parts where p.target != nil && (list?.contains(tp) ?? true) {
             let target = p.target ?? []
@@ -138,12 +139,46 @@ actor LifecycleFakeCluster: ClusterAdmin {
         return errors
     }
 
-    func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] { [:] }
+    /// Dynamic configs as IncrementalAlterConfigs leaves them (list values comma-separated).
+    private(set) var configs: [ConfigResource: [String: String]] = [:]
+    private(set) var configWrites = 0
+    /// When set, every ListPartitionReassignments first completes what can complete: moves finish
+    /// between two polls of the executor.
+    var completeOnPoll = false
+    func setCompleteOnPoll(_ on: Bool) { completeOnPoll = on }
+
+    func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
+        guard !validateOnly else { return [:] }
+        configWrites += 1
+        for (r, list) in changes {
+            var current = configs[r] ?? [:]
+            for c in list {
+                let items = (current[c.name] ?? "").split(separator: ",").map(String.init)
+                let given = (c.value ?? "").split(separator: ",").map(String.init)
+                switch c.operation {
+                case .set: current[c.name] = c.value
+                case .delete: current[c.name] = nil
+                case .append: current[c.name] = (items + given.filter { !items.contains($0) }).joined(separator: ",")
+                case .subtract:
+                    let left = items.filter { !given.contains($0) }
+                    current[c.name] = left.isEmpty ? nil : left.joined(separator: ",")
+                }
+            }
+            configs[r] = current
+        }
+        return [:]
+    }
 
     func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] {
         var out: [ConfigResource: [ConfigEntry]] = [:]
-        for r in resources where r.kind == .topic {
-            out[r] = [ConfigEntry(name: "min.insync.replicas", value: "1", source: .defaultConfig)]
+        for r in resources {
+            var entries = (configs[r] ?? [:]).sorted { $0.key < $1.key }.map {
+                ConfigEntry(name: $0.key, value: $0.value, source: r.kind == .topic ? .dynamicTopic : .dynamicBroker)
+            }
+            if r.kind == .topic, configs[r]?["min.insync.replicas"] == nil {
+                entries.append(ConfigEntry(name: "min.insync.replicas", value: "1", source: .defaultConfig))
+            }
+            out[r] = entries
         }
         return out
     }

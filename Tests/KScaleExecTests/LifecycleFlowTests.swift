@@ -139,7 +139,7 @@ struct LifecycleFlowTests {
         let verdict = try #require(report.verdicts?.first)
         #expect(!verdict.isSafe)
         #expect(verdict.description.hasPrefix("broker 4: NOT SAFE ("))
-        #expect(report.exitCode == 2)
+        #expect(report.exitCode == 3)
         #expect(report.postflight?.findings.contains { $0.check == "brokers-offline" } == true)
     }
 
@@ -184,6 +184,38 @@ struct LifecycleFlowTests {
         #expect(report.after.first { $0.broker == 5 }?.replicas == 0)
         #expect(report.after.first { $0.broker == 6 }?.replicas == 0)
         #expect(report.verdicts?.allSatisfy { !$0.isSafe } == true)     // today, before anything moved
+    }
+}
+
+/// The flows driving the real executor engine (journal, throttles, pacing, verify) over the
+/// in-memory cluster, with moves finishing between polls.
+@Suite("Lifecycle: flows through the executor engine")
+struct LifecycleExecutorFlowTests {
+    @Test func scaleOutThenScaleInThroughTheExecutorLeaveNoThrottle() async throws {
+        let c = await LifecycleFlowTests.sixBrokers(spares: [7, 8, 9])
+        await c.setCompleteOnPoll(true)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-lifecycle-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: 0.01), stateRoot: root)
+        let options = ScaleOptions(execute: true, pollInterval: .milliseconds(10))
+        let flows = ScaleFlows(admin: c, planner: CorePlanner(), runner: runner, options: options)
+
+        let out = try await flows.scaleOut(adding: [7, 8, 9])
+        #expect(out.exitCode == 0)
+        #expect(out.after.map(\.replicas) == Array(repeating: 8, count: 9))
+        #expect(await c.configWrites > 0)                       // throttles were set ...
+        #expect(await c.configs.values.allSatisfy { $0.isEmpty }) // ... and all removed
+        #expect(!(out.postflight?.findings.contains { $0.check == "leftover-throttles" } ?? true))
+        #expect(RunDirectory.all(root: root).count == 1)        // one journaled run
+
+        let back = try await flows.scaleIn(removing: [7, 8, 9])
+        #expect(back.verdicts?.map(\.isSafe) == [true, true, true])
+        #expect(back.exitCode == 0)
+        for id: BrokerID in [7, 8, 9] {
+            let left = await c.replicas(on: id)
+            #expect(left.isEmpty)
+        }
+        #expect(await c.configs.values.allSatisfy { $0.isEmpty })
     }
 }
 

@@ -70,9 +70,10 @@ public struct ScaleReport: Sendable, Hashable, Codable {
 
     /// Scale-in answers one question, can the brokers be stopped: 0 when every one is safe, 1 when
     /// one is not (a dry run: 0 when it can be done). Scale-out: 0 when done and healthy, 1 when
-    /// the post-flight check warns, 2 when it is critical. A run that failed: 2.
+    /// the post-flight check warns, 2 when it is critical. A run that did not finish: 3, as for
+    /// `kscale execute` (refusals and bad input exit 2 before any report exists).
     public var exitCode: Int32 {
-        if failure != nil { return 2 }
+        if failure != nil { return 3 }
         if operation == "scale-in" { return executed ? BrokerVerdict.exitCode(verdicts ?? []) : 0 }
         return postflight?.status.exitCode ?? 0
     }

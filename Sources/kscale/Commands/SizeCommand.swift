@@ -74,9 +74,13 @@ struct SizePartitionsCommand: AsyncParsableCommand {
     var consumers: Int?
     @Option(help: "A cluster snapshot (kafka-cluster-v1, .json or .json.zst) to check replicas per broker against.")
     var snapshot: String?
-    @Option(help: "With --snapshot: the existing topic to grow (otherwise a new topic).")
+    @Option(help: "Instead of --snapshot: read the replicas per broker from a live cluster, host:port[,...].")
+    var bootstrapServer: String?
+    @Option(help: "With --bootstrap-server: client properties (security.protocol, sasl.*, ssl.*).")
+    var commandConfig: String?
+    @Option(help: "With --snapshot or --bootstrap-server: the existing topic to grow (otherwise a new topic).")
     var topic: String?
-    @Option(help: "With --snapshot: replicas per partition (default: the topic's, or 3 for a new topic).")
+    @Option(help: "With --snapshot or --bootstrap-server: replicas per partition (default: the topic's, or 3 for a new topic).")
     var replicationFactor: Int?
     @Option(help: "text or json.")
     var output: SizingOutput = .text
@@ -93,18 +97,29 @@ struct SizePartitionsCommand: AsyncParsableCommand {
         enum Key: String, CodingKey { case replicaDensity = "replica_density" }
     }
 
+    /// The cluster to check replicas per broker against, from a file or (through librdkafka's
+    /// metadata, which has every replica list) from the brokers.
+    func readCluster() async throws -> ClusterSnapshot? {
+        if let snapshot { return try KScaleFiles.readSnapshot(snapshot) }
+        guard let bootstrapServer else { return nil }
+        let md = try await RdKafkaAdmin(config: try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)).metadata()
+        return ClusterSnapshot(brokers: md.brokers.map { Broker(id: $0.id) }, topics: md.topics.map(TopicState.init(described:)))
+    }
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingClusterErrors {
             let sizing = try PartitionSizing(
                 targetThroughput: try parseRateOption(targetThroughput, "--target-throughput"),
                 perPartitionThroughput: try parseRateOption(perPartitionThroughput, "--per-partition-throughput"),
                 maxConsumers: consumers)
-            if snapshot == nil, topic != nil || replicationFactor != nil {
-                throw InvalidInput("--topic and --replication-factor need --snapshot (the cluster to check replicas per broker against)")
+            if snapshot == nil, bootstrapServer == nil, topic != nil || replicationFactor != nil {
+                throw InvalidInput("--topic and --replication-factor need --snapshot or --bootstrap-server (the cluster to check replicas per broker against)")
+            }
+            if snapshot != nil, bootstrapServer != nil {
+                throw InvalidInput("give --snapshot or --bootstrap-server, not both")
             }
             var density: ReplicaDensity?
-            if let snapshot {
-                let cluster = try KScaleFiles.readSnapshot(snapshot)
+            if let cluster = try await readCluster() {
                 guard sizing.partitions <= Int64(Int32.max) else {
                     throw InvalidInput("\(sizing.partitions) partitions is more than Kafka allows in one topic")
                 }
