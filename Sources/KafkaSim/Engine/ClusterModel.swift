@@ -173,23 +173,19 @@ public struct ClusterModel: Sendable {
         guard brokers[id]?.alive == true else { return }
         brokers[id]?.alive = false
         brokers[id]?.fenced = true
-        for name in topics.keys.sorted() {
-            guard let count = topics[name]?.partitions.count else { continue }
-            for i in 0..<count {
-                let tp = TopicPartition(name, Int32(i))
-                guard let p = partition(tp), p.replicas.contains(id) else { continue }
-                let now = time
-                if p.isr.contains(id), p.isr.count > 1 {
-                    withPartition(tp) { p in
-                        p.laggingBytes[id] = p.size(at: now)
-                        p.isr.removeAll { $0 == id }
-                        p.partitionEpoch += 1
-                    }
-                    refreshLagging(tp)
+        for tp in partitions(on: id) {
+            guard let p = partition(tp) else { continue }
+            let now = time
+            if p.isr.contains(id), p.isr.count > 1 {
+                withPartition(tp) { p in
+                    p.laggingBytes[id] = p.size(at: now)
+                    p.isr.removeAll { $0 == id }
+                    p.partitionEpoch += 1
                 }
-                if p.leader == id, let updated = partition(tp) {
-                    setLeader(tp, electableLeader(updated, excluding: id))
-                }
+                refreshLagging(tp)
+            }
+            if p.leader == id, let updated = partition(tp) {
+                setLeader(tp, electableLeader(updated, excluding: id))
             }
         }
         if controller == id, let next = brokerOrder.first(where: { isAlive($0) }) { controller = next }
@@ -203,15 +199,18 @@ public struct ClusterModel: Sendable {
         guard brokers[id]?.alive == false else { return }
         brokers[id]?.alive = true
         brokers[id]?.fenced = false
-        for name in topics.keys.sorted() {
-            guard let count = topics[name]?.partitions.count else { continue }
-            for i in 0..<count {
-                let tp = TopicPartition(name, Int32(i))
-                guard let p = partition(tp), p.replicas.contains(id), p.leader == nil, p.isr.contains(id) else { continue }
-                setLeader(tp, id)
-            }
+        for tp in partitions(on: id) {
+            guard let p = partition(tp), p.leader == nil, p.isr.contains(id) else { continue }
+            setLeader(tp, id)
         }
         if !isAlive(controller) { controller = id }
+    }
+
+    /// Every partition with a replica on the broker, in topic and partition order.
+    func partitions(on id: BrokerID) -> [TopicPartition] {
+        topics.keys.sorted().flatMap { name in
+            (topics[name]?.partitions ?? []).enumerated().compactMap { $0.element.replicas.contains(id) ? TopicPartition(name, Int32($0.offset)) : nil }
+        }
     }
 
     public mutating func moveController(to id: BrokerID, at t: Double) throws {

@@ -7,6 +7,7 @@ public actor SimEngine {
     public let clock: SimClock
     /// Per-broker response delay in milliseconds (the slow-broker fault).
     private var slow: [BrokerID: Int] = [:]
+    private var producerIDs: Int64 = 1000
 
     public init(model: ClusterModel, clock: SimClock) {
         self.model = model
@@ -26,6 +27,12 @@ public actor SimEngine {
     }
 
     public func setSlow(broker: BrokerID, ms: Int) { slow[broker] = ms > 0 ? ms : nil }
+
+    /// A fresh producer id for InitProducerId.
+    public func nextProducerID() -> Int64 {
+        producerIDs += 1
+        return producerIDs
+    }
 
     public func slowMs(_ broker: BrokerID) -> Int { slow[broker] ?? 0 }
 }
