@@ -5,6 +5,6 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Plan a reassignment from a cluster snapshot (no cluster needed).",
-        subcommands: []
+        subcommands: [PlanScaleOut.self, PlanScaleIn.self, PlanRebalance.self, PlanLeaders.self]
     )
 }

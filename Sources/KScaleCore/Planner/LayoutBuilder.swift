@@ -1,0 +1,151 @@
+/// Turns a snapshot and a request into a `Layout`, refusing infeasible requests with messages
+/// that name the brokers and partitions involved.
+enum LayoutBuilder {
+    static func build(_ snapshot: ClusterSnapshot, _ request: PlanRequest) throws -> Layout {
+        var brokers = snapshot.brokers
+        let known = Set(brokers.map(\.id))
+
+        // Added brokers that are not registered yet join as new, empty brokers.
+        if case .scaleOut(let add) = request.kind {
+            guard !add.isEmpty else { throw InvalidInput("scale-out needs at least one broker to add") }
+            try checkDistinct(add, what: "--add-brokers")
+            let clusterHasRacks = brokers.contains { $0.rack != nil }
+            for id in add where !known.contains(id) {
+                let rack = request.newBrokerRacks[id]
+                if rack == nil && clusterHasRacks && request.rackAware {
+                    throw InvalidInput("broker \(id) is not in the snapshot and the cluster uses racks: give its rack with --new-broker-racks \(id)=RACK, or pass --disable-rack-aware")
+                }
+                brokers.append(Broker(id: id, rack: rack))
+            }
+        }
+        brokers.sort { $0.id < $1.id }
+        let ids = brokers.map(\.id)
+        let all = Set(ids)
+
+        if request.rackAware {
+            let withRack = brokers.filter { $0.rack != nil }.map(\.id)
+            let without = brokers.filter { $0.rack == nil }.map(\.id)
+            if !withRack.isEmpty && !without.isEmpty {
+                throw InvalidInput("brokers \(list(withRack)) have a rack but brokers \(list(without)) have none; give every broker a rack, or plan with --disable-rack-aware")
+            }
+        }
+
+        var isTarget = [Bool](repeating: true, count: ids.count)
+        func index(_ id: BrokerID) -> Int? {
+            var lo = 0, hi = ids.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < ids.count && ids[lo] == id ? lo : nil
+        }
+        switch request.kind {
+        case .scaleOut, .leaders:
+            break
+        case .scaleIn(let remove, _):
+            guard !remove.isEmpty else { throw InvalidInput("scale-in needs at least one broker to remove") }
+            try checkDistinct(remove, what: "--remove-brokers")
+            let unknown = remove.filter { !all.contains($0) }
+            guard unknown.isEmpty else { throw InvalidInput("cannot remove broker(s) \(list(unknown)): not in the snapshot (brokers are \(list(ids)))") }
+            for id in remove { if let i = index(id) { isTarget[i] = false } }
+        case .rebalance(let target):
+            if let target {
+                guard !target.isEmpty else { throw InvalidInput("--brokers names no broker") }
+                try checkDistinct(target, what: "--brokers")
+                let unknown = target.filter { !all.contains($0) }
+                guard unknown.isEmpty else { throw InvalidInput("unknown broker(s) \(list(unknown)) in --brokers: not in the snapshot (brokers are \(list(ids)))") }
+                let wanted = Set(target)
+                for (i, id) in ids.enumerated() { isTarget[i] = wanted.contains(id) }
+            }
+        }
+
+        // Racks: dense indices; one rack for everyone when the plan ignores them.
+        var rackIndex: [String: Int] = [:]
+        var rack = [Int](repeating: 0, count: ids.count)
+        if request.rackAware {
+            let names = Set(brokers.compactMap(\.rack)).sorted()
+            for (i, n) in names.enumerated() { rackIndex[n] = i }
+            for (i, b) in brokers.enumerated() { rack[i] = b.rack.flatMap { rackIndex[$0] } ?? 0 }
+        }
+        var targetRacks = Set<Int>()
+        for i in ids.indices where isTarget[i] { targetRacks.insert(rack[i]) }
+        let targetCount = isTarget.filter { $0 }.count
+
+        let exclude: Regex<AnyRegexOutput>?
+        if let pattern = request.excludeTopics {
+            do { exclude = try Regex(pattern) } catch {
+                throw InvalidInput("--exclude-topics \"\(pattern)\" is not a valid regular expression: \(error)")
+            }
+        } else {
+            exclude = nil
+        }
+
+        var names: [TopicPartition] = []
+        var start: [Int] = [0]
+        var slotPartition: [Int32] = []
+        var replicas: [Int32] = []
+        var size: [Int64] = []
+        var movable: [Bool] = []
+        let replicaTotal = snapshot.replicaCount
+        names.reserveCapacity(replicaTotal / 2)
+        replicas.reserveCapacity(replicaTotal)
+        slotPartition.reserveCapacity(replicaTotal)
+        var tooWide: [String] = []
+        var needsRacks: [String] = []
+        var pinned: [String] = []
+        let allRacks = request.rackAware ? Set(brokers.compactMap(\.rack)).count : 1
+        for topic in snapshot.topics.sorted(by: { $0.name < $1.name }) {
+            let excluded = exclude.map { (try? $0.wholeMatch(in: topic.name)) != nil } ?? false
+            for part in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
+                let p = names.count
+                let tp = TopicPartition(topic.name, part.partition)
+                names.append(tp)
+                size.append(part.size ?? 0)
+                movable.append(!excluded)
+                for id in part.replicas {
+                    guard let b = index(id) else { throw InvalidInput("partition \(tp) has a replica on broker \(id), which is not in the snapshot's broker list") }
+                    replicas.append(Int32(b))
+                    slotPartition.append(Int32(p))
+                    if excluded && !isTarget[b] { pinned.append("\(tp) on broker \(id)") }
+                }
+                start.append(replicas.count)
+                let rf = part.replicas.count
+                if rf > targetCount { tooWide.append("\(tp) (RF \(rf))") }
+                // A rack the partition spans today must not disappear when it needs every rack it has.
+                let spans = Set(part.replicas.compactMap { index($0).map { rack[$0] } }).count
+                if request.rackAware && min(rf, allRacks) > targetRacks.count && spans > targetRacks.count {
+                    needsRacks.append("\(tp) (RF \(rf))")
+                }
+            }
+        }
+        let targetIDs = ids.indices.filter { isTarget[$0] }.map { ids[$0] }
+        if !tooWide.isEmpty {
+            throw InvalidInput("\(tooWide.count) partition(s) have more replicas than the \(targetCount) target broker(s) \(list(targetIDs)): \(sample(tooWide))")
+        }
+        if !needsRacks.isEmpty {
+            let emptied = Set(ids.indices.map { rack[$0] }).subtracting(targetRacks).sorted()
+            let rackNames = emptied.map { r in brokers[ids.indices.first { rack[$0] == r } ?? 0].rack ?? "?" }
+            throw InvalidInput("the plan empties rack(s) \(rackNames.joined(separator: ", ")), leaving \(targetRacks.count) rack(s), but \(needsRacks.count) partition(s) need more racks: \(sample(needsRacks)); keep a broker in each rack, or plan with --disable-rack-aware")
+        }
+        if !pinned.isEmpty {
+            throw InvalidInput("excluded topics still have replicas on brokers being removed: \(sample(pinned))")
+        }
+
+        return Layout(brokerIDs: ids, rackNames: brokers.map(\.rack), rack: rack, isTarget: isTarget,
+                      targetRackCount: targetRacks.count, names: names, start: start,
+                      slotPartition: slotPartition, replicas: replicas, original: replicas,
+                      size: size, movable: movable)
+    }
+
+    private static func checkDistinct(_ ids: [BrokerID], what: String) throws {
+        var seen = Set<BrokerID>()
+        let dups = ids.filter { !seen.insert($0).inserted }
+        if !dups.isEmpty { throw InvalidInput("\(what) lists broker(s) \(list(dups)) twice") }
+    }
+
+    static func list(_ ids: [BrokerID]) -> String { ids.map(String.init).joined(separator: ",") }
+
+    private static func sample(_ items: [String]) -> String {
+        items.prefix(5).joined(separator: ", ") + (items.count > 5 ? ", ..." : "")
+    }
+}

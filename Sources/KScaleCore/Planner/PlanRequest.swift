@@ -1,0 +1,91 @@
+/// What the operator asks the planner for. The planner is pure: the same snapshot and request
+/// always give byte-identical plans.
+public enum PlanKind: Sendable, Hashable {
+    /// Spread the cluster onto the added brokers (registered empty brokers or brand new ids).
+    case scaleOut(add: [BrokerID])
+    /// Empty the removed brokers. Without `rebalance` only their replicas move (exactly that many
+    /// moves); with it the plan may move more to reach full balance on the brokers left.
+    case scaleIn(remove: [BrokerID], rebalance: Bool)
+    /// Balance the cluster, optionally onto a restricted set of target brokers.
+    case rebalance(brokers: [BrokerID]?)
+    /// Reorder replicas only so preferred leaders are balanced; moves no data.
+    case leaders
+}
+
+public struct PlanRequest: Sendable, Hashable {
+    public var kind: PlanKind
+    /// Topics whose name matches this regular expression are left exactly as they are.
+    public var excludeTopics: String?
+    /// Movement budgets: the plan is the best balance reachable without exceeding them.
+    public var maxMoves: Int?
+    public var maxBytes: Int64?
+    /// Keep replicas of a partition on distinct racks (spread evenly when RF exceeds the racks).
+    public var rackAware: Bool
+    /// Racks of added brokers that are not in the snapshot yet (scale-out onto brand new ids).
+    public var newBrokerRacks: [BrokerID: String]
+
+    public init(kind: PlanKind, excludeTopics: String? = nil, maxMoves: Int? = nil, maxBytes: Int64? = nil,
+                rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:]) {
+        self.kind = kind
+        self.excludeTopics = excludeTopics
+        self.maxMoves = maxMoves
+        self.maxBytes = maxBytes
+        self.rackAware = rackAware
+        self.newBrokerRacks = newBrokerRacks
+    }
+}
+
+/// A plan, the rollback that restores the current assignment of the same partitions, and the
+/// numbers an operator checks before executing.
+public struct PlanResult: Sendable, Hashable {
+    public var plan: ReassignmentPlan
+    public var rollback: ReassignmentPlan
+    public var summary: PlanSummary
+
+    public init(plan: ReassignmentPlan, rollback: ReassignmentPlan, summary: PlanSummary) {
+        self.plan = plan
+        self.rollback = rollback
+        self.summary = summary
+    }
+}
+
+/// What a plan does, in numbers (`--summary json` prints exactly this).
+public struct PlanSummary: Sendable, Hashable, Codable {
+    public struct BrokerLoad: Sendable, Hashable, Codable {
+        public var broker: BrokerID
+        public var rack: String?
+        public var replicasBefore: Int
+        public var replicasAfter: Int
+        public var leadersBefore: Int
+        public var leadersAfter: Int
+        public var bytesBefore: Int64
+        public var bytesAfter: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case broker, rack
+            case replicasBefore = "replicas_before", replicasAfter = "replicas_after"
+            case leadersBefore = "leaders_before", leadersAfter = "leaders_after"
+            case bytesBefore = "bytes_before", bytesAfter = "bytes_after"
+        }
+    }
+
+    /// The request kind: scale-out, scale-in, rebalance or leaders.
+    public var kind: String
+    /// Partitions listed in the plan (set or order changed).
+    public var partitionsInPlan: Int
+    /// New replica placements: the replicas whose data must be copied.
+    public var replicasMoved: Int
+    /// Partitions whose preferred leader (first replica) changes.
+    public var leadersChanged: Int
+    public var bytesMoved: Int64
+    public var brokers: [BrokerLoad]
+
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case partitionsInPlan = "partitions_in_plan"
+        case replicasMoved = "replicas_moved"
+        case leadersChanged = "leaders_changed"
+        case bytesMoved = "bytes_moved"
+        case brokers
+    }
+}

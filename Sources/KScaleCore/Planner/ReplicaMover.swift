@@ -1,0 +1,442 @@
+/// Moves replicas: first the ones that must leave (removed brokers), then the count surplus of
+/// over-full brokers, choosing which replicas by size so bytes balance too, then polishes byte
+/// balance with exchanges that keep every broker's count and, mostly, the number of moves.
+///
+/// Everything is integer arithmetic over dense indices with index tie-breaks, so the same input
+/// always gives the same plan.
+struct ReplicaMover {
+    enum Mode {
+        /// Reach count balance (spread <= 1, per rack when racks hold fixed shares) with the
+        /// fewest moves, then byte balance.
+        case balance
+        /// Only the replicas on removed brokers move, placed for the best balance they allow.
+        case fillOnly
+    }
+
+    var L: Layout
+    var count: [Int]
+    var bytes: [Int64]
+    /// Per broker: slots moved onto it in this plan, ordered by (size, slot).
+    var moved: [[Int32]]
+    /// Per broker: the movable slots it held in the snapshot, ordered by (size, slot).
+    var home: [[Int32]]
+    /// Target broker -> balance group (its rack when racks hold fixed shares, else 0).
+    var group: [Int]
+    var groups: [[Int]] = []
+    /// Whether every partition has exactly one replica per target rack.
+    var rackShares = false
+
+    init(_ layout: Layout) {
+        L = layout
+        let n = layout.brokerCount
+        count = [Int](repeating: 0, count: n)
+        bytes = [Int64](repeating: 0, count: n)
+        for s in layout.replicas.indices {
+            let b = Int(layout.replicas[s])
+            count[b] += 1
+            bytes[b] += layout.size[Int(layout.slotPartition[s])]
+        }
+        moved = [[Int32]](repeating: [], count: n)
+        home = [[Int32]](repeating: [], count: n)
+        for s in layout.replicas.indices where layout.movable[Int(layout.slotPartition[s])] {
+            home[Int(layout.replicas[s])].append(Int32(s))
+        }
+        let size = layout.size, part = layout.slotPartition
+        for b in 0..<n {
+            home[b].sort { Self.less($0, $1, size, part) }
+        }
+        group = [Int](repeating: 0, count: n)
+        let rfs = Set((0..<layout.partitionCount).map { layout.rf($0) })
+        rackShares = layout.targetRackCount > 1 && rfs.count == 1 && rfs.first == layout.targetRackCount
+        var byRack: [Int: [Int]] = [:]
+        for b in 0..<n where layout.isTarget[b] { byRack[rackShares ? layout.rack[b] : 0, default: []].append(b) }
+        let keys = byRack.keys.sorted()
+        for (g, k) in keys.enumerated() {
+            let members = byRack[k] ?? []
+            groups.append(members)
+            for b in members { group[b] = g }
+        }
+    }
+
+    @inline(__always)
+    static func less(_ a: Int32, _ b: Int32, _ size: [Int64], _ part: [Int32]) -> Bool {
+        let sa = size[Int(part[Int(a)])], sb = size[Int(part[Int(b)])]
+        return sa != sb ? sa < sb : a < b
+    }
+
+    @inline(__always) func sizeOf(_ slot: Int32) -> Int64 { L.size[Int(L.slotPartition[Int(slot)])] }
+
+    // MARK: moving one slot
+
+    /// Puts `slot` on broker `to`, keeping counts, bytes and the moved lists right.
+    mutating func apply(_ slot: Int32, to: Int32) {
+        let s = Int(slot)
+        let from = L.replicas[s]
+        if from == to { return }
+        let sz = sizeOf(slot)
+        count[Int(from)] -= 1; bytes[Int(from)] -= sz
+        count[Int(to)] += 1; bytes[Int(to)] += sz
+        if L.original[s] != from { remove(slot, from: Int(from)) }
+        L.replicas[s] = to
+        if L.original[s] != to { insert(slot, into: Int(to)) }
+    }
+
+    private func position(_ slot: Int32, in list: [Int32]) -> Int {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Self.less(list[mid], slot, L.size, L.slotPartition) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private mutating func insert(_ slot: Int32, into b: Int) {
+        let i = position(slot, in: moved[b])
+        moved[b].insert(slot, at: i)
+    }
+
+    private mutating func remove(_ slot: Int32, from b: Int) {
+        let i = position(slot, in: moved[b])
+        if i < moved[b].count && moved[b][i] == slot { moved[b].remove(at: i) }
+    }
+
+    /// First index in `list` whose size is >= `value`.
+    private func lowerBound(_ list: [Int32], size value: Int64) -> Int {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sizeOf(list[mid]) < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    // MARK: the count phase
+
+    /// Slots that must leave non-target brokers.
+    func forcedSlots() -> [Int32] {
+        var out: [Int32] = []
+        for s in L.replicas.indices where !L.isTarget[Int(L.replicas[s])] && L.movable[Int(L.slotPartition[s])] {
+            out.append(Int32(s))
+        }
+        return out
+    }
+
+    /// The group a forced slot must land in: the target rack its partition lacks when racks hold
+    /// fixed shares, else the single group.
+    func groupOfForced(_ slot: Int32) -> Int {
+        guard rackShares else { return 0 }
+        let p = Int(L.slotPartition[Int(slot)])
+        let lo = L.start[p], hi = L.start[p + 1]
+        var present = Set<Int>()
+        for i in lo..<hi where L.isTarget[Int(L.replicas[i])] { present.insert(L.rack[Int(L.replicas[i])]) }
+        let missing = groups.indices.filter { !present.contains(L.rack[groups[$0][0]]) }
+        // A leaving replica keeps its own rack when that rack still has target brokers; the others
+        // take the remaining missing racks in slot order.
+        let groupOfRack: (Int) -> Int? = { r in missing.first { self.L.rack[self.groups[$0][0]] == r } }
+        if let own = groupOfRack(L.rack[Int(L.replicas[Int(slot)])]) { return own }
+        var claimed = Set<Int>()
+        var rank = 0
+        for i in lo..<hi where !L.isTarget[Int(L.replicas[i])] {
+            if let g = groupOfRack(L.rack[Int(L.replicas[i])]) { claimed.insert(g) } else if i < Int(slot) { rank += 1 }
+        }
+        let free = missing.filter { !claimed.contains($0) }
+        return free.isEmpty ? 0 : free[min(rank, free.count - 1)]
+    }
+
+    /// Runs the whole replica phase.
+    mutating func run(mode: Mode, byteExtraMoves: Int) {
+        let forced = forcedSlots()
+        var forcedByGroup = [[Int32]](repeating: [], count: groups.count)
+        for s in forced { forcedByGroup[groupOfForced(s)].append(s) }
+
+        var need = [Int](repeating: 0, count: L.brokerCount)
+        var mean = [Int64](repeating: 0, count: groups.count)
+        var shed: [Int32] = []
+        for (g, members) in groups.enumerated() {
+            let incoming = forcedByGroup[g]
+            let total = members.reduce(0) { $0 + count[$1] } + incoming.count
+            let totalBytes = members.reduce(Int64(0)) { $0 + bytes[$1] } + incoming.reduce(Int64(0)) { $0 + sizeOf($1) }
+            mean[g] = totalBytes / Int64(members.count)
+            let goal: [Int]
+            switch mode {
+            case .balance: goal = balancedGoals(members, total: total)
+            case .fillOnly: goal = waterFill(members, adding: incoming.count)
+            }
+            for (i, b) in members.enumerated() {
+                if goal[i] > count[b] { need[b] = goal[i] - count[b] }
+                if goal[i] < count[b] {
+                    shed += pick(from: b, count: count[b] - goal[i], bytes: bytes[b] - mean[g])
+                }
+            }
+        }
+        assign(forced + shed, forcedCount: forced.count, need: &need, mean: mean)
+        for g in groups.indices { polish(group: g, extraMoves: byteExtraMoves / max(1, groups.count)) }
+    }
+
+    /// Count goals: the fullest brokers keep the `q + 1` shares (that is what makes the move
+    /// count equal the lower bound).
+    func balancedGoals(_ members: [Int], total: Int) -> [Int] {
+        let q = total / members.count, r = total % members.count
+        let order = members.indices.sorted { count[members[$0]] != count[members[$1]] ? count[members[$0]] > count[members[$1]] : $0 < $1 }
+        var goal = [Int](repeating: q, count: members.count)
+        for i in order.prefix(r) { goal[i] = q + 1 }
+        return goal
+    }
+
+    /// Goals when only `adding` replicas arrive and nothing else moves: raise the emptiest first.
+    func waterFill(_ members: [Int], adding: Int) -> [Int] {
+        var goal = members.map { count[$0] }
+        var left = adding
+        let order = members.indices.sorted {
+            let a = members[$0], b = members[$1]
+            return count[a] != count[b] ? count[a] < count[b] : bytes[a] != bytes[b] ? bytes[a] < bytes[b] : a < b
+        }
+        while left > 0 {
+            let level = order.map { goal[$0] }.min() ?? 0
+            for i in order where goal[i] == level && left > 0 {
+                goal[i] += 1
+                left -= 1
+            }
+        }
+        return goal
+    }
+
+    /// Chooses `k` of broker `b`'s replicas whose sizes add up as close as it can to `target`
+    /// bytes: each pick is the unused replica nearest to the average still wanted.
+    func pick(from b: Int, count k: Int, bytes target: Int64) -> [Int32] {
+        let list = home[b].filter { L.replicas[Int($0)] == L.original[Int($0)] }
+        if k >= list.count { return list }
+        var used = [Bool](repeating: false, count: list.count)
+        var out: [Int32] = []
+        out.reserveCapacity(k)
+        var remaining = max(0, target)
+        for left in stride(from: k, to: 0, by: -1) {
+            let want = remaining / Int64(left)
+            let at = lowerBound(list, size: want)
+            var lo = at - 1, hi = at
+            while lo >= 0 && used[lo] { lo -= 1 }
+            while hi < list.count && used[hi] { hi += 1 }
+            let choice: Int
+            if lo < 0 { choice = hi } else if hi >= list.count { choice = lo } else {
+                choice = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
+            }
+            used[choice] = true
+            out.append(list[choice])
+            remaining -= sizeOf(list[choice])
+        }
+        return out
+    }
+
+    /// Places the leaving slots, biggest first, each on the feasible destination that still needs
+    /// the most bytes per free slot.
+    mutating func assign(_ slots: [Int32], forcedCount: Int, need: inout [Int], mean: [Int64]) {
+        var order = Array(slots.indices)
+        order.sort { i, j in
+            let a = slots[i], b = slots[j]
+            return sizeOf(a) != sizeOf(b) ? sizeOf(a) > sizeOf(b) : a < b
+        }
+        var isForced = [Bool](repeating: false, count: slots.count)
+        for i in 0..<forcedCount { isForced[i] = true }
+        var dests = [[Int]](repeating: [], count: groups.count)
+        for (g, members) in groups.enumerated() { dests[g] = members.filter { need[$0] > 0 } }
+        var failed: [Int32] = []
+        for i in order {
+            let slot = slots[i]
+            let from = Int(L.replicas[Int(slot)])
+            let g = isForced[i] ? groupOfForced(slot) : group[from]
+            if let d = bestDestination(slot, among: dests[g], need: need, mean: mean[g]) {
+                apply(slot, to: Int32(d))
+                need[d] -= 1
+                if need[d] == 0 { dests[g].removeAll { $0 == d } }
+            } else if isForced[i] {
+                failed.append(slot)
+            } else {
+                // Shed another replica of the same broker instead, one that fits somewhere.
+                if let (alt, d) = alternative(to: slot, from: from, among: dests[g]) {
+                    apply(alt, to: Int32(d))
+                    need[d] -= 1
+                    if need[d] == 0 { dests[g].removeAll { $0 == d } }
+                }
+            }
+        }
+        // A forced replica with no free feasible slot still has to leave: least-loaded feasible target.
+        for slot in failed {
+            let p = Int(L.slotPartition[Int(slot)])
+            let current = L.rackViolation(p)
+            var best = -1
+            for allowed in [0, current, Int.max] {
+                for b in 0..<L.brokerCount where L.canMove(slot: Int(slot), to: Int32(b), allowedViolation: allowed) {
+                    if best < 0 || count[b] < count[best] || (count[b] == count[best] && bytes[b] < bytes[best]) { best = b }
+                }
+                if best >= 0 { break }
+            }
+            if best >= 0 { apply(slot, to: Int32(best)) }
+        }
+    }
+
+    private func bestDestination(_ slot: Int32, among dests: [Int], need: [Int], mean: Int64) -> Int? {
+        var best = -1
+        var bestScore = 0.0
+        for d in dests where need[d] > 0 && L.canMove(slot: Int(slot), to: Int32(d)) {
+            let score = Double(mean - bytes[d]) / Double(need[d])
+            if best < 0 || score > bestScore { best = d; bestScore = score }
+        }
+        return best < 0 ? nil : best
+    }
+
+    private func alternative(to slot: Int32, from b: Int, among dests: [Int]) -> (Int32, Int)? {
+        let list = home[b]
+        let at = lowerBound(list, size: sizeOf(slot))
+        // Walk outwards from the same size so the byte choice changes as little as possible.
+        var lo = at - 1, hi = at
+        while lo >= 0 || hi < list.count {
+            for i in [hi, lo] where i >= 0 && i < list.count {
+                let s = list[i]
+                if L.replicas[Int(s)] != L.original[Int(s)] { continue }
+                for d in dests where L.canMove(slot: Int(s), to: Int32(d)) { return (s, d) }
+            }
+            lo -= 1; hi += 1
+        }
+        return nil
+    }
+
+    // MARK: byte polish
+
+    /// Exchanges between the heaviest and the lightest brokers of a group until no exchange
+    /// lowers the spread. Free exchanges first (swap where two moved replicas land, or which
+    /// replica a broker sheds); a move beyond the count plan only while `extraMoves` lasts.
+    mutating func polish(group g: Int, extraMoves: Int) {
+        let members = groups[g]
+        if members.count < 2 { return }
+        var extra = extraMoves
+        var rounds = 0
+        let cap = 40 * members.count + 2000
+        while rounds < cap {
+            rounds += 1
+            let order = members.sorted { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : $0 < $1 }
+            guard let heavy = order.first, let light = order.last, bytes[heavy] > bytes[light] else { return }
+            var improved = false
+            // Pairs touching the extremes, closest to the extremes first.
+            var pairs: [(Int, Int)] = []
+            for j in stride(from: order.count - 1, to: 0, by: -1) { pairs.append((heavy, order[j])) }
+            for i in 1..<(order.count - 1) { pairs.append((order[i], light)) }
+            for (a, b) in pairs {
+                if exchange(heavy: a, light: b, extra: &extra) { improved = true; break }
+            }
+            if !improved { return }
+        }
+    }
+
+    private enum Exchange {
+        case swapMoved(Int32, Int32)        // moved x on a <-> moved y on b
+        case reselect(Int32, Int32, Int32)  // slot x goes home to `home`, y takes its place at the other broker
+        case single(Int32)                  // slot x on a goes to b
+        case swapHome(Int32, Int32)         // unmoved y on a <-> unmoved z on b (two extra moves)
+    }
+
+    /// Looks for the exchange that moves closest to half the byte gap from `a` to `b`; applies it
+    /// when it strictly narrows the gap.
+    private mutating func exchange(heavy a: Int, light b: Int, extra: inout Int) -> Bool {
+        let diff = bytes[a] - bytes[b]
+        if diff <= 0 { return false }
+        let half = diff / 2
+        var best: Exchange?
+        var bestErr = half  // must beat "no transfer"
+        var bestCost = Int.max
+        func consider(_ e: Exchange, transfer t: Int64, cost: Int) {
+            guard t > 0, t < diff else { return }
+            let err = abs(t - half)
+            if err < bestErr || (err == bestErr && cost < bestCost) { best = e; bestErr = err; bestCost = cost }
+        }
+        let ma = moved[a], mb = moved[b]
+        let A = Int32(a), B = Int32(b)
+        // Moved x on a and moved y on b trade places: transfer size(x) - size(y).
+        if !mb.isEmpty {
+            for x in ma {
+                let want = sizeOf(x) - half
+                let at = lowerBound(mb, size: want)
+                for k in max(0, at - 2)..<min(mb.count, at + 2) {
+                    let y = mb[k]
+                    if L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
+                    if L.canMove(slot: Int(x), to: B) && L.canMove(slot: Int(y), to: A) {
+                        consider(.swapMoved(x, y), transfer: sizeOf(x) - sizeOf(y), cost: 0)
+                    }
+                }
+            }
+        }
+        // a shed x (now on b): a keeps x and sheds y instead: transfer size(y) - size(x).
+        let ha = home[a], hb = home[b]
+        for x in mb where L.original[Int(x)] == A {
+            let at = lowerBound(ha, size: sizeOf(x) + half)
+            for k in max(0, at - 2)..<min(ha.count, at + 2) {
+                let y = ha[k]
+                if L.replicas[Int(y)] != A || L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
+                if canReturn(x) && L.canMove(slot: Int(y), to: B) {
+                    consider(.reselect(x, y, A), transfer: sizeOf(y) - sizeOf(x), cost: 0)
+                }
+            }
+        }
+        // b shed x (now on a): b keeps x and sheds y instead: transfer size(x) - size(y).
+        for x in ma where L.original[Int(x)] == B {
+            let at = lowerBound(hb, size: sizeOf(x) - half)
+            for k in max(0, at - 2)..<min(hb.count, at + 2) {
+                let y = hb[k]
+                if L.replicas[Int(y)] != B || L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
+                if canReturn(x) && L.canMove(slot: Int(y), to: A) {
+                    consider(.reselect(x, y, B), transfer: sizeOf(x) - sizeOf(y), cost: 0)
+                }
+            }
+        }
+        // a has a replica more than b: one replica moves over and the counts stay balanced.
+        if count[a] > count[b] {
+            let at = lowerBound(ma, size: half)
+            for k in max(0, at - 2)..<min(ma.count, at + 2) where L.canMove(slot: Int(ma[k]), to: B) {
+                consider(.single(ma[k]), transfer: sizeOf(ma[k]), cost: L.original[Int(ma[k])] == B ? -1 : 0)
+            }
+            if extra > 0 {
+                let at = lowerBound(ha, size: half)
+                for k in max(0, at - 2)..<min(ha.count, at + 2) where L.replicas[Int(ha[k])] == A && L.canMove(slot: Int(ha[k]), to: B) {
+                    consider(.single(ha[k]), transfer: sizeOf(ha[k]), cost: 1)
+                }
+            }
+        }
+        // Two unmoved replicas trade places: two extra moves, the smallest partner on b.
+        if best == nil && extra > 1 {
+            var partners: [Int32] = []
+            for z in hb where L.replicas[Int(z)] == B {
+                partners.append(z)
+                if partners.count == 4 { break }
+            }
+            for z in partners {
+                let at = lowerBound(ha, size: sizeOf(z) + half)
+                for k in max(0, at - 2)..<min(ha.count, at + 2) {
+                    let y = ha[k]
+                    if L.replicas[Int(y)] != A || L.slotPartition[Int(y)] == L.slotPartition[Int(z)] { continue }
+                    if L.canMove(slot: Int(y), to: B) && L.canMove(slot: Int(z), to: A) {
+                        consider(.swapHome(y, z), transfer: sizeOf(y) - sizeOf(z), cost: 2)
+                    }
+                }
+            }
+        }
+        guard let chosen = best else { return false }
+        switch chosen {
+        case .swapMoved(let x, let y):
+            apply(x, to: B); apply(y, to: A)
+        case .reselect(let x, let y, let owner):
+            let other = L.replicas[Int(x)]
+            apply(x, to: owner); apply(y, to: other)
+        case .single(let x):
+            if L.original[Int(x)] == A { extra -= 1 }
+            apply(x, to: B)
+        case .swapHome(let y, let z):
+            extra -= 2
+            apply(y, to: B); apply(z, to: A)
+        }
+        return true
+    }
+
+    /// Whether a moved slot can go back to the broker it came from.
+    private func canReturn(_ x: Int32) -> Bool {
+        L.canMove(slot: Int(x), to: L.original[Int(x)], allowedViolation: L.rackViolation(Int(L.slotPartition[Int(x)])))
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleIO
+
+/// Options every `kscale plan` subcommand shares, and the one place that runs the planner and
+/// writes its outputs, so the four subcommands differ only in the request they build.
+struct PlanOptions: ParsableArguments {
+    @Option(help: "Cluster snapshot (kafka-cluster-v1 JSON; .zst is zstd-compressed).")
+    var snapshot: String
+
+    @Option(help: "Write the plan here (Kafka reassignment JSON). Default: stdout.")
+    var output: String?
+
+    @Option(help: "Write the rollback (the current assignment of the same partitions) here.")
+    var rollback: String?
+
+    @Option(help: "Summary format: text or json.")
+    var summary: SummaryFormat = .text
+
+    @Option(help: "Leave topics whose whole name matches this regular expression untouched.")
+    var excludeTopics: String?
+
+    @Option(help: "At most this many replica moves (the best balance within the budget).")
+    var maxMoves: Int?
+
+    @Option(help: "At most this many bytes copied, e.g. 500GB or 1.5TiB.")
+    var maxBytes: String?
+
+    @Flag(help: "Ignore broker racks (needed when some brokers have a rack and others do not).")
+    var disableRackAware = false
+
+    enum SummaryFormat: String, ExpressibleByArgument { case text, json }
+
+    /// Plans and writes everything; nothing is written when planning fails.
+    func run(_ kind: PlanKind, newBrokerRacks: [BrokerID: String] = [:]) async throws {
+        try await reportingErrors {
+            let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
+            if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
+            let snap = try KScaleFiles.readSnapshot(snapshot)
+            let request = PlanRequest(kind: kind, excludeTopics: excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
+                                      rackAware: !disableRackAware, newBrokerRacks: newBrokerRacks)
+            let result = try Planner.plan(snap, request)
+            if let output {
+                try KScaleFiles.writePlan(result.plan, to: output)
+            } else {
+                FileHandle.standardOutput.write(result.plan.encoded())
+            }
+            if let rollback { try KScaleFiles.writePlan(result.rollback, to: rollback) }
+            let text = try render(result.summary)
+            // The plan owns stdout when it has no file; the summary then goes to stderr.
+            if output == nil { printError(text) } else { print(text) }
+        }
+    }
+
+    private func render(_ s: PlanSummary) throws -> String {
+        switch summary {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(s), as: UTF8.self)
+        case .text:
+            return PlanSummaryText.render(s)
+        }
+    }
+}
+
+/// The human summary: totals, then one row per broker.
+enum PlanSummaryText {
+    static func render(_ s: PlanSummary) -> String {
+        var table = TextTable(["broker", "rack", "replicas", "leaders", "bytes"])
+        for b in s.brokers {
+            table.add([String(b.broker), b.rack ?? "-",
+                       "\(b.replicasBefore) -> \(b.replicasAfter)",
+                       "\(b.leadersBefore) -> \(b.leadersAfter)",
+                       "\(ByteUnits.format(b.bytesBefore)) -> \(ByteUnits.format(b.bytesAfter))"])
+        }
+        return """
+        \(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed
+        \(table.render())
+        """
+    }
+}
+
+/// Broker id lists as operators type them: `7,8,9`.
+func parseBrokerList(_ text: String, option: String) throws -> [BrokerID] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    return try parts.map { p in
+        guard let id = BrokerID(p) else { throw InvalidInput("\(option) \"\(text)\": \"\(p)\" is not a broker id (expected a comma-separated list such as 7,8,9)") }
+        return id
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import KScaleCore
+
+@Suite struct PlannerPropertyTests {
+    static let seeds: [UInt64] = Array(1...12)
+
+    /// Shared invariants: RF kept, no duplicates, only target brokers, unchanged partitions left out,
+    /// the rollback restores the snapshot, and the same input gives the same bytes.
+    func checkCommon(_ s: ClusterSnapshot, _ request: PlanRequest, targets: Set<BrokerID>) throws -> (PlanResult, PlanCheck) {
+        let result = try Planner.plan(s, request)
+        let check = PlanCheck(s, result.plan)
+        for line in result.plan.partitions {
+            let old = check.before[line.topicPartition]
+            #expect(old != nil)
+            #expect(line.replicas.count == old?.count, "RF changed for \(line.topicPartition)")
+            #expect(Set(line.replicas).count == line.replicas.count, "duplicate broker in \(line.topicPartition)")
+            #expect(line.replicas != old, "unchanged partition \(line.topicPartition) listed")
+        }
+        for (tp, reps) in check.after where check.before[tp] != reps {
+            #expect(reps.allSatisfy(targets.contains), "\(tp) placed outside the target brokers: \(reps)")
+        }
+        #expect(result.rollback.partitions.map(\.topicPartition) == result.plan.partitions.map(\.topicPartition))
+        for line in result.rollback.partitions { #expect(check.before[line.topicPartition] == line.replicas) }
+        #expect(result.summary.replicasMoved == check.replicasMoved)
+        #expect(result.summary.bytesMoved == check.bytesMoved)
+        let again = try Planner.plan(s, request)
+        #expect(again.plan.encoded() == result.plan.encoded(), "not deterministic")
+        return (result, check)
+    }
+
+    func spread(_ values: [Int]) -> Int { (values.max() ?? 0) - (values.min() ?? 0) }
+
+    @Test(arguments: seeds)
+    func scaleOutBalancesWithTheFewestMoves(seed: UInt64) throws {
+        let racks = Int(seed % 3) == 0 ? 0 : 3
+        let s = RandomCluster.make(seed: seed, brokers: 9, racks: racks, topics: 8, maxPartitions: 40, rf: 3, emptyBrokers: 3)
+        let targets = Set(s.brokers.map(\.id))
+        let (result, check) = try checkCommon(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9])), targets: targets)
+        let counts = check.counts(check.after)
+        #expect(spread(targets.map { counts[$0] ?? 0 }) <= 1)
+        #expect(spread(targets.map { check.leaders()[$0] ?? 0 }) <= 1)
+        #expect(check.rackViolations(s, targets: targets) == 0)
+        // Moves equal the count lower bound: every broker above its goal sheds exactly its surplus.
+        let before = check.counts(check.before)
+        let total = before.values.reduce(0, +)
+        let q = total / targets.count, r = total % targets.count
+        let sorted = targets.map { before[$0] ?? 0 }.sorted(by: >)
+        let lb = sorted.enumerated().reduce(0) { $0 + max(0, $1.element - (q + ($1.offset < r ? 1 : 0))) }
+        #expect(result.summary.replicasMoved == lb)
+    }
+
+    @Test(arguments: seeds)
+    func scaleInMovesExactlyTheRemovedReplicas(seed: UInt64) throws {
+        let racks = Int(seed % 3) == 0 ? 0 : 3
+        let s = RandomCluster.make(seed: seed, brokers: 9, racks: racks, topics: 8, maxPartitions: 40, rf: 3)
+        let removed: Set<BrokerID> = [8, 9]
+        let targets = Set(s.brokers.map(\.id)).subtracting(removed)
+        let (result, check) = try checkCommon(s, PlanRequest(kind: .scaleIn(remove: [8, 9], rebalance: false)), targets: targets)
+        let before = check.counts(check.before)
+        #expect(result.summary.replicasMoved == (before[8] ?? 0) + (before[9] ?? 0))
+        let after = check.counts(check.after)
+        #expect((after[8] ?? 0) == 0 && (after[9] ?? 0) == 0)
+        #expect(check.rackViolations(s, targets: targets) == 0)
+        #expect(spread(targets.map { check.leaders()[$0] ?? 0 }) <= 1)
+    }
+
+    @Test(arguments: seeds)
+    func scaleInWithRebalanceEndsBalanced(seed: UInt64) throws {
+        let s = RandomCluster.make(seed: seed, brokers: 10, racks: 0, topics: 8, maxPartitions: 40, rf: 2)
+        let targets = Set(s.brokers.map(\.id)).subtracting([10])
+        let (_, check) = try checkCommon(s, PlanRequest(kind: .scaleIn(remove: [10], rebalance: true)), targets: targets)
+        let after = check.counts(check.after)
+        #expect((after[10] ?? 0) == 0)
+        #expect(spread(targets.map { after[$0] ?? 0 }) <= 1)
+    }
+
+    @Test(arguments: seeds)
+    func rebalanceKeepsRacksAndBalancesCounts(seed: UInt64) throws {
+        let s = RandomCluster.make(seed: seed &* 7, brokers: 7, racks: 2, topics: 10, maxPartitions: 30, rf: 2)
+        let targets = Set(s.brokers.map(\.id))
+        let (_, check) = try checkCommon(s, PlanRequest(kind: .rebalance(brokers: nil)), targets: targets)
+        let after = check.counts(check.after)
+        #expect(check.rackViolations(s, targets: targets) == 0)
+        // RF equals the racks, so each rack holds one replica of every partition: balance is per rack.
+        for rack in ["r0", "r1"] {
+            let members = s.brokers.filter { $0.rack == rack }.map(\.id)
+            #expect(spread(members.map { after[$0] ?? 0 }) <= 1, "rack \(rack)")
+        }
+        #expect(spread(targets.map { check.leaders()[$0] ?? 0 }) <= 1)
+    }
+
+    @Test(arguments: seeds)
+    func budgetsAreRespected(seed: UInt64) throws {
+        let s = RandomCluster.make(seed: seed, brokers: 9, racks: 3, topics: 8, maxPartitions: 40, rf: 3, emptyBrokers: 3)
+        let full = try Planner.plan(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
+        let maxMoves = full.summary.replicasMoved / 3
+        let maxBytes = full.summary.bytesMoved / 4
+        let targets = Set(s.brokers.map(\.id))
+        let (byMoves, _) = try checkCommon(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9]), maxMoves: maxMoves), targets: targets)
+        #expect(byMoves.summary.replicasMoved <= maxMoves)
+        #expect(byMoves.summary.replicasMoved > 0)
+        let (byBytes, check) = try checkCommon(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9]), maxBytes: maxBytes), targets: targets)
+        #expect(byBytes.summary.bytesMoved <= maxBytes)
+        #expect(check.rackViolations(s, targets: targets) == 0)
+    }
+
+    @Test(arguments: seeds)
+    func leadersOnlyReordersReplicas(seed: UInt64) throws {
+        let s = RandomCluster.make(seed: seed, brokers: 6, racks: 3, topics: 6, maxPartitions: 30, rf: 3)
+        let targets = Set(s.brokers.map(\.id))
+        let (result, check) = try checkCommon(s, PlanRequest(kind: .leaders), targets: targets)
+        #expect(result.summary.replicasMoved == 0)
+        for (tp, reps) in check.after { #expect(Set(reps) == Set(check.before[tp] ?? [])) }
+        #expect(spread(targets.map { check.leaders()[$0] ?? 0 }) <= 1 || result.plan.partitions.isEmpty == false)
+    }
+
+    @Test func excludedTopicsStayPut() throws {
+        let s = RandomCluster.make(seed: 5, brokers: 9, racks: 3, topics: 6, maxPartitions: 30, rf: 3, emptyBrokers: 3)
+        let result = try Planner.plan(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9]), excludeTopics: "topic-[0-2]"))
+        #expect(!result.plan.partitions.isEmpty)
+        #expect(result.plan.partitions.allSatisfy { !["topic-0", "topic-1", "topic-2"].contains($0.topic) })
+    }
+}
