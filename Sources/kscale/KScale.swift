@@ -18,6 +18,7 @@ struct KScale: AsyncParsableCommand {
             ResumeCommand.self,
             ThrottleCommand.self,
             AddPartitionsCommand.self,
+            SimCommand.self,
         ]
     )
 }

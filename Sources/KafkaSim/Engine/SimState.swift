@@ -54,6 +54,11 @@ public struct SimBrokerStatus: Sendable, Equatable, Codable {
     public var port: Int32
     public var alive: Bool
     public var slowMs: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, host, port, alive
+        case slowMs = "slow_ms"
+    }
 }
 
 /// A reassignment in flight.
