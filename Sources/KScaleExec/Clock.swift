@@ -21,7 +21,7 @@ public struct SystemClock: ExecClock {
 
 /// A clock that runs `scale` times faster than the wall clock: the executor's view of a simulator
 /// started with the same time scale, so stall timeouts and rates stay in simulated units.
-public struct ScaledClock: ExecClock {
+public struct ScaledWallClock: ExecClock {
     public let scale: Double
     private let origin: Double
     public init(scale: Double) {

@@ -135,18 +135,56 @@ struct Emitter {
         case .bytes, .records:
             if let nullable { return "try w.writeNullableBytes(\(value), compact: \(compact), nullable: \(nullable), field: \"\(field)\")" }
             return "try w.writeBytes(\(value), compact: \(compact))"
-        case .array(let e):
-            let inner = encodeStatement(e, value: "e", compact: compact, nullable: nil, field: field)
-            if let nullable {
-                return "try w.writeNullableArray(\(value), compact: \(compact), nullable: \(nullable), field: \"\(field)\") { w, e in \(inner) }"
-            }
-            return "try w.writeArray(\(value), compact: \(compact)) { w, e in \(inner) }"
+        case .array:
+            preconditionFailure("arrays are written by encodeStatements")
         case .structure:
             if let nullable {
                 return "try w.writeNullableStruct(\(value), nullable: \(nullable), field: \"\(field)\") { w, s in try s.encode(into: &w, version: version) }"
             }
             return "try \(value).encode(into: &w, version: version)"
         }
+    }
+
+    /// Statements writing a field. Arrays are written with plain loops over concrete types: generic
+    /// helpers taking closures were not specialised and dominated the profile of large Metadata responses.
+    func encodeStatements(_ t: FieldType, value: String, compact: String, nullable: String?, field: String) throws -> [String] {
+        guard case .array(let e) = t else {
+            return [encodeStatement(t, value: value, compact: compact, nullable: nullable, field: field)]
+        }
+        if case .array = e { throw CodegenError("\(field): nested arrays are not supported") }
+        func loop(_ a: String) -> [String] {
+            if case .structure = e {
+                return ["for i in \(a).indices { try \(a)[i].encode(into: &w, version: version) }"]
+            }
+            return ["for e in \(a) { \(encodeStatement(e, value: "e", compact: compact, nullable: nil, field: field)) }"]
+        }
+        guard let nullable else {
+            return ["try w.writeArrayLength(\(value).count, compact: \(compact))"] + loop(value)
+        }
+        return ["if let a = \(value) {", "    try w.writeArrayLength(a.count, compact: \(compact))"]
+            + loop("a").map { "    " + $0 }
+            + ["} else {", "    try w.writeNullArray(compact: \(compact), nullable: \(nullable), field: \"\(field)\")", "}"]
+    }
+
+    /// Statements reading a field from reader `rd` into `target`.
+    func decodeStatements(_ t: FieldType, reader rd: String, target: String, compact: String, nullable: String?,
+                          field: String) throws -> [String] {
+        guard case .array(let e) = t else {
+            return ["\(target) = \(decodeExpression(t, reader: rd, compact: compact, nullable: nullable, field: field))"]
+        }
+        if case .array = e { throw CodegenError("\(field): nested arrays are not supported") }
+        let element = decodeExpression(e, reader: rd, compact: compact, nullable: nil, field: field)
+        let fill = [
+            "    var a = [\(swiftType(e))]()",
+            "    a.reserveCapacity(n)",
+            "    for _ in 0..<n { a.append(\(element)) }",
+            "    \(target) = a",
+        ]
+        guard let nullable else {
+            return ["do {", "    let n = try \(rd).readArrayLength(compact: \(compact), field: \"\(field)\")"] + fill + ["}"]
+        }
+        return ["if let n = try \(rd).readNullableArrayLength(compact: \(compact)) {"] + fill
+            + ["} else {", "    try ByteReader.checkNull(nullable: \(nullable), field: \"\(field)\")", "    \(target) = nil", "}"]
     }
 
     /// An expression reading the field's value from reader `rd`.
@@ -167,12 +205,8 @@ struct Emitter {
         case .bytes, .records:
             if let nullable { return "try \(rd).readNullableBytes(compact: \(compact), nullable: \(nullable), field: \"\(field)\")" }
             return "try \(rd).readBytes(compact: \(compact), field: \"\(field)\")"
-        case .array(let e):
-            let inner = decodeExpression(e, reader: "r", compact: compact, nullable: nil, field: field)
-            if let nullable {
-                return "try \(rd).readNullableArray(compact: \(compact), nullable: \(nullable), field: \"\(field)\") { r in \(inner) }"
-            }
-            return "try \(rd).readArray(compact: \(compact), field: \"\(field)\") { r in \(inner) }"
+        case .array:
+            preconditionFailure("arrays are read by decodeStatements")
         case .structure(let n):
             if let nullable {
                 return "try \(rd).readNullableStruct(nullable: \(nullable), field: \"\(field)\") { r in try \(n)(from: &r, version: version) }"
@@ -231,29 +265,43 @@ struct Emitter {
 
     private func fieldPath(_ structName: String, _ f: Field) -> String { "\(structName).\(f.name)" }
 
+    /// When a field is written in the struct body (not as a tagged field): a Swift condition on
+    /// `version`, or nil when it is tagged in every version it exists in.
+    private func untaggedCondition(_ f: Field) -> String? {
+        let present = f.versions.condition(within: valid)
+        let tagged = f.taggedVersions.condition(within: valid)
+        guard f.tag != nil, tagged != "false" else { return present }
+        if tagged == "true" { return nil }
+        return present == "true" ? "!(\(tagged))" : "\(present) && !(\(tagged))"
+    }
+
+    private mutating func emitConditional(_ cond: String, _ stmts: [String]) {
+        if cond == "true" {
+            stmts.forEach { line($0) }
+        } else {
+            open("if \(cond)")
+            stmts.forEach { line($0) }
+            close()
+        }
+    }
+
+    /// Tagged fields that exist in some supported version, in tag order (the order they are written).
+    private func taggedFields(_ fields: [Field]) -> [Field] {
+        fields.filter { $0.tag != nil && $0.taggedVersions.condition(within: valid) != "false" }
+            .sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
+    }
+
     private mutating func emitEncode(structName: String, fields: [Field]) throws {
         open("public func encode(into w: inout ByteWriter, version: Int16) throws")
         let compact = hasFlexible ? "flexible" : "false"
         if hasFlexible { line("let flexible = \(flexibleCondition)") }
         for f in fields {
-            let present = f.versions.condition(within: valid)
-            let tagged = f.taggedVersions.condition(within: valid)
-            let stmt = encodeStatement(f.type, value: "self.\(Self.propertyName(f.name))", compact: compact,
-                                       nullable: nullableCondition(f), field: fieldPath(structName, f))
-            var cond = present
-            if f.tag != nil && tagged != "false" {
-                if tagged == "true" { continue }
-                cond = present == "true" ? "!(\(tagged))" : "\(present) && !(\(tagged))"
-            }
-            if cond == "true" { line(stmt) } else {
-                open("if \(cond)")
-                line(stmt)
-                close()
-            }
+            guard let cond = untaggedCondition(f) else { continue }
+            emitConditional(cond, try encodeStatements(f.type, value: "self.\(Self.propertyName(f.name))", compact: compact,
+                                                       nullable: nullableCondition(f), field: fieldPath(structName, f)))
         }
         guard hasFlexible else { close(); return }
-        let taggedFields = fields.filter { $0.tag != nil && $0.taggedVersions.condition(within: valid) != "false" }
-            .sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
+        let taggedFields = taggedFields(fields)
         open("if flexible")
         if taggedFields.isEmpty {
             line("w.writeUnsignedVarint(0)")
@@ -269,10 +317,12 @@ struct Emitter {
             }
             line("w.writeUnsignedVarint(taggedCount)")
             for (f, c) in zip(taggedFields, conds) {
-                let stmt = encodeStatement(f.type, value: "self.\(Self.propertyName(f.name))", compact: "true",
-                                           nullable: nullableCondition(f), field: fieldPath(structName, f))
+                let stmts = try encodeStatements(f.type, value: "self.\(Self.propertyName(f.name))", compact: "true",
+                                                 nullable: nullableCondition(f), field: fieldPath(structName, f))
                 open("if \(c)")
-                line("try w.writeTaggedField(tag: \(f.tag ?? 0)) { w in \(stmt) }")
+                line("try w.writeTaggedField(tag: \(f.tag ?? 0)) { w in")
+                stmts.forEach { line("    " + $0) }
+                line("}")
                 close()
             }
         }
@@ -286,25 +336,13 @@ struct Emitter {
         let compact = hasFlexible ? "flexible" : "false"
         if hasFlexible { line("let flexible = \(flexibleCondition)") }
         for f in fields {
-            let present = f.versions.condition(within: valid)
-            let tagged = f.taggedVersions.condition(within: valid)
-            let expr = decodeExpression(f.type, reader: "r", compact: compact, nullable: nullableCondition(f),
-                                        field: fieldPath(structName, f))
-            var cond = present
-            if f.tag != nil && tagged != "false" {
-                if tagged == "true" { continue }
-                cond = present == "true" ? "!(\(tagged))" : "\(present) && !(\(tagged))"
-            }
-            let stmt = "self.\(Self.propertyName(f.name)) = \(expr)"
-            if cond == "true" { line(stmt) } else {
-                open("if \(cond)")
-                line(stmt)
-                close()
-            }
+            guard let cond = untaggedCondition(f) else { continue }
+            emitConditional(cond, try decodeStatements(f.type, reader: "r", target: "self.\(Self.propertyName(f.name))",
+                                                       compact: compact, nullable: nullableCondition(f),
+                                                       field: fieldPath(structName, f)))
         }
         guard hasFlexible else { close(); return }
-        let taggedFields = fields.filter { $0.tag != nil && $0.taggedVersions.condition(within: valid) != "false" }
-            .sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
+        let taggedFields = taggedFields(fields)
         open("if flexible")
         if taggedFields.isEmpty {
             line("try r.skipTaggedFields()")
@@ -314,10 +352,11 @@ struct Emitter {
             open("switch field.tag")
             for f in taggedFields {
                 let tv = f.taggedVersions.condition(within: valid)
-                let expr = decodeExpression(f.type, reader: "field.reader", compact: "true", nullable: nullableCondition(f),
-                                            field: fieldPath(structName, f))
+                let stmts = try decodeStatements(f.type, reader: "field.reader", target: "self.\(Self.propertyName(f.name))",
+                                                 compact: "true", nullable: nullableCondition(f),
+                                                 field: fieldPath(structName, f))
                 line("case \(f.tag ?? 0)\(tv == "true" ? "" : " where \(tv)"):")
-                line("    self.\(Self.propertyName(f.name)) = \(expr)")
+                stmts.forEach { line("    " + $0) }
             }
             line("default:")
             line("    break  // unknown tags are skipped, as tagged fields are optional by design")
@@ -346,9 +385,7 @@ struct Emitter {
             extra.append("public static let flexibleVersions: PartialRangeFrom<Int16>? = nil")
         }
         let structs = try m.allStructs()
-        let topChildren = m.fields.compactMap { $0.fields == nil ? nil : $0.type.structName }
         try emitStruct(name: m.name, fields: m.fields, conformance: proto, owner: m.name, children: [], extra: extra)
-        _ = topChildren
         for s in structs {
             line()
             open("extension \(m.name)")

@@ -8,7 +8,7 @@ import KScaleCore
 /// behaviours are checked end to end against KafkaSim in SimExecutorTests.
 @Suite struct ExecutorTests {
     /// Six brokers holding two topics; brokers 7-9 are new and empty.
-    func cluster(_ clock: ManualClock) async -> FakeCluster {
+    func cluster(_ clock: StepClock) async -> FakeCluster {
         let c = FakeCluster(clock: clock, brokers: Array(1...9))
         let orders: [[BrokerID]] = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]
         let events: [[BrokerID]] = [[1, 4], [2, 5], [3, 6], [4, 1]]
@@ -30,7 +30,7 @@ import KScaleCore
         return ReassignmentPlan(partitions: lines)
     }
 
-    func run(_ c: FakeCluster, _ clock: ManualClock, plan: ReassignmentPlan, options: RunOptions, dir: String) async throws -> ExecutionSummary {
+    func run(_ c: FakeCluster, _ clock: StepClock, plan: ReassignmentPlan, options: RunOptions, dir: String) async throws -> ExecutionSummary {
         let journal = try Journal(path: dir + "/journal.jsonl")
         let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: clock)
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: options.additional, ours: exec.submitted)
@@ -44,7 +44,7 @@ import KScaleCore
     }
 
     @Test func fullRunRespectsCapsAndLeavesNoThrottle() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         let plan = try await scaleOut(c)
         let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 2, maxMoves: 4, order: .largestFirst, pollInterval: 1)
@@ -63,7 +63,7 @@ import KScaleCore
     }
 
     @Test func throttlesSetBySomeoneElseSurvive() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         await c.setTopicConfig("orders", ThrottleKeys.leaderReplicas, "0:1,5:6")
         await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "777")
@@ -79,7 +79,7 @@ import KScaleCore
     }
 
     @Test func resumeAfterTheProcessDiesFinishesTheRun() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         let plan = try await scaleOut(c)
         let dir = temporaryDirectory()
@@ -102,7 +102,7 @@ import KScaleCore
     }
 
     @Test func refusalsChangeNothing() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         let bad: [(ReassignmentPlan, String)] = [
             (ReassignmentPlan(partitions: [PartitionAssignment(topic: "nope", partition: 0, replicas: [1, 2])]), "unknown topic nope"),
@@ -127,7 +127,7 @@ import KScaleCore
     }
 
     @Test func cancelWithRollbackRestoresTheOriginalAssignment() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         let plan = try await scaleOut(c)
         let before = Dictionary(uniqueKeysWithValues: await plan.partitions.asyncMap { ($0.topicPartition, await c.replicas($0.topicPartition)) })
@@ -149,7 +149,7 @@ import KScaleCore
     }
 
     @Test func stalledPartitionIsReportedWithItsCause() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
         let events = ExecEventLog()
@@ -170,7 +170,7 @@ import KScaleCore
     }
 
     @Test func auditMarksWhatTheLedgerKnows() async throws {
-        let clock = ManualClock()
+        let clock = StepClock()
         let c = await cluster(clock)
         await c.setBrokerConfig(2, ThrottleKeys.leaderRate, "123")
         let plan = try await scaleOut(c)
@@ -202,5 +202,20 @@ extension Sequence {
         var out: [T] = []
         for e in self { out.append(try await f(e)) }
         return out
+    }
+}
+
+@Suite struct ExecutorRunnerTests {
+    @Test func runnerExecutesAndVerifiesALifecyclePlan() async throws {
+        let clock = StepClock()
+        let c = FakeCluster(clock: clock, brokers: [1, 2, 3, 4])
+        await c.addTopic("t", [[1, 2], [2, 3], [3, 1]], size: 30_000_000)
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2]),
+                                                 PartitionAssignment(topic: "t", partition: 1, replicas: [2, 4])])
+        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 10_000_000, pollInterval: 1), stateRoot: temporaryDirectory(), clock: clock)
+        try await runner.run(LifecyclePlan(plan: plan, rollback: plan), label: "test")
+        #expect(await c.replicas(TopicPartition("t", 0)) == [4, 2])
+        #expect(await c.replicas(TopicPartition("t", 1)) == [2, 4])
+        #expect(await c.throttleConfigs() == [])
     }
 }

@@ -4,7 +4,7 @@ import KScaleCore
 @testable import KScaleExec
 
 /// A clock whose sleeps return at once after advancing time, so hours of copying take milliseconds.
-final class ManualClock: ExecClock, @unchecked Sendable {
+final class StepClock: ExecClock, @unchecked Sendable {
     private let lock = NSLock()
     private var t: Double
     /// Throws from `sleep` after this many sleeps: a process dying mid-run.
@@ -34,7 +34,7 @@ actor FakeCluster: ClusterAdmin {
     struct Part { var replicas: [BrokerID]; var isr: [BrokerID]; var leader: BrokerID?; var size: Int64 }
     struct Moving { var original: [BrokerID]; var target: [BrokerID]; var started: Double; var copied: [BrokerID: Double] }
 
-    let clock: ManualClock
+    let clock: StepClock
     var copyRate: Double
     var brokers: [BrokerID: String?]
     var down: Set<BrokerID> = []
@@ -50,7 +50,7 @@ actor FakeCluster: ClusterAdmin {
     /// Partitions whose copies never finish (a target that does not join the ISR).
     var stuck: Set<TopicPartition> = []
 
-    init(clock: ManualClock, brokers: [BrokerID], racks: Int = 3, copyRate: Double = 10_000_000) {
+    init(clock: StepClock, brokers: [BrokerID], racks: Int = 3, copyRate: Double = 10_000_000) {
         self.clock = clock
         self.copyRate = copyRate
         self.brokers = Dictionary(uniqueKeysWithValues: brokers.map { ($0, "r\(Int($0) % racks)") })

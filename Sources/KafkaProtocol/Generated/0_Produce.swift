@@ -32,7 +32,8 @@ public struct ProduceRequest: KafkaRequest {
         try w.writeNullableString(self.transactionalId, compact: flexible, nullable: true, field: "ProduceRequest.TransactionalId")
         w.writeInt16(self.acks)
         w.writeInt32(self.timeoutMs)
-        try w.writeArray(self.topicData, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topicData.count, compact: flexible)
+        for i in self.topicData.indices { try self.topicData[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -44,7 +45,13 @@ public struct ProduceRequest: KafkaRequest {
         self.transactionalId = try r.readNullableString(compact: flexible, nullable: true, field: "ProduceRequest.TransactionalId")
         self.acks = try r.readInt16()
         self.timeoutMs = try r.readInt32()
-        self.topicData = try r.readArray(compact: flexible, field: "ProduceRequest.TopicData") { r in try TopicProduceData(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ProduceRequest.TopicData")
+            var a = [TopicProduceData]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try TopicProduceData(from: &r, version: version)) }
+            self.topicData = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -79,7 +86,8 @@ extension ProduceRequest {
             if version >= 13 {
                 w.writeUUID(self.topicId)
             }
-            try w.writeArray(self.partitionData, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitionData.count, compact: flexible)
+            for i in self.partitionData.indices { try self.partitionData[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -94,7 +102,13 @@ extension ProduceRequest {
             if version >= 13 {
                 self.topicId = try r.readUUID()
             }
-            self.partitionData = try r.readArray(compact: flexible, field: "TopicProduceData.PartitionData") { r in try PartitionProduceData(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "TopicProduceData.PartitionData")
+                var a = [PartitionProduceData]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try PartitionProduceData(from: &r, version: version)) }
+                self.partitionData = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -161,17 +175,22 @@ public struct ProduceResponse: KafkaResponse {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 9
-        try w.writeArray(self.responses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.responses.count, compact: flexible)
+        for i in self.responses.indices { try self.responses[i].encode(into: &w, version: version) }
         w.writeInt32(self.throttleTimeMs)
         if version >= 10 && !(version >= 10) {
-            try w.writeArray(self.nodeEndpoints, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.nodeEndpoints.count, compact: flexible)
+            for i in self.nodeEndpoints.indices { try self.nodeEndpoints[i].encode(into: &w, version: version) }
         }
         if flexible {
             var taggedCount: UInt32 = 0
             if version >= 10 && self.nodeEndpoints != [] { taggedCount += 1 }
             w.writeUnsignedVarint(taggedCount)
             if version >= 10 && self.nodeEndpoints != [] {
-                try w.writeTaggedField(tag: 0) { w in try w.writeArray(self.nodeEndpoints, compact: true) { w, e in try e.encode(into: &w, version: version) } }
+                try w.writeTaggedField(tag: 0) { w in
+                    try w.writeArrayLength(self.nodeEndpoints.count, compact: true)
+                    for i in self.nodeEndpoints.indices { try self.nodeEndpoints[i].encode(into: &w, version: version) }
+                }
             }
         }
     }
@@ -179,17 +198,35 @@ public struct ProduceResponse: KafkaResponse {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 9
-        self.responses = try r.readArray(compact: flexible, field: "ProduceResponse.Responses") { r in try TopicProduceResponse(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ProduceResponse.Responses")
+            var a = [TopicProduceResponse]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try TopicProduceResponse(from: &r, version: version)) }
+            self.responses = a
+        }
         self.throttleTimeMs = try r.readInt32()
         if version >= 10 && !(version >= 10) {
-            self.nodeEndpoints = try r.readArray(compact: flexible, field: "ProduceResponse.NodeEndpoints") { r in try NodeEndpoint(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ProduceResponse.NodeEndpoints")
+                var a = [NodeEndpoint]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try NodeEndpoint(from: &r, version: version)) }
+                self.nodeEndpoints = a
+            }
         }
         if flexible {
             for _ in 0..<(try r.readTaggedFieldCount()) {
                 var field = try r.readTaggedField()
                 switch field.tag {
                     case 0 where version >= 10:
-                        self.nodeEndpoints = try field.reader.readArray(compact: true, field: "ProduceResponse.NodeEndpoints") { r in try NodeEndpoint(from: &r, version: version) }
+                        do {
+                            let n = try field.reader.readArrayLength(compact: true, field: "ProduceResponse.NodeEndpoints")
+                            var a = [NodeEndpoint]()
+                            a.reserveCapacity(n)
+                            for _ in 0..<n { a.append(try NodeEndpoint(from: &field.reader, version: version)) }
+                            self.nodeEndpoints = a
+                        }
                     default:
                         break  // unknown tags are skipped, as tagged fields are optional by design
                 }
@@ -226,7 +263,8 @@ extension ProduceResponse {
             if version >= 13 {
                 w.writeUUID(self.topicId)
             }
-            try w.writeArray(self.partitionResponses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitionResponses.count, compact: flexible)
+            for i in self.partitionResponses.indices { try self.partitionResponses[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -241,7 +279,13 @@ extension ProduceResponse {
             if version >= 13 {
                 self.topicId = try r.readUUID()
             }
-            self.partitionResponses = try r.readArray(compact: flexible, field: "TopicProduceResponse.PartitionResponses") { r in try PartitionProduceResponse(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "TopicProduceResponse.PartitionResponses")
+                var a = [PartitionProduceResponse]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try PartitionProduceResponse(from: &r, version: version)) }
+                self.partitionResponses = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -295,7 +339,8 @@ extension ProduceResponse {
                 w.writeInt64(self.logStartOffset)
             }
             if version >= 8 {
-                try w.writeArray(self.recordErrors, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+                try w.writeArrayLength(self.recordErrors.count, compact: flexible)
+                for i in self.recordErrors.indices { try self.recordErrors[i].encode(into: &w, version: version) }
             }
             if version >= 8 {
                 try w.writeNullableString(self.errorMessage, compact: flexible, nullable: version >= 8, field: "PartitionProduceResponse.ErrorMessage")
@@ -308,7 +353,9 @@ extension ProduceResponse {
                 if version >= 10 && self.currentLeader != LeaderIdAndEpoch() { taggedCount += 1 }
                 w.writeUnsignedVarint(taggedCount)
                 if version >= 10 && self.currentLeader != LeaderIdAndEpoch() {
-                    try w.writeTaggedField(tag: 0) { w in try self.currentLeader.encode(into: &w, version: version) }
+                    try w.writeTaggedField(tag: 0) { w in
+                        try self.currentLeader.encode(into: &w, version: version)
+                    }
                 }
             }
         }
@@ -324,7 +371,13 @@ extension ProduceResponse {
                 self.logStartOffset = try r.readInt64()
             }
             if version >= 8 {
-                self.recordErrors = try r.readArray(compact: flexible, field: "PartitionProduceResponse.RecordErrors") { r in try BatchIndexAndErrorMessage(from: &r, version: version) }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "PartitionProduceResponse.RecordErrors")
+                    var a = [BatchIndexAndErrorMessage]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try BatchIndexAndErrorMessage(from: &r, version: version)) }
+                    self.recordErrors = a
+                }
             }
             if version >= 8 {
                 self.errorMessage = try r.readNullableString(compact: flexible, nullable: version >= 8, field: "PartitionProduceResponse.ErrorMessage")

@@ -33,7 +33,8 @@ public struct FindCoordinatorRequest: KafkaRequest {
             w.writeInt8(self.keyType)
         }
         if version >= 4 {
-            try w.writeArray(self.coordinatorKeys, compact: flexible) { w, e in try w.writeString(e, compact: flexible) }
+            try w.writeArrayLength(self.coordinatorKeys.count, compact: flexible)
+            for e in self.coordinatorKeys { try w.writeString(e, compact: flexible) }
         }
         if flexible {
             w.writeUnsignedVarint(0)
@@ -50,7 +51,13 @@ public struct FindCoordinatorRequest: KafkaRequest {
             self.keyType = try r.readInt8()
         }
         if version >= 4 {
-            self.coordinatorKeys = try r.readArray(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys") { r in try r.readString(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys") }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys")
+                var a = [String]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys")) }
+                self.coordinatorKeys = a
+            }
         }
         if flexible {
             try r.skipTaggedFields()
@@ -112,7 +119,8 @@ public struct FindCoordinatorResponse: KafkaResponse {
             w.writeInt32(self.port)
         }
         if version >= 4 {
-            try w.writeArray(self.coordinators, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.coordinators.count, compact: flexible)
+            for i in self.coordinators.indices { try self.coordinators[i].encode(into: &w, version: version) }
         }
         if flexible {
             w.writeUnsignedVarint(0)
@@ -141,7 +149,13 @@ public struct FindCoordinatorResponse: KafkaResponse {
             self.port = try r.readInt32()
         }
         if version >= 4 {
-            self.coordinators = try r.readArray(compact: flexible, field: "FindCoordinatorResponse.Coordinators") { r in try Coordinator(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FindCoordinatorResponse.Coordinators")
+                var a = [Coordinator]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try Coordinator(from: &r, version: version)) }
+                self.coordinators = a
+            }
         }
         if flexible {
             try r.skipTaggedFields()

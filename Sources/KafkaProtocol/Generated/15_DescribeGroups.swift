@@ -23,7 +23,8 @@ public struct DescribeGroupsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 5
-        try w.writeArray(self.groups, compact: flexible) { w, e in try w.writeString(e, compact: flexible) }
+        try w.writeArrayLength(self.groups.count, compact: flexible)
+        for e in self.groups { try w.writeString(e, compact: flexible) }
         if version >= 3 {
             w.writeBool(self.includeAuthorizedOperations)
         }
@@ -35,7 +36,13 @@ public struct DescribeGroupsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 5
-        self.groups = try r.readArray(compact: flexible, field: "DescribeGroupsRequest.Groups") { r in try r.readString(compact: flexible, field: "DescribeGroupsRequest.Groups") }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeGroupsRequest.Groups")
+            var a = [String]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DescribeGroupsRequest.Groups")) }
+            self.groups = a
+        }
         if version >= 3 {
             self.includeAuthorizedOperations = try r.readBool()
         }
@@ -68,7 +75,8 @@ public struct DescribeGroupsResponse: KafkaResponse {
         if version >= 1 {
             w.writeInt32(self.throttleTimeMs)
         }
-        try w.writeArray(self.groups, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.groups.count, compact: flexible)
+        for i in self.groups.indices { try self.groups[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -80,7 +88,13 @@ public struct DescribeGroupsResponse: KafkaResponse {
         if version >= 1 {
             self.throttleTimeMs = try r.readInt32()
         }
-        self.groups = try r.readArray(compact: flexible, field: "DescribeGroupsResponse.Groups") { r in try DescribedGroup(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeGroupsResponse.Groups")
+            var a = [DescribedGroup]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribedGroup(from: &r, version: version)) }
+            self.groups = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -132,7 +146,8 @@ extension DescribeGroupsResponse {
             try w.writeString(self.groupState, compact: flexible)
             try w.writeString(self.protocolType, compact: flexible)
             try w.writeString(self.protocolData, compact: flexible)
-            try w.writeArray(self.members, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.members.count, compact: flexible)
+            for i in self.members.indices { try self.members[i].encode(into: &w, version: version) }
             if version >= 3 {
                 w.writeInt32(self.authorizedOperations)
             }
@@ -152,7 +167,13 @@ extension DescribeGroupsResponse {
             self.groupState = try r.readString(compact: flexible, field: "DescribedGroup.GroupState")
             self.protocolType = try r.readString(compact: flexible, field: "DescribedGroup.ProtocolType")
             self.protocolData = try r.readString(compact: flexible, field: "DescribedGroup.ProtocolData")
-            self.members = try r.readArray(compact: flexible, field: "DescribedGroup.Members") { r in try DescribedGroupMember(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribedGroup.Members")
+                var a = [DescribedGroupMember]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribedGroupMember(from: &r, version: version)) }
+                self.members = a
+            }
             if version >= 3 {
                 self.authorizedOperations = try r.readInt32()
             }

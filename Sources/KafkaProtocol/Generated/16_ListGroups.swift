@@ -24,10 +24,12 @@ public struct ListGroupsRequest: KafkaRequest {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 3
         if version >= 4 {
-            try w.writeArray(self.statesFilter, compact: flexible) { w, e in try w.writeString(e, compact: flexible) }
+            try w.writeArrayLength(self.statesFilter.count, compact: flexible)
+            for e in self.statesFilter { try w.writeString(e, compact: flexible) }
         }
         if version >= 5 {
-            try w.writeArray(self.typesFilter, compact: flexible) { w, e in try w.writeString(e, compact: flexible) }
+            try w.writeArrayLength(self.typesFilter.count, compact: flexible)
+            for e in self.typesFilter { try w.writeString(e, compact: flexible) }
         }
         if flexible {
             w.writeUnsignedVarint(0)
@@ -38,10 +40,22 @@ public struct ListGroupsRequest: KafkaRequest {
         self.init()
         let flexible = version >= 3
         if version >= 4 {
-            self.statesFilter = try r.readArray(compact: flexible, field: "ListGroupsRequest.StatesFilter") { r in try r.readString(compact: flexible, field: "ListGroupsRequest.StatesFilter") }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ListGroupsRequest.StatesFilter")
+                var a = [String]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "ListGroupsRequest.StatesFilter")) }
+                self.statesFilter = a
+            }
         }
         if version >= 5 {
-            self.typesFilter = try r.readArray(compact: flexible, field: "ListGroupsRequest.TypesFilter") { r in try r.readString(compact: flexible, field: "ListGroupsRequest.TypesFilter") }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ListGroupsRequest.TypesFilter")
+                var a = [String]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "ListGroupsRequest.TypesFilter")) }
+                self.typesFilter = a
+            }
         }
         if flexible {
             try r.skipTaggedFields()
@@ -76,7 +90,8 @@ public struct ListGroupsResponse: KafkaResponse {
             w.writeInt32(self.throttleTimeMs)
         }
         w.writeInt16(self.errorCode)
-        try w.writeArray(self.groups, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.groups.count, compact: flexible)
+        for i in self.groups.indices { try self.groups[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -89,7 +104,13 @@ public struct ListGroupsResponse: KafkaResponse {
             self.throttleTimeMs = try r.readInt32()
         }
         self.errorCode = try r.readInt16()
-        self.groups = try r.readArray(compact: flexible, field: "ListGroupsResponse.Groups") { r in try ListedGroup(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ListGroupsResponse.Groups")
+            var a = [ListedGroup]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ListedGroup(from: &r, version: version)) }
+            self.groups = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }

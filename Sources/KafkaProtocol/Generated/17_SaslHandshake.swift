@@ -48,12 +48,19 @@ public struct SaslHandshakeResponse: KafkaResponse {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         w.writeInt16(self.errorCode)
-        try w.writeArray(self.mechanisms, compact: false) { w, e in try w.writeString(e, compact: false) }
+        try w.writeArrayLength(self.mechanisms.count, compact: false)
+        for e in self.mechanisms { try w.writeString(e, compact: false) }
     }
 
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         self.errorCode = try r.readInt16()
-        self.mechanisms = try r.readArray(compact: false, field: "SaslHandshakeResponse.Mechanisms") { r in try r.readString(compact: false, field: "SaslHandshakeResponse.Mechanisms") }
+        do {
+            let n = try r.readArrayLength(compact: false, field: "SaslHandshakeResponse.Mechanisms")
+            var a = [String]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try r.readString(compact: false, field: "SaslHandshakeResponse.Mechanisms")) }
+            self.mechanisms = a
+        }
     }
 }

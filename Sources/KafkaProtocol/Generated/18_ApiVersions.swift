@@ -85,18 +85,21 @@ public struct ApiVersionsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 3
         w.writeInt16(self.errorCode)
-        try w.writeArray(self.apiKeys, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.apiKeys.count, compact: flexible)
+        for i in self.apiKeys.indices { try self.apiKeys[i].encode(into: &w, version: version) }
         if version >= 1 {
             w.writeInt32(self.throttleTimeMs)
         }
         if version >= 3 && !(version >= 3) {
-            try w.writeArray(self.supportedFeatures, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.supportedFeatures.count, compact: flexible)
+            for i in self.supportedFeatures.indices { try self.supportedFeatures[i].encode(into: &w, version: version) }
         }
         if version >= 3 && !(version >= 3) {
             w.writeInt64(self.finalizedFeaturesEpoch)
         }
         if version >= 3 && !(version >= 3) {
-            try w.writeArray(self.finalizedFeatures, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.finalizedFeatures.count, compact: flexible)
+            for i in self.finalizedFeatures.indices { try self.finalizedFeatures[i].encode(into: &w, version: version) }
         }
         if version >= 3 && !(version >= 3) {
             w.writeBool(self.zkMigrationReady)
@@ -109,16 +112,26 @@ public struct ApiVersionsResponse: KafkaResponse {
             if version >= 3 && self.zkMigrationReady != false { taggedCount += 1 }
             w.writeUnsignedVarint(taggedCount)
             if version >= 3 && self.supportedFeatures != [] {
-                try w.writeTaggedField(tag: 0) { w in try w.writeArray(self.supportedFeatures, compact: true) { w, e in try e.encode(into: &w, version: version) } }
+                try w.writeTaggedField(tag: 0) { w in
+                    try w.writeArrayLength(self.supportedFeatures.count, compact: true)
+                    for i in self.supportedFeatures.indices { try self.supportedFeatures[i].encode(into: &w, version: version) }
+                }
             }
             if version >= 3 && self.finalizedFeaturesEpoch != -1 {
-                try w.writeTaggedField(tag: 1) { w in w.writeInt64(self.finalizedFeaturesEpoch) }
+                try w.writeTaggedField(tag: 1) { w in
+                    w.writeInt64(self.finalizedFeaturesEpoch)
+                }
             }
             if version >= 3 && self.finalizedFeatures != [] {
-                try w.writeTaggedField(tag: 2) { w in try w.writeArray(self.finalizedFeatures, compact: true) { w, e in try e.encode(into: &w, version: version) } }
+                try w.writeTaggedField(tag: 2) { w in
+                    try w.writeArrayLength(self.finalizedFeatures.count, compact: true)
+                    for i in self.finalizedFeatures.indices { try self.finalizedFeatures[i].encode(into: &w, version: version) }
+                }
             }
             if version >= 3 && self.zkMigrationReady != false {
-                try w.writeTaggedField(tag: 3) { w in w.writeBool(self.zkMigrationReady) }
+                try w.writeTaggedField(tag: 3) { w in
+                    w.writeBool(self.zkMigrationReady)
+                }
             }
         }
     }
@@ -127,18 +140,36 @@ public struct ApiVersionsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 3
         self.errorCode = try r.readInt16()
-        self.apiKeys = try r.readArray(compact: flexible, field: "ApiVersionsResponse.ApiKeys") { r in try ApiVersion(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.ApiKeys")
+            var a = [ApiVersion]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ApiVersion(from: &r, version: version)) }
+            self.apiKeys = a
+        }
         if version >= 1 {
             self.throttleTimeMs = try r.readInt32()
         }
         if version >= 3 && !(version >= 3) {
-            self.supportedFeatures = try r.readArray(compact: flexible, field: "ApiVersionsResponse.SupportedFeatures") { r in try SupportedFeatureKey(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.SupportedFeatures")
+                var a = [SupportedFeatureKey]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try SupportedFeatureKey(from: &r, version: version)) }
+                self.supportedFeatures = a
+            }
         }
         if version >= 3 && !(version >= 3) {
             self.finalizedFeaturesEpoch = try r.readInt64()
         }
         if version >= 3 && !(version >= 3) {
-            self.finalizedFeatures = try r.readArray(compact: flexible, field: "ApiVersionsResponse.FinalizedFeatures") { r in try FinalizedFeatureKey(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.FinalizedFeatures")
+                var a = [FinalizedFeatureKey]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try FinalizedFeatureKey(from: &r, version: version)) }
+                self.finalizedFeatures = a
+            }
         }
         if version >= 3 && !(version >= 3) {
             self.zkMigrationReady = try r.readBool()
@@ -148,11 +179,23 @@ public struct ApiVersionsResponse: KafkaResponse {
                 var field = try r.readTaggedField()
                 switch field.tag {
                     case 0 where version >= 3:
-                        self.supportedFeatures = try field.reader.readArray(compact: true, field: "ApiVersionsResponse.SupportedFeatures") { r in try SupportedFeatureKey(from: &r, version: version) }
+                        do {
+                            let n = try field.reader.readArrayLength(compact: true, field: "ApiVersionsResponse.SupportedFeatures")
+                            var a = [SupportedFeatureKey]()
+                            a.reserveCapacity(n)
+                            for _ in 0..<n { a.append(try SupportedFeatureKey(from: &field.reader, version: version)) }
+                            self.supportedFeatures = a
+                        }
                     case 1 where version >= 3:
                         self.finalizedFeaturesEpoch = try field.reader.readInt64()
                     case 2 where version >= 3:
-                        self.finalizedFeatures = try field.reader.readArray(compact: true, field: "ApiVersionsResponse.FinalizedFeatures") { r in try FinalizedFeatureKey(from: &r, version: version) }
+                        do {
+                            let n = try field.reader.readArrayLength(compact: true, field: "ApiVersionsResponse.FinalizedFeatures")
+                            var a = [FinalizedFeatureKey]()
+                            a.reserveCapacity(n)
+                            for _ in 0..<n { a.append(try FinalizedFeatureKey(from: &field.reader, version: version)) }
+                            self.finalizedFeatures = a
+                        }
                     case 3 where version >= 3:
                         self.zkMigrationReady = try field.reader.readBool()
                     default:

@@ -26,7 +26,8 @@ public struct CreateTopicsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 5
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         w.writeInt32(self.timeoutMs)
         w.writeBool(self.validateOnly)
         if flexible {
@@ -37,7 +38,13 @@ public struct CreateTopicsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 5
-        self.topics = try r.readArray(compact: flexible, field: "CreateTopicsRequest.Topics") { r in try CreatableTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "CreateTopicsRequest.Topics")
+            var a = [CreatableTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try CreatableTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         self.timeoutMs = try r.readInt32()
         self.validateOnly = try r.readBool()
         if flexible {
@@ -78,8 +85,10 @@ extension CreateTopicsRequest {
             try w.writeString(self.name, compact: flexible)
             w.writeInt32(self.numPartitions)
             w.writeInt16(self.replicationFactor)
-            try w.writeArray(self.assignments, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
-            try w.writeArray(self.configs, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.assignments.count, compact: flexible)
+            for i in self.assignments.indices { try self.assignments[i].encode(into: &w, version: version) }
+            try w.writeArrayLength(self.configs.count, compact: flexible)
+            for i in self.configs.indices { try self.configs[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -91,8 +100,20 @@ extension CreateTopicsRequest {
             self.name = try r.readString(compact: flexible, field: "CreatableTopic.Name")
             self.numPartitions = try r.readInt32()
             self.replicationFactor = try r.readInt16()
-            self.assignments = try r.readArray(compact: flexible, field: "CreatableTopic.Assignments") { r in try CreatableReplicaAssignment(from: &r, version: version) }
-            self.configs = try r.readArray(compact: flexible, field: "CreatableTopic.Configs") { r in try CreatableTopicConfig(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "CreatableTopic.Assignments")
+                var a = [CreatableReplicaAssignment]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try CreatableReplicaAssignment(from: &r, version: version)) }
+                self.assignments = a
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "CreatableTopic.Configs")
+                var a = [CreatableTopicConfig]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try CreatableTopicConfig(from: &r, version: version)) }
+                self.configs = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -118,7 +139,8 @@ extension CreateTopicsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 5
             w.writeInt32(self.partitionIndex)
-            try w.writeArray(self.brokerIds, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.brokerIds.count, compact: flexible)
+            for e in self.brokerIds { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -128,7 +150,13 @@ extension CreateTopicsRequest {
             self.init()
             let flexible = version >= 5
             self.partitionIndex = try r.readInt32()
-            self.brokerIds = try r.readArray(compact: flexible, field: "CreatableReplicaAssignment.BrokerIds") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "CreatableReplicaAssignment.BrokerIds")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.brokerIds = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -193,7 +221,8 @@ public struct CreateTopicsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 5
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -203,7 +232,13 @@ public struct CreateTopicsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 5
         self.throttleTimeMs = try r.readInt32()
-        self.topics = try r.readArray(compact: flexible, field: "CreateTopicsResponse.Topics") { r in try CreatableTopicResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "CreateTopicsResponse.Topics")
+            var a = [CreatableTopicResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try CreatableTopicResult(from: &r, version: version)) }
+            self.topics = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -263,14 +298,21 @@ extension CreateTopicsResponse {
                 w.writeInt16(self.replicationFactor)
             }
             if version >= 5 {
-                try w.writeNullableArray(self.configs, compact: flexible, nullable: version >= 5, field: "CreatableTopicResult.Configs") { w, e in try e.encode(into: &w, version: version) }
+                if let a = self.configs {
+                    try w.writeArrayLength(a.count, compact: flexible)
+                    for i in a.indices { try a[i].encode(into: &w, version: version) }
+                } else {
+                    try w.writeNullArray(compact: flexible, nullable: version >= 5, field: "CreatableTopicResult.Configs")
+                }
             }
             if flexible {
                 var taggedCount: UInt32 = 0
                 if version >= 5 && self.topicConfigErrorCode != 0 { taggedCount += 1 }
                 w.writeUnsignedVarint(taggedCount)
                 if version >= 5 && self.topicConfigErrorCode != 0 {
-                    try w.writeTaggedField(tag: 0) { w in w.writeInt16(self.topicConfigErrorCode) }
+                    try w.writeTaggedField(tag: 0) { w in
+                        w.writeInt16(self.topicConfigErrorCode)
+                    }
                 }
             }
         }
@@ -294,7 +336,15 @@ extension CreateTopicsResponse {
                 self.replicationFactor = try r.readInt16()
             }
             if version >= 5 {
-                self.configs = try r.readNullableArray(compact: flexible, nullable: version >= 5, field: "CreatableTopicResult.Configs") { r in try CreatableTopicConfigs(from: &r, version: version) }
+                if let n = try r.readNullableArrayLength(compact: flexible) {
+                    var a = [CreatableTopicConfigs]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try CreatableTopicConfigs(from: &r, version: version)) }
+                    self.configs = a
+                } else {
+                    try ByteReader.checkNull(nullable: version >= 5, field: "CreatableTopicResult.Configs")
+                    self.configs = nil
+                }
             }
             if flexible {
                 for _ in 0..<(try r.readTaggedFieldCount()) {

@@ -72,9 +72,11 @@ public struct FetchRequest: KafkaRequest {
         if version >= 7 {
             w.writeInt32(self.sessionEpoch)
         }
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if version >= 7 {
-            try w.writeArray(self.forgottenTopicsData, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.forgottenTopicsData.count, compact: flexible)
+            for i in self.forgottenTopicsData.indices { try self.forgottenTopicsData[i].encode(into: &w, version: version) }
         }
         if version >= 11 {
             try w.writeString(self.rackId, compact: flexible)
@@ -85,10 +87,14 @@ public struct FetchRequest: KafkaRequest {
             if version >= 15 && self.replicaState != ReplicaState() { taggedCount += 1 }
             w.writeUnsignedVarint(taggedCount)
             if version >= 12 && self.clusterId != nil {
-                try w.writeTaggedField(tag: 0) { w in try w.writeNullableString(self.clusterId, compact: true, nullable: version >= 12, field: "FetchRequest.ClusterId") }
+                try w.writeTaggedField(tag: 0) { w in
+                    try w.writeNullableString(self.clusterId, compact: true, nullable: version >= 12, field: "FetchRequest.ClusterId")
+                }
             }
             if version >= 15 && self.replicaState != ReplicaState() {
-                try w.writeTaggedField(tag: 1) { w in try self.replicaState.encode(into: &w, version: version) }
+                try w.writeTaggedField(tag: 1) { w in
+                    try self.replicaState.encode(into: &w, version: version)
+                }
             }
         }
     }
@@ -115,9 +121,21 @@ public struct FetchRequest: KafkaRequest {
         if version >= 7 {
             self.sessionEpoch = try r.readInt32()
         }
-        self.topics = try r.readArray(compact: flexible, field: "FetchRequest.Topics") { r in try FetchTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "FetchRequest.Topics")
+            var a = [FetchTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try FetchTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         if version >= 7 {
-            self.forgottenTopicsData = try r.readArray(compact: flexible, field: "FetchRequest.ForgottenTopicsData") { r in try ForgottenTopic(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FetchRequest.ForgottenTopicsData")
+                var a = [ForgottenTopic]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try ForgottenTopic(from: &r, version: version)) }
+                self.forgottenTopicsData = a
+            }
         }
         if version >= 11 {
             self.rackId = try r.readString(compact: flexible, field: "FetchRequest.RackId")
@@ -210,7 +228,8 @@ extension FetchRequest {
             if version >= 13 {
                 w.writeUUID(self.topicId)
             }
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -225,7 +244,13 @@ extension FetchRequest {
             if version >= 13 {
                 self.topicId = try r.readUUID()
             }
-            self.partitions = try r.readArray(compact: flexible, field: "FetchTopic.Partitions") { r in try FetchPartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FetchTopic.Partitions")
+                var a = [FetchPartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try FetchPartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -292,10 +317,14 @@ extension FetchRequest {
                 if version >= 18 && self.highWatermark != 9223372036854775807 { taggedCount += 1 }
                 w.writeUnsignedVarint(taggedCount)
                 if version >= 17 && self.replicaDirectoryId != .zero {
-                    try w.writeTaggedField(tag: 0) { w in w.writeUUID(self.replicaDirectoryId) }
+                    try w.writeTaggedField(tag: 0) { w in
+                        w.writeUUID(self.replicaDirectoryId)
+                    }
                 }
                 if version >= 18 && self.highWatermark != 9223372036854775807 {
-                    try w.writeTaggedField(tag: 1) { w in w.writeInt64(self.highWatermark) }
+                    try w.writeTaggedField(tag: 1) { w in
+                        w.writeInt64(self.highWatermark)
+                    }
                 }
             }
         }
@@ -365,7 +394,8 @@ extension FetchRequest {
                 w.writeUUID(self.topicId)
             }
             if version >= 7 {
-                try w.writeArray(self.partitions, compact: flexible) { w, e in w.writeInt32(e) }
+                try w.writeArrayLength(self.partitions.count, compact: flexible)
+                for e in self.partitions { w.writeInt32(e) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -382,7 +412,13 @@ extension FetchRequest {
                 self.topicId = try r.readUUID()
             }
             if version >= 7 {
-                self.partitions = try r.readArray(compact: flexible, field: "ForgottenTopic.Partitions") { r in try r.readInt32() }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "ForgottenTopic.Partitions")
+                    var a = [Int32]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try r.readInt32()) }
+                    self.partitions = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()
@@ -427,16 +463,21 @@ public struct FetchResponse: KafkaResponse {
         if version >= 7 {
             w.writeInt32(self.sessionId)
         }
-        try w.writeArray(self.responses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.responses.count, compact: flexible)
+        for i in self.responses.indices { try self.responses[i].encode(into: &w, version: version) }
         if version >= 16 && !(version >= 16) {
-            try w.writeArray(self.nodeEndpoints, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.nodeEndpoints.count, compact: flexible)
+            for i in self.nodeEndpoints.indices { try self.nodeEndpoints[i].encode(into: &w, version: version) }
         }
         if flexible {
             var taggedCount: UInt32 = 0
             if version >= 16 && self.nodeEndpoints != [] { taggedCount += 1 }
             w.writeUnsignedVarint(taggedCount)
             if version >= 16 && self.nodeEndpoints != [] {
-                try w.writeTaggedField(tag: 0) { w in try w.writeArray(self.nodeEndpoints, compact: true) { w, e in try e.encode(into: &w, version: version) } }
+                try w.writeTaggedField(tag: 0) { w in
+                    try w.writeArrayLength(self.nodeEndpoints.count, compact: true)
+                    for i in self.nodeEndpoints.indices { try self.nodeEndpoints[i].encode(into: &w, version: version) }
+                }
             }
         }
     }
@@ -451,16 +492,34 @@ public struct FetchResponse: KafkaResponse {
         if version >= 7 {
             self.sessionId = try r.readInt32()
         }
-        self.responses = try r.readArray(compact: flexible, field: "FetchResponse.Responses") { r in try FetchableTopicResponse(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "FetchResponse.Responses")
+            var a = [FetchableTopicResponse]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try FetchableTopicResponse(from: &r, version: version)) }
+            self.responses = a
+        }
         if version >= 16 && !(version >= 16) {
-            self.nodeEndpoints = try r.readArray(compact: flexible, field: "FetchResponse.NodeEndpoints") { r in try NodeEndpoint(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FetchResponse.NodeEndpoints")
+                var a = [NodeEndpoint]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try NodeEndpoint(from: &r, version: version)) }
+                self.nodeEndpoints = a
+            }
         }
         if flexible {
             for _ in 0..<(try r.readTaggedFieldCount()) {
                 var field = try r.readTaggedField()
                 switch field.tag {
                     case 0 where version >= 16:
-                        self.nodeEndpoints = try field.reader.readArray(compact: true, field: "FetchResponse.NodeEndpoints") { r in try NodeEndpoint(from: &r, version: version) }
+                        do {
+                            let n = try field.reader.readArrayLength(compact: true, field: "FetchResponse.NodeEndpoints")
+                            var a = [NodeEndpoint]()
+                            a.reserveCapacity(n)
+                            for _ in 0..<n { a.append(try NodeEndpoint(from: &field.reader, version: version)) }
+                            self.nodeEndpoints = a
+                        }
                     default:
                         break  // unknown tags are skipped, as tagged fields are optional by design
                 }
@@ -497,7 +556,8 @@ extension FetchResponse {
             if version >= 13 {
                 w.writeUUID(self.topicId)
             }
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -512,7 +572,13 @@ extension FetchResponse {
             if version >= 13 {
                 self.topicId = try r.readUUID()
             }
-            self.partitions = try r.readArray(compact: flexible, field: "FetchableTopicResponse.Partitions") { r in try PartitionData(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "FetchableTopicResponse.Partitions")
+                var a = [PartitionData]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try PartitionData(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -585,7 +651,12 @@ extension FetchResponse {
             if version >= 12 && !(version >= 12) {
                 try self.snapshotId.encode(into: &w, version: version)
             }
-            try w.writeNullableArray(self.abortedTransactions, compact: flexible, nullable: true, field: "PartitionData.AbortedTransactions") { w, e in try e.encode(into: &w, version: version) }
+            if let a = self.abortedTransactions {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for i in a.indices { try a[i].encode(into: &w, version: version) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "PartitionData.AbortedTransactions")
+            }
             if version >= 11 {
                 w.writeInt32(self.preferredReadReplica)
             }
@@ -597,13 +668,19 @@ extension FetchResponse {
                 if version >= 12 && self.snapshotId != SnapshotId() { taggedCount += 1 }
                 w.writeUnsignedVarint(taggedCount)
                 if version >= 12 && self.divergingEpoch != EpochEndOffset() {
-                    try w.writeTaggedField(tag: 0) { w in try self.divergingEpoch.encode(into: &w, version: version) }
+                    try w.writeTaggedField(tag: 0) { w in
+                        try self.divergingEpoch.encode(into: &w, version: version)
+                    }
                 }
                 if version >= 12 && self.currentLeader != LeaderIdAndEpoch() {
-                    try w.writeTaggedField(tag: 1) { w in try self.currentLeader.encode(into: &w, version: version) }
+                    try w.writeTaggedField(tag: 1) { w in
+                        try self.currentLeader.encode(into: &w, version: version)
+                    }
                 }
                 if version >= 12 && self.snapshotId != SnapshotId() {
-                    try w.writeTaggedField(tag: 2) { w in try self.snapshotId.encode(into: &w, version: version) }
+                    try w.writeTaggedField(tag: 2) { w in
+                        try self.snapshotId.encode(into: &w, version: version)
+                    }
                 }
             }
         }
@@ -627,7 +704,15 @@ extension FetchResponse {
             if version >= 12 && !(version >= 12) {
                 self.snapshotId = try SnapshotId(from: &r, version: version)
             }
-            self.abortedTransactions = try r.readNullableArray(compact: flexible, nullable: true, field: "PartitionData.AbortedTransactions") { r in try AbortedTransaction(from: &r, version: version) }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [AbortedTransaction]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try AbortedTransaction(from: &r, version: version)) }
+                self.abortedTransactions = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "PartitionData.AbortedTransactions")
+                self.abortedTransactions = nil
+            }
             if version >= 11 {
                 self.preferredReadReplica = try r.readInt32()
             }

@@ -27,10 +27,12 @@ public struct DeleteTopicsRequest: KafkaRequest {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 4
         if version >= 6 {
-            try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.topics.count, compact: flexible)
+            for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         }
         if version <= 5 {
-            try w.writeArray(self.topicNames, compact: flexible) { w, e in try w.writeString(e, compact: flexible) }
+            try w.writeArrayLength(self.topicNames.count, compact: flexible)
+            for e in self.topicNames { try w.writeString(e, compact: flexible) }
         }
         w.writeInt32(self.timeoutMs)
         if flexible {
@@ -42,10 +44,22 @@ public struct DeleteTopicsRequest: KafkaRequest {
         self.init()
         let flexible = version >= 4
         if version >= 6 {
-            self.topics = try r.readArray(compact: flexible, field: "DeleteTopicsRequest.Topics") { r in try DeleteTopicState(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsRequest.Topics")
+                var a = [DeleteTopicState]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DeleteTopicState(from: &r, version: version)) }
+                self.topics = a
+            }
         }
         if version <= 5 {
-            self.topicNames = try r.readArray(compact: flexible, field: "DeleteTopicsRequest.TopicNames") { r in try r.readString(compact: flexible, field: "DeleteTopicsRequest.TopicNames") }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsRequest.TopicNames")
+                var a = [String]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DeleteTopicsRequest.TopicNames")) }
+                self.topicNames = a
+            }
         }
         self.timeoutMs = try r.readInt32()
         if flexible {
@@ -119,7 +133,8 @@ public struct DeleteTopicsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 4
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.responses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.responses.count, compact: flexible)
+        for i in self.responses.indices { try self.responses[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -129,7 +144,13 @@ public struct DeleteTopicsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 4
         self.throttleTimeMs = try r.readInt32()
-        self.responses = try r.readArray(compact: flexible, field: "DeleteTopicsResponse.Responses") { r in try DeletableTopicResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsResponse.Responses")
+            var a = [DeletableTopicResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DeletableTopicResult(from: &r, version: version)) }
+            self.responses = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }

@@ -33,7 +33,8 @@ public struct ListOffsetsRequest: KafkaRequest {
         if version >= 2 {
             w.writeInt8(self.isolationLevel)
         }
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if version >= 10 {
             w.writeInt32(self.timeoutMs)
         }
@@ -49,7 +50,13 @@ public struct ListOffsetsRequest: KafkaRequest {
         if version >= 2 {
             self.isolationLevel = try r.readInt8()
         }
-        self.topics = try r.readArray(compact: flexible, field: "ListOffsetsRequest.Topics") { r in try ListOffsetsTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsRequest.Topics")
+            var a = [ListOffsetsTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ListOffsetsTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         if version >= 10 {
             self.timeoutMs = try r.readInt32()
         }
@@ -79,7 +86,8 @@ extension ListOffsetsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 6
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -89,7 +97,13 @@ extension ListOffsetsRequest {
             self.init()
             let flexible = version >= 6
             self.name = try r.readString(compact: flexible, field: "ListOffsetsTopic.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "ListOffsetsTopic.Partitions") { r in try ListOffsetsPartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsTopic.Partitions")
+                var a = [ListOffsetsPartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try ListOffsetsPartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -165,7 +179,8 @@ public struct ListOffsetsResponse: KafkaResponse {
         if version >= 2 {
             w.writeInt32(self.throttleTimeMs)
         }
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -177,7 +192,13 @@ public struct ListOffsetsResponse: KafkaResponse {
         if version >= 2 {
             self.throttleTimeMs = try r.readInt32()
         }
-        self.topics = try r.readArray(compact: flexible, field: "ListOffsetsResponse.Topics") { r in try ListOffsetsTopicResponse(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsResponse.Topics")
+            var a = [ListOffsetsTopicResponse]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ListOffsetsTopicResponse(from: &r, version: version)) }
+            self.topics = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -204,7 +225,8 @@ extension ListOffsetsResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 6
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -214,7 +236,13 @@ extension ListOffsetsResponse {
             self.init()
             let flexible = version >= 6
             self.name = try r.readString(compact: flexible, field: "ListOffsetsTopicResponse.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "ListOffsetsTopicResponse.Partitions") { r in try ListOffsetsPartitionResponse(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsTopicResponse.Partitions")
+                var a = [ListOffsetsPartitionResponse]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try ListOffsetsPartitionResponse(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

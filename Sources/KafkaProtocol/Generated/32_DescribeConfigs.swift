@@ -26,7 +26,8 @@ public struct DescribeConfigsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 4
-        try w.writeArray(self.resources, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.resources.count, compact: flexible)
+        for i in self.resources.indices { try self.resources[i].encode(into: &w, version: version) }
         w.writeBool(self.includeSynonyms)
         if version >= 3 {
             w.writeBool(self.includeDocumentation)
@@ -39,7 +40,13 @@ public struct DescribeConfigsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 4
-        self.resources = try r.readArray(compact: flexible, field: "DescribeConfigsRequest.Resources") { r in try DescribeConfigsResource(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsRequest.Resources")
+            var a = [DescribeConfigsResource]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribeConfigsResource(from: &r, version: version)) }
+            self.resources = a
+        }
         self.includeSynonyms = try r.readBool()
         if version >= 3 {
             self.includeDocumentation = try r.readBool()
@@ -72,7 +79,12 @@ extension DescribeConfigsRequest {
             let flexible = version >= 4
             w.writeInt8(self.resourceType)
             try w.writeString(self.resourceName, compact: flexible)
-            try w.writeNullableArray(self.configurationKeys, compact: flexible, nullable: true, field: "DescribeConfigsResource.ConfigurationKeys") { w, e in try w.writeString(e, compact: flexible) }
+            if let a = self.configurationKeys {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for e in a { try w.writeString(e, compact: flexible) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "DescribeConfigsResource.ConfigurationKeys")
+            }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -83,7 +95,15 @@ extension DescribeConfigsRequest {
             let flexible = version >= 4
             self.resourceType = try r.readInt8()
             self.resourceName = try r.readString(compact: flexible, field: "DescribeConfigsResource.ResourceName")
-            self.configurationKeys = try r.readNullableArray(compact: flexible, nullable: true, field: "DescribeConfigsResource.ConfigurationKeys") { r in try r.readString(compact: flexible, field: "DescribeConfigsResource.ConfigurationKeys") }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [String]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DescribeConfigsResource.ConfigurationKeys")) }
+                self.configurationKeys = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "DescribeConfigsResource.ConfigurationKeys")
+                self.configurationKeys = nil
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -112,7 +132,8 @@ public struct DescribeConfigsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 4
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.results, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.results.count, compact: flexible)
+        for i in self.results.indices { try self.results[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -122,7 +143,13 @@ public struct DescribeConfigsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 4
         self.throttleTimeMs = try r.readInt32()
-        self.results = try r.readArray(compact: flexible, field: "DescribeConfigsResponse.Results") { r in try DescribeConfigsResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResponse.Results")
+            var a = [DescribeConfigsResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribeConfigsResult(from: &r, version: version)) }
+            self.results = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -161,7 +188,8 @@ extension DescribeConfigsResponse {
             try w.writeNullableString(self.errorMessage, compact: flexible, nullable: true, field: "DescribeConfigsResult.ErrorMessage")
             w.writeInt8(self.resourceType)
             try w.writeString(self.resourceName, compact: flexible)
-            try w.writeArray(self.configs, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.configs.count, compact: flexible)
+            for i in self.configs.indices { try self.configs[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -174,7 +202,13 @@ extension DescribeConfigsResponse {
             self.errorMessage = try r.readNullableString(compact: flexible, nullable: true, field: "DescribeConfigsResult.ErrorMessage")
             self.resourceType = try r.readInt8()
             self.resourceName = try r.readString(compact: flexible, field: "DescribeConfigsResult.ResourceName")
-            self.configs = try r.readArray(compact: flexible, field: "DescribeConfigsResult.Configs") { r in try DescribeConfigsResourceResult(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResult.Configs")
+                var a = [DescribeConfigsResourceResult]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribeConfigsResourceResult(from: &r, version: version)) }
+                self.configs = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -224,7 +258,8 @@ extension DescribeConfigsResponse {
             w.writeBool(self.readOnly)
             w.writeInt8(self.configSource)
             w.writeBool(self.isSensitive)
-            try w.writeArray(self.synonyms, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.synonyms.count, compact: flexible)
+            for i in self.synonyms.indices { try self.synonyms[i].encode(into: &w, version: version) }
             if version >= 3 {
                 w.writeInt8(self.configType)
             }
@@ -244,7 +279,13 @@ extension DescribeConfigsResponse {
             self.readOnly = try r.readBool()
             self.configSource = try r.readInt8()
             self.isSensitive = try r.readBool()
-            self.synonyms = try r.readArray(compact: flexible, field: "DescribeConfigsResourceResult.Synonyms") { r in try DescribeConfigsSynonym(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResourceResult.Synonyms")
+                var a = [DescribeConfigsSynonym]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribeConfigsSynonym(from: &r, version: version)) }
+                self.synonyms = a
+            }
             if version >= 3 {
                 self.configType = try r.readInt8()
             }

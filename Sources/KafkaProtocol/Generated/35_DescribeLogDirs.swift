@@ -20,7 +20,12 @@ public struct DescribeLogDirsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 2
-        try w.writeNullableArray(self.topics, compact: flexible, nullable: true, field: "DescribeLogDirsRequest.Topics") { w, e in try e.encode(into: &w, version: version) }
+        if let a = self.topics {
+            try w.writeArrayLength(a.count, compact: flexible)
+            for i in a.indices { try a[i].encode(into: &w, version: version) }
+        } else {
+            try w.writeNullArray(compact: flexible, nullable: true, field: "DescribeLogDirsRequest.Topics")
+        }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -29,7 +34,15 @@ public struct DescribeLogDirsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 2
-        self.topics = try r.readNullableArray(compact: flexible, nullable: true, field: "DescribeLogDirsRequest.Topics") { r in try DescribableLogDirTopic(from: &r, version: version) }
+        if let n = try r.readNullableArrayLength(compact: flexible) {
+            var a = [DescribableLogDirTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribableLogDirTopic(from: &r, version: version)) }
+            self.topics = a
+        } else {
+            try ByteReader.checkNull(nullable: true, field: "DescribeLogDirsRequest.Topics")
+            self.topics = nil
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -54,7 +67,8 @@ extension DescribeLogDirsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 2
             try w.writeString(self.topic, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for e in self.partitions { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -64,7 +78,13 @@ extension DescribeLogDirsRequest {
             self.init()
             let flexible = version >= 2
             self.topic = try r.readString(compact: flexible, field: "DescribableLogDirTopic.Topic")
-            self.partitions = try r.readArray(compact: flexible, field: "DescribableLogDirTopic.Partitions") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribableLogDirTopic.Partitions")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -99,7 +119,8 @@ public struct DescribeLogDirsResponse: KafkaResponse {
         if version >= 3 {
             w.writeInt16(self.errorCode)
         }
-        try w.writeArray(self.results, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.results.count, compact: flexible)
+        for i in self.results.indices { try self.results[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -112,7 +133,13 @@ public struct DescribeLogDirsResponse: KafkaResponse {
         if version >= 3 {
             self.errorCode = try r.readInt16()
         }
-        self.results = try r.readArray(compact: flexible, field: "DescribeLogDirsResponse.Results") { r in try DescribeLogDirsResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsResponse.Results")
+            var a = [DescribeLogDirsResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribeLogDirsResult(from: &r, version: version)) }
+            self.results = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -152,7 +179,8 @@ extension DescribeLogDirsResponse {
             let flexible = version >= 2
             w.writeInt16(self.errorCode)
             try w.writeString(self.logDir, compact: flexible)
-            try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.topics.count, compact: flexible)
+            for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
             if version >= 4 {
                 w.writeInt64(self.totalBytes)
             }
@@ -172,7 +200,13 @@ extension DescribeLogDirsResponse {
             let flexible = version >= 2
             self.errorCode = try r.readInt16()
             self.logDir = try r.readString(compact: flexible, field: "DescribeLogDirsResult.LogDir")
-            self.topics = try r.readArray(compact: flexible, field: "DescribeLogDirsResult.Topics") { r in try DescribeLogDirsTopic(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsResult.Topics")
+                var a = [DescribeLogDirsTopic]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribeLogDirsTopic(from: &r, version: version)) }
+                self.topics = a
+            }
             if version >= 4 {
                 self.totalBytes = try r.readInt64()
             }
@@ -209,7 +243,8 @@ extension DescribeLogDirsResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 2
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -219,7 +254,13 @@ extension DescribeLogDirsResponse {
             self.init()
             let flexible = version >= 2
             self.name = try r.readString(compact: flexible, field: "DescribeLogDirsTopic.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "DescribeLogDirsTopic.Partitions") { r in try DescribeLogDirsPartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsTopic.Partitions")
+                var a = [DescribeLogDirsPartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribeLogDirsPartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

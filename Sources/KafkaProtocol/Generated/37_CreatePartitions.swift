@@ -26,7 +26,8 @@ public struct CreatePartitionsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 2
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         w.writeInt32(self.timeoutMs)
         w.writeBool(self.validateOnly)
         if flexible {
@@ -37,7 +38,13 @@ public struct CreatePartitionsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 2
-        self.topics = try r.readArray(compact: flexible, field: "CreatePartitionsRequest.Topics") { r in try CreatePartitionsTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsRequest.Topics")
+            var a = [CreatePartitionsTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try CreatePartitionsTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         self.timeoutMs = try r.readInt32()
         self.validateOnly = try r.readBool()
         if flexible {
@@ -70,7 +77,12 @@ extension CreatePartitionsRequest {
             let flexible = version >= 2
             try w.writeString(self.name, compact: flexible)
             w.writeInt32(self.count)
-            try w.writeNullableArray(self.assignments, compact: flexible, nullable: true, field: "CreatePartitionsTopic.Assignments") { w, e in try e.encode(into: &w, version: version) }
+            if let a = self.assignments {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for i in a.indices { try a[i].encode(into: &w, version: version) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "CreatePartitionsTopic.Assignments")
+            }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -81,7 +93,15 @@ extension CreatePartitionsRequest {
             let flexible = version >= 2
             self.name = try r.readString(compact: flexible, field: "CreatePartitionsTopic.Name")
             self.count = try r.readInt32()
-            self.assignments = try r.readNullableArray(compact: flexible, nullable: true, field: "CreatePartitionsTopic.Assignments") { r in try CreatePartitionsAssignment(from: &r, version: version) }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [CreatePartitionsAssignment]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try CreatePartitionsAssignment(from: &r, version: version)) }
+                self.assignments = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "CreatePartitionsTopic.Assignments")
+                self.assignments = nil
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -103,7 +123,8 @@ extension CreatePartitionsRequest {
 
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 2
-            try w.writeArray(self.brokerIds, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.brokerIds.count, compact: flexible)
+            for e in self.brokerIds { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -112,7 +133,13 @@ extension CreatePartitionsRequest {
         public init(from r: inout ByteReader, version: Int16) throws {
             self.init()
             let flexible = version >= 2
-            self.brokerIds = try r.readArray(compact: flexible, field: "CreatePartitionsAssignment.BrokerIds") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsAssignment.BrokerIds")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.brokerIds = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -141,7 +168,8 @@ public struct CreatePartitionsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 2
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.results, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.results.count, compact: flexible)
+        for i in self.results.indices { try self.results[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -151,7 +179,13 @@ public struct CreatePartitionsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 2
         self.throttleTimeMs = try r.readInt32()
-        self.results = try r.readArray(compact: flexible, field: "CreatePartitionsResponse.Results") { r in try CreatePartitionsTopicResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsResponse.Results")
+            var a = [CreatePartitionsTopicResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try CreatePartitionsTopicResult(from: &r, version: version)) }
+            self.results = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }

@@ -29,7 +29,12 @@ public struct MetadataRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 9
-        try w.writeNullableArray(self.topics, compact: flexible, nullable: version >= 1, field: "MetadataRequest.Topics") { w, e in try e.encode(into: &w, version: version) }
+        if let a = self.topics {
+            try w.writeArrayLength(a.count, compact: flexible)
+            for i in a.indices { try a[i].encode(into: &w, version: version) }
+        } else {
+            try w.writeNullArray(compact: flexible, nullable: version >= 1, field: "MetadataRequest.Topics")
+        }
         if version >= 4 {
             w.writeBool(self.allowAutoTopicCreation)
         }
@@ -47,7 +52,15 @@ public struct MetadataRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 9
-        self.topics = try r.readNullableArray(compact: flexible, nullable: version >= 1, field: "MetadataRequest.Topics") { r in try MetadataRequestTopic(from: &r, version: version) }
+        if let n = try r.readNullableArrayLength(compact: flexible) {
+            var a = [MetadataRequestTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try MetadataRequestTopic(from: &r, version: version)) }
+            self.topics = a
+        } else {
+            try ByteReader.checkNull(nullable: version >= 1, field: "MetadataRequest.Topics")
+            self.topics = nil
+        }
         if version >= 4 {
             self.allowAutoTopicCreation = try r.readBool()
         }
@@ -141,14 +154,16 @@ public struct MetadataResponse: KafkaResponse {
         if version >= 3 {
             w.writeInt32(self.throttleTimeMs)
         }
-        try w.writeArray(self.brokers, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.brokers.count, compact: flexible)
+        for i in self.brokers.indices { try self.brokers[i].encode(into: &w, version: version) }
         if version >= 2 {
             try w.writeNullableString(self.clusterId, compact: flexible, nullable: version >= 2, field: "MetadataResponse.ClusterId")
         }
         if version >= 1 {
             w.writeInt32(self.controllerId)
         }
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if (version >= 8 && version <= 10) {
             w.writeInt32(self.clusterAuthorizedOperations)
         }
@@ -166,14 +181,26 @@ public struct MetadataResponse: KafkaResponse {
         if version >= 3 {
             self.throttleTimeMs = try r.readInt32()
         }
-        self.brokers = try r.readArray(compact: flexible, field: "MetadataResponse.Brokers") { r in try MetadataResponseBroker(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "MetadataResponse.Brokers")
+            var a = [MetadataResponseBroker]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try MetadataResponseBroker(from: &r, version: version)) }
+            self.brokers = a
+        }
         if version >= 2 {
             self.clusterId = try r.readNullableString(compact: flexible, nullable: version >= 2, field: "MetadataResponse.ClusterId")
         }
         if version >= 1 {
             self.controllerId = try r.readInt32()
         }
-        self.topics = try r.readArray(compact: flexible, field: "MetadataResponse.Topics") { r in try MetadataResponseTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "MetadataResponse.Topics")
+            var a = [MetadataResponseTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try MetadataResponseTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         if (version >= 8 && version <= 10) {
             self.clusterAuthorizedOperations = try r.readInt32()
         }
@@ -275,7 +302,8 @@ extension MetadataResponse {
             if version >= 1 {
                 w.writeBool(self.isInternal)
             }
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if version >= 8 {
                 w.writeInt32(self.topicAuthorizedOperations)
             }
@@ -295,7 +323,13 @@ extension MetadataResponse {
             if version >= 1 {
                 self.isInternal = try r.readBool()
             }
-            self.partitions = try r.readArray(compact: flexible, field: "MetadataResponseTopic.Partitions") { r in try MetadataResponsePartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "MetadataResponseTopic.Partitions")
+                var a = [MetadataResponsePartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try MetadataResponsePartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             if version >= 8 {
                 self.topicAuthorizedOperations = try r.readInt32()
             }
@@ -344,10 +378,13 @@ extension MetadataResponse {
             if version >= 7 {
                 w.writeInt32(self.leaderEpoch)
             }
-            try w.writeArray(self.replicaNodes, compact: flexible) { w, e in w.writeInt32(e) }
-            try w.writeArray(self.isrNodes, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.replicaNodes.count, compact: flexible)
+            for e in self.replicaNodes { w.writeInt32(e) }
+            try w.writeArrayLength(self.isrNodes.count, compact: flexible)
+            for e in self.isrNodes { w.writeInt32(e) }
             if version >= 5 {
-                try w.writeArray(self.offlineReplicas, compact: flexible) { w, e in w.writeInt32(e) }
+                try w.writeArrayLength(self.offlineReplicas.count, compact: flexible)
+                for e in self.offlineReplicas { w.writeInt32(e) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -363,10 +400,28 @@ extension MetadataResponse {
             if version >= 7 {
                 self.leaderEpoch = try r.readInt32()
             }
-            self.replicaNodes = try r.readArray(compact: flexible, field: "MetadataResponsePartition.ReplicaNodes") { r in try r.readInt32() }
-            self.isrNodes = try r.readArray(compact: flexible, field: "MetadataResponsePartition.IsrNodes") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.ReplicaNodes")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.replicaNodes = a
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.IsrNodes")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.isrNodes = a
+            }
             if version >= 5 {
-                self.offlineReplicas = try r.readArray(compact: flexible, field: "MetadataResponsePartition.OfflineReplicas") { r in try r.readInt32() }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.OfflineReplicas")
+                    var a = [Int32]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try r.readInt32()) }
+                    self.offlineReplicas = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()

@@ -29,7 +29,12 @@ public struct ElectLeadersRequest: KafkaRequest {
         if version >= 1 {
             w.writeInt8(self.electionType)
         }
-        try w.writeNullableArray(self.topicPartitions, compact: flexible, nullable: true, field: "ElectLeadersRequest.TopicPartitions") { w, e in try e.encode(into: &w, version: version) }
+        if let a = self.topicPartitions {
+            try w.writeArrayLength(a.count, compact: flexible)
+            for i in a.indices { try a[i].encode(into: &w, version: version) }
+        } else {
+            try w.writeNullArray(compact: flexible, nullable: true, field: "ElectLeadersRequest.TopicPartitions")
+        }
         w.writeInt32(self.timeoutMs)
         if flexible {
             w.writeUnsignedVarint(0)
@@ -42,7 +47,15 @@ public struct ElectLeadersRequest: KafkaRequest {
         if version >= 1 {
             self.electionType = try r.readInt8()
         }
-        self.topicPartitions = try r.readNullableArray(compact: flexible, nullable: true, field: "ElectLeadersRequest.TopicPartitions") { r in try TopicPartitions(from: &r, version: version) }
+        if let n = try r.readNullableArrayLength(compact: flexible) {
+            var a = [TopicPartitions]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try TopicPartitions(from: &r, version: version)) }
+            self.topicPartitions = a
+        } else {
+            try ByteReader.checkNull(nullable: true, field: "ElectLeadersRequest.TopicPartitions")
+            self.topicPartitions = nil
+        }
         self.timeoutMs = try r.readInt32()
         if flexible {
             try r.skipTaggedFields()
@@ -68,7 +81,8 @@ extension ElectLeadersRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 2
             try w.writeString(self.topic, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for e in self.partitions { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -78,7 +92,13 @@ extension ElectLeadersRequest {
             self.init()
             let flexible = version >= 2
             self.topic = try r.readString(compact: flexible, field: "TopicPartitions.Topic")
-            self.partitions = try r.readArray(compact: flexible, field: "TopicPartitions.Partitions") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "TopicPartitions.Partitions")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -113,7 +133,8 @@ public struct ElectLeadersResponse: KafkaResponse {
         if version >= 1 {
             w.writeInt16(self.errorCode)
         }
-        try w.writeArray(self.replicaElectionResults, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.replicaElectionResults.count, compact: flexible)
+        for i in self.replicaElectionResults.indices { try self.replicaElectionResults[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -126,7 +147,13 @@ public struct ElectLeadersResponse: KafkaResponse {
         if version >= 1 {
             self.errorCode = try r.readInt16()
         }
-        self.replicaElectionResults = try r.readArray(compact: flexible, field: "ElectLeadersResponse.ReplicaElectionResults") { r in try ReplicaElectionResult(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ElectLeadersResponse.ReplicaElectionResults")
+            var a = [ReplicaElectionResult]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ReplicaElectionResult(from: &r, version: version)) }
+            self.replicaElectionResults = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -153,7 +180,8 @@ extension ElectLeadersResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = version >= 2
             try w.writeString(self.topic, compact: flexible)
-            try w.writeArray(self.partitionResult, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitionResult.count, compact: flexible)
+            for i in self.partitionResult.indices { try self.partitionResult[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -163,7 +191,13 @@ extension ElectLeadersResponse {
             self.init()
             let flexible = version >= 2
             self.topic = try r.readString(compact: flexible, field: "ReplicaElectionResult.Topic")
-            self.partitionResult = try r.readArray(compact: flexible, field: "ReplicaElectionResult.PartitionResult") { r in try PartitionResult(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ReplicaElectionResult.PartitionResult")
+                var a = [PartitionResult]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try PartitionResult(from: &r, version: version)) }
+                self.partitionResult = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

@@ -23,7 +23,8 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 1
-        try w.writeArray(self.resources, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.resources.count, compact: flexible)
+        for i in self.resources.indices { try self.resources[i].encode(into: &w, version: version) }
         w.writeBool(self.validateOnly)
         if flexible {
             w.writeUnsignedVarint(0)
@@ -33,7 +34,13 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = version >= 1
-        self.resources = try r.readArray(compact: flexible, field: "IncrementalAlterConfigsRequest.Resources") { r in try AlterConfigsResource(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "IncrementalAlterConfigsRequest.Resources")
+            var a = [AlterConfigsResource]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try AlterConfigsResource(from: &r, version: version)) }
+            self.resources = a
+        }
         self.validateOnly = try r.readBool()
         if flexible {
             try r.skipTaggedFields()
@@ -65,7 +72,8 @@ extension IncrementalAlterConfigsRequest {
             let flexible = version >= 1
             w.writeInt8(self.resourceType)
             try w.writeString(self.resourceName, compact: flexible)
-            try w.writeArray(self.configs, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.configs.count, compact: flexible)
+            for i in self.configs.indices { try self.configs[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -76,7 +84,13 @@ extension IncrementalAlterConfigsRequest {
             let flexible = version >= 1
             self.resourceType = try r.readInt8()
             self.resourceName = try r.readString(compact: flexible, field: "AlterConfigsResource.ResourceName")
-            self.configs = try r.readArray(compact: flexible, field: "AlterConfigsResource.Configs") { r in try AlterableConfig(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "AlterConfigsResource.Configs")
+                var a = [AlterableConfig]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try AlterableConfig(from: &r, version: version)) }
+                self.configs = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -146,7 +160,8 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = version >= 1
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.responses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.responses.count, compact: flexible)
+        for i in self.responses.indices { try self.responses[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -156,7 +171,13 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
         self.init()
         let flexible = version >= 1
         self.throttleTimeMs = try r.readInt32()
-        self.responses = try r.readArray(compact: flexible, field: "IncrementalAlterConfigsResponse.Responses") { r in try AlterConfigsResourceResponse(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "IncrementalAlterConfigsResponse.Responses")
+            var a = [AlterConfigsResourceResponse]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try AlterConfigsResourceResponse(from: &r, version: version)) }
+            self.responses = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }

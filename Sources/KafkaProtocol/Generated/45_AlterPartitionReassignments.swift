@@ -30,7 +30,8 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
         if version >= 1 {
             w.writeBool(self.allowReplicationFactorChange)
         }
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -43,7 +44,13 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
         if version >= 1 {
             self.allowReplicationFactorChange = try r.readBool()
         }
-        self.topics = try r.readArray(compact: flexible, field: "AlterPartitionReassignmentsRequest.Topics") { r in try ReassignableTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "AlterPartitionReassignmentsRequest.Topics")
+            var a = [ReassignableTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ReassignableTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -70,7 +77,8 @@ extension AlterPartitionReassignmentsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -80,7 +88,13 @@ extension AlterPartitionReassignmentsRequest {
             self.init()
             let flexible = true
             self.name = try r.readString(compact: flexible, field: "ReassignableTopic.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "ReassignableTopic.Partitions") { r in try ReassignablePartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ReassignableTopic.Partitions")
+                var a = [ReassignablePartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try ReassignablePartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -106,7 +120,12 @@ extension AlterPartitionReassignmentsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             w.writeInt32(self.partitionIndex)
-            try w.writeNullableArray(self.replicas, compact: flexible, nullable: true, field: "ReassignablePartition.Replicas") { w, e in w.writeInt32(e) }
+            if let a = self.replicas {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for e in a { w.writeInt32(e) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "ReassignablePartition.Replicas")
+            }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -116,7 +135,15 @@ extension AlterPartitionReassignmentsRequest {
             self.init()
             let flexible = true
             self.partitionIndex = try r.readInt32()
-            self.replicas = try r.readNullableArray(compact: flexible, nullable: true, field: "ReassignablePartition.Replicas") { r in try r.readInt32() }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.replicas = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "ReassignablePartition.Replicas")
+                self.replicas = nil
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -159,7 +186,8 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
         }
         w.writeInt16(self.errorCode)
         try w.writeNullableString(self.errorMessage, compact: flexible, nullable: true, field: "AlterPartitionReassignmentsResponse.ErrorMessage")
-        try w.writeArray(self.responses, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.responses.count, compact: flexible)
+        for i in self.responses.indices { try self.responses[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -174,7 +202,13 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
         }
         self.errorCode = try r.readInt16()
         self.errorMessage = try r.readNullableString(compact: flexible, nullable: true, field: "AlterPartitionReassignmentsResponse.ErrorMessage")
-        self.responses = try r.readArray(compact: flexible, field: "AlterPartitionReassignmentsResponse.Responses") { r in try ReassignableTopicResponse(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "AlterPartitionReassignmentsResponse.Responses")
+            var a = [ReassignableTopicResponse]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ReassignableTopicResponse(from: &r, version: version)) }
+            self.responses = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -201,7 +235,8 @@ extension AlterPartitionReassignmentsResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -211,7 +246,13 @@ extension AlterPartitionReassignmentsResponse {
             self.init()
             let flexible = true
             self.name = try r.readString(compact: flexible, field: "ReassignableTopicResponse.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "ReassignableTopicResponse.Partitions") { r in try ReassignablePartitionResponse(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ReassignableTopicResponse.Partitions")
+                var a = [ReassignablePartitionResponse]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try ReassignablePartitionResponse(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

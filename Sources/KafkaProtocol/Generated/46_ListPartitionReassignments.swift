@@ -24,7 +24,12 @@ public struct ListPartitionReassignmentsRequest: KafkaRequest {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = true
         w.writeInt32(self.timeoutMs)
-        try w.writeNullableArray(self.topics, compact: flexible, nullable: true, field: "ListPartitionReassignmentsRequest.Topics") { w, e in try e.encode(into: &w, version: version) }
+        if let a = self.topics {
+            try w.writeArrayLength(a.count, compact: flexible)
+            for i in a.indices { try a[i].encode(into: &w, version: version) }
+        } else {
+            try w.writeNullArray(compact: flexible, nullable: true, field: "ListPartitionReassignmentsRequest.Topics")
+        }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -34,7 +39,15 @@ public struct ListPartitionReassignmentsRequest: KafkaRequest {
         self.init()
         let flexible = true
         self.timeoutMs = try r.readInt32()
-        self.topics = try r.readNullableArray(compact: flexible, nullable: true, field: "ListPartitionReassignmentsRequest.Topics") { r in try ListPartitionReassignmentsTopics(from: &r, version: version) }
+        if let n = try r.readNullableArrayLength(compact: flexible) {
+            var a = [ListPartitionReassignmentsTopics]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try ListPartitionReassignmentsTopics(from: &r, version: version)) }
+            self.topics = a
+        } else {
+            try ByteReader.checkNull(nullable: true, field: "ListPartitionReassignmentsRequest.Topics")
+            self.topics = nil
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -59,7 +72,8 @@ extension ListPartitionReassignmentsRequest {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitionIndexes, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.partitionIndexes.count, compact: flexible)
+            for e in self.partitionIndexes { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -69,7 +83,13 @@ extension ListPartitionReassignmentsRequest {
             self.init()
             let flexible = true
             self.name = try r.readString(compact: flexible, field: "ListPartitionReassignmentsTopics.Name")
-            self.partitionIndexes = try r.readArray(compact: flexible, field: "ListPartitionReassignmentsTopics.PartitionIndexes") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "ListPartitionReassignmentsTopics.PartitionIndexes")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.partitionIndexes = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -106,7 +126,8 @@ public struct ListPartitionReassignmentsResponse: KafkaResponse {
         w.writeInt32(self.throttleTimeMs)
         w.writeInt16(self.errorCode)
         try w.writeNullableString(self.errorMessage, compact: flexible, nullable: true, field: "ListPartitionReassignmentsResponse.ErrorMessage")
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
         }
@@ -118,7 +139,13 @@ public struct ListPartitionReassignmentsResponse: KafkaResponse {
         self.throttleTimeMs = try r.readInt32()
         self.errorCode = try r.readInt16()
         self.errorMessage = try r.readNullableString(compact: flexible, nullable: true, field: "ListPartitionReassignmentsResponse.ErrorMessage")
-        self.topics = try r.readArray(compact: flexible, field: "ListPartitionReassignmentsResponse.Topics") { r in try OngoingTopicReassignment(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "ListPartitionReassignmentsResponse.Topics")
+            var a = [OngoingTopicReassignment]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try OngoingTopicReassignment(from: &r, version: version)) }
+            self.topics = a
+        }
         if flexible {
             try r.skipTaggedFields()
         }
@@ -145,7 +172,8 @@ extension ListPartitionReassignmentsResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             try w.writeString(self.name, compact: flexible)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -155,7 +183,13 @@ extension ListPartitionReassignmentsResponse {
             self.init()
             let flexible = true
             self.name = try r.readString(compact: flexible, field: "OngoingTopicReassignment.Name")
-            self.partitions = try r.readArray(compact: flexible, field: "OngoingTopicReassignment.Partitions") { r in try OngoingPartitionReassignment(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OngoingTopicReassignment.Partitions")
+                var a = [OngoingPartitionReassignment]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try OngoingPartitionReassignment(from: &r, version: version)) }
+                self.partitions = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }
@@ -187,9 +221,12 @@ extension ListPartitionReassignmentsResponse {
         public func encode(into w: inout ByteWriter, version: Int16) throws {
             let flexible = true
             w.writeInt32(self.partitionIndex)
-            try w.writeArray(self.replicas, compact: flexible) { w, e in w.writeInt32(e) }
-            try w.writeArray(self.addingReplicas, compact: flexible) { w, e in w.writeInt32(e) }
-            try w.writeArray(self.removingReplicas, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.replicas.count, compact: flexible)
+            for e in self.replicas { w.writeInt32(e) }
+            try w.writeArrayLength(self.addingReplicas.count, compact: flexible)
+            for e in self.addingReplicas { w.writeInt32(e) }
+            try w.writeArrayLength(self.removingReplicas.count, compact: flexible)
+            for e in self.removingReplicas { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -199,9 +236,27 @@ extension ListPartitionReassignmentsResponse {
             self.init()
             let flexible = true
             self.partitionIndex = try r.readInt32()
-            self.replicas = try r.readArray(compact: flexible, field: "OngoingPartitionReassignment.Replicas") { r in try r.readInt32() }
-            self.addingReplicas = try r.readArray(compact: flexible, field: "OngoingPartitionReassignment.AddingReplicas") { r in try r.readInt32() }
-            self.removingReplicas = try r.readArray(compact: flexible, field: "OngoingPartitionReassignment.RemovingReplicas") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.Replicas")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.replicas = a
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.AddingReplicas")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.addingReplicas = a
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.RemovingReplicas")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.removingReplicas = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

@@ -100,7 +100,8 @@ public struct DescribeClusterResponse: KafkaResponse {
         }
         try w.writeString(self.clusterId, compact: flexible)
         w.writeInt32(self.controllerId)
-        try w.writeArray(self.brokers, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.brokers.count, compact: flexible)
+        for i in self.brokers.indices { try self.brokers[i].encode(into: &w, version: version) }
         w.writeInt32(self.clusterAuthorizedOperations)
         if flexible {
             w.writeUnsignedVarint(0)
@@ -118,7 +119,13 @@ public struct DescribeClusterResponse: KafkaResponse {
         }
         self.clusterId = try r.readString(compact: flexible, field: "DescribeClusterResponse.ClusterId")
         self.controllerId = try r.readInt32()
-        self.brokers = try r.readArray(compact: flexible, field: "DescribeClusterResponse.Brokers") { r in try DescribeClusterBroker(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeClusterResponse.Brokers")
+            var a = [DescribeClusterBroker]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribeClusterBroker(from: &r, version: version)) }
+            self.brokers = a
+        }
         self.clusterAuthorizedOperations = try r.readInt32()
         if flexible {
             try r.skipTaggedFields()

@@ -26,7 +26,8 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
 
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = true
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         w.writeInt32(self.responsePartitionLimit)
         try w.writeNullableStruct(self.cursor, nullable: true, field: "DescribeTopicPartitionsRequest.Cursor") { w, s in try s.encode(into: &w, version: version) }
         if flexible {
@@ -37,7 +38,13 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
     public init(from r: inout ByteReader, version: Int16) throws {
         self.init()
         let flexible = true
-        self.topics = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsRequest.Topics") { r in try TopicRequest(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsRequest.Topics")
+            var a = [TopicRequest]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try TopicRequest(from: &r, version: version)) }
+            self.topics = a
+        }
         self.responsePartitionLimit = try r.readInt32()
         self.cursor = try r.readNullableStruct(nullable: true, field: "DescribeTopicPartitionsRequest.Cursor") { r in try Cursor(from: &r, version: version) }
         if flexible {
@@ -137,7 +144,8 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
     public func encode(into w: inout ByteWriter, version: Int16) throws {
         let flexible = true
         w.writeInt32(self.throttleTimeMs)
-        try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+        try w.writeArrayLength(self.topics.count, compact: flexible)
+        for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         try w.writeNullableStruct(self.nextCursor, nullable: true, field: "DescribeTopicPartitionsResponse.NextCursor") { w, s in try s.encode(into: &w, version: version) }
         if flexible {
             w.writeUnsignedVarint(0)
@@ -148,7 +156,13 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
         self.init()
         let flexible = true
         self.throttleTimeMs = try r.readInt32()
-        self.topics = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsResponse.Topics") { r in try DescribeTopicPartitionsResponseTopic(from: &r, version: version) }
+        do {
+            let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponse.Topics")
+            var a = [DescribeTopicPartitionsResponseTopic]()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try DescribeTopicPartitionsResponseTopic(from: &r, version: version)) }
+            self.topics = a
+        }
         self.nextCursor = try r.readNullableStruct(nullable: true, field: "DescribeTopicPartitionsResponse.NextCursor") { r in try Cursor(from: &r, version: version) }
         if flexible {
             try r.skipTaggedFields()
@@ -191,7 +205,8 @@ extension DescribeTopicPartitionsResponse {
             try w.writeNullableString(self.name, compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponseTopic.Name")
             w.writeUUID(self.topicId)
             w.writeBool(self.isInternal)
-            try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.partitions.count, compact: flexible)
+            for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             w.writeInt32(self.topicAuthorizedOperations)
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -205,7 +220,13 @@ extension DescribeTopicPartitionsResponse {
             self.name = try r.readNullableString(compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponseTopic.Name")
             self.topicId = try r.readUUID()
             self.isInternal = try r.readBool()
-            self.partitions = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsResponseTopic.Partitions") { r in try DescribeTopicPartitionsResponsePartition(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponseTopic.Partitions")
+                var a = [DescribeTopicPartitionsResponsePartition]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try DescribeTopicPartitionsResponsePartition(from: &r, version: version)) }
+                self.partitions = a
+            }
             self.topicAuthorizedOperations = try r.readInt32()
             if flexible {
                 try r.skipTaggedFields()
@@ -256,11 +277,24 @@ extension DescribeTopicPartitionsResponse {
             w.writeInt32(self.partitionIndex)
             w.writeInt32(self.leaderId)
             w.writeInt32(self.leaderEpoch)
-            try w.writeArray(self.replicaNodes, compact: flexible) { w, e in w.writeInt32(e) }
-            try w.writeArray(self.isrNodes, compact: flexible) { w, e in w.writeInt32(e) }
-            try w.writeNullableArray(self.eligibleLeaderReplicas, compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas") { w, e in w.writeInt32(e) }
-            try w.writeNullableArray(self.lastKnownElr, compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.LastKnownElr") { w, e in w.writeInt32(e) }
-            try w.writeArray(self.offlineReplicas, compact: flexible) { w, e in w.writeInt32(e) }
+            try w.writeArrayLength(self.replicaNodes.count, compact: flexible)
+            for e in self.replicaNodes { w.writeInt32(e) }
+            try w.writeArrayLength(self.isrNodes.count, compact: flexible)
+            for e in self.isrNodes { w.writeInt32(e) }
+            if let a = self.eligibleLeaderReplicas {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for e in a { w.writeInt32(e) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas")
+            }
+            if let a = self.lastKnownElr {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for e in a { w.writeInt32(e) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.LastKnownElr")
+            }
+            try w.writeArrayLength(self.offlineReplicas.count, compact: flexible)
+            for e in self.offlineReplicas { w.writeInt32(e) }
             if flexible {
                 w.writeUnsignedVarint(0)
             }
@@ -273,11 +307,45 @@ extension DescribeTopicPartitionsResponse {
             self.partitionIndex = try r.readInt32()
             self.leaderId = try r.readInt32()
             self.leaderEpoch = try r.readInt32()
-            self.replicaNodes = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.ReplicaNodes") { r in try r.readInt32() }
-            self.isrNodes = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.IsrNodes") { r in try r.readInt32() }
-            self.eligibleLeaderReplicas = try r.readNullableArray(compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas") { r in try r.readInt32() }
-            self.lastKnownElr = try r.readNullableArray(compact: flexible, nullable: true, field: "DescribeTopicPartitionsResponsePartition.LastKnownElr") { r in try r.readInt32() }
-            self.offlineReplicas = try r.readArray(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.OfflineReplicas") { r in try r.readInt32() }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.ReplicaNodes")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.replicaNodes = a
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.IsrNodes")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.isrNodes = a
+            }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.eligibleLeaderReplicas = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas")
+                self.eligibleLeaderReplicas = nil
+            }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.lastKnownElr = a
+            } else {
+                try ByteReader.checkNull(nullable: true, field: "DescribeTopicPartitionsResponsePartition.LastKnownElr")
+                self.lastKnownElr = nil
+            }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.OfflineReplicas")
+                var a = [Int32]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try r.readInt32()) }
+                self.offlineReplicas = a
+            }
             if flexible {
                 try r.skipTaggedFields()
             }

@@ -33,10 +33,16 @@ public struct OffsetFetchRequest: KafkaRequest {
             try w.writeString(self.groupId, compact: flexible)
         }
         if version <= 7 {
-            try w.writeNullableArray(self.topics, compact: flexible, nullable: (version >= 2 && version <= 7), field: "OffsetFetchRequest.Topics") { w, e in try e.encode(into: &w, version: version) }
+            if let a = self.topics {
+                try w.writeArrayLength(a.count, compact: flexible)
+                for i in a.indices { try a[i].encode(into: &w, version: version) }
+            } else {
+                try w.writeNullArray(compact: flexible, nullable: (version >= 2 && version <= 7), field: "OffsetFetchRequest.Topics")
+            }
         }
         if version >= 8 {
-            try w.writeArray(self.groups, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.groups.count, compact: flexible)
+            for i in self.groups.indices { try self.groups[i].encode(into: &w, version: version) }
         }
         if version >= 7 {
             w.writeBool(self.requireStable)
@@ -53,10 +59,24 @@ public struct OffsetFetchRequest: KafkaRequest {
             self.groupId = try r.readString(compact: flexible, field: "OffsetFetchRequest.GroupId")
         }
         if version <= 7 {
-            self.topics = try r.readNullableArray(compact: flexible, nullable: (version >= 2 && version <= 7), field: "OffsetFetchRequest.Topics") { r in try OffsetFetchRequestTopic(from: &r, version: version) }
+            if let n = try r.readNullableArrayLength(compact: flexible) {
+                var a = [OffsetFetchRequestTopic]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try OffsetFetchRequestTopic(from: &r, version: version)) }
+                self.topics = a
+            } else {
+                try ByteReader.checkNull(nullable: (version >= 2 && version <= 7), field: "OffsetFetchRequest.Topics")
+                self.topics = nil
+            }
         }
         if version >= 8 {
-            self.groups = try r.readArray(compact: flexible, field: "OffsetFetchRequest.Groups") { r in try OffsetFetchRequestGroup(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequest.Groups")
+                var a = [OffsetFetchRequestGroup]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try OffsetFetchRequestGroup(from: &r, version: version)) }
+                self.groups = a
+            }
         }
         if version >= 7 {
             self.requireStable = try r.readBool()
@@ -88,7 +108,8 @@ extension OffsetFetchRequest {
                 try w.writeString(self.name, compact: flexible)
             }
             if version <= 7 {
-                try w.writeArray(self.partitionIndexes, compact: flexible) { w, e in w.writeInt32(e) }
+                try w.writeArrayLength(self.partitionIndexes.count, compact: flexible)
+                for e in self.partitionIndexes { w.writeInt32(e) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -102,7 +123,13 @@ extension OffsetFetchRequest {
                 self.name = try r.readString(compact: flexible, field: "OffsetFetchRequestTopic.Name")
             }
             if version <= 7 {
-                self.partitionIndexes = try r.readArray(compact: flexible, field: "OffsetFetchRequestTopic.PartitionIndexes") { r in try r.readInt32() }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequestTopic.PartitionIndexes")
+                    var a = [Int32]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try r.readInt32()) }
+                    self.partitionIndexes = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()
@@ -146,7 +173,12 @@ extension OffsetFetchRequest {
                 w.writeInt32(self.memberEpoch)
             }
             if version >= 8 {
-                try w.writeNullableArray(self.topics, compact: flexible, nullable: version >= 8, field: "OffsetFetchRequestGroup.Topics") { w, e in try e.encode(into: &w, version: version) }
+                if let a = self.topics {
+                    try w.writeArrayLength(a.count, compact: flexible)
+                    for i in a.indices { try a[i].encode(into: &w, version: version) }
+                } else {
+                    try w.writeNullArray(compact: flexible, nullable: version >= 8, field: "OffsetFetchRequestGroup.Topics")
+                }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -166,7 +198,15 @@ extension OffsetFetchRequest {
                 self.memberEpoch = try r.readInt32()
             }
             if version >= 8 {
-                self.topics = try r.readNullableArray(compact: flexible, nullable: version >= 8, field: "OffsetFetchRequestGroup.Topics") { r in try OffsetFetchRequestTopics(from: &r, version: version) }
+                if let n = try r.readNullableArrayLength(compact: flexible) {
+                    var a = [OffsetFetchRequestTopics]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try OffsetFetchRequestTopics(from: &r, version: version)) }
+                    self.topics = a
+                } else {
+                    try ByteReader.checkNull(nullable: version >= 8, field: "OffsetFetchRequestGroup.Topics")
+                    self.topics = nil
+                }
             }
             if flexible {
                 try r.skipTaggedFields()
@@ -202,7 +242,8 @@ extension OffsetFetchRequest {
                 w.writeUUID(self.topicId)
             }
             if version >= 8 {
-                try w.writeArray(self.partitionIndexes, compact: flexible) { w, e in w.writeInt32(e) }
+                try w.writeArrayLength(self.partitionIndexes.count, compact: flexible)
+                for e in self.partitionIndexes { w.writeInt32(e) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -219,7 +260,13 @@ extension OffsetFetchRequest {
                 self.topicId = try r.readUUID()
             }
             if version >= 8 {
-                self.partitionIndexes = try r.readArray(compact: flexible, field: "OffsetFetchRequestTopics.PartitionIndexes") { r in try r.readInt32() }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequestTopics.PartitionIndexes")
+                    var a = [Int32]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try r.readInt32()) }
+                    self.partitionIndexes = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()
@@ -258,13 +305,15 @@ public struct OffsetFetchResponse: KafkaResponse {
             w.writeInt32(self.throttleTimeMs)
         }
         if version <= 7 {
-            try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.topics.count, compact: flexible)
+            for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
         }
         if (version >= 2 && version <= 7) {
             w.writeInt16(self.errorCode)
         }
         if version >= 8 {
-            try w.writeArray(self.groups, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+            try w.writeArrayLength(self.groups.count, compact: flexible)
+            for i in self.groups.indices { try self.groups[i].encode(into: &w, version: version) }
         }
         if flexible {
             w.writeUnsignedVarint(0)
@@ -278,13 +327,25 @@ public struct OffsetFetchResponse: KafkaResponse {
             self.throttleTimeMs = try r.readInt32()
         }
         if version <= 7 {
-            self.topics = try r.readArray(compact: flexible, field: "OffsetFetchResponse.Topics") { r in try OffsetFetchResponseTopic(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponse.Topics")
+                var a = [OffsetFetchResponseTopic]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try OffsetFetchResponseTopic(from: &r, version: version)) }
+                self.topics = a
+            }
         }
         if (version >= 2 && version <= 7) {
             self.errorCode = try r.readInt16()
         }
         if version >= 8 {
-            self.groups = try r.readArray(compact: flexible, field: "OffsetFetchResponse.Groups") { r in try OffsetFetchResponseGroup(from: &r, version: version) }
+            do {
+                let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponse.Groups")
+                var a = [OffsetFetchResponseGroup]()
+                a.reserveCapacity(n)
+                for _ in 0..<n { a.append(try OffsetFetchResponseGroup(from: &r, version: version)) }
+                self.groups = a
+            }
         }
         if flexible {
             try r.skipTaggedFields()
@@ -315,7 +376,8 @@ extension OffsetFetchResponse {
                 try w.writeString(self.name, compact: flexible)
             }
             if version <= 7 {
-                try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+                try w.writeArrayLength(self.partitions.count, compact: flexible)
+                for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -329,7 +391,13 @@ extension OffsetFetchResponse {
                 self.name = try r.readString(compact: flexible, field: "OffsetFetchResponseTopic.Name")
             }
             if version <= 7 {
-                self.partitions = try r.readArray(compact: flexible, field: "OffsetFetchResponseTopic.Partitions") { r in try OffsetFetchResponsePartition(from: &r, version: version) }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseTopic.Partitions")
+                    var a = [OffsetFetchResponsePartition]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try OffsetFetchResponsePartition(from: &r, version: version)) }
+                    self.partitions = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()
@@ -435,7 +503,8 @@ extension OffsetFetchResponse {
                 try w.writeString(self.groupId, compact: flexible)
             }
             if version >= 8 {
-                try w.writeArray(self.topics, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+                try w.writeArrayLength(self.topics.count, compact: flexible)
+                for i in self.topics.indices { try self.topics[i].encode(into: &w, version: version) }
             }
             if version >= 8 {
                 w.writeInt16(self.errorCode)
@@ -452,7 +521,13 @@ extension OffsetFetchResponse {
                 self.groupId = try r.readString(compact: flexible, field: "OffsetFetchResponseGroup.GroupId")
             }
             if version >= 8 {
-                self.topics = try r.readArray(compact: flexible, field: "OffsetFetchResponseGroup.Topics") { r in try OffsetFetchResponseTopics(from: &r, version: version) }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseGroup.Topics")
+                    var a = [OffsetFetchResponseTopics]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try OffsetFetchResponseTopics(from: &r, version: version)) }
+                    self.topics = a
+                }
             }
             if version >= 8 {
                 self.errorCode = try r.readInt16()
@@ -493,7 +568,8 @@ extension OffsetFetchResponse {
                 w.writeUUID(self.topicId)
             }
             if version >= 8 {
-                try w.writeArray(self.partitions, compact: flexible) { w, e in try e.encode(into: &w, version: version) }
+                try w.writeArrayLength(self.partitions.count, compact: flexible)
+                for i in self.partitions.indices { try self.partitions[i].encode(into: &w, version: version) }
             }
             if flexible {
                 w.writeUnsignedVarint(0)
@@ -510,7 +586,13 @@ extension OffsetFetchResponse {
                 self.topicId = try r.readUUID()
             }
             if version >= 8 {
-                self.partitions = try r.readArray(compact: flexible, field: "OffsetFetchResponseTopics.Partitions") { r in try OffsetFetchResponsePartitions(from: &r, version: version) }
+                do {
+                    let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseTopics.Partitions")
+                    var a = [OffsetFetchResponsePartitions]()
+                    a.reserveCapacity(n)
+                    for _ in 0..<n { a.append(try OffsetFetchResponsePartitions(from: &r, version: version)) }
+                    self.partitions = a
+                }
             }
             if flexible {
                 try r.skipTaggedFields()

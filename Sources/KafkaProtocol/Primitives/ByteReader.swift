@@ -38,10 +38,9 @@ public struct ByteReader: Sendable {
     @inline(__always) mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type) throws -> T {
         let size = MemoryLayout<T>.size
         try need(size)
-        var v: T = 0
-        for i in offset..<(offset + size) { v = v << 8 | T(bytes[i]) }
+        let at = offset
         offset += size
-        return v
+        return T(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: T.self) })
     }
 
     @inline(__always) public mutating func readInt16() throws -> Int16 { Int16(bitPattern: try readBigEndian(UInt16.self)) }
@@ -60,34 +59,30 @@ public struct ByteReader: Sendable {
     // MARK: varints
 
     public mutating func readUnsignedVarint() throws -> UInt32 {
-        let start = offset
-        var value: UInt32 = 0
-        var shift: UInt32 = 0
-        while true {
-            try need(1)
-            let b = bytes[offset]
-            offset += 1
-            // The fifth byte may carry only the top 4 bits of a 32-bit value.
-            if shift == 28, b & 0xF0 != 0 { throw KafkaProtocolError.malformedVarint(offset: start) }
-            value |= UInt32(b & 0x7F) << shift
-            if b & 0x80 == 0 { return value }
-            shift += 7
-        }
+        UInt32(truncatingIfNeeded: try readUnsignedVarBits(maxBits: 32))
     }
 
     public mutating func readUnsignedVarlong() throws -> UInt64 {
+        try readUnsignedVarBits(maxBits: 64)
+    }
+
+    /// Little-endian base-128 groups; a value wider than `maxBits` (an overlong or endless varint) throws.
+    private mutating func readUnsignedVarBits(maxBits: Int) throws -> UInt64 {
         let start = offset
         var value: UInt64 = 0
-        var shift: UInt64 = 0
+        var shift = 0
         while true {
             try need(1)
             let b = bytes[offset]
             offset += 1
-            // The tenth byte may carry only the top bit of a 64-bit value.
-            if shift == 63, b & 0xFE != 0 { throw KafkaProtocolError.malformedVarint(offset: start) }
-            value |= UInt64(b & 0x7F) << shift
+            let payload = UInt64(b & 0x7F)
+            if shift + 7 > maxBits, payload >> UInt64(maxBits - shift) != 0 {
+                throw KafkaProtocolError.malformedVarint(offset: start)
+            }
+            value |= payload << UInt64(shift)
             if b & 0x80 == 0 { return value }
             shift += 7
+            if shift >= maxBits { throw KafkaProtocolError.malformedVarint(offset: start) }
         }
     }
 
@@ -155,9 +150,10 @@ public struct ByteReader: Sendable {
     public mutating func readNullableString(compact: Bool) throws -> String? {
         guard let n = try readNullableLength(compact: compact, classic16: true) else { return nil }
         let start = offset
-        guard let s = String(validating: bytes[start..<(start + n)], as: UTF8.self) else {
-            throw KafkaProtocolError.invalidUTF8(offset: start)
+        let decoded = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<(start + n)]), as: UTF8.self)
         }
+        guard let s = decoded else { throw KafkaProtocolError.invalidUTF8(offset: start) }
         offset += n
         return s
     }

@@ -31,8 +31,13 @@ public struct ByteWriter: Sendable {
     }
 
     @inline(__always) mutating func writeBigEndian<T: FixedWidthInteger>(_ v: T) {
-        var be = v.bigEndian
-        withUnsafeBytes(of: &be) { bytes.append(contentsOf: $0) }
+        // Byte appends specialise to a capacity check and a store; appending an UnsafeRawBufferPointer
+        // goes through the generic Sequence path and was measurably slower.
+        var shift = T.bitWidth - 8
+        while shift >= 0 {
+            bytes.append(UInt8(truncatingIfNeeded: v >> shift))
+            shift -= 8
+        }
     }
 
     /// Overwrites a big-endian int32 at `offset` (used to back-fill a size prefix).
@@ -46,13 +51,12 @@ public struct ByteWriter: Sendable {
 
     // MARK: varints
 
-    public mutating func writeUnsignedVarint(_ v: UInt32) {
-        var v = v
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
+    @inline(__always) public mutating func writeUnsignedVarint(_ v: UInt32) {
+        if v < 0x80 {
+            bytes.append(UInt8(v))  // the common case: lengths and tag counts
+        } else {
+            writeUnsignedVarlong(UInt64(v))
         }
-        bytes.append(UInt8(v))
     }
 
     public mutating func writeUnsignedVarlong(_ v: UInt64) {

@@ -29,6 +29,12 @@ extension ByteWriter {
         try writeArray(a, compact: compact, element)
     }
 
+    /// Writes a null array length, refusing when this version does not allow null.
+    public mutating func writeNullArray(compact: Bool, nullable: Bool, field: String) throws {
+        if !nullable { throw KafkaProtocolError.unexpectedNull(field: field) }
+        try writeNullableArrayLength(nil, compact: compact)
+    }
+
     /// A nullable struct is preceded by an int8: -1 for null, 1 for present.
     public mutating func writeNullableStruct<T>(_ s: T?, nullable: Bool, field: String,
                                                 _ body: (inout ByteWriter, T) throws -> Void) throws {
@@ -75,6 +81,11 @@ extension ByteReader {
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try element(&self)) }
         return out
+    }
+
+    /// Throws when a null arrived for a field that is not nullable in this version.
+    public static func checkNull(nullable: Bool, field: String) throws {
+        if !nullable { throw KafkaProtocolError.unexpectedNull(field: field) }
     }
 
     public mutating func readNullableStruct<T>(nullable: Bool, field: String, _ body: (inout ByteReader) throws -> T) throws -> T? {

@@ -21,7 +21,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
     var timeScale: Double?
 
-    var clock: any ExecClock { timeScale.map { ScaledClock(scale: $0) } ?? SystemClock() }
+    var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
