@@ -9,6 +9,8 @@ struct KScale: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PlanCommand.self,
+            DescribeCommand.self,
+            SnapshotCommand.self,
             SizeCommand.self,
             LoadCommand.self,
             ExecuteCommand.self,
