@@ -24,6 +24,7 @@ struct KScale: AsyncParsableCommand {
             ScaleOutCommand.self,
             ScaleInCommand.self,
             ElectLeadersCommand.self,
+            SimCommand.self,
         ]
     )
 }
