@@ -55,7 +55,8 @@ struct ScaleCommandOptions: ParsableArguments {
             let printer = ProgressPrinter(format: pacing.output)
             let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
                 let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
-                                            clock: connection.clock, bootstrap: connection.bootstrapServer, emit: { printer.handle($0) })
+                                            clock: connection.clock, bootstrap: connection.bootstrapServer,
+                                            commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 let options = ScaleOptions(execute: execute, registrationTimeout: .seconds(timeout), step: step)
                 let flows = ScaleFlows(admin: admin, planner: CorePlanner(excludeTopics: excludeTopics, rackAware: !disableRackAware),
                                        runner: runner, options: options, emit: { event in
