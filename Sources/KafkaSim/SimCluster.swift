@@ -49,7 +49,7 @@ public final class SimCluster: Sendable {
         let order = model.brokerOrder
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, min(4, System.coreCount)))
         let faults = FaultState()
-        let security = SecuritySettings(protocolName: options.securityProtocol, users: options.users)
+        let security = try SecuritySettings(protocolName: options.securityProtocol, users: options.users)
         var servers: [BrokerID: BrokerServer] = [:]
         do {
             let engine = SimEngine(model: model, clock: clock)

@@ -1,4 +1,5 @@
 import KScaleCore
+import KafkaSASL
 
 /// How a simulated cluster listens and how fast it moves data.
 public struct SimOptions: Sendable {
@@ -40,12 +41,8 @@ public enum SimSecurityProtocol: String, Sendable {
     case saslPlaintext = "SASL_PLAINTEXT"
 }
 
-/// SASL mechanisms the simulated listeners accept.
-public enum SimSaslMechanism: String, Sendable, CaseIterable {
-    case plain = "PLAIN"
-    case scramSha256 = "SCRAM-SHA-256"
-    case scramSha512 = "SCRAM-SHA-512"
-}
+/// SASL mechanisms the simulated listeners accept: KafkaSASL's, so clients and simulator agree.
+public typealias SimSaslMechanism = SaslMechanism
 
 /// A SASL user. The password stays in memory only and is never logged or reported.
 public struct SimUser: Sendable {

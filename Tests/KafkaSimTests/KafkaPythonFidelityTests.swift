@@ -7,15 +7,19 @@ import Testing
 /// Tests/fidelity/kafka_python_check.py and we check both what it saw and what the simulator did.
 /// Needs `pip install 'kafka-python>=3,<4'` (scripts/setup.sh does it on CI).
 struct KafkaPythonFidelityTests {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../fidelity/kafka_python_check.py").standardizedFileURL.path
+    static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../fidelity/\(name)").standardizedFileURL.path
+    }
 
-    /// Runs the script off the cooperative pool and returns its JSON output.
-    static func runScript(bootstrap: String) async throws -> [String: Any] {
+    /// Runs a script off the cooperative pool and returns its JSON output.
+    static func runScript(_ name: String, _ arguments: [String],
+                          environment: [String: String] = [:]) async throws -> [String: Any] {
         let (status, stdout, stderr) = try await offPool { () -> (Int32, Data, String) in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", script, "--bootstrap", bootstrap]
+            p.arguments = ["python3", script(name)] + arguments
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             let out = Pipe(), err = Pipe()
             p.standardOutput = out
             p.standardError = err
@@ -42,7 +46,7 @@ struct KafkaPythonFidelityTests {
         let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(clock: clock))
         let out: [String: Any]
         do {
-            out = try await Self.runScript(bootstrap: sim.bootstrapServers)
+            out = try await Self.runScript("kafka_python_check.py", ["--bootstrap", sim.bootstrapServers])
         } catch {
             await sim.shutdown()
             throw error
@@ -108,6 +112,27 @@ struct KafkaPythonFidelityTests {
         #expect(state.partition(TopicPartition("orders", 0))?.replicas == [3, 4])
         #expect(state.partition(TopicPartition("orders", 0))?.leader == 3)
         await sim.shutdown()
+    }
+}
+
+extension KafkaPythonFidelityTests {
+    @Test(arguments: [("alice", SimSaslMechanism.plain), ("bob", .scramSha256), ("carol", .scramSha512)])
+    func kafkaPythonLogsInOverSASL(user: String, mechanism: SimSaslMechanism) async throws {
+        let users = [SimUser(name: "alice", password: "pw-alice", mechanism: .plain),
+                     SimUser(name: "bob", password: "pw-bob", mechanism: .scramSha256),
+                     SimUser(name: "carol", password: "pw-carol", mechanism: .scramSha512)]
+        let snapshot = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 2)], topics: [])
+        let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(users: users, securityProtocol: .saslPlaintext))
+        let args = ["--bootstrap", sim.bootstrapServers, "--mechanism", mechanism.rawValue, "--user", user, "--password-env", "SIM_PW"]
+        let good = try await Self.runScript("kafka_python_sasl.py", args, environment: ["SIM_PW": "pw-\(user)"])
+        // A refused login: kafka-python gives up after its 3 s bootstrap timeout.
+        let bad = try await Self.runScript("kafka_python_sasl.py", args, environment: ["SIM_PW": "wrong"])
+        await sim.shutdown()
+        #expect(good["brokers"] as? [Int] == [1, 2], "login failed: \(good)")
+        #expect(bad["brokers"] == nil)
+        // kafka-python retries a refused login until its bootstrap times out, so only an error is certain;
+        // the Swift wire test checks the SASL_AUTHENTICATION_FAILED answer itself.
+        #expect(bad["error"] is String, "got \(bad)")
     }
 }
 

@@ -99,4 +99,66 @@ struct SimClusterTests {
         #expect(again.errorCode == 0)
         await sim.shutdown()
     }
+
+    @Test func saslListenerRequiresLoginFirst() async throws {
+        let users = [SimUser(name: "alice", password: "secret", mechanism: .plain)]
+        let sim = try await SimCluster.start(snapshot: Self.snapshot(), options: SimOptions(users: users, securityProtocol: .saslPlaintext))
+        let addr = addresses(sim)[0]
+        await #expect(throws: (any Error).self) { _ = try await connectWire(addr).call(MetadataRequest(topics: nil), version: 12) }
+        let c = try await connectWire(addr)
+        let unknown = try await c.call(SaslHandshakeRequest(mechanism: "GSSAPI"), version: 1)
+        #expect(unknown.errorCode == SimErrorCode.unsupportedSaslMechanism)
+        #expect(unknown.mechanisms == ["PLAIN"])
+        let handshake = try await c.call(SaslHandshakeRequest(mechanism: "PLAIN"), version: 1)
+        #expect(handshake.errorCode == 0)
+        let auth = try await c.call(SaslAuthenticateRequest(authBytes: Array("\u{0}alice\u{0}secret".utf8)), version: 2)
+        #expect(auth.errorCode == 0)
+        let md = try await c.call(MetadataRequest(topics: nil), version: 12)
+        #expect(md.brokers.count == 4)
+        // A wrong password is answered, without echoing it, and the connection then closes.
+        let d = try await connectWire(addr)
+        _ = try await d.call(SaslHandshakeRequest(mechanism: "PLAIN"), version: 1)
+        let denied = try await d.call(SaslAuthenticateRequest(authBytes: Array("\u{0}alice\u{0}guess".utf8)), version: 2)
+        #expect(denied.errorCode == SimErrorCode.saslAuthenticationFailed)
+        #expect(!(denied.errorMessage ?? "").contains("guess"))
+        await #expect(throws: (any Error).self) { _ = try await d.call(MetadataRequest(topics: nil), version: 12) }
+        await sim.shutdown()
+    }
+
+    @Test func droppedAndSlowRequests() async throws {
+        let sim = try await SimCluster.start(snapshot: Self.snapshot())
+        let addr = addresses(sim)[0]
+        sim.dropConnections(broker: 1, nextRequests: 1)
+        await #expect(throws: (any Error).self) { _ = try await connectWire(addr).call(ApiVersionsRequest(), version: 3) }
+        #expect(try await connectWire(addr).call(ApiVersionsRequest(), version: 3).errorCode == 0)
+        await sim.setSlow(broker: 1, ms: 300)
+        let start = ContinuousClock.now
+        _ = try await connectWire(addr).call(ApiVersionsRequest(), version: 3)
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+        #expect(await sim.state().brokerStatus.first { $0.id == 1 }?.slowMs == 300)
+        await sim.shutdown()
+    }
+
+    @Test func produceOverTheWireCountsRecordBatches() async throws {
+        let sim = try await SimCluster.start(snapshot: Self.snapshot())
+        let addrs = addresses(sim)
+        // A v2 record batch header claiming 3 records (record bodies are not read).
+        var batch = [UInt8](repeating: 0, count: 61 + 30)
+        let length = UInt32(batch.count - 12)
+        batch[8] = UInt8(length >> 24); batch[9] = UInt8((length >> 16) & 0xff); batch[10] = UInt8((length >> 8) & 0xff); batch[11] = UInt8(length & 0xff)
+        batch[16] = 2
+        batch[60] = 3
+        let request = ProduceRequest(acks: 1, timeoutMs: 1000, topicData: [.init(name: "orders", partitionData: [.init(index: 1, records: batch)])])
+        let notLeader = try await connectWire(addrs[0]).call(request, version: 9)
+        #expect(notLeader.responses.first?.partitionResponses.first?.errorCode == SimErrorCode.notLeaderOrFollower)
+        let leader = try await connectWire(addrs[1])
+        let first = try await leader.call(request, version: 9)
+        #expect(first.responses.first?.partitionResponses.first?.errorCode == 0)
+        let base = first.responses.first?.partitionResponses.first?.baseOffset ?? -1
+        let second = try await leader.call(request, version: 9)
+        #expect(second.responses.first?.partitionResponses.first?.baseOffset == base + 3)
+        let offsets = try await leader.call(ListOffsetsRequest(topics: [.init(name: "orders", partitions: [.init(partitionIndex: 1, timestamp: -1)])]), version: 7)
+        #expect(offsets.topics.first?.partitions.first?.offset == base + 6)
+        await sim.shutdown()
+    }
 }

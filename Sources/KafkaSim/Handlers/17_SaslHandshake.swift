@@ -17,7 +17,7 @@ enum SaslHandshakeHandler: APIHandler {
             return r
         }
         await ctx.connection.setMechanism(mechanism)
-        await ctx.connection.setSession(SaslSessions.make(mechanism, users: ctx.security.users))
+        await ctx.connection.setSession(SaslSessions.make(mechanism, security: ctx.security))
         return r
     }
 }

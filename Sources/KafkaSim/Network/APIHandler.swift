@@ -1,5 +1,6 @@
 import KScaleCore
 import KafkaProtocol
+import KafkaSASL
 
 /// One Kafka API served by the simulator. Each lives in its own file under Handlers/, named by
 /// api key, opening with how Kafka behaves for that request and what the simulator models.
@@ -38,6 +39,18 @@ struct RequestContext: Sendable {
 struct SecuritySettings: Sendable {
     var protocolName: SimSecurityProtocol
     var users: [SimUser]
+    /// SCRAM credentials derived once at start (salted, 4096 iterations), by mechanism and user.
+    var scram: [SimSaslMechanism: [String: ScramCredential]] = [:]
+
+    init(protocolName: SimSecurityProtocol, users: [SimUser]) throws {
+        self.protocolName = protocolName
+        self.users = users
+        for u in users where u.mechanism.isScram {
+            scram[u.mechanism, default: [:]][u.name] = try ScramCredential.derive(
+                password: u.password, mechanism: u.mechanism, salt: ScramCredential.randomSalt())
+        }
+    }
+
     var requiresAuthentication: Bool { protocolName == .saslPlaintext }
 }
 
