@@ -7,7 +7,8 @@ set, unicode strings, non-empty arrays, tagged fields set to non-defaults) and "
 version allows them, empty arrays and strings, tagged fields left at their defaults) -- encodes them with
 `encode(version=N)` and writes Fixtures/protocol/<MessageName>.json:
 
-  {"message": ..., "apiKey": ..., "cases": [{"version": N, "variant": ..., "hex": ..., "values": {...}}],
+  {"message": ..., "apiKey": ..., "cases": [{"version": N, "variant": ..., "hex": ..., "values": {...},
+     "frameHex": ..., "correlationId": ..., "clientId": ...  (full variant only: size + header + body)}],
    "skipped": [{"version": N, "variant": ..., "reason": ...}]}
 
 `values` is keyed by the schema's field names; bytes, records and uuids are hex strings. Only fields that
@@ -177,7 +178,15 @@ def fixtures_for(name):
             except Exception as e:  # recorded, documented, and covered by round-trip tests instead
                 out['skipped'].append({'version': version, 'variant': variant, 'reason': '%s: %s' % (type(e).__name__, e)})
                 continue
-            out['cases'].append({'version': version, 'variant': variant, 'hex': data.hex(), 'values': values})
+            case = {'version': version, 'variant': variant, 'hex': data.hex(), 'values': values}
+            if variant == 'full':
+                # The same body framed as it goes on the wire: int32 size, header, body.
+                msg = cls(version=version, **kwargs)
+                case['correlationId'] = 1000 + version
+                case['clientId'] = 'kscale-\u00e9'
+                msg.with_header(correlation_id=case['correlationId'], client_id=case['clientId'])
+                case['frameHex'] = msg.encode(header=True, framed=True).hex()  # version set at construction
+            out['cases'].append(case)
     return out
 
 

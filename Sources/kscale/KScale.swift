@@ -9,6 +9,8 @@ struct KScale: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PlanCommand.self,
+            DescribeCommand.self,
+            SnapshotCommand.self,
             SizeCommand.self,
             LoadCommand.self,
             ExecuteCommand.self,
@@ -18,6 +20,7 @@ struct KScale: AsyncParsableCommand {
             ResumeCommand.self,
             ThrottleCommand.self,
             AddPartitionsCommand.self,
+            SimCommand.self,
         ]
     )
 }
