@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 
@@ -36,6 +37,14 @@ enum KScaleBinary {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `run` off the cooperative pool: a test that serves the binary from this process (KafkaSim)
+    /// must not block one of the pool's few threads while the binary talks to it.
+    static func runDetached(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Result, any Error>) in
+            DispatchQueue.global().async { cont.resume(with: Swift.Result { try run(arguments) }) }
+        }
     }
 
     static func json(_ r: Result) throws -> [String: Any] {
