@@ -4,7 +4,7 @@ import KScaleCore
 import KafkaSim
 
 /// `kscale add-partitions` end to end: the binary against a KafkaSim cluster in this process.
-@Suite struct AddPartitionsCommandTests {
+@Suite(.serialized) struct AddPartitionsCommandTests {
     /// Six brokers in three racks; `orders` (RF 3) sits on brokers 1-3, `other` loads 1 and 2, and
     /// `changelog` is compacted.
     static func snapshot() -> ClusterSnapshot {
@@ -34,7 +34,7 @@ import KafkaSim
     }
 
     func run(_ sim: SimCluster, _ args: [String]) async throws -> KScaleBinary.Result {
-        try await KScaleBinary.runDetached(["add-partitions", "--bootstrap-server", sim.bootstrapServers] + args)
+        try await KScaleBinary.run(["add-partitions", "--bootstrap-server", sim.bootstrapServers] + args)
     }
 
     @Test func dryRunValidatesAndChangesNothing() async throws {

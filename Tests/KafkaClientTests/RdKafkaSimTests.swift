@@ -6,7 +6,7 @@ import KafkaSim
 
 /// librdkafka, through kscale's wrapper, against KafkaSim: what librdkafka reads and does must
 /// match what the simulated cluster says, call by call.
-@Suite struct RdKafkaSimTests {
+@Suite(.serialized) struct RdKafkaSimTests {
     static func snapshot() -> ClusterSnapshot {
         let brokers = [Broker(id: 1, rack: "a"), Broker(id: 2, rack: "b"), Broker(id: 3, rack: "c"), Broker(id: 4, rack: "a")]
         let orders = TopicState(name: "orders", partitions: [
@@ -24,7 +24,7 @@ import KafkaSim
     func withSim<T>(_ body: (SimCluster, RdKafkaAdmin) async throws -> T) async throws -> T {
         let sim = try await SimCluster.start(snapshot: Self.snapshot())
         do {
-            let admin = try RdKafkaAdmin(bootstrapServers: sim.bootstrapServers, timeout: .seconds(10))
+            let admin = try RdKafkaAdmin(bootstrapServers: sim.bootstrapServers, timeout: .seconds(30))
             let result = try await body(sim, admin)
             await sim.shutdown()
             return result
