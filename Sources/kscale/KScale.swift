@@ -20,6 +20,7 @@ struct KScale: AsyncParsableCommand {
             ResumeCommand.self,
             ThrottleCommand.self,
             AddPartitionsCommand.self,
+            SimCommand.self,
         ]
     )
 }
