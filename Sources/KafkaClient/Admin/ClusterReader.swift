@@ -70,6 +70,9 @@ public struct ClusterReader: Sendable {
             warnings.append("broker \(id) holds replicas but is not registered (down?); its replicas' sizes come from the other replicas")
         }
         // One broker down must not stop the reading: its replicas' sizes come from the other replicas.
+        for b in description.brokers where b.fenced {
+            warnings.append("broker \(b.id) (\(b.address)) is fenced (stopped, or not caught up); its log dirs were not read")
+        }
         let admin = self.admin
         let answers = try await withThrowingTaskGroup(of: (BrokerInfo, Result<[BrokerLogDirs], KafkaClientError>).self) { group in
             for b in description.brokers where !b.fenced {

@@ -35,8 +35,20 @@ actor ClusterConnections {
     /// Any working connection: a broker we already talk to, else the bootstrap servers.
     func anyConnection() async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError.closed }
-        if let c = bootstrapConnection, c.isActive { return c }
         if let c = live.values.sorted(by: { $0.label < $1.label }).first(where: \.isActive) { return c }
+        if let boot = bootstrapConnection, boot.isActive {
+            // Once the brokers are known, talk to one by id, so its errors name it ("broker 2 (...)").
+            let candidates = brokers.values.filter { !$0.fenced }.sorted { a, b in
+                let am = HostPort(host: a.host, port: Int(a.port)) == boot.address, bm = HostPort(host: b.host, port: Int(b.port)) == boot.address
+                return am != bm ? am : a.id < b.id
+            }
+            if let first = candidates.first, let c = try? await connection(to: first.id) {
+                if bootstrapConnection === boot { bootstrapConnection = nil }
+                await boot.close()
+                return c
+            }
+            return boot
+        }
         let c = try await connectBootstrap()
         bootstrapConnection = c
         return c
