@@ -20,6 +20,10 @@ struct KScale: AsyncParsableCommand {
             ResumeCommand.self,
             ThrottleCommand.self,
             AddPartitionsCommand.self,
+            CheckCommand.self,
+            ScaleOutCommand.self,
+            ScaleInCommand.self,
+            ElectLeadersCommand.self,
             SimCommand.self,
         ]
     )

@@ -118,6 +118,20 @@ func mismatches(_ value: Any, _ json: Any, path: String) -> [String] {
         #expect(Fixtures.all.count >= 500)
     }
 
+    /// Every version of every generated message has both a full and a sparse golden case.
+    @Test func fixturesCoverEveryVersion() {
+        let have = Set(Fixtures.all.map { "\($0.message) v\($0.version) \($0.variant)" })
+        for api in KafkaAPIs.all {
+            for v in api.versions {
+                for kind in ["Request", "Response"] {
+                    for variant in ["full", "sparse"] {
+                        #expect(have.contains("\(api.name)\(kind) v\(v) \(variant)"), "missing \(api.name)\(kind) v\(v) \(variant)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: Fixtures.all)
     func decodesAndReencodesExactly(_ golden: GoldenCase) throws {
         let type = try #require(golden.type)
