@@ -41,26 +41,26 @@ import Testing
     @Test func alterPartitionReassignmentsResponse() throws {
         typealias P = AlterPartitionReassignmentsResponse.ReassignablePartitionResponse
         try check(AlterPartitionReassignmentsResponse(
-            throttleTimeMs: 70001, allowReplicationFactorChange: false, errorCode: 303, errorMessage: "ké✓-4",
+            throttleTimeMs: 70001, allowReplicationFactorChange: false, errorCode: 39, errorMessage: "ké✓-4",
             responses: [
                 .init(name: "ké✓-6", partitions: [
-                    P(partitionIndex: 70008, errorCode: 309, errorMessage: "ké✓-10"),
-                    P(partitionIndex: 70011, errorCode: 312, errorMessage: "ké✓-13"),
+                    P(partitionIndex: 70008, errorCode: 31, errorMessage: "ké✓-10"),
+                    P(partitionIndex: 70011, errorCode: 3, errorMessage: "ké✓-13"),
                 ]),
                 .init(name: "ké✓-14", partitions: [
-                    P(partitionIndex: 70016, errorCode: 317, errorMessage: "ké✓-18"),
-                    P(partitionIndex: 70019, errorCode: 320, errorMessage: "ké✓-21"),
+                    P(partitionIndex: 70016, errorCode: 35, errorMessage: "ké✓-18"),
+                    P(partitionIndex: 70019, errorCode: 31, errorMessage: "ké✓-21"),
                 ]),
             ]), 1, "full")
         try check(AlterPartitionReassignmentsResponse(
-            throttleTimeMs: -1, allowReplicationFactorChange: false, errorCode: -2, errorMessage: nil, responses: []),
+            throttleTimeMs: -1, allowReplicationFactorChange: false, errorCode: -1, errorMessage: nil, responses: []),
             1, "sparse")
     }
 
     /// ApiVersionsResponse v3 carries tagged fields (features, epoch, ZkMigrationReady) in the full case.
     @Test func apiVersionsResponseWithTaggedFields() throws {
         try check(ApiVersionsResponse(
-            errorCode: 301,
+            errorCode: 3,
             apiKeys: [.init(apiKey: 303, minVersion: 304, maxVersion: 305), .init(apiKey: 306, minVersion: 307, maxVersion: 308)],
             throttleTimeMs: 70009,
             supportedFeatures: [.init(name: "ké✓-11", minVersion: 312, maxVersion: 313),
@@ -69,7 +69,7 @@ import Testing
             finalizedFeatures: [.init(name: "ké✓-19", maxVersionLevel: 320, minVersionLevel: 321),
                                 .init(name: "ké✓-22", maxVersionLevel: 323, minVersionLevel: 324)],
             zkMigrationReady: true), 3, "full")
-        try check(ApiVersionsResponse(errorCode: -2, apiKeys: [], throttleTimeMs: -1), 3, "sparse")
+        try check(ApiVersionsResponse(errorCode: -1, apiKeys: [], throttleTimeMs: -1), 3, "sparse")
     }
 
     /// Fields absent from a version are dropped on encode and left at their defaults on decode.
