@@ -32,14 +32,13 @@ public struct ClusterObservation: Sendable, Hashable {
         self.topicConfigs = topicConfigs
     }
 
-    /// Reads the cluster through the admin seam. Log dirs are asked of the registered brokers
-    /// only: an offline broker cannot answer, and its absence is itself a finding.
+    /// Reads the cluster through the admin seam, with the client's `ClusterReader` (one broker
+    /// down does not stop the reading; its absence is itself a finding), plus every broker's and
+    /// topic's config entries, which the throttle and min-ISR rules need in full.
     public static func fetch(from admin: any ClusterAdmin) async throws -> ClusterObservation {
-        let cluster = try await admin.describeCluster()
-        let topics = try await admin.describeTopics(nil)
-        let live = cluster.brokers.filter { !$0.fenced }.map(\.id).sorted()
-        let logDirs = live.isEmpty ? [] : try await admin.logDirs(brokers: live)
-        let reassignments = try await admin.listReassignments(nil)
+        let state = try await ClusterReader(admin: admin).read(withConfigs: false)
+        let cluster = state.description
+        let topics = state.topics
         let resources = cluster.brokers.map { ConfigResource.broker($0.id) } + topics.map { ConfigResource.topic($0.name) }
         let configs = resources.isEmpty ? [:] : try await admin.describeConfigs(resources)
         var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
@@ -51,7 +50,7 @@ public struct ClusterObservation: Sendable, Hashable {
             case .brokerLogger: break
             }
         }
-        return ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
+        return ClusterObservation(cluster: cluster, topics: topics, logDirs: state.logDirs, reassignments: state.reassignments,
                                   brokerConfigs: brokerConfigs, topicConfigs: topicConfigs)
     }
 
