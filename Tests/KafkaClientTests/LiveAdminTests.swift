@@ -122,6 +122,16 @@ import Testing
         }
     }
 
+    /// A broker that drops connections without answering: the call reconnects and retries.
+    @Test func retriesAfterDroppedConnections() async throws {
+        try await Self.withSim { sim, admin in
+            _ = try await admin.logDirs(brokers: [2])
+            sim.dropConnections(broker: 2, nextRequests: 2)
+            let dirs = try await admin.logDirs(brokers: [2])
+            #expect(dirs.first?.dirs.first?.replicas.isEmpty == false)
+        }
+    }
+
     @Test func incrementalConfigsAndDescribeConfigs() async throws {
         try await Self.withSim { _, admin in
             let broker = ConfigResource.broker(1), topic = ConfigResource.topic("orders")
