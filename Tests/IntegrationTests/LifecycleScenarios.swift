@@ -109,6 +109,25 @@ enum LifecycleScenarios {
     }
 }
 
+extension LifecycleScenarios {
+    /// The check over the wire: healthy but imbalanced with the spares empty (warn), critical
+    /// once a broker holding replicas stops (offline broker, under-replicated partitions).
+    static func checkSeesAStoppedBroker(_ t: any ScenarioCluster) async throws {
+        let healthy = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        #expect(healthy.counts.offline == 0 && healthy.counts.underMinISR == 0)
+        #expect(healthy.status <= .warn)
+        #expect(healthy.brokers.allSatisfy { $0.diskUsedPercent != nil })   // DescribeLogDirs v4 capacity
+        guard try await t.stop(3) else { return }
+        let down = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        try await t.start(3)
+        #expect(down.status == .critical)
+        // KRaft fences a stopped broker and lists it only when fenced brokers are asked for.
+        #expect(down.findings.contains { ["brokers-offline", "brokers-fenced"].contains($0.check) && $0.brokers == [3] })
+        #expect(down.counts.underReplicated > 0)
+        #expect(["offline", "fenced"].contains(down.brokers.first { $0.id == 3 }?.state ?? ""))
+    }
+}
+
 /// Runs `before(run)` ahead of each run of the wrapped runner: the seam scenarios use to make
 /// something happen in the middle of a drain.
 struct HookedRunner: LifecycleRunning {
@@ -140,6 +159,7 @@ struct LifecycleOnKafkaSim {
     @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
     @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
     @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
 }
 
 @Suite("Integration: lifecycle scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
@@ -156,4 +176,5 @@ struct LifecycleOnRealKafka {
     @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
     @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
     @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
 }

@@ -39,16 +39,17 @@ public struct ClusterObservation: Sendable, Hashable {
         let state = try await ClusterReader(admin: admin).read(withConfigs: false)
         let cluster = state.description
         let topics = state.topics
-        let resources = cluster.brokers.map { ConfigResource.broker($0.id) } + topics.map { ConfigResource.topic($0.name) }
-        let configs = resources.isEmpty ? [:] : try await admin.describeConfigs(resources)
-        var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
         var topicConfigs: [String: [ConfigEntry]] = [:]
-        for (resource, entries) in configs {
-            switch resource.kind {
-            case .broker: if let id = BrokerID(resource.name) { brokerConfigs[id] = entries }
-            case .topic: topicConfigs[resource.name] = entries
-            case .brokerLogger: break
+        if !topics.isEmpty {
+            for (resource, entries) in try await admin.describeConfigs(topics.map { .topic($0.name) }) {
+                topicConfigs[resource.name] = entries
             }
+        }
+        // A broker's configs are answered by that broker: ask each live one on its own, so one
+        // that stops answering costs its throttle entries only, not the whole check.
+        var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
+        for b in cluster.brokers where !b.fenced {
+            if let entries = try? await admin.describeConfigs([.broker(b.id)]).first?.value { brokerConfigs[b.id] = entries }
         }
         return ClusterObservation(cluster: cluster, topics: topics, logDirs: state.logDirs, reassignments: state.reassignments,
                                   brokerConfigs: brokerConfigs, topicConfigs: topicConfigs)
