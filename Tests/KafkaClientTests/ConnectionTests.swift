@@ -163,7 +163,8 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
     func authenticatesWithRightPassword(_ mechanism: SaslMechanism) async throws {
         let broker = try await Self.saslBroker(mechanism: mechanism, user: "alice", password: "alice-secret")
         defer { Task { await broker.stop() } }
-        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: mechanism, username: "alice", password: "alice-secret")))
+        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: mechanism, username: "alice", password: "alice-secret")),
+                                  connectTimeout: .seconds(30))
         let c = try await connect(broker, config)
         if mechanism.isScram { #expect(try await c.send(MetadataRequest(topics: [])).controllerId == 1) }
         await c.close()
@@ -173,7 +174,8 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
     func wrongPasswordFailsWithoutLeakingIt(_ mechanism: SaslMechanism) async throws {
         let broker = try await Self.saslBroker(mechanism: mechanism, user: "alice", password: "alice-secret")
         defer { Task { await broker.stop() } }
-        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: mechanism, username: "alice", password: "WRONG-pw-123")))
+        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: mechanism, username: "alice", password: "WRONG-pw-123")),
+                                  connectTimeout: .seconds(30))
         do {
             _ = try await connect(broker, config)
             Issue.record("authenticated with a wrong password")
