@@ -70,12 +70,25 @@ public struct ClusterReader: Sendable {
             warnings.append("broker \(id) holds replicas but is not registered (down?); its replicas' sizes come from the other replicas")
         }
         // One broker down must not stop the reading: its replicas' sizes come from the other replicas.
+        for b in description.brokers where b.fenced {
+            warnings.append("broker \(b.id) (\(b.address)) is fenced (stopped, or not caught up); its log dirs were not read")
+        }
+        let admin = self.admin
+        let answers = try await withThrowingTaskGroup(of: (BrokerInfo, Result<[BrokerLogDirs], KafkaClientError>).self) { group in
+            for b in description.brokers where !b.fenced {
+                group.addTask {
+                    do { return (b, .success(try await admin.logDirs(brokers: [b.id]))) } catch let e as KafkaClientError { return (b, .failure(e)) }
+                }
+            }
+            var all: [(BrokerInfo, Result<[BrokerLogDirs], KafkaClientError>)] = []
+            for try await a in group { all.append(a) }
+            return all.sorted { $0.0.id < $1.0.id }
+        }
         var logDirs: [BrokerLogDirs] = []
-        for b in description.brokers where !b.fenced {
-            do {
-                logDirs += try await admin.logDirs(brokers: [b.id])
-            } catch let e as KafkaClientError {
-                warnings.append("no log dirs from broker \(b.id) (\(b.address)): \(e)")
+        for (b, answer) in answers {
+            switch answer {
+            case .success(let dirs): logDirs += dirs
+            case .failure(let e): warnings.append("no log dirs from broker \(b.id) (\(b.address)): \(e)")
             }
         }
         for b in logDirs {

@@ -17,7 +17,9 @@ actor ClusterConnections {
     private(set) var brokers: [BrokerID: BrokerInfo] = [:]
     private(set) var controllerID: BrokerID?
     private(set) var clusterID: String?
-    private var connections: [BrokerID: Task<BrokerConnection, any Error>] = [:]
+    /// Connections being opened (shared by concurrent callers) and those open.
+    private var connecting: [BrokerID: Task<BrokerConnection, any Error>] = [:]
+    private var live: [BrokerID: BrokerConnection] = [:]
     private var bootstrapConnection: BrokerConnection?
     private var isClosed = false
 
@@ -33,9 +35,19 @@ actor ClusterConnections {
     /// Any working connection: a broker we already talk to, else the bootstrap servers.
     func anyConnection() async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError.closed }
-        if let c = bootstrapConnection, c.isActive { return c }
-        for task in connections.values {
-            if let c = try? await task.value, c.isActive { return c }
+        if let c = live.values.sorted(by: { $0.label < $1.label }).first(where: \.isActive) { return c }
+        if let boot = bootstrapConnection, boot.isActive {
+            // Once the brokers are known, talk to one by id, so its errors name it ("broker 2 (...)").
+            let candidates = brokers.values.filter { !$0.fenced }.sorted { a, b in
+                let am = HostPort(host: a.host, port: Int(a.port)) == boot.address, bm = HostPort(host: b.host, port: Int(b.port)) == boot.address
+                return am != bm ? am : a.id < b.id
+            }
+            if let first = candidates.first, let c = try? await connection(to: first.id) {
+                if bootstrapConnection === boot { bootstrapConnection = nil }
+                await boot.close()
+                return c
+            }
+            return boot
         }
         let c = try await connectBootstrap()
         bootstrapConnection = c
@@ -92,10 +104,11 @@ actor ClusterConnections {
     /// The connection to broker `id`, opening it from the metadata's host and port.
     func connection(to id: BrokerID) async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError.closed }
-        if let task = connections[id] {
-            if let c = try? await task.value, c.isActive { return c }
-            connections[id] = nil
+        if let c = live[id] {
+            if c.isActive { return c }
+            live[id] = nil
         }
+        if let pending = connecting[id] { return try await pending.value }
         if brokers[id] == nil { try await refreshMetadata() }
         guard let info = brokers[id] else { throw KafkaClientError.unknownBroker(id) }
         let config = self.config, tls = self.tls, group = self.group
@@ -103,13 +116,15 @@ actor ClusterConnections {
         let task = Task {
             try await BrokerConnection.connect(to: address, label: "broker \(id) (\(address))", config: config, tls: tls, group: group)
         }
-        connections[id] = task
-        do {
-            return try await task.value
-        } catch {
-            if connections[id] == task { connections[id] = nil }
-            throw error
+        connecting[id] = task
+        defer { connecting[id] = nil }
+        let c = try await task.value
+        if isClosed {
+            await c.close()
+            throw KafkaClientError.closed
         }
+        live[id] = c
+        return c
     }
 
     /// The controller, as the last metadata named it (refreshed when unknown).
@@ -123,18 +138,15 @@ actor ClusterConnections {
 
     /// Forgets a connection that failed, so the next call dials again.
     func dropConnection(_ c: BrokerConnection) async {
-        for (id, task) in connections {
-            if let live = try? await task.value, live === c { connections[id] = nil }
-        }
+        for (id, open) in live where open === c { live[id] = nil }
         if bootstrapConnection === c { bootstrapConnection = nil }
         await c.close()
     }
 
     func close() async {
         isClosed = true
-        var all: [BrokerConnection] = bootstrapConnection.map { [$0] } ?? []
-        for task in connections.values { if let c = try? await task.value { all.append(c) } }
-        connections.removeAll()
+        let all = Array(live.values) + (bootstrapConnection.map { [$0] } ?? [])
+        live.removeAll()
         bootstrapConnection = nil
         for c in all { await c.close() }
     }
@@ -161,8 +173,11 @@ actor ClusterConnections {
         brokers = Dictionary(d.brokers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         controllerID = d.controllerID
         clusterID = d.clusterID
-        // A connection to a broker that moved (new host or port) must not be reused.
-        for (id, _) in connections where brokers[id] == nil { connections[id] = nil }
+        // A connection to a broker that left or moved (new host or port) must not be reused.
+        for (id, c) in live where brokers[id].map({ HostPort(host: $0.host, port: Int($0.port)) }) != c.address {
+            live[id] = nil
+            Task { await c.close() }
+        }
     }
 
     static func describe(over c: BrokerConnection) async throws -> ClusterDescription {
