@@ -126,7 +126,7 @@ extension KafkaPythonFidelityTests {
         let args = ["--bootstrap", sim.bootstrapServers, "--mechanism", mechanism.rawValue, "--user", user, "--password-env", "SIM_PW"]
         let good = try await Self.runScript("kafka_python_sasl.py", args, environment: ["SIM_PW": "pw-\(user)"])
         // A refused login: kafka-python gives up after its 3 s bootstrap timeout.
-        let bad = try await Self.runScript("kafka_python_sasl.py", args, environment: ["SIM_PW": "wrong"])
+        let bad = try await Self.runScript("kafka_python_sasl.py", args + ["--bootstrap-timeout-ms", "3000"], environment: ["SIM_PW": "wrong"])
         await sim.shutdown()
         #expect(good["brokers"] as? [Int] == [1, 2], "login failed: \(good)")
         #expect(bad["brokers"] == nil)

@@ -18,11 +18,12 @@ def main():
     ap.add_argument("--mechanism", required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--password-env", required=True)
+    ap.add_argument("--bootstrap-timeout-ms", type=int, default=30000)
     args = ap.parse_args()
     try:
         admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, security_protocol="SASL_PLAINTEXT",
                                  sasl_mechanism=args.mechanism, sasl_plain_username=args.user,
-                                 sasl_plain_password=os.environ[args.password_env], request_timeout_ms=5000, bootstrap_timeout_ms=3000)
+                                 sasl_plain_password=os.environ[args.password_env], request_timeout_ms=5000, bootstrap_timeout_ms=args.bootstrap_timeout_ms)
         brokers = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
         admin.close()
         print(json.dumps({"brokers": brokers}))
