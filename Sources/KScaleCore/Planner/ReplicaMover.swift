@@ -38,16 +38,16 @@ struct ReplicaMover {
         }
         moved = [[Int32]](repeating: [], count: n)
         home = [[Int32]](repeating: [], count: n)
-        for s in layout.replicas.indices where layout.movable[Int(layout.slotPartition[s])] {
-            home[Int(layout.replicas[s])].append(Int32(s))
-        }
-        let size = layout.size, part = layout.slotPartition
-        for b in 0..<n {
-            home[b].sort { Self.less($0, $1, size, part) }
+        // Visiting partitions by (size, index) fills every broker's list already in (size, slot) order.
+        let size = layout.size
+        let bySize = (0..<layout.partitionCount).sorted { size[$0] != size[$1] ? size[$0] < size[$1] : $0 < $1 }
+        for p in bySize where layout.movable[p] {
+            for s in layout.start[p]..<layout.start[p + 1] { home[Int(layout.replicas[s])].append(Int32(s)) }
         }
         group = [Int](repeating: 0, count: n)
-        let rfs = Set((0..<layout.partitionCount).map { layout.rf($0) })
-        rackShares = layout.targetRackCount > 1 && rfs.count == 1 && rfs.first == layout.targetRackCount
+        var uniformRF = true
+        for p in 0..<layout.partitionCount where layout.rf(p) != layout.targetRackCount { uniformRF = false; break }
+        rackShares = layout.targetRackCount > 1 && layout.partitionCount > 0 && uniformRF
         var byRack: [Int: [Int]] = [:]
         for b in 0..<n where layout.isTarget[b] { byRack[rackShares ? layout.rack[b] : 0, default: []].append(b) }
         let keys = byRack.keys.sorted()
@@ -240,6 +240,8 @@ struct ReplicaMover {
         var dests = [[Int]](repeating: [], count: groups.count)
         for (g, members) in groups.enumerated() { dests[g] = members.filter { need[$0] > 0 } }
         var failed: [Int32] = []
+        // Slots already chosen to leave are not offered again as alternatives.
+        var chosen = Set(slots)
         for i in order {
             let slot = slots[i]
             let from = Int(L.replicas[Int(slot)])
@@ -252,7 +254,8 @@ struct ReplicaMover {
                 failed.append(slot)
             } else {
                 // Shed another replica of the same broker instead, one that fits somewhere.
-                if let (alt, d) = alternative(to: slot, from: from, among: dests[g]) {
+                if let (alt, d) = alternative(to: slot, from: from, among: dests[g], excluding: chosen) {
+                    chosen.insert(alt)
                     apply(alt, to: Int32(d))
                     need[d] -= 1
                     if need[d] == 0 { dests[g].removeAll { $0 == d } }
@@ -284,7 +287,7 @@ struct ReplicaMover {
         return best < 0 ? nil : best
     }
 
-    private func alternative(to slot: Int32, from b: Int, among dests: [Int]) -> (Int32, Int)? {
+    private func alternative(to slot: Int32, from b: Int, among dests: [Int], excluding chosen: Set<Int32>) -> (Int32, Int)? {
         let list = home[b]
         let at = lowerBound(list, size: sizeOf(slot))
         // Walk outwards from the same size so the byte choice changes as little as possible.
@@ -292,7 +295,7 @@ struct ReplicaMover {
         while lo >= 0 || hi < list.count {
             for i in [hi, lo] where i >= 0 && i < list.count {
                 let s = list[i]
-                if L.replicas[Int(s)] != L.original[Int(s)] { continue }
+                if L.replicas[Int(s)] != L.original[Int(s)] || chosen.contains(s) { continue }
                 for d in dests where L.canMove(slot: Int(s), to: Int32(d)) { return (s, d) }
             }
             lo -= 1; hi += 1
