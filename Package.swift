@@ -31,7 +31,7 @@ let package = Package(
         // Generated Kafka message codecs plus the hand-written primitives they use.
         .target(name: "KafkaProtocol"),
         // Reads Kafka's JSON schemas and writes Sources/KafkaProtocol/Generated.
-        .executableTarget(name: "kafka-codegen"),
+        .executableTarget(name: "kafka-codegen", exclude: ["messages.txt"]),
         // SASL mechanisms (PLAIN, SCRAM-SHA-256/512), both sides: the client logs in, the simulator checks.
         .target(name: "KafkaSASL", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Connections, security, the ClusterAdmin API and the librdkafka wrapper.

@@ -9,6 +9,15 @@ struct KScale: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PlanCommand.self,
+            SizeCommand.self,
+            LoadCommand.self,
+            ExecuteCommand.self,
+            StatusCommand.self,
+            VerifyCommand.self,
+            CancelCommand.self,
+            ResumeCommand.self,
+            ThrottleCommand.self,
+            AddPartitionsCommand.self,
         ]
     )
 }

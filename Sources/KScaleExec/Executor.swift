@@ -1,0 +1,313 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+
+/// Drives one run to its end: paces submissions, throttles each partition just before it starts and
+/// unthrottles it when it finishes, journals every step first, reports progress and stalls, and at
+/// the end puts every broker rate back. `resume` is the same loop started from the journal.
+public final class ReassignmentExecutor {
+    public let admin: any ClusterAdmin
+    public let clock: any ExecClock
+    public let journal: Journal
+    public let emit: EventSink
+    public private(set) var state: RunState
+    private var options = RunOptions()
+    private var rate: Int64?
+    private var moves: [TopicPartition: Move] = [:]
+    private var pending: [Move] = []
+    private var inFlight: [TopicPartition: Move] = [:]
+    private var attempts: [TopicPartition: Int] = [:]
+    private var failed: [TopicPartition: String] = [:]
+    private var minISR: [String: Int] = [:]
+    private var tracker = ProgressTracker()
+    private var lastThrottleStep: Double = 0
+    private var startedAt: Double = 0
+    private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock) }
+    /// Where the latest progress report is kept (replaced atomically each poll) for `kscale status`.
+    public var progressFile: String?
+
+    /// How often a move is resubmitted after its reassignment vanished without reaching the target.
+    static let maxAttempts = 3
+    /// Consecutive failed polls before the run gives up (its journal stays, for `resume`).
+    static let maxPollFailures = 30
+
+    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock = SystemClock(), emit: @escaping EventSink = { _ in }) throws {
+        self.admin = admin
+        self.journal = journal
+        self.clock = clock
+        self.emit = emit
+        self.state = RunState(records: try Journal.read(path: journal.path))
+    }
+
+    /// Partitions the journal says this run submitted.
+    public var submitted: Set<TopicPartition> { Set(state.partitions.filter { $0.value.phase == .submitted }.map(\.key)) }
+
+    /// Starts (or, with the same plan in the same state dir, continues) a run from a checked plan.
+    public func execute(_ inspection: Inspection, options: RunOptions, bootstrap: String?, commandConfig: String?) async throws -> ExecutionSummary {
+        try options.validate()
+        let id = RunDirectory.runID(for: inspection.plan)
+        if let existing = state.plan, existing != inspection.plan {
+            throw InvalidInput("the state dir \((journal.path as NSString).deletingLastPathComponent) holds a run of a different plan; use another --state-dir")
+        }
+        let resumed = state.plan != nil
+        var r = JournalRecord(.run, at: clock.now())
+        r.runID = id
+        r.bootstrap = bootstrap
+        r.commandConfig = commandConfig
+        r.options = options
+        try record(r)
+        if state.plan == nil {
+            var p = JournalRecord(.plan, at: clock.now())
+            p.partitions = JournalRecord.lines(inspection.plan)
+            try record(p)
+            var rb = JournalRecord(.rollback, at: clock.now())
+            rb.partitions = JournalRecord.lines(inspection.rollback)
+            try record(rb)
+        }
+        return try await drive(inspection, options: options, resumed: resumed)
+    }
+
+    /// Continues the run in this journal after its process died.
+    public func resume(additional: Bool = false) async throws -> ExecutionSummary {
+        guard let plan = state.plan, let options = state.options else {
+            throw InvalidInput("the journal \(journal.path) holds no run to resume")
+        }
+        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: additional || options.additional, ours: submitted)
+        var r = JournalRecord(.run, at: clock.now())
+        r.runID = state.runID
+        try record(r)
+        return try await drive(inspection, options: options, resumed: true)
+    }
+
+    // MARK: - The loop
+
+    private func drive(_ inspection: Inspection, options: RunOptions, resumed: Bool) async throws -> ExecutionSummary {
+        self.options = options
+        rate = options.initialThrottle
+        minISR = inspection.minISR
+        startedAt = clock.now()
+        lastThrottleStep = startedAt
+        var ledger = state.ledger
+        let ongoing = Set(inspection.inFlight)
+        // Reconcile the journal with the cluster: at target is done, in flight keeps going, the rest is submitted.
+        for tp in inspection.atTarget where state.partitions[tp]?.phase != .done {
+            try transition(tp, .done, move: nil, detail: "already at target")
+        }
+        for m in inspection.moves {
+            var m = m
+            if let known = state.partitions[m.tp], let from = known.from, known.phase == .submitted || ongoing.contains(m.tp) {
+                m.from = from
+                if let b = known.bytes, m.bytes == 0 { m.bytes = b }
+            }
+            moves[m.tp] = m
+            if ongoing.contains(m.tp) {
+                inFlight[m.tp] = m
+                if state.partitions[m.tp]?.phase != .submitted { try transition(m.tp, .submitted, move: m, detail: "adopted: already in flight with this target") }
+            } else {
+                if state.partitions[m.tp]?.phase != .pending { try transition(m.tp, .pending, move: m, detail: resumed ? "not in flight on the cluster" : nil) }
+                pending.append(m)
+            }
+        }
+        pending = MoveScheduler.sorted(pending, by: options.order)
+        // Partitions finished while the process was down still hold their throttle entries.
+        let stale = ledger.replicas.keys.filter { inFlight[$0] == nil }
+        if !stale.isEmpty { try await controller.release(Array(stale), ledger: &ledger) }
+        if let rate, !inFlight.isEmpty {
+            try await controller.throttle(Array(inFlight.values), rate: rate, ledger: &ledger)
+        }
+        state.ledger = ledger
+
+        let total = inspection.moves.reduce(0) { $0 + $1.copyBytes }
+        emit(.started(runID: state.runID ?? "", partitions: inspection.moves.count, bytes: total, throttle: rate, resumed: resumed))
+
+        var pollFailures = 0
+        while !(pending.isEmpty && inFlight.isEmpty) {
+            do {
+                try await step()
+                pollFailures = 0
+            } catch let e as InvalidInput {
+                throw e
+            } catch {
+                pollFailures += 1
+                emit(.message("poll failed (\(pollFailures)/\(Self.maxPollFailures)): \(error)"))
+                if pollFailures >= Self.maxPollFailures {
+                    throw ExecutionError("giving up after \(pollFailures) failed polls (\(error)); the run is journaled, continue with `kscale resume`")
+                }
+            }
+            if pending.isEmpty && inFlight.isEmpty { break }
+            try await clock.sleep(seconds: options.pollInterval)
+        }
+        var restored = 0
+        var ledgerNow = state.ledger
+        defer { state.ledger = ledgerNow }
+        let counts = try await controller.restoreAll(ledger: &ledgerNow)
+        restored = counts.rates
+        emit(.throttlesRemoved(rates: counts.rates, entries: counts.entries))
+        var end = JournalRecord(.end, at: clock.now())
+        end.state = failed.isEmpty ? "completed" : "failed"
+        try record(end)
+        let summary = ExecutionSummary(runID: state.runID ?? "", done: state.count(.done), failed: failed, bytes: total,
+                                       seconds: clock.now() - startedAt, throttlesRestored: restored)
+        emit(.finished(summary))
+        return summary
+    }
+
+    /// One poll: finish what finished, start what fits, measure, retune.
+    private func step() async throws {
+        let topics = Array(Set(moves.keys.map(\.topic))).sorted()
+        let view = try await ClusterView.read(admin, topics: topics)
+        var ledger = state.ledger
+        defer { state.ledger = ledger }
+
+        // Finished or vanished moves.
+        var finished: [TopicPartition] = []
+        for (tp, m) in inFlight.sorted(by: { $0.key < $1.key }) where view.reassignments[tp] == nil {
+            inFlight[tp] = nil
+            let current = view.partitions[tp]?.replicas ?? []
+            if current == m.to {
+                finished.append(tp)
+                try transition(tp, .done, move: m, detail: nil)
+                emit(.partitionDone(tp))
+            } else {
+                attempts[tp, default: 0] += 1
+                if attempts[tp, default: 0] >= Self.maxAttempts {
+                    failed[tp] = "reassignment ended \(Self.maxAttempts) times without reaching \(m.to) (now \(current)); cancelled by someone else?"
+                    finished.append(tp)
+                    try transition(tp, .failed, move: m, detail: failed[tp])
+                    emit(.partitionFailed(tp, reason: failed[tp] ?? ""))
+                } else {
+                    var again = m
+                    again.from = current.isEmpty ? m.from : current
+                    moves[tp] = again
+                    try transition(tp, .pending, move: again, detail: "reassignment ended before reaching its target; resubmitting")
+                    pending.insert(again, at: 0)
+                }
+            }
+        }
+        if !finished.isEmpty { try await controller.release(finished, ledger: &ledger) }
+
+        // Start what fits, on live brokers only (a stopped broker's moves wait for it).
+        let startable = pending.filter { m in Set(m.from + m.to).isSubset(of: view.alive) }
+        let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
+        var next = scheduler.next(pending: startable, inFlight: Array(inFlight.values))
+        if !next.isEmpty {
+            for i in next.indices {
+                if let current = view.partitions[next[i].tp] { next[i].from = current.replicas; next[i].leader = current.leader }
+            }
+            if let rate { try await controller.throttle(next, rate: rate, ledger: &ledger) }
+            for m in next { try transition(m.tp, .submitted, move: m, detail: nil) }
+            let started = Set(next.map(\.tp))
+            pending.removeAll { started.contains($0.tp) }
+            for m in next { inFlight[m.tp] = m; moves[m.tp] = m }
+            let errors = try await admin.alterReassignments(Dictionary(uniqueKeysWithValues: next.map { ($0.tp, Optional($0.to)) }))
+            var rejected: [TopicPartition] = []
+            for m in next {
+                if let e = errors[m.tp], e.code != 0 {
+                    inFlight[m.tp] = nil
+                    failed[m.tp] = "AlterPartitionReassignments rejected it: \(e)"
+                    rejected.append(m.tp)
+                    try transition(m.tp, .failed, move: m, detail: failed[m.tp])
+                    emit(.partitionFailed(m.tp, reason: failed[m.tp] ?? ""))
+                } else {
+                    emit(.partitionStarted(m.tp, from: m.from, to: m.to, bytes: m.bytes))
+                }
+            }
+            if !rejected.isEmpty { try await controller.release(rejected, ledger: &ledger) }
+        }
+
+        try await measure(view)
+        try await autoThrottle(view, ledger: &ledger)
+    }
+
+    /// Bytes copied from DescribeLogDirs of the adding replicas, rate, ETA and stalls.
+    private func measure(_ view: ClusterView) async throws {
+        var brokers = Set<BrokerID>()
+        for m in inFlight.values {
+            brokers.formUnion(m.adding)
+            if let l = view.partitions[m.tp]?.leader { brokers.insert(l) }
+        }
+        let live = brokers.intersection(view.alive).sorted()
+        let dirs = live.isEmpty ? [] : ((try? await admin.logDirs(brokers: live)) ?? [])
+        let sizes = replicaSizes(dirs).byBroker
+        var copied: Int64 = 0
+        var total: Int64 = 0
+        for m in moves.values {
+            total += m.copyBytes
+            switch state.partitions[m.tp]?.phase {
+            case .done: copied += m.copyBytes
+            default: break
+            }
+        }
+        var samples: [TopicPartition: ProgressTracker.Sample] = [:]
+        for m in inFlight.values {
+            let leader = view.partitions[m.tp]?.leader
+            let leaderSize = leader.flatMap { sizes[$0]?[m.tp] } ?? m.bytes
+            var gap: Int64 = 0
+            for b in m.adding {
+                let have = sizes[b]?[m.tp] ?? 0
+                copied += min(have, m.bytes)
+                gap += max(0, leaderSize - have)
+            }
+            let isr = Set(view.partitions[m.tp]?.isr ?? [])
+            let offline = m.adding.filter { !view.alive.contains($0) }
+            samples[m.tp] = ProgressTracker.Sample(gap: gap, leaderSize: leaderSize, offline: offline,
+                                                   notInISR: m.adding.filter { !isr.contains($0) })
+        }
+        let now = clock.now()
+        let stalls = tracker.update(now: now, copied: copied, partitions: samples, timeout: options.stallTimeout, throttle: rate)
+        for s in stalls.new {
+            emit(.stalled(s))
+            var n = JournalRecord(.note, at: now)
+            n.topic = s.partition.topic
+            n.partition = s.partition.partition
+            n.detail = "stalled: \(s.reason)"
+            try record(n)
+        }
+        let report = ProgressReport(done: state.count(.done), inFlight: inFlight.count, pending: pending.count, failed: failed.count,
+                                    bytesCopied: copied, bytesTotal: total, rate: tracker.rate,
+                                    etaSeconds: tracker.rate.flatMap { $0 > 0 ? Double(max(0, total - copied)) / $0 : nil },
+                                    throttle: rate, stalled: stalls.all)
+        emit(.progress(report))
+        if let progressFile {
+            let line = "{\"at\":\(now),\"report\":\(ExecutionEvent.progress(report).json)}\n"
+            try? Data(line.utf8).write(to: URL(fileURLWithPath: progressFile), options: .atomic)
+        }
+    }
+
+    /// `--auto-throttle`: one step up while no partition of the plan's topics is under min ISR, down when one is.
+    private func autoThrottle(_ view: ClusterView, ledger: inout ThrottleLedger) async throws {
+        guard let lo = options.autoThrottleMin, let hi = options.autoThrottleMax, let current = rate else { return }
+        let now = clock.now()
+        let interval = max(options.pollInterval * 5, 10)
+        guard now - lastThrottleStep >= interval else { return }
+        lastThrottleStep = now
+        let planTopics = Set(moves.keys.map(\.topic))
+        let under = view.partitions.filter { planTopics.contains($0.key.topic) && $0.value.isr.count < (minISR[$0.key.topic] ?? 1) }
+        let stepSize = max((hi - lo) / 8, 1)
+        let next = under.isEmpty ? min(hi, current + stepSize) : max(lo, current - 2 * stepSize)
+        guard next != current else { return }
+        rate = next
+        try await controller.retune(next, ledger: &ledger)
+        let why = under.isEmpty ? "no partition under min ISR" : "\(under.count) partition(s) under min ISR, e.g. \(under.keys.sorted()[0])"
+        emit(.throttleChanged(next, reason: why))
+    }
+
+    private func transition(_ tp: TopicPartition, _ phase: PartitionPhase, move: Move?, detail: String?) throws {
+        var r = JournalRecord(.partition, at: clock.now())
+        r.topic = tp.topic
+        r.partition = tp.partition
+        r.state = phase.rawValue
+        if let move {
+            r.from = move.from
+            r.to = move.to
+            r.bytes = move.bytes
+        }
+        r.detail = detail
+        try record(r)
+    }
+
+    private func record(_ r: JournalRecord) throws {
+        try journal.append(r)
+        state.apply(r)
+    }
+}

@@ -1,1 +1,0 @@
-// Executor: see docs/architecture.md.

@@ -1,0 +1,120 @@
+import KScaleCore
+import KafkaClient
+
+/// Everything the checks and the scale-in safety rules look at, read once from a cluster.
+///
+/// Fetching and judging are split so that every rule is a pure function of this value: the
+/// rules are tested with constructed inputs, and the live path differs only in where the value
+/// came from.
+public struct ClusterObservation: Sendable, Hashable {
+    public var cluster: ClusterDescription
+    public var topics: [TopicDescription]
+    public var logDirs: [BrokerLogDirs]
+    public var reassignments: [TopicPartition: OngoingReassignment]
+    /// Effective configs per broker (only the entries the rules use are required).
+    public var brokerConfigs: [BrokerID: [ConfigEntry]]
+    /// Effective configs per topic, as DescribeConfigs reports them (defaults included).
+    public var topicConfigs: [String: [ConfigEntry]]
+
+    public init(
+        cluster: ClusterDescription,
+        topics: [TopicDescription],
+        logDirs: [BrokerLogDirs] = [],
+        reassignments: [TopicPartition: OngoingReassignment] = [:],
+        brokerConfigs: [BrokerID: [ConfigEntry]] = [:],
+        topicConfigs: [String: [ConfigEntry]] = [:]
+    ) {
+        self.cluster = cluster
+        self.topics = topics
+        self.logDirs = logDirs
+        self.reassignments = reassignments
+        self.brokerConfigs = brokerConfigs
+        self.topicConfigs = topicConfigs
+    }
+
+    /// Reads the cluster through the admin seam. Log dirs are asked of the registered brokers
+    /// only: an offline broker cannot answer, and its absence is itself a finding.
+    public static func fetch(from admin: any ClusterAdmin) async throws -> ClusterObservation {
+        let cluster = try await admin.describeCluster()
+        let topics = try await admin.describeTopics(nil)
+        let live = cluster.brokers.filter { !$0.fenced }.map(\.id).sorted()
+        let logDirs = live.isEmpty ? [] : try await admin.logDirs(brokers: live)
+        let reassignments = try await admin.listReassignments(nil)
+        let resources = cluster.brokers.map { ConfigResource.broker($0.id) } + topics.map { ConfigResource.topic($0.name) }
+        let configs = resources.isEmpty ? [:] : try await admin.describeConfigs(resources)
+        var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
+        var topicConfigs: [String: [ConfigEntry]] = [:]
+        for (resource, entries) in configs {
+            switch resource.kind {
+            case .broker: if let id = BrokerID(resource.name) { brokerConfigs[id] = entries }
+            case .topic: topicConfigs[resource.name] = entries
+            case .brokerLogger: break
+            }
+        }
+        return ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
+                                  brokerConfigs: brokerConfigs, topicConfigs: topicConfigs)
+    }
+
+    // MARK: - Derived views the rules share
+
+    /// Every partition in a stable order.
+    public var partitions: [(TopicPartition, PartitionDescription)] {
+        topics.sorted { $0.name < $1.name }.flatMap { t in
+            t.partitions.sorted { $0.partition < $1.partition }.map { (TopicPartition(t.name, $0.partition), $0) }
+        }
+    }
+
+    /// Registered broker ids (fenced included).
+    public var registeredBrokers: Set<BrokerID> { Set(cluster.brokers.map(\.id)) }
+
+    /// Brokers that partitions name as replicas but that are not registered: they are down.
+    public var offlineBrokers: Set<BrokerID> {
+        var referenced = Set<BrokerID>()
+        for t in topics { for p in t.partitions { referenced.formUnion(p.replicas) } }
+        return referenced.subtracting(registeredBrokers)
+    }
+
+    /// Bytes of the largest copy of each partition, from the log dirs (the leader's copy is the
+    /// one a move copies; a lagging follower's is smaller).
+    public var partitionSizes: [TopicPartition: Int64] {
+        var sizes: [TopicPartition: Int64] = [:]
+        for b in logDirs {
+            for d in b.dirs where d.error == nil {
+                for r in d.replicas where !r.isFuture {
+                    sizes[r.topicPartition] = max(sizes[r.topicPartition] ?? 0, r.size)
+                }
+            }
+        }
+        return sizes
+    }
+
+    /// Bytes each broker holds on disk, by its own log dirs.
+    public var bytesByBroker: [BrokerID: Int64] {
+        var bytes: [BrokerID: Int64] = [:]
+        for b in logDirs {
+            bytes[b.broker, default: 0] += b.dirs.filter { $0.error == nil }.flatMap(\.replicas).reduce(0) { $0 + $1.size }
+        }
+        return bytes
+    }
+
+    /// Total and usable bytes per broker, summed over its healthy log dirs; nil when a broker
+    /// does not report capacity (Kafka before 3.3).
+    public func diskCapacity(of broker: BrokerID) -> (total: Int64, usable: Int64)? {
+        guard let dirs = logDirs.first(where: { $0.broker == broker })?.dirs.filter({ $0.error == nil }), !dirs.isEmpty else { return nil }
+        var total: Int64 = 0
+        var usable: Int64 = 0
+        for d in dirs {
+            guard let t = d.totalBytes, let u = d.usableBytes, t > 0 else { return nil }
+            total += t
+            usable += u
+        }
+        return (total, usable)
+    }
+
+    /// The topic's effective min.insync.replicas (1, Kafka's default, when unknown).
+    public func minInSyncReplicas(of topic: String) -> Int {
+        topicConfigs[topic]?.first(where: { $0.name == "min.insync.replicas" })?.value.flatMap { Int($0) } ?? 1
+    }
+
+    public func rack(of broker: BrokerID) -> String? { cluster.brokers.first { $0.id == broker }?.rack }
+}

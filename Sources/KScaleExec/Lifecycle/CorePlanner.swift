@@ -1,0 +1,22 @@
+import KScaleCore
+
+/// The flows' planner: KScaleCore's rack-aware, minimal-movement planner. Scale-in moves only the
+/// replicas on the removed brokers (no `--rebalance`), so a drain moves the least data possible.
+public struct CorePlanner: LifecyclePlanning {
+    public var excludeTopics: String?
+    public var rackAware: Bool
+
+    public init(excludeTopics: String? = nil, rackAware: Bool = true) {
+        self.excludeTopics = excludeTopics
+        self.rackAware = rackAware
+    }
+
+    public func plan(_ goal: LifecycleGoal, from snapshot: ClusterSnapshot) throws -> LifecyclePlan {
+        let kind: PlanKind = switch goal {
+        case .scaleOut(let add): .scaleOut(add: add)
+        case .scaleIn(let remove): .scaleIn(remove: remove, rebalance: false)
+        }
+        let result = try Planner.plan(snapshot, PlanRequest(kind: kind, excludeTopics: excludeTopics, rackAware: rackAware))
+        return LifecyclePlan(plan: result.plan, rollback: result.rollback)
+    }
+}

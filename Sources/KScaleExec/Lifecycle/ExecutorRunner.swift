@@ -1,0 +1,50 @@
+import KafkaClient
+import KScaleCore
+
+/// The flows' runner: the executor engine, exactly as `kscale execute --execute` drives it (a
+/// journal and lock per plan under the state root, throttles with a ledger, pacing), followed by
+/// a verify. A scale operation's runs are ordinary runs: `kscale status`, `resume` and `cancel`
+/// see them, and a killed scale-in continues with `kscale resume` then `kscale drain` again.
+public struct ExecutorRunner: LifecycleRunning {
+    public var admin: any ClusterAdmin
+    public var options: RunOptions
+    /// Where run directories go (`~/.kscale/runs` by default); one per plan, named by its id.
+    public var stateRoot: String
+    public var clock: any ExecClock
+    public var bootstrap: String?
+    public var commandConfig: String?
+    public var emit: EventSink
+
+    public init(admin: any ClusterAdmin, options: RunOptions, stateRoot: String = RunDirectory.defaultRoot,
+                clock: any ExecClock = SystemClock(), bootstrap: String? = nil, commandConfig: String? = nil,
+                emit: @escaping EventSink = { _ in }) {
+        self.admin = admin
+        self.options = options
+        self.stateRoot = stateRoot
+        self.clock = clock
+        self.bootstrap = bootstrap
+        self.commandConfig = commandConfig
+        self.emit = emit
+    }
+
+    public func run(_ plan: LifecyclePlan, label: String) async throws {
+        guard !plan.plan.partitions.isEmpty else { return }
+        let dir = RunDirectory.directory(for: plan.plan, root: stateRoot)
+        let lock = try RunLock(directory: dir)
+        let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
+        let executor = try ReassignmentExecutor(admin: admin, journal: journal, clock: clock, emit: emit)
+        let inspection = try await Preflight.inspect(plan: plan.plan, admin: admin, additional: options.additional, ours: executor.submitted)
+        emit(.message("\(label): run \(RunDirectory.runID(for: plan.plan)) in \(dir)"))
+        let summary = try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)
+        withExtendedLifetime(lock) {}
+        if !summary.failed.isEmpty {
+            let first = summary.failed.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            throw ExecutionError("\(label): \(summary.failed.count) partitions failed (\(first)); the run is journaled in \(dir)")
+        }
+        let verify = try await VerifyReport.check(plan: plan.plan, admin: admin)
+        guard verify.complete else {
+            let off = verify.inFlight.map(\.description) + verify.elsewhere.keys.sorted().map(\.description) + verify.unknown.map(\.description)
+            throw ExecutionError("\(label): verify found \(off.count) partitions off target: \(off.prefix(8).joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,308 @@
+import KScaleCore
+import KafkaClient
+
+/// How bad a finding is. The order matters: a report is as bad as its worst finding, and the
+/// exit code of `kscale check` is that severity's `exitCode`.
+public enum Severity: Int, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    case ok = 0
+    case warn = 1
+    case critical = 2
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+    public var exitCode: Int32 { Int32(rawValue) }
+    public var description: String {
+        switch self {
+        case .ok: "OK"
+        case .warn: "WARN"
+        case .critical: "CRITICAL"
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description.lowercased())
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        switch text {
+        case "ok": self = .ok
+        case "warn": self = .warn
+        case "critical": self = .critical
+        default: throw InvalidInput("unknown severity \"\(text)\"")
+        }
+    }
+}
+
+/// The lines a check is judged against. The defaults are the usual alarm lines: disks at 70% and
+/// 85%, about 4,000 replicas per broker, and spreads a finished rebalance stays well inside.
+public struct HealthThresholds: Sendable, Hashable {
+    public var diskWarnPercent: Double = 70
+    public var diskCriticalPercent: Double = 85
+    public var partitionsPerBrokerWarn: Int = 4_000
+    /// Replica and leader counts: warn when max - min exceeds this many, or this share of the mean.
+    public var countSpreadWarn: Int = 2
+    public var countSpreadWarnShare: Double = 0.05
+    /// Bytes: warn when the fullest broker holds more than this times the emptiest.
+    public var byteRatioWarn: Double = 1.25
+    public init() {}
+}
+
+/// One thing a check found.
+public struct Finding: Sendable, Hashable, Codable {
+    public var severity: Severity
+    /// The checklist line it belongs to, e.g. `under-min-isr`; stable, for automation.
+    public var check: String
+    public var message: String
+    /// What the finding is about, for automation and for excusing findings a scale-in fixes.
+    public var brokers: [BrokerID]?
+    public var partitions: [String]?
+
+    public init(_ severity: Severity, _ check: String, _ message: String, brokers: [BrokerID]? = nil, partitions: [TopicPartition]? = nil) {
+        self.severity = severity
+        self.check = check
+        self.message = message
+        self.brokers = brokers
+        self.partitions = partitions?.map(\.description)
+    }
+}
+
+/// One broker's load as the check table shows it.
+public struct BrokerLoad: Sendable, Hashable, Codable {
+    public var id: BrokerID
+    public var rack: String?
+    public var state: String
+    public var replicas: Int
+    public var leaders: Int
+    public var bytes: Int64
+    public var diskUsedPercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case id, rack, state, replicas, leaders, bytes
+        case diskUsedPercent = "disk_used_percent"
+    }
+}
+
+/// The checklist's result: each line's findings, the per-broker table and the worst severity.
+public struct HealthReport: Sendable, Hashable, Codable {
+    public var status: Severity
+    public var findings: [Finding]
+    public var brokers: [BrokerLoad]
+    public var counts: Counts
+
+    public struct Counts: Sendable, Hashable, Codable {
+        public var partitions: Int
+        public var underReplicated: Int
+        public var underMinISR: Int
+        public var offline: Int
+        public var reassignmentsInFlight: Int
+
+        enum CodingKeys: String, CodingKey {
+            case partitions
+            case underReplicated = "under_replicated"
+            case underMinISR = "under_min_isr"
+            case offline
+            case reassignmentsInFlight = "reassignments_in_flight"
+        }
+    }
+
+    /// Findings at or above a severity, e.g. what blocks a pre-flight.
+    public func findings(atLeast severity: Severity) -> [Finding] { findings.filter { $0.severity >= severity } }
+}
+
+/// The pre/post-flight checklist, as a pure function of an observation.
+public enum HealthCheck {
+    /// The throttle configs a reassignment sets; any left when nothing is moving is a leftover.
+    static let brokerThrottleKeys = ["leader.replication.throttled.rate", "follower.replication.throttled.rate"]
+    static let topicThrottleKeys = ["leader.replication.throttled.replicas", "follower.replication.throttled.replicas"]
+
+    public static func evaluate(_ o: ClusterObservation, thresholds t: HealthThresholds = HealthThresholds()) -> HealthReport {
+        var findings: [Finding] = []
+        let partitions = o.partitions
+        let counts = partitionFindings(o, partitions, into: &findings)
+        brokerStateFindings(o, into: &findings)
+        let loads = brokerLoads(o, partitions)
+        diskFindings(loads, t, into: &findings)
+        for l in loads where l.replicas > t.partitionsPerBrokerWarn {
+            findings.append(Finding(.warn, "partitions-per-broker",
+                                    "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))", brokers: [l.id]))
+        }
+        balanceFindings(loads.filter { $0.state == "online" }, t, into: &findings)
+        throttleFindings(o, into: &findings)
+        if findings.isEmpty { findings.append(Finding(.ok, "summary", "no problems found")) }
+        let status = findings.map(\.severity).max() ?? .ok
+        return HealthReport(status: status, findings: findings, brokers: loads, counts: counts)
+    }
+
+    private static func partitionFindings(_ o: ClusterObservation, _ partitions: [(TopicPartition, PartitionDescription)],
+                                          into findings: inout [Finding]) -> HealthReport.Counts {
+        var under: [TopicPartition] = []
+        var underMin: [TopicPartition] = []
+        var offline: [TopicPartition] = []
+        for (tp, p) in partitions {
+            if p.leader == nil || p.leader == -1 { offline.append(tp) }
+            // During a reassignment the replica list includes the adding replicas, which are not in
+            // sync yet by design: judge against the target's size, not the transient list.
+            let expected = o.reassignments[tp].map { $0.replicas.count - $0.adding.count } ?? p.replicas.count
+            if p.isr.count < expected { under.append(tp) }
+            if p.isr.count < o.minInSyncReplicas(of: tp.topic) { underMin.append(tp) }
+        }
+        if !offline.isEmpty {
+            findings.append(Finding(.critical, "offline-partitions", "\(offline.count) partitions have no leader: \(listed(offline))", partitions: offline))
+        }
+        if !underMin.isEmpty {
+            findings.append(Finding(.critical, "under-min-isr", "\(underMin.count) partitions are below min.insync.replicas: \(listed(underMin))", partitions: underMin))
+        }
+        if !under.isEmpty {
+            findings.append(Finding(.warn, "under-replicated", "\(under.count) partitions are under-replicated: \(listed(under))", partitions: under))
+        }
+        if !o.reassignments.isEmpty {
+            findings.append(Finding(.warn, "reassignments-in-flight",
+                                    "\(o.reassignments.count) reassignments in flight: \(listed(o.reassignments.keys.sorted()))"))
+        }
+        return HealthReport.Counts(partitions: partitions.count, underReplicated: under.count, underMinISR: underMin.count,
+                                   offline: offline.count, reassignmentsInFlight: o.reassignments.count)
+    }
+
+    private static func brokerStateFindings(_ o: ClusterObservation, into findings: inout [Finding]) {
+        let offline = o.offlineBrokers.sorted()
+        if !offline.isEmpty {
+            findings.append(Finding(.critical, "brokers-offline",
+                                    "brokers \(offline.map(String.init).joined(separator: ", ")) hold replicas but are not registered (offline)", brokers: offline))
+        }
+        let fenced = o.cluster.brokers.filter(\.fenced).map(\.id).sorted()
+        if !fenced.isEmpty {
+            findings.append(Finding(.critical, "brokers-fenced", "brokers \(fenced.map(String.init).joined(separator: ", ")) are fenced", brokers: fenced))
+        }
+        for b in o.logDirs {
+            for d in b.dirs {
+                if let e = d.error {
+                    findings.append(Finding(.critical, "log-dir-error", "broker \(b.broker) log dir \(d.path): \(e.name)", brokers: [b.broker]))
+                }
+            }
+        }
+    }
+
+    /// Replicas, leaders, bytes and disk use per broker, for every broker that is registered or
+    /// named by a replica.
+    static func brokerLoads(_ o: ClusterObservation, _ partitions: [(TopicPartition, PartitionDescription)]) -> [BrokerLoad] {
+        var replicas: [BrokerID: Int] = [:]
+        var leaders: [BrokerID: Int] = [:]
+        for (_, p) in partitions {
+            for r in p.replicas { replicas[r, default: 0] += 1 }
+            if let l = p.leader, l >= 0 { leaders[l, default: 0] += 1 }
+        }
+        let bytes = o.bytesByBroker
+        let ids = o.registeredBrokers.union(o.offlineBrokers).sorted()
+        return ids.map { id in
+            let info = o.cluster.brokers.first { $0.id == id }
+            let state = info == nil ? "offline" : (info?.fenced == true ? "fenced" : "online")
+            let disk = o.diskCapacity(of: id).map { c in Double(c.total - c.usable) * 100 / Double(c.total) }
+            return BrokerLoad(id: id, rack: info?.rack, state: state, replicas: replicas[id] ?? 0, leaders: leaders[id] ?? 0,
+                              bytes: bytes[id] ?? 0, diskUsedPercent: disk)
+        }
+    }
+
+    private static func diskFindings(_ loads: [BrokerLoad], _ t: HealthThresholds, into findings: inout [Finding]) {
+        for l in loads {
+            guard let used = l.diskUsedPercent else { continue }
+            let text = "broker \(l.id) disk \(percent(used)) used"
+            if used > t.diskCriticalPercent {
+                findings.append(Finding(.critical, "disk", "\(text) (above \(percent(t.diskCriticalPercent)))", brokers: [l.id]))
+            } else if used > t.diskWarnPercent {
+                findings.append(Finding(.warn, "disk", "\(text) (above \(percent(t.diskWarnPercent)))", brokers: [l.id]))
+            }
+        }
+    }
+
+    /// Balance is judged within each rack when racks differ in size (a smaller rack's brokers must
+    /// hold more when partitions spread over racks), and over the whole cluster otherwise.
+    private static func balanceFindings(_ loads: [BrokerLoad], _ t: HealthThresholds, into findings: inout [Finding]) {
+        guard loads.count > 1 else { return }
+        let racks = Dictionary(grouping: loads) { $0.rack ?? "" }
+        let groups: [(String, [BrokerLoad])]
+        if loads.allSatisfy({ $0.rack != nil }), racks.count > 1, Set(racks.values.map(\.count)).count > 1 {
+            groups = racks.sorted { $0.key < $1.key }.map { (" in rack \($0.key)", $0.value) }
+        } else {
+            groups = [("", loads)]
+        }
+        for (scope, group) in groups where group.count > 1 {
+            countBalance(group, "replica", \.replicas, scope, t, into: &findings)
+            countBalance(group, "leader", \.leaders, scope, t, into: &findings)
+            let sorted = group.sorted { $0.bytes < $1.bytes }
+            guard let lo = sorted.first, let hi = sorted.last, hi.bytes > 0 else { continue }
+            if lo.bytes == 0 || Double(hi.bytes) / Double(lo.bytes) > t.byteRatioWarn {
+                let ratio = lo.bytes == 0 ? "an empty broker" : String(format: "%.2fx", Double(hi.bytes) / Double(lo.bytes))
+                findings.append(Finding(.warn, "byte-balance",
+                                        "bytes per broker\(scope) range from \(ByteUnits.format(lo.bytes)) (broker \(lo.id)) to \(ByteUnits.format(hi.bytes)) (broker \(hi.id)), \(ratio)"))
+            }
+        }
+    }
+
+    private static func countBalance(_ group: [BrokerLoad], _ what: String, _ key: KeyPath<BrokerLoad, Int>, _ scope: String,
+                                     _ t: HealthThresholds, into findings: inout [Finding]) {
+        let values = group.map { $0[keyPath: key] }
+        guard let lo = values.min(), let hi = values.max() else { return }
+        let mean = Double(values.reduce(0, +)) / Double(values.count)
+        let allowed = max(t.countSpreadWarn, Int((mean * t.countSpreadWarnShare).rounded(.up)))
+        if hi - lo > allowed {
+            let low = group.filter { $0[keyPath: key] == lo }.map { String($0.id) }.joined(separator: ",")
+            let high = group.filter { $0[keyPath: key] == hi }.map { String($0.id) }.joined(separator: ",")
+            findings.append(Finding(.warn, "\(what)-balance",
+                                    "\(what)s per broker\(scope) range from \(lo) (broker \(low)) to \(hi) (broker \(high)), spread \(hi - lo) > \(allowed)"))
+        }
+    }
+
+    /// Throttles are a leftover when nothing is moving: a forgotten one silently caps the
+    /// replication of every later reassignment and of followers catching up after a restart.
+    private static func throttleFindings(_ o: ClusterObservation, into findings: inout [Finding]) {
+        var set: [String] = []
+        for (id, entries) in o.brokerConfigs.sorted(by: { $0.key < $1.key }) {
+            for e in entries where brokerThrottleKeys.contains(e.name) && !e.isDefault && !(e.value ?? "").isEmpty {
+                set.append("broker \(id) \(e.name)=\(e.value ?? "")")
+            }
+        }
+        for (topic, entries) in o.topicConfigs.sorted(by: { $0.key < $1.key }) {
+            for e in entries where topicThrottleKeys.contains(e.name) && !e.isDefault && !(e.value ?? "").isEmpty {
+                set.append("topic \(topic) \(e.name)=\(e.value ?? "")")
+            }
+        }
+        guard !set.isEmpty else { return }
+        if o.reassignments.isEmpty {
+            findings.append(Finding(.warn, "leftover-throttles",
+                                    "\(set.count) replication throttles set with no reassignment in flight: \(set.prefix(10).joined(separator: "; "))\(set.count > 10 ? "; ..." : "")"))
+        } else {
+            findings.append(Finding(.ok, "throttles", "\(set.count) replication throttles set for the reassignments in flight"))
+        }
+    }
+
+    /// What stops a scale operation before it changes anything: critical findings, and a
+    /// reassignment already in flight (two runs would fight over the same partitions). Warnings do
+    /// not block: a scale-out starts from an imbalanced cluster by definition.
+    ///
+    /// A scale-in is how a dead broker is replaced, so findings caused only by the brokers being
+    /// removed (they are offline or fenced, their partitions short of replicas) do not block it.
+    /// Offline partitions always block: with no leader there is nothing to copy from.
+    public static func blocking(_ report: HealthReport, in o: ClusterObservation, removing: Set<BrokerID> = []) -> [Finding] {
+        let down = removing.filter { id in !o.cluster.brokers.contains { $0.id == id && !$0.fenced } }
+        var touching = Set<String>()
+        for (tp, p) in o.partitions where p.replicas.contains(where: down.contains) { touching.insert(tp.description) }
+        func excused(_ f: Finding) -> Bool {
+            guard !down.isEmpty else { return false }
+            switch f.check {
+            case "brokers-offline", "brokers-fenced": return Set(f.brokers ?? []).isSubset(of: down)
+            case "under-min-isr", "under-replicated": return Set(f.partitions ?? []).isSubset(of: touching)
+            default: return false
+            }
+        }
+        return report.findings.filter { ($0.severity == .critical || $0.check == "reassignments-in-flight") && !excused($0) }
+    }
+
+    static func percent(_ v: Double) -> String { String(format: "%.1f%%", v) }
+}
+
+/// A short list for messages: the first few items and how many more.
+func listed<T: CustomStringConvertible>(_ items: [T], limit: Int = 8) -> String {
+    let head = items.prefix(limit).map(\.description).joined(separator: ", ")
+    return items.count > limit ? "\(head), ... (\(items.count - limit) more)" : head
+}

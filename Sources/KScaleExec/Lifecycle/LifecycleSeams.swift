@@ -1,0 +1,29 @@
+import KScaleCore
+
+/// What a scale operation asks the planner for.
+public enum LifecycleGoal: Sendable, Hashable {
+    case scaleOut(add: [BrokerID])
+    case scaleIn(remove: [BrokerID])
+}
+
+/// A plan and the rollback that restores the partitions it lists.
+public struct LifecyclePlan: Sendable, Hashable {
+    public var plan: ReassignmentPlan
+    public var rollback: ReassignmentPlan
+    public init(plan: ReassignmentPlan, rollback: ReassignmentPlan) {
+        self.plan = plan
+        self.rollback = rollback
+    }
+}
+
+/// The planner, seen from the flows. A protocol so that the flows do not depend on how the plan
+/// is computed, and so a test can hand them a plan it constructed.
+public protocol LifecyclePlanning: Sendable {
+    func plan(_ goal: LifecycleGoal, from snapshot: ClusterSnapshot) throws -> LifecyclePlan
+}
+
+/// The executor, seen from the flows: carry a plan out to the end (throttled, paced, verified,
+/// throttles removed) and return, or throw naming what stopped it.
+public protocol LifecycleRunning: Sendable {
+    func run(_ plan: LifecyclePlan, label: String) async throws
+}

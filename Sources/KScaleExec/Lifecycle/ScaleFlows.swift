@@ -1,0 +1,352 @@
+import KScaleCore
+import KafkaClient
+
+/// Settings shared by scale-out and scale-in.
+public struct ScaleOptions: Sendable {
+    /// Change the cluster. Without it every step is planned and printed, and nothing is changed.
+    public var execute: Bool
+    /// How long scale-out waits for the new brokers to register unfenced.
+    public var registrationTimeout: Duration
+    /// Between polls of the cluster while waiting (registration, metadata-only reorders).
+    public var pollInterval: Duration
+    /// Scale-in removes at most this many brokers per step, each step finished before the next.
+    public var step: Int?
+    /// Scale-in re-reads metadata after a drain and drains what appeared meanwhile, this many times at most.
+    public var maxDrainRounds: Int
+    public var thresholds: HealthThresholds
+
+    public init(execute: Bool = false, registrationTimeout: Duration = .seconds(300), pollInterval: Duration = .seconds(1),
+                step: Int? = nil, maxDrainRounds: Int = 5, thresholds: HealthThresholds = HealthThresholds()) {
+        self.execute = execute
+        self.registrationTimeout = registrationTimeout
+        self.pollInterval = pollInterval
+        self.step = step
+        self.maxDrainRounds = maxDrainRounds
+        self.thresholds = thresholds
+    }
+}
+
+/// One line of progress, for the CLI to print as text or as a JSON event.
+public struct LifecycleEvent: Sendable, Hashable, Codable {
+    public var step: String
+    public var message: String
+    public init(_ step: String, _ message: String) {
+        self.step = step
+        self.message = message
+    }
+}
+
+/// What one planned (and, with `--execute`, carried out) reassignment did.
+public struct PlanStepReport: Sendable, Hashable, Codable {
+    public var label: String
+    public var partitions: Int
+    public var replicasMoved: Int
+    public var bytesMoved: Int64
+    public var plan: String
+
+    enum CodingKeys: String, CodingKey {
+        case label, partitions
+        case replicasMoved = "replicas_moved"
+        case bytesMoved = "bytes_moved"
+        case plan
+    }
+}
+
+/// The outcome of a scale operation: the checks, the plans, the balance before and after and, for
+/// scale-in, the verdict per broker.
+public struct ScaleReport: Sendable, Hashable, Codable {
+    public var operation: String
+    public var executed: Bool
+    public var brokers: [BrokerID]
+    public var preflight: HealthReport
+    public var plans: [PlanStepReport]
+    public var postflight: HealthReport?
+    public var before: [BrokerBalance]
+    /// After the run, or the projection of the plans in a dry run.
+    public var after: [BrokerBalance]
+    public var verdicts: [BrokerVerdict]?
+    /// Why an executed run stopped before the end, when it did.
+    public var failure: String?
+
+    /// Scale-in answers one question, can the brokers be stopped: 0 when every one is safe, 1 when
+    /// one is not (a dry run: 0 when it can be done). Scale-out: 0 when done and healthy, 1 when
+    /// the post-flight check warns, 2 when it is critical. A run that did not finish: 3, as for
+    /// `kscale execute` (refusals and bad input exit 2 before any report exists).
+    public var exitCode: Int32 {
+        if failure != nil { return 3 }
+        if operation == "scale-in" { return executed ? BrokerVerdict.exitCode(verdicts ?? []) : 0 }
+        return postflight?.status.exitCode ?? 0
+    }
+
+    public init(operation: String, executed: Bool, brokers: [BrokerID], preflight: HealthReport, plans: [PlanStepReport],
+                postflight: HealthReport? = nil, before: [BrokerBalance], after: [BrokerBalance], verdicts: [BrokerVerdict]? = nil,
+                failure: String? = nil) {
+        self.operation = operation
+        self.executed = executed
+        self.brokers = brokers
+        self.preflight = preflight
+        self.plans = plans
+        self.postflight = postflight
+        self.before = before
+        self.after = after
+        self.verdicts = verdicts
+        self.failure = failure
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case operation, executed, brokers, preflight, plans, postflight, before, after, verdicts, failure
+    }
+}
+
+/// Scale-out and scale-in as one command each: every runbook step in order, none skippable.
+///
+/// The flows only orchestrate. Judging lives in `HealthCheck`, `ScaleInSafety`, `BrokerVerdict`
+/// and `LeadershipDrain` (pure), planning and executing behind `LifecyclePlanning` and
+/// `LifecycleRunning`, and every change goes through `admin` only when `options.execute` is set.
+public struct ScaleFlows: Sendable {
+    public var admin: any ClusterAdmin
+    public var planner: any LifecyclePlanning
+    public var runner: any LifecycleRunning
+    public var options: ScaleOptions
+    public var emit: @Sendable (LifecycleEvent) -> Void
+
+    public init(admin: any ClusterAdmin, planner: any LifecyclePlanning, runner: any LifecycleRunning, options: ScaleOptions,
+                emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
+        self.admin = admin
+        self.planner = planner
+        self.runner = runner
+        self.options = options
+        self.emit = emit
+    }
+
+    // MARK: - Scale-out
+
+    public func scaleOut(adding: [BrokerID]) async throws -> ScaleReport {
+        try Self.validateIDs(adding, option: "--add-brokers")
+        try await waitForRegistration(adding)
+        let before = try await ClusterObservation.fetch(from: admin)
+        let preflight = try preflightGate(before)
+        let snapshot = before.snapshot()
+        let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
+        let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
+        emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
+        var report = ScaleReport(operation: "scale-out", executed: options.execute, brokers: adding, preflight: preflight, plans: [step],
+                                 postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)))
+        guard options.execute else {
+            emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
+            return report
+        }
+        if !planned.plan.partitions.isEmpty {
+            emit(LifecycleEvent("execute", "executing the plan"))
+            try await runner.run(planned, label: "scale-out")
+        }
+        try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
+        let after = try await ClusterObservation.fetch(from: admin)
+        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
+        report.after = BrokerBalance.of(after.snapshot())
+        emit(LifecycleEvent("post-flight", "post-flight check: \(report.postflight?.status.description ?? "")"))
+        return report
+    }
+
+    /// Waits until every broker in `ids` is registered and unfenced, or throws naming the ones that
+    /// are not when the registration timeout passes.
+    public func waitForRegistration(_ ids: [BrokerID]) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: options.registrationTimeout)
+        var announced = false
+        while true {
+            let cluster = try await admin.describeCluster()
+            let registered = Dictionary(cluster.brokers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let missing = ids.filter { registered[$0] == nil }
+            let fenced = ids.filter { registered[$0]?.fenced == true }
+            if missing.isEmpty && fenced.isEmpty {
+                emit(LifecycleEvent("registration", "brokers \(Self.ids(ids)) are registered and unfenced"))
+                return
+            }
+            if clock.now >= deadline {
+                var parts: [String] = []
+                if !missing.isEmpty { parts.append("not registered: \(Self.ids(missing))") }
+                if !fenced.isEmpty { parts.append("fenced: \(Self.ids(fenced))") }
+                throw InvalidInput("new brokers did not register unfenced within \(options.registrationTimeout) (\(parts.joined(separator: "; "))); start them, check their logs, or raise --registration-timeout")
+            }
+            if !announced {
+                emit(LifecycleEvent("registration", "waiting for brokers \(Self.ids(missing + fenced)) to register"))
+                announced = true
+            }
+            try await Task.sleep(for: min(options.pollInterval, deadline - clock.now))
+        }
+    }
+
+    // MARK: - Scale-in
+
+    public func scaleIn(removing: [BrokerID]) async throws -> ScaleReport {
+        try Self.validateIDs(removing, option: "--remove-brokers")
+        if let s = options.step, s < 1 { throw InvalidInput("--step must be at least 1, got \(s)") }
+        let before = try await ClusterObservation.fetch(from: admin)
+        let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
+        guard refusals.isEmpty else {
+            throw InvalidInput("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
+        }
+        let preflight = try preflightGate(before, removing: Set(removing))
+        let snapshot = before.snapshot()
+        let steps = Self.chunks(removing, size: options.step ?? removing.count)
+        var report = ScaleReport(operation: "scale-in", executed: options.execute, brokers: removing, preflight: preflight, plans: [],
+                                 postflight: nil, before: BrokerBalance.of(snapshot), after: [])
+        guard options.execute else {
+            // Project every step on the snapshot the previous one leaves, as the run would.
+            var projected = snapshot
+            for (i, group) in steps.enumerated() {
+                let planned = try planner.plan(.scaleIn(remove: group), from: projected)
+                report.plans.append(stepReport(stepLabel(i, steps.count, group), planned.plan, projected))
+                projected = projected.applying(planned.plan)
+            }
+            report.after = BrokerBalance.of(projected)
+            report.verdicts = removing.map { BrokerVerdict.judge($0, in: before) }
+            emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
+            return report
+        }
+        // A failed step stops the run but not the report: the verdicts below say exactly what
+        // is left on each broker, which is what the operator needs to decide what to do next.
+        do {
+            for (i, group) in steps.enumerated() {
+                let label = stepLabel(i, steps.count, group)
+                emit(LifecycleEvent("step", label))
+                try await moveLeadershipOff(Set(group))
+                report.plans += try await drain(group, label: label)
+            }
+        } catch {
+            report.failure = "\(error)"
+            emit(LifecycleEvent("error", "the drain stopped: \(error)"))
+        }
+        let after = try await ClusterObservation.fetch(from: admin)
+        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
+        report.after = BrokerBalance.of(after.snapshot())
+        report.verdicts = try await verdicts(removing, after)
+        for v in report.verdicts ?? [] { emit(LifecycleEvent("verdict", v.description)) }
+        return report
+    }
+
+    /// Leadership first: reorder replicas so a remaining in-sync broker is preferred (metadata
+    /// only), wait for Kafka to apply it, then elect preferred leaders for those partitions.
+    func moveLeadershipOff(_ brokers: Set<BrokerID>) async throws {
+        let o = try await ClusterObservation.fetch(from: admin)
+        let reorders = LeadershipDrain.reorders(removing: brokers, in: o)
+        guard !reorders.partitions.isEmpty else { return }
+        emit(LifecycleEvent("leaders", "moving preferred leadership of \(reorders.partitions.count) partitions off brokers \(Self.ids(brokers.sorted()))"))
+        var targets: [TopicPartition: [BrokerID]?] = [:]
+        for p in reorders.partitions { targets[p.topicPartition] = p.replicas }
+        let failed = try await admin.alterReassignments(targets)
+        for (tp, e) in failed.sorted(by: { $0.key < $1.key }) { emit(LifecycleEvent("warning", "reorder of \(tp) failed: \(e)")) }
+        let submitted = Set(targets.keys).subtracting(failed.keys)
+        // A reorder keeps the replica set, so Kafka completes it at once; wait until none is listed.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(60))
+        while clock.now < deadline {
+            let inFlight = try await admin.listReassignments(Array(submitted))
+            if inFlight.isEmpty { break }
+            try await Task.sleep(for: options.pollInterval)
+        }
+        try await electPreferred(among: submitted)
+    }
+
+    /// Drains until metadata shows no replica on the brokers: each round re-reads the cluster,
+    /// so partitions created while the previous round ran are drained too.
+    func drain(_ brokers: [BrokerID], label: String) async throws -> [PlanStepReport] {
+        var reports: [PlanStepReport] = []
+        for round in 1...max(1, options.maxDrainRounds) {
+            let o = try await ClusterObservation.fetch(from: admin)
+            let snapshot = o.snapshot()
+            let left = snapshot.allPartitions.filter { _, p in p.replicas.contains { brokers.contains($0) } }
+            if left.isEmpty { break }
+            if round > 1 {
+                emit(LifecycleEvent("drain", "\(left.count) partitions appeared on brokers \(Self.ids(brokers)) during the drain: \(listed(left.map(\.0)))"))
+            }
+            let planned = try planner.plan(.scaleIn(remove: brokers), from: snapshot)
+            guard !planned.plan.partitions.isEmpty else {
+                emit(LifecycleEvent("warning", "the planner moves nothing for \(left.count) partitions left on brokers \(Self.ids(brokers)) (excluded topics?)"))
+                break
+            }
+            let step = stepReport(round == 1 ? label : "\(label), round \(round)", planned.plan, snapshot)
+            emit(LifecycleEvent("drain", "\(step.label): \(step.partitions) partitions, \(ByteUnits.format(step.bytesMoved)) to move"))
+            try await runner.run(planned, label: "scale-in")
+            reports.append(step)
+        }
+        return reports
+    }
+
+    /// Judges each removed broker. Brokers of a KRaft cluster report a random live broker as the
+    /// "controller", so a broker whose only objection is that role is judged again a few times.
+    func verdicts(_ brokers: [BrokerID], _ first: ClusterObservation) async throws -> [BrokerVerdict] {
+        var o = first
+        var result = brokers.map { BrokerVerdict.judge($0, in: o) }
+        var tries = 0
+        while tries < 5, result.contains(where: { $0.isController && $0.replicas.isEmpty && $0.leaders.isEmpty }) {
+            tries += 1
+            try await Task.sleep(for: options.pollInterval)
+            o.cluster = try await admin.describeCluster()
+            result = brokers.map { BrokerVerdict.judge($0, in: o) }
+        }
+        return result
+    }
+
+    // MARK: - Shared steps
+
+    /// The pre-flight gate (see `HealthCheck.blocking`): stops the run before anything changes.
+    func preflightGate(_ o: ClusterObservation, removing: Set<BrokerID> = []) throws -> HealthReport {
+        let report = HealthCheck.evaluate(o, thresholds: options.thresholds)
+        let blocking = HealthCheck.blocking(report, in: o, removing: removing)
+        for f in report.findings where f.severity == .warn && !blocking.contains(f) {
+            emit(LifecycleEvent("pre-flight", "\(f.severity): \(f.message)"))
+        }
+        guard blocking.isEmpty else {
+            throw InvalidInput("pre-flight check failed, nothing changed: " + blocking.map(\.message).joined(separator: "; "))
+        }
+        emit(LifecycleEvent("pre-flight", "pre-flight check passed (\(report.status))"))
+        return report
+    }
+
+    /// Preferred election for the partitions among `partitions` whose leader is not their first
+    /// replica. ELECTION_NOT_NEEDED is success; other per-partition errors are reported.
+    func electPreferred(among partitions: Set<TopicPartition>) async throws {
+        guard !partitions.isEmpty else { return }
+        let o = try await ClusterObservation.fetch(from: admin)
+        let due = LeadershipDrain.notOnPreferredLeader(in: o).filter(partitions.contains)
+        guard !due.isEmpty else { return }
+        emit(LifecycleEvent("leaders", "electing preferred leaders for \(due.count) partitions"))
+        let errors = try await admin.electPreferredLeaders(due)
+        for (tp, e) in errors.sorted(by: { $0.key < $1.key }) where e.name != "ELECTION_NOT_NEEDED" && e.code != 0 {
+            emit(LifecycleEvent("warning", "preferred election for \(tp) failed: \(e)"))
+        }
+    }
+
+    func stepReport(_ label: String, _ plan: ReassignmentPlan, _ snapshot: ClusterSnapshot) -> PlanStepReport {
+        var current: [TopicPartition: PartitionState] = [:]
+        for (tp, p) in snapshot.allPartitions { current[tp] = p }
+        var moved = 0
+        var bytes: Int64 = 0
+        for p in plan.partitions {
+            let before = Set(current[p.topicPartition]?.replicas ?? [])
+            let added = p.replicas.filter { !before.contains($0) }.count
+            moved += added
+            bytes += Int64(added) * (current[p.topicPartition]?.size ?? 0)
+        }
+        return PlanStepReport(label: label, partitions: plan.partitions.count, replicasMoved: moved, bytesMoved: bytes,
+                              plan: String(decoding: plan.encoded(), as: UTF8.self))
+    }
+
+    func stepLabel(_ i: Int, _ n: Int, _ group: [BrokerID]) -> String {
+        n == 1 ? "drain brokers \(Self.ids(group))" : "step \(i + 1) of \(n): drain brokers \(Self.ids(group))"
+    }
+
+    static func validateIDs(_ list: [BrokerID], option: String) throws {
+        guard !list.isEmpty else { throw InvalidInput("\(option) needs at least one broker id") }
+        guard Set(list).count == list.count else { throw InvalidInput("\(option) lists a broker twice: \(ids(list))") }
+        if let bad = list.first(where: { $0 < 0 }) { throw InvalidInput("\(option): \(bad) is not a broker id") }
+    }
+
+    static func chunks(_ list: [BrokerID], size: Int) -> [[BrokerID]] {
+        stride(from: 0, to: list.count, by: max(1, size)).map { Array(list[$0..<min($0 + max(1, size), list.count)]) }
+    }
+
+    static func ids(_ list: [BrokerID]) -> String { list.map(String.init).joined(separator: ",") }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+
+/// Is every partition of a plan at its target? Read-only; `RunEnd` removes a finished run's throttles.
+public struct VerifyReport: Sendable, Equatable {
+    public var atTarget: [TopicPartition]
+    public var inFlight: [TopicPartition]
+    /// Neither at target nor moving: with the replicas they have now.
+    public var elsewhere: [TopicPartition: [BrokerID]]
+    public var unknown: [TopicPartition]
+    public var complete: Bool { inFlight.isEmpty && elsewhere.isEmpty && unknown.isEmpty }
+
+    public static func check(plan: ReassignmentPlan, admin: any ClusterAdmin) async throws -> VerifyReport {
+        let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
+        let view = try await ClusterView.read(admin, topics: topics)
+        var r = VerifyReport(atTarget: [], inFlight: [], elsewhere: [:], unknown: [])
+        for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
+            let tp = line.topicPartition
+            guard let p = view.partitions[tp] else { r.unknown.append(tp); continue }
+            if view.reassignments[tp] != nil { r.inFlight.append(tp) }
+            else if p.replicas == line.replicas { r.atTarget.append(tp) }
+            else { r.elsewhere[tp] = p.replicas }
+        }
+        return r
+    }
+}
+
+/// Ends runs: undoes the ledger and journals the end. Shared by verify, cancel and throttle clear so
+/// all three undo throttles the same way.
+public enum RunEnd {
+    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock, as endState: String) async throws -> (rates: Int, entries: Int) {
+        var state = RunState(records: try Journal.read(path: journal.path))
+        let c = ThrottleController(admin: admin, journal: journal, clock: clock)
+        let counts = try await c.restoreAll(ledger: &state.ledger)
+        var r = JournalRecord(.end, at: clock.now())
+        r.state = endState
+        try journal.append(r)
+        return counts
+    }
+}
+
+/// `kscale cancel`: stops this run's moves in flight (Kafka reverts them to their original
+/// replicas) and removes its throttles; with rollback, the caller then executes the rollback plan.
+public enum Canceller {
+    public struct Outcome: Sendable {
+        public var cancelled: [TopicPartition]
+        public var failures: [TopicPartition: String]
+        /// The part of the rollback still needed: partitions whose replicas differ from the original.
+        public var rollback: ReassignmentPlan
+    }
+
+    /// What cancel would do, without changing anything.
+    public static func preview(state: RunState, admin: any ClusterAdmin) async throws -> Outcome {
+        let view = try await ClusterView.read(admin, topics: state.plan.map { Array(Set($0.partitions.map(\.topic))).sorted() })
+        let ours = state.partitions.filter { $0.value.phase == .submitted && view.reassignments[$0.key] != nil }.map(\.key).sorted()
+        return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
+    }
+
+    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock) async throws -> Outcome {
+        let state = RunState(records: try Journal.read(path: journal.path))
+        var outcome = try await preview(state: state, admin: admin)
+        if !outcome.cancelled.isEmpty {
+            let errors = try await admin.alterReassignments(Dictionary(uniqueKeysWithValues: outcome.cancelled.map { ($0, [BrokerID]?.none) }))
+            for tp in outcome.cancelled {
+                var r = JournalRecord(.partition, at: clock.now())
+                r.topic = tp.topic
+                r.partition = tp.partition
+                if let e = errors[tp], e.code != 0 {
+                    outcome.failures[tp] = e.description
+                    r.state = PartitionPhase.submitted.rawValue
+                    r.detail = "cancel failed: \(e)"
+                } else {
+                    r.state = PartitionPhase.cancelled.rawValue
+                }
+                try journal.append(r)
+            }
+        }
+        for (tp, p) in state.partitions where p.phase == .pending {
+            var r = JournalRecord(.partition, at: clock.now())
+            r.topic = tp.topic
+            r.partition = tp.partition
+            r.state = PartitionPhase.cancelled.rawValue
+            r.detail = "never started"
+            try journal.append(r)
+        }
+        _ = try await RunEnd.finish(journal: journal, admin: admin, clock: clock, as: "cancelled")
+        return outcome
+    }
+
+    /// Partitions of the run that ended somewhere other than their original replicas.
+    static func rollbackNeeded(state: RunState, view: ClusterView, cancelling: Set<TopicPartition>) -> ReassignmentPlan {
+        let lines = (state.rollback?.partitions ?? []).filter { line in
+            let tp = line.topicPartition
+            if cancelling.contains(tp) { return false }
+            guard let p = view.partitions[tp] else { return false }
+            return p.replicas != line.replicas
+        }
+        return ReassignmentPlan(partitions: lines)
+    }
+}
+
+/// `kscale throttle audit`: every replication throttle on the cluster, and which run set it.
+public struct ThrottleAudit: Sendable {
+    public struct Item: Sendable, Equatable {
+        public var resource: ConfigResource
+        public var key: String
+        public var value: String
+        /// The run whose ledger holds it, nil when no kscale run set it.
+        public var run: String?
+    }
+    public var items: [Item]
+
+    public static func read(admin: any ClusterAdmin, runs: [String]) async throws -> ThrottleAudit {
+        var ledgers: [(String, ThrottleLedger)] = []
+        for dir in runs {
+            if let s = try? RunDirectory.readState(dir) { ledgers.append(((dir as NSString).lastPathComponent, s.ledger)) }
+        }
+        let cluster = try await admin.describeCluster()
+        let topics = try await admin.describeTopics(nil).map(\.name).sorted()
+        var items: [Item] = []
+        let brokerRes = cluster.brokers.filter { !$0.fenced }.map { ConfigResource.broker($0.id) }
+        let brokerCfg = brokerRes.isEmpty ? [:] : try await admin.describeConfigs(brokerRes)
+        for res in brokerRes.sorted(by: { $0.name.count != $1.name.count ? $0.name.count < $1.name.count : $0.name < $1.name }) {
+            for e in brokerCfg[res] ?? [] where ThrottleKeys.rates.contains(e.name) && e.source == .dynamicBroker {
+                guard let v = e.value, let b = BrokerID(res.name) else { continue }
+                let owner = ledgers.first { $0.1.rates[.init(broker: b, key: e.name)] != nil }?.0
+                items.append(Item(resource: res, key: e.name, value: v, run: owner))
+            }
+        }
+        let topicCfg = topics.isEmpty ? [:] : try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        for t in topics {
+            for e in topicCfg[.topic(t)] ?? [] where ThrottleKeys.replicas.contains(e.name) && !e.isDefault {
+                let entries = ThrottleKeys.parse(e.value)
+                guard !entries.isEmpty else { continue }
+                let key = ThrottleLedger.ReplicaKey(topic: t, key: e.name)
+                var unowned = entries
+                for (run, l) in ledgers {
+                    let ours = entries.intersection(l.replicaEntries[key] ?? [])
+                    if !ours.isEmpty {
+                        items.append(Item(resource: .topic(t), key: e.name, value: ours.sorted().joined(separator: ","), run: run))
+                        unowned.subtract(ours)
+                    }
+                }
+                if !unowned.isEmpty {
+                    items.append(Item(resource: .topic(t), key: e.name, value: unowned.sorted().joined(separator: ","), run: nil))
+                }
+            }
+        }
+        return ThrottleAudit(items: items)
+    }
+}
+
+/// `kscale status`: a run's partitions as the journal and the cluster see them now.
+public struct LiveStatus: Sendable {
+    public var done: Int
+    public var inFlight: [TopicPartition]
+    public var pending: Int
+    public var failed: [TopicPartition: String]
+    public var bytesCopied: Int64
+    public var bytesTotal: Int64
+
+    public static func read(state: RunState, admin: any ClusterAdmin) async throws -> LiveStatus {
+        guard let plan = state.plan else { throw InvalidInput("the journal holds no plan") }
+        let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
+        let view = try await ClusterView.read(admin, topics: topics)
+        var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0)
+        var adding: [TopicPartition: ([BrokerID], Int64)] = [:]
+        for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
+            let tp = line.topicPartition
+            let known = state.partitions[tp]
+            let from = known?.from ?? view.originalReplicas(tp) ?? []
+            let add = line.replicas.filter { !from.contains($0) }
+            let bytes = known?.bytes ?? 0
+            s.bytesTotal += bytes * Int64(add.count)
+            if known?.phase == .failed { s.failed[tp] = known?.detail ?? "failed" }
+            if view.reassignments[tp] != nil {
+                s.inFlight.append(tp)
+                adding[tp] = (add, bytes)
+            } else if view.partitions[tp]?.replicas == line.replicas {
+                s.done += 1
+                s.bytesCopied += bytes * Int64(add.count)
+            } else if known?.phase != .failed {
+                s.pending += 1
+            }
+        }
+        let brokers = Set(adding.values.flatMap(\.0)).intersection(view.alive).sorted()
+        if !brokers.isEmpty {
+            let sizes = replicaSizes((try? await admin.logDirs(brokers: brokers)) ?? []).byBroker
+            for (tp, (add, bytes)) in adding {
+                for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,88 @@
+import KafkaClient
+import KScaleCore
+
+/// A plan checked against the live cluster: the moves still to make, the ones already done, and
+/// the rollback. Building it changes nothing, which is what the dry run prints.
+public struct Inspection: Sendable {
+    public var plan: ReassignmentPlan
+    /// The current assignment of the plan's partitions (for `cancel --rollback`).
+    public var rollback: ReassignmentPlan
+    /// Partitions not yet at target, with their sizes; includes ones in flight.
+    public var moves: [Move]
+    public var atTarget: [TopicPartition]
+    /// In flight already with the plan's target (this run's, or an earlier identical submission).
+    public var inFlight: [TopicPartition]
+    public var view: ClusterView
+    /// min.insync.replicas per topic (1 when unset).
+    public var minISR: [String: Int]
+}
+
+public enum Preflight {
+    /// Refuses, with nothing changed, a plan naming unknown topics, partitions or brokers, a target
+    /// broker that is offline, or a reassignment in flight that this run did not start (unless
+    /// `additional`). `ours` lists the partitions the run's journal says it submitted.
+    public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
+                               ours: Set<TopicPartition> = []) async throws -> Inspection {
+        guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
+        let view = try await ClusterView.read(admin, topics: nil)
+        var problems: [String] = []
+        for line in plan.partitions {
+            let tp = line.topicPartition
+            guard view.topics.contains(tp.topic) else { problems.append("unknown topic \(tp.topic)"); continue }
+            guard view.partitions[tp] != nil else { problems.append("unknown partition \(tp)"); continue }
+            for b in line.replicas {
+                if !view.known.contains(b) {
+                    problems.append("partition \(tp) names broker \(b), which is unknown or offline (not in the cluster metadata)")
+                } else if !view.alive.contains(b) {
+                    problems.append("partition \(tp) targets broker \(b), which is offline")
+                }
+            }
+        }
+        if !problems.isEmpty {
+            let unique = Array(Set(problems)).sorted()
+            let shown = unique.prefix(10).joined(separator: "; ")
+            throw InvalidInput("refusing the plan, nothing was changed: \(shown)\(unique.count > 10 ? "; and \(unique.count - 10) more" : "")")
+        }
+        let targets = Dictionary(uniqueKeysWithValues: plan.partitions.map { ($0.topicPartition, $0.replicas) })
+        var foreign: [String] = []
+        var inFlight: [TopicPartition] = []
+        for (tp, _) in view.reassignments.sorted(by: { $0.key < $1.key }) {
+            let target = view.inFlightTarget(tp) ?? []
+            if let want = targets[tp] {
+                if Set(want) == Set(target) { inFlight.append(tp); continue }
+                foreign.append("\(tp) is being moved to \(target) but the plan wants \(want)")
+            } else if !additional && !ours.contains(tp) {
+                foreign.append("\(tp) is being moved to \(target) by someone else")
+            }
+        }
+        if !foreign.isEmpty {
+            let shown = foreign.prefix(10).joined(separator: "; ")
+            throw InvalidInput("refusing: reassignments not started by this run are in flight (\(shown)\(foreign.count > 10 ? "; and \(foreign.count - 10) more" : "")); wait for them, cancel them, or pass --additional to run alongside ones on other partitions")
+        }
+
+        let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
+        let configs = (try? await admin.describeConfigs(topics.map { ConfigResource.topic($0) })) ?? [:]
+        var minISR: [String: Int] = [:]
+        for t in topics {
+            minISR[t] = configs[.topic(t)]?.first { $0.name == "min.insync.replicas" }?.value.flatMap { Int($0) } ?? 1
+        }
+        let brokers = Array(view.alive).sorted()
+        let sizes = replicaSizes((try? await admin.logDirs(brokers: brokers)) ?? []).max
+
+        var moves: [Move] = []
+        var atTarget: [TopicPartition] = []
+        var rollback: [PartitionAssignment] = []
+        for line in plan.partitions {
+            let tp = line.topicPartition
+            guard let p = view.partitions[tp] else { continue }
+            let from = view.originalReplicas(tp) ?? p.replicas
+            rollback.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: from))
+            if view.reassignments[tp] == nil && p.replicas == line.replicas { atTarget.append(tp); continue }
+            let isr = p.isr.count
+            let risky = isr < p.replicas.count || isr <= (minISR[tp.topic] ?? 1)
+            moves.append(Move(tp: tp, from: from, to: line.replicas, bytes: sizes[tp] ?? 0, leader: p.leader, atRisk: risky))
+        }
+        return Inspection(plan: plan, rollback: ReassignmentPlan(partitions: rollback), moves: moves, atTarget: atTarget,
+                          inFlight: inFlight, view: view, minISR: minISR)
+    }
+}

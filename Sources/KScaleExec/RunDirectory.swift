@@ -1,0 +1,97 @@
+import Foundation
+import KScaleCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where runs live on disk. A run's id is a hash of its plan, so executing the same plan twice
+/// lands in the same directory and continues the same run instead of starting a second one.
+public enum RunDirectory {
+    public static let journalName = "journal.jsonl"
+    public static let lockName = "lock"
+
+    /// `~/.kscale/runs`, or `$KSCALE_HOME/runs` when set (tests point it at a temporary folder).
+    public static var defaultRoot: String {
+        if let home = ProcessInfo.processInfo.environment["KSCALE_HOME"], !home.isEmpty { return home + "/runs" }
+        return NSHomeDirectory() + "/.kscale/runs"
+    }
+
+    /// A stable 16-hex-digit id for a plan (FNV-1a over Kafka's canonical JSON of it).
+    public static func runID(for plan: ReassignmentPlan) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in plan.encoded() {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    public static func directory(for plan: ReassignmentPlan, root: String = defaultRoot) -> String {
+        root + "/" + runID(for: plan)
+    }
+
+    /// The state dir of the most recently active run under `root`, for commands given no `--state-dir`.
+    public static func latest(root: String = defaultRoot) throws -> String {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: root)) ?? []
+        var best: (String, Date)?
+        for n in names {
+            let j = root + "/" + n + "/" + journalName
+            guard let attrs = try? fm.attributesOfItem(atPath: j), let m = attrs[.modificationDate] as? Date else { continue }
+            if let b = best, m <= b.1 { continue }
+            best = (root + "/" + n, m)
+        }
+        guard let dir = best?.0 else {
+            throw InvalidInput("no kscale run found under \(root); pass --state-dir DIR")
+        }
+        return dir
+    }
+
+    /// Every run directory under `root` (for `throttle audit`).
+    public static func all(root: String = defaultRoot) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().map { root + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0 + "/" + journalName) }
+    }
+
+    public static func readState(_ dir: String) throws -> RunState {
+        RunState(records: try Journal.read(path: dir + "/" + journalName))
+    }
+}
+
+/// An exclusive lock on a run directory, so two processes never drive the same run. The kernel
+/// drops it when the holder dies, even by SIGKILL, so `resume` after a crash just works.
+public final class RunLock: @unchecked Sendable {
+    private let fd: Int32
+
+    public init(directory: String) throws {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + RunDirectory.lockName
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw InvalidInput("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw InvalidInput("another kscale process is driving the run in \(directory); wait for it or stop it first")
+        }
+        self.fd = fd
+    }
+
+    /// True when some live process holds the lock of `directory`.
+    public static func isHeld(directory: String) -> Bool {
+        let fd = open(directory + "/" + RunDirectory.lockName, O_RDWR)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

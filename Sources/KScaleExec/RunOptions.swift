@@ -1,0 +1,70 @@
+import Foundation
+import KScaleCore
+
+/// The order pending partitions are started in. The budget is shared, so the order decides which
+/// partitions wait: largest-first finishes a run soonest (long moves start early), smallest-first
+/// shows progress soonest, risk-first protects partitions already short of in-sync replicas.
+public enum MoveOrder: String, Sendable, Codable, CaseIterable {
+    case smallestFirst = "smallest-first"
+    case largestFirst = "largest-first"
+    case riskFirst = "risk-first"
+}
+
+/// How a run paces and throttles its moves. Recorded in the journal so `resume` continues with the
+/// same settings the operator chose.
+public struct RunOptions: Sendable, Codable, Equatable {
+    /// Replication throttle in bytes per second per broker; nil runs without throttles.
+    public var throttle: Int64?
+    public var maxMovesPerBroker: Int
+    public var maxMoves: Int
+    public var order: MoveOrder
+    /// Accept reassignments in flight that this run did not start.
+    public var additional: Bool
+    /// Seconds without progress before a partition is reported stalled.
+    public var stallTimeout: Double
+    /// `--auto-throttle MIN..MAX` in bytes per second.
+    public var autoThrottleMin: Int64?
+    public var autoThrottleMax: Int64?
+    /// Seconds between polls of the cluster.
+    public var pollInterval: Double
+
+    public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
+                additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,
+                pollInterval: Double = 2) {
+        self.throttle = throttle
+        self.maxMovesPerBroker = maxMovesPerBroker
+        self.maxMoves = maxMoves
+        self.order = order
+        self.additional = additional
+        self.stallTimeout = stallTimeout
+        self.autoThrottleMin = autoThrottleMin
+        self.autoThrottleMax = autoThrottleMax
+        self.pollInterval = pollInterval
+    }
+
+    /// Refuses settings that cannot make progress, naming the option.
+    public func validate() throws {
+        guard maxMovesPerBroker >= 1 else { throw InvalidInput("--max-moves-per-broker must be at least 1, got \(maxMovesPerBroker)") }
+        guard maxMoves >= 1 else { throw InvalidInput("--max-moves must be at least 1, got \(maxMoves)") }
+        if let t = throttle, t <= 0 { throw InvalidInput("--throttle must be positive, got \(t) B/s") }
+        guard stallTimeout > 0 else { throw InvalidInput("--stall-timeout must be positive") }
+        if let lo = autoThrottleMin, let hi = autoThrottleMax {
+            guard lo > 0, lo <= hi else { throw InvalidInput("--auto-throttle needs 0 < MIN <= MAX, got \(lo)..\(hi) B/s") }
+        }
+    }
+
+    /// The rate to set when the run starts: the explicit throttle, clamped into the auto range.
+    public var initialThrottle: Int64? {
+        if let lo = autoThrottleMin, let hi = autoThrottleMax { return min(max(throttle ?? lo, lo), hi) }
+        return throttle
+    }
+
+    /// Parses `MIN..MAX` with the usual rate units (`10MB/s..100MB/s`).
+    public static func parseRange(_ text: String) throws -> (Int64, Int64) {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count == 2 else { throw InvalidInput("\"\(text)\" is not a rate range: expected MIN..MAX such as 10MB/s..100MB/s") }
+        let lo = try ByteUnits.parseRate(parts[0]), hi = try ByteUnits.parseRate(parts[1])
+        guard lo > 0, lo <= hi else { throw InvalidInput("\"\(text)\": MIN must be positive and at most MAX") }
+        return (lo, hi)
+    }
+}

@@ -1,0 +1,153 @@
+import KScaleCore
+
+/// Where one partition of a run stands, as the journal last recorded it.
+public enum PartitionPhase: String, Sendable, Codable {
+    case pending
+    /// Submitted with AlterPartitionReassignments (recorded before the call).
+    case submitted
+    case done
+    case cancelled
+    case failed
+}
+
+public struct PartitionProgress: Sendable, Equatable {
+    public var phase: PartitionPhase
+    /// Replicas when the move started (the rollback's view), and the target.
+    public var from: [BrokerID]?
+    public var to: [BrokerID]
+    /// Size of one replica when the move started.
+    public var bytes: Int64?
+    public var detail: String?
+}
+
+/// The throttles a run set and what they replaced: enough to undo all of it, and nothing else.
+public struct ThrottleLedger: Sendable, Equatable {
+    public struct RateKey: Hashable, Sendable, Comparable {
+        public var broker: BrokerID
+        public var key: String
+        public static func < (a: RateKey, b: RateKey) -> Bool { a.broker != b.broker ? a.broker < b.broker : a.key < b.key }
+    }
+    public struct RateEntry: Sendable, Equatable {
+        /// The value before this run first set it; nil when it was unset (restore = DELETE).
+        public var previous: String?
+        public var current: String
+    }
+    public struct ReplicaKey: Hashable, Sendable, Comparable {
+        public var topic: String
+        public var key: String
+        public static func < (a: ReplicaKey, b: ReplicaKey) -> Bool { a.topic != b.topic ? a.topic < b.topic : a.key < b.key }
+    }
+
+    /// Broker rates this run set and has not restored.
+    public var rates: [RateKey: RateEntry] = [:]
+    /// Topic throttled-replica entries ("p:b") this run appended and has not removed, by partition.
+    public var replicas: [TopicPartition: [ReplicaKey: Set<String>]] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { rates.isEmpty && replicas.values.allSatisfy { $0.values.allSatisfy(\.isEmpty) } }
+
+    /// All outstanding entries per topic config key.
+    public var replicaEntries: [ReplicaKey: Set<String>] {
+        var out: [ReplicaKey: Set<String>] = [:]
+        for byKey in replicas.values {
+            for (k, v) in byKey where !v.isEmpty { out[k, default: []].formUnion(v) }
+        }
+        return out
+    }
+
+    mutating func apply(_ r: JournalRecord) {
+        switch r.type {
+        case .rate:
+            guard let b = r.broker, let key = r.key, let value = r.value else { return }
+            let k = RateKey(broker: b, key: key)
+            if var existing = rates[k] {
+                existing.current = value
+                rates[k] = existing
+            } else {
+                rates[k] = RateEntry(previous: r.previous, current: value)
+            }
+        case .rateRestored:
+            guard let b = r.broker, let key = r.key else { return }
+            rates[RateKey(broker: b, key: key)] = nil
+        case .replicas:
+            guard let t = r.topic, let key = r.key, let p = r.partition, let e = r.entries else { return }
+            replicas[TopicPartition(t, p), default: [:]][ReplicaKey(topic: t, key: key), default: []].formUnion(e)
+        case .replicasRemoved:
+            guard let t = r.topic, let key = r.key, let e = r.entries else { return }
+            let rk = ReplicaKey(topic: t, key: key)
+            if let p = r.partition {
+                let tp = TopicPartition(t, p)
+                replicas[tp]?[rk]?.subtract(e)
+                if replicas[tp]?.values.allSatisfy(\.isEmpty) == true { replicas[tp] = nil }
+            } else {
+                for tp in Array(replicas.keys) where tp.topic == t {
+                    replicas[tp]?[rk]?.subtract(e)
+                    if replicas[tp]?.values.allSatisfy(\.isEmpty) == true { replicas[tp] = nil }
+                }
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// A run as its journal describes it: the fold of every record, in order.
+public struct RunState: Sendable {
+    public var runID: String?
+    public var bootstrap: String?
+    public var commandConfig: String?
+    public var options: RunOptions?
+    public var plan: ReassignmentPlan?
+    public var rollback: ReassignmentPlan?
+    public var partitions: [TopicPartition: PartitionProgress] = [:]
+    public var ledger = ThrottleLedger()
+    /// How the run ended, if it did.
+    public var ended: String?
+    public var startedAt: Double?
+    public var notes: [String] = []
+
+    public init() {}
+
+    public init(records: [JournalRecord]) {
+        self.init()
+        for r in records { apply(r) }
+    }
+
+    public mutating func apply(_ r: JournalRecord) {
+        switch r.type {
+        case .run:
+            runID = r.runID ?? runID
+            bootstrap = r.bootstrap ?? bootstrap
+            commandConfig = r.commandConfig ?? commandConfig
+            options = r.options ?? options
+            startedAt = startedAt ?? r.at
+            ended = nil
+        case .plan:
+            plan = JournalRecord.plan(r.partitions)
+            for p in plan?.partitions ?? [] where partitions[p.topicPartition] == nil {
+                partitions[p.topicPartition] = PartitionProgress(phase: .pending, from: nil, to: p.replicas, bytes: nil)
+            }
+        case .rollback:
+            rollback = JournalRecord.plan(r.partitions)
+        case .partition:
+            guard let t = r.topic, let p = r.partition, let s = r.state, let phase = PartitionPhase(rawValue: s) else { return }
+            let tp = TopicPartition(t, p)
+            var cur = partitions[tp] ?? PartitionProgress(phase: .pending, from: nil, to: r.to ?? [], bytes: nil)
+            cur.phase = phase
+            if let f = r.from { cur.from = f }
+            if let to = r.to { cur.to = to }
+            if let b = r.bytes { cur.bytes = b }
+            cur.detail = r.detail
+            partitions[tp] = cur
+        case .end:
+            ended = r.state
+        case .note:
+            if let d = r.detail { notes.append(d) }
+        case .rate, .rateRestored, .replicas, .replicasRemoved:
+            ledger.apply(r)
+        }
+    }
+
+    public func count(_ phase: PartitionPhase) -> Int { partitions.values.filter { $0.phase == phase }.count }
+}

@@ -1,0 +1,80 @@
+import KScaleCore
+
+/// One partition's move: where its replicas are and where they go.
+public struct Move: Sendable, Hashable {
+    public var tp: TopicPartition
+    public var from: [BrokerID]
+    public var to: [BrokerID]
+    /// Bytes of one replica (0 when unknown).
+    public var bytes: Int64
+    /// The leader when planned: the broker that sends the copies.
+    public var leader: BrokerID?
+    /// Under-replicated or at min ISR when planned (for `--order risk-first`).
+    public var atRisk: Bool
+
+    public init(tp: TopicPartition, from: [BrokerID], to: [BrokerID], bytes: Int64, leader: BrokerID? = nil, atRisk: Bool = false) {
+        self.tp = tp
+        self.from = from
+        self.to = to
+        self.bytes = bytes
+        self.leader = leader
+        self.atRisk = atRisk
+    }
+
+    public var adding: [BrokerID] { to.filter { !from.contains($0) } }
+    public var removing: [BrokerID] { from.filter { !to.contains($0) } }
+    /// Brokers whose per-broker budget this move uses: those it sends from or copies to.
+    public var budgetBrokers: Set<BrokerID> { Set(adding).union(removing) }
+    /// Bytes this move copies over the network.
+    public var copyBytes: Int64 { bytes * Int64(adding.count) }
+    /// The broker the copies come from: the leader when known and staying, else the first source.
+    public var sender: BrokerID? { leader.flatMap { from.contains($0) ? $0 : nil } ?? from.first }
+}
+
+/// Chooses which pending moves start now. Pure, so the pacing rules are tested without a cluster.
+///
+/// A broker counts every move it sends or receives against `maxPerBroker`; the cluster counts every
+/// move against `maxTotal`. A move blocked by one busy broker does not hold back the ones behind
+/// it, so the budget stays busy rather than waiting for the slowest of a batch.
+public struct MoveScheduler: Sendable {
+    public var maxPerBroker: Int
+    public var maxTotal: Int
+
+    public init(maxPerBroker: Int, maxTotal: Int) {
+        self.maxPerBroker = maxPerBroker
+        self.maxTotal = maxTotal
+    }
+
+    /// `pending` in priority order; returns the moves to start, in that order.
+    public func next(pending: [Move], inFlight: [Move]) -> [Move] {
+        var load: [BrokerID: Int] = [:]
+        for m in inFlight { for b in m.budgetBrokers { load[b, default: 0] += 1 } }
+        var total = inFlight.count
+        var out: [Move] = []
+        for m in pending {
+            if total >= maxTotal { break }
+            let brokers = m.budgetBrokers
+            if brokers.contains(where: { load[$0, default: 0] >= maxPerBroker }) { continue }
+            for b in brokers { load[b, default: 0] += 1 }
+            total += 1
+            out.append(m)
+        }
+        return out
+    }
+
+    /// Sorts moves by the run's order; ties break on the partition so runs are reproducible.
+    public static func sorted(_ moves: [Move], by order: MoveOrder) -> [Move] {
+        moves.sorted { a, b in
+            switch order {
+            case .smallestFirst:
+                if a.copyBytes != b.copyBytes { return a.copyBytes < b.copyBytes }
+            case .largestFirst:
+                if a.copyBytes != b.copyBytes { return a.copyBytes > b.copyBytes }
+            case .riskFirst:
+                if a.atRisk != b.atRisk { return a.atRisk }
+                if a.copyBytes != b.copyBytes { return a.copyBytes > b.copyBytes }
+            }
+            return a.tp < b.tp
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+
+/// Kafka's replication throttle config names.
+public enum ThrottleKeys {
+    public static let leaderRate = "leader.replication.throttled.rate"
+    public static let followerRate = "follower.replication.throttled.rate"
+    public static let leaderReplicas = "leader.replication.throttled.replicas"
+    public static let followerReplicas = "follower.replication.throttled.replicas"
+    public static let rates = [leaderRate, followerRate]
+    public static let replicas = [leaderReplicas, followerReplicas]
+
+    /// Entries of a throttled-replicas value ("0:1,0:2"); "*" stays a single entry.
+    public static func parse(_ value: String?) -> Set<String> {
+        guard let value else { return [] }
+        return Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+}
+
+/// A failure talking to the cluster that the operator can retry (exit 1), as opposed to bad input.
+public struct ExecutionError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Sets and undoes this run's throttles. Every change is journaled before it is made, with the
+/// value it replaces, so whatever instant the process dies at, the ledger can undo it; and it only
+/// ever appends entries that were not already there, so undoing never removes someone else's.
+public struct ThrottleController: Sendable {
+    public let admin: any ClusterAdmin
+    public let journal: Journal
+    public let clock: any ExecClock
+
+    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock) {
+        self.admin = admin
+        self.journal = journal
+        self.clock = clock
+    }
+
+    /// Throttles the replicas of `moves` before they start and sets `rate` on every broker they touch.
+    public func throttle(_ moves: [Move], rate: Int64, ledger: inout ThrottleLedger) async throws {
+        guard !moves.isEmpty else { return }
+        // Topic entries: sources lead, new replicas follow, as kafka-reassign-partitions.sh sets them.
+        let topics = Array(Set(moves.map(\.tp.topic))).sorted()
+        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for t in topics {
+            let entries = current[.topic(t)] ?? []
+            let existing: [String: Set<String>] = Dictionary(uniqueKeysWithValues: ThrottleKeys.replicas.map { k in
+                (k, ThrottleKeys.parse(entries.first { $0.name == k && !$0.isDefault }?.value))
+            })
+            var append: [String: [String]] = [:]
+            for m in moves where m.tp.topic == t {
+                let wanted = [
+                    ThrottleKeys.leaderReplicas: m.from.map { "\(m.tp.partition):\($0)" },
+                    ThrottleKeys.followerReplicas: m.adding.map { "\(m.tp.partition):\($0)" },
+                ]
+                for (key, list) in wanted.sorted(by: { $0.key < $1.key }) {
+                    let have = existing[key] ?? []
+                    if have.contains("*") { continue }
+                    // Entries already there are someone else's (or ours, applied): never recorded as ours.
+                    let new = list.filter { !have.contains($0) }
+                    guard !new.isEmpty else { continue }
+                    var r = JournalRecord(.replicas, at: clock.now())
+                    r.topic = t
+                    r.partition = m.tp.partition
+                    r.key = key
+                    r.entries = new
+                    try journal.append(r)
+                    ledger.apply(r)
+                    append[key, default: []] += new
+                }
+            }
+            let ops = append.sorted { $0.key < $1.key }.map { ConfigChange($0.key, .append, $0.value.joined(separator: ",")) }
+            if !ops.isEmpty { changes[.topic(t)] = ops }
+        }
+        try await apply(changes, what: "throttled replicas")
+        let brokers = Set(moves.flatMap { $0.from + $0.to })
+        try await setRate(rate, on: brokers, ledger: &ledger)
+    }
+
+    /// Sets `rate` on `brokers`; the first time per broker it records the value it replaces.
+    public func setRate(_ rate: Int64, on brokers: Set<BrokerID>, ledger: inout ThrottleLedger) async throws {
+        let value = String(rate)
+        let unknown = brokers.filter { b in ThrottleKeys.rates.contains { ledger.rates[.init(broker: b, key: $0)] == nil } }.sorted()
+        var previous: [ConfigResource: [ConfigEntry]] = [:]
+        if !unknown.isEmpty { previous = try await admin.describeConfigs(unknown.map { ConfigResource.broker($0) }) }
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for b in brokers.sorted() {
+            for key in ThrottleKeys.rates {
+                let rk = ThrottleLedger.RateKey(broker: b, key: key)
+                // Always set (idempotent, and repairs a crash between journal and call); journal changes only.
+                changes[.broker(b), default: []].append(ConfigChange(key, .set, value))
+                if ledger.rates[rk]?.current == value { continue }
+                var r = JournalRecord(.rate, at: clock.now())
+                r.broker = b
+                r.key = key
+                r.value = value
+                if ledger.rates[rk] == nil {
+                    r.previous = previous[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
+                }
+                try journal.append(r)
+                ledger.apply(r)
+            }
+        }
+        try await apply(changes, what: "throttle rates")
+    }
+
+    /// Changes every rate this run has set (auto-throttle).
+    public func retune(_ rate: Int64, ledger: inout ThrottleLedger) async throws {
+        try await setRate(rate, on: Set(ledger.rates.keys.map(\.broker)), ledger: &ledger)
+    }
+
+    /// Removes exactly the entries this run appended for `partitions`.
+    public func release(_ partitions: [TopicPartition], ledger: inout ThrottleLedger) async throws {
+        var byKey: [ThrottleLedger.ReplicaKey: [(TopicPartition, Set<String>)]] = [:]
+        for tp in partitions {
+            for (k, e) in ledger.replicas[tp] ?? [:] where !e.isEmpty { byKey[k, default: []].append((tp, e)) }
+        }
+        guard !byKey.isEmpty else { return }
+        let topics = Array(Set(byKey.keys.map(\.topic))).sorted()
+        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) {
+            let ours = parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
+            let have = ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
+            // Nothing of ours left on the cluster (removed before a crash): nothing to do.
+            if have.isDisjoint(with: ours) { continue }
+            // Deleting leaves no empty value behind; only done when nothing but ours is left.
+            let op: ConfigChange = have.subtracting(ours).isEmpty
+                ? ConfigChange(k.key, .delete)
+                : ConfigChange(k.key, .subtract, ours.intersection(have).sorted().joined(separator: ","))
+            changes[.topic(k.topic), default: []].append(op)
+        }
+        try await apply(changes, what: "throttled replicas")
+        for (k, parts) in byKey {
+            for (tp, e) in parts {
+                var r = JournalRecord(.replicasRemoved, at: clock.now())
+                r.topic = k.topic
+                r.partition = tp.partition
+                r.key = k.key
+                r.entries = e.sorted()
+                try journal.append(r)
+                ledger.apply(r)
+            }
+        }
+    }
+
+    /// Undoes everything in the ledger: every entry removed, every rate back to its prior value.
+    /// Brokers that cannot be reached keep their ledger lines so a later `throttle clear` finishes the job.
+    @discardableResult
+    public func restoreAll(ledger: inout ThrottleLedger) async throws -> (rates: Int, entries: Int) {
+        let entries = ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
+        try await release(Array(ledger.replicas.keys), ledger: &ledger)
+        var restored = 0
+        var failures: [String] = []
+        let byBroker = Dictionary(grouping: ledger.rates.keys, by: \.broker)
+        for (b, keys) in byBroker.sorted(by: { $0.key < $1.key }) {
+            let ops = keys.sorted().map { k -> ConfigChange in
+                let prev = ledger.rates[k]?.previous
+                return prev.map { ConfigChange(k.key, .set, $0) } ?? ConfigChange(k.key, .delete)
+            }
+            do {
+                try await apply([.broker(b): ops], what: "throttle rates")
+            } catch {
+                failures.append("broker \(b): \(error)")
+                continue
+            }
+            for k in keys.sorted() {
+                var r = JournalRecord(.rateRestored, at: clock.now())
+                r.broker = b
+                r.key = k.key
+                r.value = ledger.rates[k]?.previous
+                try journal.append(r)
+                ledger.apply(r)
+                restored += 1
+            }
+        }
+        if !failures.isEmpty {
+            throw ExecutionError("could not restore throttle rates (\(failures.joined(separator: "; "))); the ledger keeps them: run `kscale throttle clear --execute` when the brokers are back")
+        }
+        return (restored, entries)
+    }
+
+    private func apply(_ changes: [ConfigResource: [ConfigChange]], what: String) async throws {
+        guard !changes.isEmpty else { return }
+        let errors = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        let failed = errors.filter { $0.value.code != 0 }
+        if !failed.isEmpty {
+            let text = failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")
+            throw ExecutionError("setting \(what) failed: \(text)")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Generated codecs land here (see kafka-codegen).

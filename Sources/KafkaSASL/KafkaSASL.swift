@@ -1,1 +1,0 @@
-// SASL mechanisms; see docs/security.md.

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleExec
+
+/// `--output` of the lifecycle commands.
+enum LifecycleOutput: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json
+}
+
+/// Text and JSON for check, scale-out, scale-in and elect-leaders. Rendering only: every number
+/// comes from the reports KScaleExec builds.
+enum LifecycleRender {
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// One compact JSON object, for event streams (one per line).
+    static func jsonLine<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func check(_ r: HealthReport) -> String {
+        var t = TextTable(["broker", "state", "rack", "replicas", "leaders", "bytes", "disk used"])
+        for b in r.brokers {
+            t.add([String(b.id), b.state, b.rack ?? "-", String(b.replicas), String(b.leaders), ByteUnits.format(b.bytes),
+                   b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "unknown"])
+        }
+        var lines = [t.render(), ""]
+        let c = r.counts
+        lines.append("partitions: \(c.partitions), under-replicated: \(c.underReplicated), under min ISR: \(c.underMinISR), offline: \(c.offline), reassignments in flight: \(c.reassignmentsInFlight)")
+        lines.append("")
+        for f in r.findings.sorted(by: { $0.severity > $1.severity }) {
+            lines.append("\(f.severity.description.padding(toLength: 8, withPad: " ", startingAt: 0))  \(f.check): \(f.message)")
+        }
+        lines.append("")
+        lines.append("status: \(r.status) (exit \(r.status.exitCode))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Per broker: replicas, leaders and bytes before and after.
+    static func balance(before: [BrokerBalance], after: [BrokerBalance], afterLabel: String) -> String {
+        let ids = Set(before.map(\.broker)).union(after.map(\.broker)).sorted()
+        let b = Dictionary(before.map { ($0.broker, $0) }, uniquingKeysWith: { a, _ in a })
+        let a = Dictionary(after.map { ($0.broker, $0) }, uniquingKeysWith: { a, _ in a })
+        var t = TextTable(["broker", "rack", "replicas", afterLabel, "leaders", afterLabel, "bytes", afterLabel])
+        for id in ids {
+            let x = b[id], y = a[id]
+            t.add([String(id), (x?.rack ?? y?.rack) ?? "-",
+                   x.map { String($0.replicas) } ?? "-", y.map { String($0.replicas) } ?? "-",
+                   x.map { String($0.leaders) } ?? "-", y.map { String($0.leaders) } ?? "-",
+                   x.map { ByteUnits.format($0.bytes) } ?? "-", y.map { ByteUnits.format($0.bytes) } ?? "-"])
+        }
+        return t.render()
+    }
+
+    static func scale(_ r: ScaleReport) -> String {
+        var lines: [String] = []
+        for p in r.plans {
+            lines.append("\(p.label): \(p.partitions) partitions, \(p.replicasMoved) replicas, \(ByteUnits.format(p.bytesMoved)) to move")
+        }
+        lines.append("")
+        lines.append(balance(before: r.before, after: r.after, afterLabel: r.executed ? "after" : "planned"))
+        if let post = r.postflight {
+            lines.append("")
+            lines.append("post-flight check: \(post.status)")
+            for f in post.findings where f.severity > .ok { lines.append("  \(f.severity): \(f.check): \(f.message)") }
+        }
+        if let verdicts = r.verdicts {
+            lines.append("")
+            if !r.executed { lines.append("now (dry run, nothing moved yet):") }
+            lines += verdicts.map(\.description)
+        }
+        if !r.executed {
+            lines.append("")
+            lines.append("dry run: nothing was changed; add --execute to run it")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

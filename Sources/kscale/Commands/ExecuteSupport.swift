@@ -1,0 +1,204 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import KScaleCore
+import KScaleExec
+
+/// Exit codes of the executor's commands (docs/executor.md): 0 done, 1 the cluster failed us (the
+/// run is journaled; resume), 2 bad input or a refusal (nothing changed), 3 not finished (verify
+/// found partitions off target, or some partitions failed).
+enum ExecExit {
+    static let clusterError: Int32 = 1
+    static let notFinished: Int32 = 3
+}
+
+/// The options every live command shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "A broker to bootstrap from, HOST:PORT[,HOST:PORT...].")
+    var bootstrapServer: String?
+    @Option(name: .long, help: "Kafka client properties (security.protocol, sasl.*, ssl.*).")
+    var commandConfig: String?
+    @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
+    var timeScale: Double?
+
+    var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// An admin connection and how to close it.
+struct AdminSession {
+    var admin: any ClusterAdmin
+    var close: @Sendable () async -> Void
+}
+
+/// The one place the executor's commands connect to a cluster.
+func connectAdmin(bootstrap: String?, commandConfig: String?) async throws -> AdminSession {
+    guard let bootstrap, !bootstrap.isEmpty else {
+        throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
+    }
+    return try await openAdminSession(bootstrap: bootstrap, commandConfig: commandConfig)
+}
+
+/// Runs `body` with an admin connection and closes it whatever happens.
+func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
+    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig)
+    do {
+        let result = try await body(session.admin)
+        await session.close()
+        return result
+    } catch {
+        await session.close()
+        throw error
+    }
+}
+
+/// Runs an executor command body: bad input exits 2 (through `reportingErrors`), cluster failures
+/// exit 1 with one line naming them.
+func runExecCommand(_ body: () async throws -> Void) async throws {
+    try await reportingErrors {
+        do {
+            try await body()
+        } catch let e as ExecutionError {
+            printError("error: \(e.message)")
+            throw ExitCode(ExecExit.clusterError)
+        } catch let e as KafkaAPIError {
+            printError("error: \(e)")
+            throw ExitCode(ExecExit.clusterError)
+        }
+    }
+}
+
+/// Parses `300`, `30s`, `5m`, `2h` into seconds.
+func parseDuration(_ text: String, option: String) throws -> Double {
+    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    for (u, m) in units where t.hasSuffix(u) {
+        if let v = Double(t.dropLast(u.count)), v > 0 { return v * m }
+    }
+    if let v = Double(t), v > 0 { return v }
+    throw InvalidInput("\(option) \"\(text)\" is not a duration: expected seconds or a number with s, m or h (e.g. 5m)")
+}
+
+func formatDuration(_ s: Double) -> String {
+    guard s.isFinite, s >= 0 else { return "?" }
+    let t = Int(s.rounded())
+    if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
+    if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
+    return "\(t)s"
+}
+
+/// Prints a run's events: a live bar on a terminal, plain lines otherwise, or JSON lines.
+final class ProgressPrinter: @unchecked Sendable {
+    enum Mode { case bar, plain, json }
+    let mode: Mode
+    private let lock = NSLock()
+    private var lastPlain = Date.distantPast
+    private var barShown = false
+    /// Seconds between plain progress lines.
+    var plainInterval: Double = 10
+
+    init(format: OutputFormat) {
+        if format == .json { mode = .json } else { mode = isatty(STDOUT_FILENO) == 1 ? .bar : .plain }
+    }
+
+    func handle(_ e: ExecutionEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch mode {
+        case .json: out(e.json)
+        case .bar, .plain: text(e)
+        }
+    }
+
+    private func out(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    private func line(_ s: String) {
+        if barShown { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)); barShown = false }
+        out(s)
+    }
+
+    private func text(_ e: ExecutionEvent) {
+        switch e {
+        case let .started(id, n, bytes, throttle, resumed):
+            line("\(resumed ? "resuming" : "starting") run \(id): \(n) partitions, \(ByteUnits.format(bytes)) to copy, throttle \(throttle.map(ByteUnits.formatRate) ?? "none")")
+        case let .partitionStarted(tp, from, to, bytes):
+            if mode == .plain { line("started \(tp) \(from) -> \(to) (\(ByteUnits.format(bytes)))") }
+        case let .partitionDone(tp):
+            if mode == .plain { line("done \(tp)") }
+        case let .partitionFailed(tp, reason):
+            line("FAILED \(tp): \(reason)")
+        case let .progress(p):
+            let summary = Self.summary(p)
+            if mode == .bar {
+                let width = 30
+                let filled = Int(p.fraction * Double(width))
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                FileHandle.standardOutput.write(Data("\r\u{1B}[K[\(bar)] \(summary)".utf8))
+                barShown = true
+            } else if Date().timeIntervalSince(lastPlain) >= plainInterval {
+                lastPlain = Date()
+                line("progress \(summary)")
+            }
+        case let .stalled(s):
+            line("STALLED \(s.partition) for \(formatDuration(s.seconds)): \(s.reason)")
+        case let .throttleChanged(rate, reason):
+            line("throttle now \(ByteUnits.formatRate(rate)) (\(reason))")
+        case let .throttlesRemoved(rates, entries):
+            line("throttles removed: \(rates) broker rates restored, \(entries) replica entries removed")
+        case let .finished(s):
+            line("finished run \(s.runID): \(s.done) partitions at target, \(s.failed.count) failed, \(ByteUnits.format(s.bytes)) in \(formatDuration(s.seconds))")
+            for (tp, why) in s.failed.sorted(by: { $0.key < $1.key }) { line("  \(tp): \(why)") }
+        case let .message(m):
+            line(m)
+        }
+    }
+
+    static func summary(_ p: ProgressReport) -> String {
+        var s = String(format: "%5.1f%% ", p.fraction * 100)
+        s += "\(ByteUnits.format(p.bytesCopied))/\(ByteUnits.format(p.bytesTotal))"
+        if let r = p.rate { s += " \(ByteUnits.formatRate(Int64(max(0, r))))" }
+        if let eta = p.etaSeconds { s += " ETA \(formatDuration(eta))" }
+        s += " | done \(p.done) in-flight \(p.inFlight) pending \(p.pending)"
+        if p.failed > 0 { s += " failed \(p.failed)" }
+        if !p.stalled.isEmpty { s += " stalled \(p.stalled.count)" }
+        return s
+    }
+}
+
+/// Resolves `--state-dir`, or the most recent run when none is given.
+func resolveStateDir(_ given: String?) throws -> String {
+    if let given { return given }
+    return try RunDirectory.latest()
+}
+
+func printPreview(_ inspection: Inspection, options: RunOptions) {
+    let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
+    let est = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle, scheduler: scheduler, order: options.order)
+    print("DRY RUN: nothing was changed. Add --execute to run it.")
+    print("plan: \(inspection.plan.partitions.count) partitions, \(inspection.atTarget.count) already at target, \(inspection.moves.count) to move, \(ByteUnits.format(est.bytes)) to copy")
+    if let t = options.initialThrottle {
+        print("throttle: \(ByteUnits.formatRate(t)) on every broker taking part (leader and follower rates); replicas throttled per partition while it moves")
+        print("estimated duration: \(formatDuration(est.seconds)) (lower bound \(formatDuration(est.lowerBoundSeconds)) from the busiest broker's bytes / throttle)")
+    } else {
+        print("throttle: none (pass --throttle to limit replication traffic); duration depends on the brokers' network")
+    }
+    print("pacing: at most \(options.maxMovesPerBroker) moves per broker, \(options.maxMoves) in the cluster, order \(options.order.rawValue)")
+    for (i, w) in est.waves.prefix(20).enumerated() {
+        let names = w.moves.prefix(8).map { "\($0.tp) \($0.from)->\($0.to)" }.joined(separator: ", ")
+        let more = w.moves.count > 8 ? ", and \(w.moves.count - 8) more" : ""
+        let bytes = w.moves.reduce(Int64(0)) { $0 + $1.copyBytes }
+        print("batch \(i + 1) at +\(formatDuration(w.start)): \(w.moves.count) partitions, \(ByteUnits.format(bytes)): \(names)\(more)")
+    }
+    if est.waves.count > 20 { print("... \(est.waves.count - 20) more batches") }
+}
+
+/// Keeps a run's lock held until `body` returns.
+func holding<T>(_ lock: RunLock, _ body: () async throws -> T) async throws -> T {
+    defer { withExtendedLifetime(lock) {} }
+    return try await body()
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KafkaClient
+
+/// `kscale load`: a producer load generator (librdkafka), to measure what a topic sustains before
+/// and after a change, in the spirit of kafka-producer-perf-test.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Produce fixed-size records to a topic and report records/s, MB/s and latency percentiles.",
+        discussion: """
+        Latency is measured from handing a record to the producer to its delivery report, as \
+        kafka-producer-perf-test does. This writes real records to the topic: use a test topic.
+        """
+    )
+
+    @Option(help: "Brokers to bootstrap from, host:port[,host:port...].")
+    var bootstrapServer: String
+    @Option(help: "Client properties (Kafka's or librdkafka's names): security.protocol, sasl.*, ssl.*.")
+    var commandConfig: String?
+    @Option(help: "The topic to write to (it must exist).")
+    var topic: String
+    @Option(help: "Bytes per record, e.g. 1KB.")
+    var recordSize: String
+    @Option(parsing: .unconditional, help: "Byte rate to hold to, e.g. 10MB/s, or -1 for as fast as possible.")
+    var throughput: String
+    @Option(help: "Records to send.")
+    var numRecords: Int
+    @Option(name: .customLong("producer-property"), help: "An extra librdkafka producer property, name=value (repeatable), e.g. acks=all.")
+    var producerProperties: [String] = []
+    @Option(help: "text or json.")
+    var output: SizingOutput = .text
+
+    func run() async throws {
+        try await reportingClusterErrors {
+            let size = try parseSizeOption(recordSize, "--record-size")
+            guard size <= Int64(Int.max) else { throw InvalidInput("--record-size is too large") }
+            let rate: Int64? = throughput.trimmingCharacters(in: .whitespaces) == "-1" ? nil : try parseRateOption(throughput, "--throughput")
+            let options = try LoadOptions(topic: topic, recordSize: Int(size), throughput: rate, numRecords: numRecords)
+            var properties = try commandConfig.map(Self.readProperties) ?? [:]
+            for pair in producerProperties {
+                guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                    throw InvalidInput("--producer-property \"\(pair)\" is not name=value")
+                }
+                properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
+            let producer = try RdKafkaProducer(bootstrapServers: bootstrapServer, properties: properties)
+            let text = output == .text
+            let summary: LoadSummary
+            do {
+                summary = try await LoadGenerator.run(options, producer: producer) { line in
+                    if text { print(line) }
+                }
+            } catch {
+                await producer.close(flushTimeout: .seconds(1))
+                throw error
+            }
+            await producer.close()
+            if text { print(summary.line) } else { try printJSON(summary) }
+        }
+    }
+
+    /// A Java-style properties file: `name=value` (or `name: value`) lines, `#` and `!` comments.
+    /// Values are never printed, since they include passwords.
+    static func readProperties(_ path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw InvalidInput("cannot read --command-config \(path)")
+        }
+        var out: [String: String] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
+            guard let sep = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                throw InvalidInput("\(path) line \(n + 1) is not name=value")
+            }
+            out[line[..<sep].trimmingCharacters(in: .whitespaces)] = line[line.index(after: sep)...].trimmingCharacters(in: .whitespaces)
+        }
+        return out
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleExec
+
+/// `kscale status`: where a run stands, from its journal and (when reachable) the cluster.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a run's partitions done, in flight and pending, bytes copied, rate, ETA and stalls."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "The run's directory (default: the most recent run).")
+    var stateDir: String?
+    @Option(name: .long, help: "text or json.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        try await runExecCommand {
+            let dir = try resolveStateDir(stateDir)
+            let state = try RunDirectory.readState(dir)
+            guard state.plan != nil else { throw InvalidInput("\(dir) holds no run") }
+            let active = RunLock.isHeld(directory: dir)
+            let last = FileManager.default.contents(atPath: dir + "/progress.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            let report = last?["report"] as? [String: Any]
+            let live = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap, commandConfig: connection.commandConfig ?? state.commandConfig) { admin in
+                try await LiveStatus.read(state: state, admin: admin)
+            }
+            let stalls = state.notes.filter { $0.hasPrefix("stalled") }
+            let outstanding = state.ledger.rates.count + state.ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
+            if output == .json {
+                var o: [String: Any] = ["run": state.runID ?? "", "state_dir": dir, "active": active, "ended": state.ended ?? NSNull(),
+                                        "done": live.done, "in_flight": live.inFlight.count, "pending": live.pending, "failed": live.failed.count,
+                                        "bytes_copied": live.bytesCopied, "bytes_total": live.bytesTotal, "throttles_outstanding": outstanding]
+                if let r = report?["rate"] { o["rate"] = r }
+                if let e = report?["eta_seconds"] { o["eta_seconds"] = e }
+                if let s = report?["stalled"] { o["stalled"] = s }
+                let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("run \(state.runID ?? "?") in \(dir): \(active ? "running" : state.ended.map { "ended (\($0))" } ?? "not running (resume it with `kscale resume --execute`)")")
+            let pct = live.bytesTotal > 0 ? Double(live.bytesCopied) / Double(live.bytesTotal) * 100 : 100
+            print("partitions: \(live.done) done, \(live.inFlight.count) in flight, \(live.pending) pending, \(live.failed.count) failed")
+            print(String(format: "bytes: %@ of %@ copied (%.1f%%)", ByteUnits.format(live.bytesCopied), ByteUnits.format(live.bytesTotal), pct))
+            if active, let rate = report?["rate"] as? Int64 {
+                var line = "rate: \(ByteUnits.formatRate(rate))"
+                if let eta = report?["eta_seconds"] as? Int64 { line += ", ETA \(formatDuration(Double(eta)))" }
+                print(line)
+            }
+            if let s = report?["stalled"] as? [[String: Any]], !s.isEmpty, active {
+                for x in s { print("STALLED \(x["topic"] ?? "")-\(x["partition"] ?? ""): \(x["reason"] ?? "")") }
+            } else if !stalls.isEmpty {
+                print("stalls reported during the run: \(stalls.count), last: \(stalls.last ?? "")")
+            }
+            for tp in live.inFlight.prefix(20) { print("  in flight: \(tp) -> \(state.partitions[tp]?.to ?? [])") }
+            for (tp, why) in live.failed.sorted(by: { $0.key < $1.key }) { print("  failed: \(tp): \(why)") }
+            print("throttles this run set and has not removed: \(outstanding)")
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+import KafkaClient
+import KScaleCore
+@testable import KScaleExec
+
+/// The executor's logic against the in-memory `FakeCluster` (fast, deterministic). The same
+/// behaviours are checked end to end against KafkaSim in SimExecutorTests.
+@Suite struct ExecutorTests {
+    /// Six brokers holding two topics; brokers 7-9 are new and empty.
+    func cluster(_ clock: StepClock) async -> FakeCluster {
+        let c = FakeCluster(clock: clock, brokers: Array(1...9))
+        let orders: [[BrokerID]] = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]
+        let events: [[BrokerID]] = [[1, 4], [2, 5], [3, 6], [4, 1]]
+        await c.addTopic("orders", orders, size: 50_000_000)
+        await c.addTopic("events", events, size: 20_000_000)
+        return c
+    }
+
+    /// Moves the first replica of every partition to one of the new brokers.
+    func scaleOut(_ c: FakeCluster) async throws -> ReassignmentPlan {
+        var lines: [PartitionAssignment] = []
+        for t in try await c.describeTopics(nil) {
+            for p in t.partitions {
+                var r = p.replicas
+                r[0] = BrokerID(7 + Int(p.partition) % 3)
+                lines.append(PartitionAssignment(topic: t.name, partition: p.partition, replicas: r))
+            }
+        }
+        return ReassignmentPlan(partitions: lines)
+    }
+
+    func run(_ c: FakeCluster, _ clock: StepClock, plan: ReassignmentPlan, options: RunOptions, dir: String) async throws -> ExecutionSummary {
+        let journal = try Journal(path: dir + "/journal.jsonl")
+        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: clock)
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: options.additional, ours: exec.submitted)
+        return try await exec.execute(inspection, options: options, bootstrap: "fake:9092", commandConfig: nil)
+    }
+
+    func expectAtTarget(_ c: FakeCluster, _ plan: ReassignmentPlan) async {
+        for line in plan.partitions {
+            #expect(await c.replicas(line.topicPartition) == line.replicas, "\(line.topicPartition)")
+        }
+    }
+
+    @Test func fullRunRespectsCapsAndLeavesNoThrottle() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        let plan = try await scaleOut(c)
+        let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 2, maxMoves: 4, order: .largestFirst, pollInterval: 1)
+        let summary = try await run(c, clock, plan: plan, options: options, dir: temporaryDirectory())
+        #expect(summary.done == plan.partitions.count)
+        #expect(summary.failed.isEmpty)
+        await expectAtTarget(c, plan)
+        #expect(await c.peakPerBroker <= 2)
+        #expect(await c.peakTotal <= 4)
+        #expect(await c.peakTotal >= 2)
+        #expect(await c.throttleConfigs() == [])
+        // Throttles were set along the way, with APPEND and SUBTRACT/DELETE only.
+        let ops = await c.configCalls.flatMap { $0.values.flatMap { $0 } }
+        #expect(ops.contains { $0.name == ThrottleKeys.leaderReplicas && $0.operation == .append })
+        #expect(ops.contains { $0.name == ThrottleKeys.followerRate && $0.operation == .set && $0.value == "10000000" })
+    }
+
+    @Test func throttlesSetBySomeoneElseSurvive() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        await c.setTopicConfig("orders", ThrottleKeys.leaderReplicas, "0:1,5:6")
+        await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "777")
+        await c.setBrokerConfig(9, ThrottleKeys.followerRate, "888")
+        let plan = try await scaleOut(c)
+        _ = try await run(c, clock, plan: plan, options: RunOptions(throttle: 5_000_000, pollInterval: 1), dir: temporaryDirectory())
+        await expectAtTarget(c, plan)
+        #expect(await c.throttleConfigs() == [
+            "broker 1 leader.replication.throttled.rate=777",
+            "broker 9 follower.replication.throttled.rate=888",
+            "topic orders leader.replication.throttled.replicas=0:1,5:6",
+        ])
+    }
+
+    @Test func resumeAfterTheProcessDiesFinishesTheRun() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        let plan = try await scaleOut(c)
+        let dir = temporaryDirectory()
+        let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, maxMoves: 3, pollInterval: 1)
+        clock.dieAfterSleeps = 3
+        await #expect(throws: CancellationError.self) { try await run(c, clock, plan: plan, options: options, dir: dir) }
+        #expect(await c.inFlightCount() > 0)
+        #expect(await c.throttleConfigs() != [])
+        clock.dieAfterSleeps = nil
+        let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: dir + "/journal.jsonl"), clock: clock)
+        let summary = try await exec.resume()
+        #expect(summary.failed.isEmpty)
+        await expectAtTarget(c, plan)
+        #expect(await c.throttleConfigs() == [])
+        // Executing the same plan again is harmless: everything is already at target.
+        let again = try await run(c, clock, plan: plan, options: options, dir: dir)
+        #expect(again.failed.isEmpty)
+        await expectAtTarget(c, plan)
+        #expect(await c.throttleConfigs() == [])
+    }
+
+    @Test func refusalsChangeNothing() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        let bad: [(ReassignmentPlan, String)] = [
+            (ReassignmentPlan(partitions: [PartitionAssignment(topic: "nope", partition: 0, replicas: [1, 2])]), "unknown topic nope"),
+            (ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 42, replicas: [1, 2])]), "unknown partition orders-42"),
+            (ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [1, 2, 99])]), "broker 99, which is unknown or offline"),
+        ]
+        for (plan, text) in bad {
+            let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
+            #expect(e?.message.contains(text) == true, "\(e?.message ?? "")")
+        }
+        await c.stop(5)
+        let offline = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [5, 2, 3])])
+        let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: offline, admin: c, additional: false) }
+        #expect(e?.message.contains("broker 5, which is offline") == true)
+        await c.start(5)
+        // Someone else's reassignment in flight: refused unless --additional.
+        _ = try await c.alterReassignments([TopicPartition("events", 0): [7, 4]])
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
+        await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
+        _ = try await Preflight.inspect(plan: plan, admin: c, additional: true)
+        #expect(await c.configCalls.isEmpty)
+    }
+
+    @Test func cancelWithRollbackRestoresTheOriginalAssignment() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        let plan = try await scaleOut(c)
+        let before = Dictionary(uniqueKeysWithValues: await plan.partitions.asyncMap { ($0.topicPartition, await c.replicas($0.topicPartition)) })
+        let dir = temporaryDirectory()
+        clock.dieAfterSleeps = 8
+        await #expect(throws: CancellationError.self) {
+            try await run(c, clock, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
+        }
+        clock.dieAfterSleeps = nil
+        let journal = try Journal(path: dir + "/journal.jsonl")
+        let outcome = try await Canceller.cancel(journal: journal, admin: c, clock: clock)
+        #expect(!outcome.cancelled.isEmpty)
+        #expect(!outcome.rollback.partitions.isEmpty)
+        #expect(await c.inFlightCount() == 0)
+        #expect(await c.throttleConfigs() == [])
+        _ = try await run(c, clock, plan: outcome.rollback, options: RunOptions(throttle: 10_000_000, pollInterval: 1), dir: dir + "-rollback")
+        for (tp, r) in before { #expect(await c.replicas(tp) == r) }
+        #expect(await c.throttleConfigs() == [])
+    }
+
+    @Test func stalledPartitionIsReportedWithItsCause() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
+        let events = ExecEventLog()
+        let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
+        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: clock, emit: { e in events.add(e) })
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
+        let options = RunOptions(throttle: 1_000_000, stallTimeout: 5, pollInterval: 1)
+        let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
+        // Broker 7 goes down once the copy has started; it comes back after the stall is reported.
+        while await c.inFlightCount() == 0 { await Task.yield() }
+        await c.stop(7)
+        while !events.stalls.contains(where: { $0.reason.contains("target broker 7 is offline") }) { await Task.yield() }
+        await c.start(7)
+        let summary = try await task.value
+        #expect(summary.failed.isEmpty)
+        #expect(await c.replicas(TopicPartition("orders", 0)) == [7, 2, 3])
+        #expect(await c.throttleConfigs() == [])
+    }
+
+    @Test func auditMarksWhatTheLedgerKnows() async throws {
+        let clock = StepClock()
+        let c = await cluster(clock)
+        await c.setBrokerConfig(2, ThrottleKeys.leaderRate, "123")
+        let plan = try await scaleOut(c)
+        let dir = temporaryDirectory() + "/run"
+        clock.dieAfterSleeps = 2
+        await #expect(throws: CancellationError.self) {
+            try await run(c, clock, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
+        }
+        let audit = try await ThrottleAudit.read(admin: c, runs: [dir])
+        #expect(audit.items.contains { $0.run == "run" && $0.key == ThrottleKeys.followerReplicas })
+        // Broker 2's rate is ours now, but its ledger line remembers 123 to restore.
+        #expect(audit.items.contains { $0.resource == .broker(2) && $0.run == "run" })
+        _ = try await RunEnd.finish(journal: Journal(path: dir + "/journal.jsonl"), admin: c, clock: clock, as: "cleared")
+        #expect(await c.throttleConfigs() == ["broker 2 leader.replication.throttled.rate=123"])
+    }
+}
+
+/// Collects events from the executor's sink (called from any task).
+final class ExecEventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ExecutionEvent] = []
+    func add(_ e: ExecutionEvent) { lock.lock(); events.append(e); lock.unlock() }
+    var all: [ExecutionEvent] { lock.lock(); defer { lock.unlock() }; return events }
+    var stalls: [Stall] { all.compactMap { if case .stalled(let s) = $0 { return s } else { return nil } } }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ f: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await f(e)) }
+        return out
+    }
+}
+
+@Suite struct ExecutorRunnerTests {
+    @Test func runnerExecutesAndVerifiesALifecyclePlan() async throws {
+        let clock = StepClock()
+        let c = FakeCluster(clock: clock, brokers: [1, 2, 3, 4])
+        await c.addTopic("t", [[1, 2], [2, 3], [3, 1]], size: 30_000_000)
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2]),
+                                                 PartitionAssignment(topic: "t", partition: 1, replicas: [2, 4])])
+        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 10_000_000, pollInterval: 1), stateRoot: temporaryDirectory(), clock: clock)
+        try await runner.run(LifecyclePlan(plan: plan, rollback: plan), label: "test")
+        #expect(await c.replicas(TopicPartition("t", 0)) == [4, 2])
+        #expect(await c.replicas(TopicPartition("t", 1)) == [2, 4])
+        #expect(await c.throttleConfigs() == [])
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+import Testing
+@testable import KScaleExec
+
+/// The scale-out and scale-in flows end to end over the in-memory cluster and the real planner.
+@Suite("Lifecycle: scale-out and scale-in flows")
+struct LifecycleFlowTests {
+    /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions of RF 3 placed rack-aware on them.
+    static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1) async -> LifecycleFakeCluster {
+        let racks = ["a", "b", "c"]
+        let cluster = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), racks[$0 % 3]) }, controller: controller)
+        for s in spares { await cluster.register(s, rack: racks[Int(s) % 3]) }
+        // Partition p: one broker from each rack pair {3,6}, {1,4}, {2,5}, rotating the leader.
+        let assignment: [[BrokerID]] = (0..<24).map { p in
+            let a: BrokerID = p % 2 == 0 ? 3 : 6, b: BrokerID = p % 4 < 2 ? 1 : 4, c: BrokerID = p % 4 == 0 || p % 4 == 3 ? 2 : 5
+            let r = [a, b, c]
+            let k = p % 3
+            return Array(r[k...] + r[..<k])
+        }
+        await cluster.addTopic("orders", assignment, size: 10_000)
+        return cluster
+    }
+
+    static func flows(_ c: LifecycleFakeCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
+                      timeout: Duration = .seconds(2),
+                      during: @escaping @Sendable (LifecycleFakeCluster, Int) async -> Void = { _, _ in }) -> ScaleFlows {
+        ScaleFlows(admin: c, planner: CorePlanner(excludeTopics: exclude),
+                   runner: LifecycleFakeRunner(cluster: c, duringRun: during),
+                   options: ScaleOptions(execute: execute, registrationTimeout: timeout, pollInterval: .milliseconds(20), step: step))
+    }
+
+    @Test func scaleOutMovesDataOntoTheNewBrokersAndEndsHealthy() async throws {
+        let c = await Self.sixBrokers(spares: [7, 8, 9])
+        let report = try await Self.flows(c, execute: true).scaleOut(adding: [7, 8, 9])
+        #expect(report.executed)
+        #expect(report.preflight.status == .warn)                          // empty brokers: imbalanced
+        for id: BrokerID in [7, 8, 9] {
+            let n = await c.replicas(on: id).count
+            #expect(n == 8)       // 72 replicas over 9 brokers
+        }
+        #expect(report.after.map(\.replicas) == Array(repeating: 8, count: 9))
+        #expect(report.postflight?.status == .ok)
+        #expect(report.exitCode == 0)
+        #expect(await c.inFlight == 0)
+        // Leaders follow the preferred replicas after the election.
+        let o = try await ClusterObservation.fetch(from: c)
+        #expect(LeadershipDrain.notOnPreferredLeader(in: o).isEmpty)
+        #expect(report.postflight?.brokers.filter { [7, 8, 9].contains($0.id) }.allSatisfy { $0.leaders > 0 } == true)
+    }
+
+    @Test func scaleOutDryRunChangesNothingAndProjectsTheResult() async throws {
+        let c = await Self.sixBrokers(spares: [7, 8, 9])
+        let report = try await Self.flows(c, execute: false).scaleOut(adding: [7, 8, 9])
+        #expect(!report.executed)
+        #expect(await c.alterRequests == 0)
+        #expect(await c.electionRequests.isEmpty)
+        #expect(await c.replicas(on: 7).isEmpty)
+        #expect(report.before.first { $0.broker == 7 }?.replicas == 0)
+        #expect(report.after.first { $0.broker == 7 }?.replicas == 8)
+        #expect(report.plans.first?.replicasMoved == 24)
+        #expect(report.plans.first?.bytesMoved == 240_000)
+    }
+
+    @Test func registrationTimeoutNamesTheMissingAndFencedBrokers() async throws {
+        let c = await Self.sixBrokers(spares: [7])
+        await c.register(8, rack: "c", fenced: true)
+        let flows = Self.flows(c, execute: true, timeout: .milliseconds(200))
+        let error = await #expect(throws: InvalidInput.self) { try await flows.scaleOut(adding: [7, 8, 9]) }
+        #expect(error?.message.contains("not registered: 9") == true)
+        #expect(error?.message.contains("fenced: 8") == true)
+        #expect(await c.alterRequests == 0)
+    }
+
+    @Test func registrationWaitsForBrokersThatArriveLate() async throws {
+        let c = await Self.sixBrokers(spares: [7, 8])
+        await c.register(9, rack: "a", fenced: true)
+        let late = Task {
+            try await Task.sleep(for: .milliseconds(150))
+            await c.unfence(9)
+        }
+        let report = try await Self.flows(c, execute: true).scaleOut(adding: [7, 8, 9])
+        try await late.value
+        #expect(await c.replicas(on: 9).count == 8)
+        #expect(report.exitCode == 0)
+    }
+
+    @Test func scaleInMovesLeadershipFirstThenDrainsAndSaysSafe() async throws {
+        let c = await Self.sixBrokers(controller: 1)
+        let ledBy4 = try await ClusterObservation.fetch(from: c).partitions.filter { $0.1.leader == 4 }.map(\.0)
+        #expect(!ledBy4.isEmpty)
+        let leadersAtDrain = LifecycleLeaderProbe()
+        let report = try await Self.flows(c, execute: true) { cluster, _ in
+            let o = try? await ClusterObservation.fetch(from: cluster)
+            await leadersAtDrain.record(o?.partitions.filter { $0.1.leader == 4 }.count ?? -1)
+        }.scaleIn(removing: [4])
+        // When the data started moving, broker 4 led nothing any more.
+        #expect(await leadersAtDrain.values == [0])
+        #expect(Set(await c.electionRequests.first ?? []) == Set(ledBy4))
+        #expect(await c.replicas(on: 4).isEmpty)
+        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"])
+        #expect(report.exitCode == 0)
+        #expect(report.after.first { $0.broker == 4 }?.replicas == 0)
+    }
+
+    @Test func scaleInIsRefusedForRFAndForRacksWithNothingChanged() async throws {
+        let small = LifecycleFakeCluster(brokers: [(1, nil), (2, nil), (3, nil), (4, nil)])
+        await small.addTopic("t", [[1, 2, 3], [2, 3, 4]])
+        let rf = await #expect(throws: InvalidInput.self) { try await Self.flows(small, execute: true).scaleIn(removing: [3, 4]) }
+        #expect(rf?.message.contains("only 2 brokers would remain") == true)
+        #expect(await small.alterRequests == 0)
+
+        let c = await Self.sixBrokers()
+        // Brokers 3 and 6 are rack a (3 % 3 == 0): removing both empties it.
+        let rack = await #expect(throws: InvalidInput.self) { try await Self.flows(c, execute: true).scaleIn(removing: [3, 6]) }
+        #expect(rack?.message.contains("empties rack a") == true)
+        #expect(await c.alterRequests == 0)
+    }
+
+    @Test func aTopicCreatedMidDrainIsDrainedToo() async throws {
+        let c = await Self.sixBrokers()
+        let report = try await Self.flows(c, execute: true) { cluster, run in
+            if run == 1 { await cluster.addTopic("late", [[4, 1, 2], [5, 4, 3]]) }
+        }.scaleIn(removing: [4])
+        #expect(report.plans.count == 2)
+        #expect(report.plans.last?.partitions == 2)
+        #expect(await c.replicas(on: 4).isEmpty)
+        #expect(report.verdicts?.allSatisfy(\.isSafe) == true)
+        #expect(report.exitCode == 0)
+    }
+
+    @Test func aBrokerFailingMidDrainStopsTheRunAndTheVerdictSaysNotSafe() async throws {
+        let c = await Self.sixBrokers()
+        let report = try await Self.flows(c, execute: true) { cluster, _ in
+            await cluster.stop(1)        // the only broker left in rack b: every move targets it
+        }.scaleIn(removing: [4])
+        #expect(report.failure?.contains("stalled") == true)
+        let verdict = try #require(report.verdicts?.first)
+        #expect(!verdict.isSafe)
+        #expect(verdict.description.hasPrefix("broker 4: NOT SAFE ("))
+        #expect(report.exitCode == 3)
+        #expect(report.postflight?.findings.contains { $0.check == "brokers-offline" } == true)
+    }
+
+    @Test func verdictExitCodeIsOneWhenReplicasAreLeft() async throws {
+        // Topics keep landing on broker 4 and the drain gives up after its rounds: never "safe".
+        let c = await Self.sixBrokers()
+        var flows = Self.flows(c, execute: true) { cluster, run in
+            await cluster.addTopic("late\(run)", [[4, 1, 2]])
+        }
+        flows.options.maxDrainRounds = 2
+        let report = try await flows.scaleIn(removing: [4])
+        #expect(report.failure == nil)
+        #expect(report.plans.count == 2)
+        #expect(report.verdicts?.map(\.description) == ["broker 4: NOT SAFE (1 replica: late2-0; 1 leader: late2-0)"])
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func theControllerIsNotSafeToStop() async throws {
+        let c = await Self.sixBrokers(controller: 4)
+        let report = try await Self.flows(c, execute: true).scaleIn(removing: [4])
+        #expect(report.verdicts?.first?.description == "broker 4: NOT SAFE (it is the controller)")
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func stepsDrainAtMostNBrokersAtATime() async throws {
+        let c = await Self.sixBrokers()
+        let events = LifecycleEventLog()
+        var flows = Self.flows(c, execute: true, step: 1)
+        flows.emit = { e in Task { await events.add(e) } }
+        let report = try await flows.scaleIn(removing: [5, 6])
+        #expect(report.plans.map(\.label) == ["step 1 of 2: drain brokers 5", "step 2 of 2: drain brokers 6"])
+        #expect(await c.replicas(on: 5).isEmpty)
+        #expect(await c.replicas(on: 6).isEmpty)
+        #expect(report.verdicts?.allSatisfy(\.isSafe) == true)
+    }
+
+    @Test func scaleInDryRunPlansEveryStepAndChangesNothing() async throws {
+        let c = await Self.sixBrokers()
+        let report = try await Self.flows(c, execute: false, step: 1).scaleIn(removing: [5, 6])
+        #expect(await c.alterRequests == 0)
+        #expect(report.plans.count == 2)
+        #expect(report.after.first { $0.broker == 5 }?.replicas == 0)
+        #expect(report.after.first { $0.broker == 6 }?.replicas == 0)
+        #expect(report.verdicts?.allSatisfy { !$0.isSafe } == true)     // today, before anything moved
+    }
+}
+
+/// The flows driving the real executor engine (journal, throttles, pacing, verify) over the
+/// in-memory cluster, with moves finishing between polls.
+@Suite("Lifecycle: flows through the executor engine")
+struct LifecycleExecutorFlowTests {
+    @Test func scaleOutThenScaleInThroughTheExecutorLeaveNoThrottle() async throws {
+        let c = await LifecycleFlowTests.sixBrokers(spares: [7, 8, 9])
+        await c.setCompleteOnPoll(true)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-lifecycle-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: 0.01), stateRoot: root)
+        let options = ScaleOptions(execute: true, pollInterval: .milliseconds(10))
+        let flows = ScaleFlows(admin: c, planner: CorePlanner(), runner: runner, options: options)
+
+        let out = try await flows.scaleOut(adding: [7, 8, 9])
+        #expect(out.exitCode == 0)
+        #expect(out.after.map(\.replicas) == Array(repeating: 8, count: 9))
+        #expect(await c.configWrites > 0)                       // throttles were set ...
+        #expect(await c.configs.values.allSatisfy { $0.isEmpty }) // ... and all removed
+        #expect(!(out.postflight?.findings.contains { $0.check == "leftover-throttles" } ?? true))
+        #expect(RunDirectory.all(root: root).count == 1)        // one journaled run
+
+        let back = try await flows.scaleIn(removing: [7, 8, 9])
+        #expect(back.verdicts?.map(\.isSafe) == [true, true, true])
+        #expect(back.exitCode == 0)
+        for id: BrokerID in [7, 8, 9] {
+            let left = await c.replicas(on: id)
+            #expect(left.isEmpty)
+        }
+        #expect(await c.configs.values.allSatisfy { $0.isEmpty })
+    }
+}
+
+actor LifecycleLeaderProbe {
+    var values: [Int] = []
+    func record(_ v: Int) { values.append(v) }
+}
+
+actor LifecycleEventLog {
+    var events: [LifecycleEvent] = []
+    func add(_ e: LifecycleEvent) { events.append(e) }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the integration suite against a real Apache Kafka cluster from docker-compose.yml:
+# brings the cluster up (with the scale-out spares), waits until every node is healthy, creates
+# load with `kscale load`, runs the suite with KSCALE_BOOTSTRAP set, and tears the cluster down.
+#
+#   bash scripts/integration.sh             # the whole rehearsal
+#   KEEP=1 bash scripts/integration.sh      # leave the cluster running afterwards
+#
+# Needs Docker with the compose plugin and Swift. Without KSCALE_BOOTSTRAP the same suite runs
+# against KafkaSim inside `swift test`; this script is how to point it at real brokers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BOOTSTRAP="localhost:19091,localhost:19092,localhost:19093"
+LOAD_TOPIC="kscale-load"
+COMPOSE=(docker compose --profile scale-out)
+
+teardown() {
+  if [[ "${KEEP:-0}" == "1" ]]; then
+    echo "integration: KEEP=1, leaving the cluster up (${COMPOSE[*]} down -v to remove it)"
+  else
+    echo "integration: tearing the cluster down"
+    "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  fi
+  [[ -n "${LOAD_PID:-}" ]] && kill "$LOAD_PID" 2>/dev/null || true
+}
+trap teardown EXIT
+
+command -v docker >/dev/null || { echo "integration: docker is not installed" >&2; exit 2; }
+
+echo "integration: starting 3 controllers and brokers 1-9"
+"${COMPOSE[@]}" up -d --wait --wait-timeout 300
+
+# `--wait` returns when every healthcheck passes; also wait until all nine brokers are registered
+# and unfenced as the controllers see them, since a healthy listener can precede registration.
+echo "integration: waiting for 9 registered brokers"
+for _ in $(seq 1 60); do
+  n=$("${COMPOSE[@]}" exec -T broker-1 /opt/kafka/bin/kafka-broker-api-versions.sh \
+        --bootstrap-server localhost:19092 2>/dev/null | grep -c '^broker-[0-9]*:19092 (id: ' || true)
+  [[ "$n" -ge 9 ]] && break
+  sleep 2
+done
+[[ "${n:-0}" -ge 9 ]] || { echo "integration: only ${n:-0} of 9 brokers registered" >&2; exit 1; }
+
+swift build
+KSCALE="$(swift build --show-bin-path)/kscale"
+
+echo "integration: creating $LOAD_TOPIC and producing load"
+"${COMPOSE[@]}" exec -T broker-1 /opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:19092 \
+  --create --if-not-exists --topic "$LOAD_TOPIC" --partitions 12 --replication-factor 3
+"$KSCALE" load --bootstrap-server "$BOOTSTRAP" --topic "$LOAD_TOPIC" \
+  --record-size 1024 --throughput 2000 --num-records 200000
+
+# Keep a trickle of writes going while the suite moves partitions, as in production.
+"$KSCALE" load --bootstrap-server "$BOOTSTRAP" --topic "$LOAD_TOPIC" \
+  --record-size 1024 --throughput 200 --num-records 100000000 >/dev/null 2>&1 &
+LOAD_PID=$!
+
+echo "integration: kscale check before the suite"
+"$KSCALE" check --bootstrap-server "$BOOTSTRAP" || true
+
+echo "integration: running the suite against $BOOTSTRAP"
+KSCALE_BOOTSTRAP="$BOOTSTRAP" swift test --filter IntegrationTests
+
+echo "integration: kscale check after the suite"
+"$KSCALE" check --bootstrap-server "$BOOTSTRAP"
