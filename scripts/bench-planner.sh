@@ -17,8 +17,10 @@ mkdir -p "$WORK"
 if [ ! -x /usr/bin/time ]; then
     apt-get update -qq && apt-get install -y -qq time >/dev/null
 fi
-swift build -c release --product kscale >/dev/null
-KSCALE=$(swift build -c release --show-bin-path)/kscale
+if [ -z "${KSCALE:-}" ]; then   # KSCALE=path/to/kscale reuses a release binary already built
+    swift build -c release --product kscale >/dev/null
+    KSCALE=$(swift build -c release --show-bin-path)/kscale
+fi
 
 # name brokers racks topics partitions new-brokers
 declare -A SHAPE=(
