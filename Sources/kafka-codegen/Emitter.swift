@@ -176,7 +176,7 @@ struct Emitter {
         let element = decodeExpression(e, reader: rd, compact: compact, nullable: nil, field: field)
         let fill = [
             "    var a = [\(swiftType(e))]()",
-            "    a.reserveCapacity(n)",
+            "    a.reserveCapacity(ByteReader.reservation(forCount: n))",
             "    for _ in 0..<n { a.append(\(element)) }",
             "    \(target) = a",
         ]

@@ -9,6 +9,8 @@ struct KScale: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PlanCommand.self,
+            DescribeCommand.self,
+            SnapshotCommand.self,
             SizeCommand.self,
             LoadCommand.self,
             ExecuteCommand.self,
@@ -18,6 +20,11 @@ struct KScale: AsyncParsableCommand {
             ResumeCommand.self,
             ThrottleCommand.self,
             AddPartitionsCommand.self,
+            CheckCommand.self,
+            ScaleOutCommand.self,
+            ScaleInCommand.self,
+            ElectLeadersCommand.self,
+            SimCommand.self,
         ]
     )
 }

@@ -205,17 +205,3 @@ extension Sequence {
     }
 }
 
-@Suite struct ExecutorRunnerTests {
-    @Test func runnerExecutesAndVerifiesALifecyclePlan() async throws {
-        let clock = StepClock()
-        let c = FakeCluster(clock: clock, brokers: [1, 2, 3, 4])
-        await c.addTopic("t", [[1, 2], [2, 3], [3, 1]], size: 30_000_000)
-        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2]),
-                                                 PartitionAssignment(topic: "t", partition: 1, replicas: [2, 4])])
-        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 10_000_000, pollInterval: 1), stateRoot: temporaryDirectory(), clock: clock)
-        try await runner.run(LifecyclePlan(plan: plan, rollback: plan), label: "test")
-        #expect(await c.replicas(TopicPartition("t", 0)) == [4, 2])
-        #expect(await c.replicas(TopicPartition("t", 1)) == [2, 4])
-        #expect(await c.throttleConfigs() == [])
-    }
-}

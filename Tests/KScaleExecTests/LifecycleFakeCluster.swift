@@ -44,6 +44,12 @@ actor LifecycleFakeCluster: ClusterAdmin {
 
     func unfence(_ id: BrokerID) { brokers[id]?.fenced = false }
 
+    /// Sets a partition's leader and ISR directly, e.g. after a failover.
+    func set(_ tp: TopicPartition, leader: BrokerID?, isr: [BrokerID]) {
+        parts[tp]?.leader = leader
+        parts[tp]?.isr = isr
+    }
+
     /// The broker stops: unregistered, out of every ISR, leadership fails over.
     func stop(_ id: BrokerID) {
         brokers[id] = nil

@@ -228,3 +228,30 @@ actor LifecycleEventLog {
     var events: [LifecycleEvent] = []
     func add(_ e: LifecycleEvent) { events.append(e) }
 }
+
+@Suite("Lifecycle: elect-leaders")
+struct LifecycleElectionTests {
+    @Test func dryRunReportsAndExecuteElectsOnlyWhatChanges() async throws {
+        let c = LifecycleFakeCluster(brokers: [(1, nil), (2, nil), (3, nil)])
+        await c.addTopic("t", [[1, 2], [2, 3], [3, 1]])
+        await c.set(TopicPartition("t", 0), leader: 2, isr: [1, 2])   // failed over, preferred back in sync
+        await c.set(TopicPartition("t", 1), leader: 3, isr: [3])      // preferred 2 out of the ISR
+        let o = try await ClusterObservation.fetch(from: c)
+        let dry = try await LeaderElection.run(in: o, among: nil, admin: nil)
+        #expect(dry.changes.map(\.topicPartition) == [TopicPartition("t", 0)])
+        #expect(dry.changes.first?.from == 2 && dry.changes.first?.to == 1)
+        #expect(dry.notElectable == ["t-1"])
+        #expect(!dry.executed)
+        #expect(await c.electionRequests.isEmpty)
+        let planned = try await LeaderElection.run(in: o, among: [TopicPartition("t", 2), TopicPartition("nope", 0)], admin: nil)
+        #expect(planned.changes.isEmpty && planned.notElectable.isEmpty)
+        #expect(planned.unknown == ["nope-0"])
+
+        let done = try await LeaderElection.run(in: o, among: nil, admin: c)
+        #expect(done.executed && done.failed.isEmpty)
+        #expect(await c.electionRequests == [[TopicPartition("t", 0)]])
+        let after = try await ClusterObservation.fetch(from: c)
+        #expect(LeadershipDrain.notOnPreferredLeader(in: after).isEmpty)
+        #expect(after.partitions.first { $0.0 == TopicPartition("t", 1) }?.1.leader == 3)
+    }
+}

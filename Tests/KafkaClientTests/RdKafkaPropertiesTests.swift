@@ -82,3 +82,27 @@ import KScaleCore
         #expect(Set(p).count > 10)
     }
 }
+
+@Suite struct RdKafkaClientConfigTests {
+    @Test func aCommandConfigFeedsLibrdkafka() throws {
+        let config = try ClientConfig.parse(properties: """
+            security.protocol=SASL_PLAINTEXT
+            sasl.mechanism=SCRAM-SHA-256
+            sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ops" password="pw";
+            client.id=kscale-test
+            linger.ms=7
+            default.api.timeout.ms=60000
+            """, bootstrap: "k1:9092,k2:9092")
+        let props = try RdKafkaProperties.from(config)
+        #expect(props["bootstrap.servers"] == "k1:9092,k2:9092")
+        #expect(props["security.protocol"] == "sasl_plaintext")
+        #expect(props["sasl.mechanisms"] == "SCRAM-SHA-256")
+        #expect(props["sasl.username"] == "ops")
+        #expect(props["sasl.password"] == "pw")
+        #expect(props["client.id"] == "kscale-test")
+        #expect(props["linger.ms"] == "7")
+        #expect(props["default.api.timeout.ms"] == nil)
+        // librdkafka accepts every name we hand it.
+        _ = try RdKafkaAdmin(config: config)
+    }
+}

@@ -10,6 +10,10 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
     let variant: String
     let bytes: [UInt8]
     let valuesJSON: Data
+    /// The full variant also has the framed bytes (size, header, body) and the header's values.
+    var frame: [UInt8]?
+    var correlationId: Int32 = 0
+    var clientId: String?
 
     var testDescription: String { "\(message) v\(version) \(variant)" }
 
@@ -39,8 +43,14 @@ enum Fixtures {
             for c in cases {
                 guard let v = c["version"] as? Int, let variant = c["variant"] as? String, let h = c["hex"] as? String,
                       let values = c["values"], let json = try? JSONSerialization.data(withJSONObject: values) else { continue }
-                out.append(GoldenCase(message: message, apiKey: Int16(apiKey), version: Int16(v), variant: variant,
-                                      bytes: unhex(h), valuesJSON: json))
+                var golden = GoldenCase(message: message, apiKey: Int16(apiKey), version: Int16(v), variant: variant,
+                                        bytes: unhex(h), valuesJSON: json)
+                if let f = c["frameHex"] as? String, let cid = c["correlationId"] as? Int {
+                    golden.frame = unhex(f)
+                    golden.correlationId = Int32(cid)
+                    golden.clientId = c["clientId"] as? String
+                }
+                out.append(golden)
             }
         }
         return out
@@ -108,6 +118,20 @@ func mismatches(_ value: Any, _ json: Any, path: String) -> [String] {
         #expect(Fixtures.all.count >= 500)
     }
 
+    /// Every version of every generated message has both a full and a sparse golden case.
+    @Test func fixturesCoverEveryVersion() {
+        let have = Set(Fixtures.all.map { "\($0.message) v\($0.version) \($0.variant)" })
+        for api in KafkaAPIs.all {
+            for v in api.versions {
+                for kind in ["Request", "Response"] {
+                    for variant in ["full", "sparse"] {
+                        #expect(have.contains("\(api.name)\(kind) v\(v) \(variant)"), "missing \(api.name)\(kind) v\(v) \(variant)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: Fixtures.all)
     func decodesAndReencodesExactly(_ golden: GoldenCase) throws {
         let type = try #require(golden.type)
@@ -120,5 +144,50 @@ func mismatches(_ value: Any, _ json: Any, path: String) -> [String] {
         var writer = ByteWriter()
         try value.encode(into: &writer, version: golden.version)
         #expect(hex(writer.bytes) == hex(golden.bytes))
+    }
+}
+
+func framed<R: KafkaRequest>(_ body: R, _ header: RequestHeader) throws -> [UInt8] {
+    try KafkaFraming.encodeRequest(header, body)
+}
+
+func framed<R: KafkaResponse>(_ body: R, correlationId: Int32, version: Int16) throws -> [UInt8] {
+    try KafkaFraming.encodeResponse(correlationId: correlationId, version: version, body)
+}
+
+@Suite struct GoldenFrameTests {
+    static let framedCases = Fixtures.all.filter { $0.frame != nil }
+
+    /// Whole frames, header included, against kafka-python's: this pins the header-version rules
+    /// (request v1/v2, response v0/v1, ApiVersionsResponse always v0) to an independent encoder.
+    @Test(arguments: framedCases)
+    func framesMatchKafkaPython(_ golden: GoldenCase) throws {
+        let frame = try #require(golden.frame)
+        let type = try #require(golden.type)
+        var reader = ByteReader(golden.bytes)
+        let body = try type.init(from: &reader, version: golden.version)
+        let mine: [UInt8]
+        if let request = body as? any KafkaRequest {
+            let header = RequestHeader(apiKey: golden.apiKey, apiVersion: golden.version,
+                                       correlationId: golden.correlationId, clientId: golden.clientId)
+            mine = try framed(request, header)
+            // A server reads it back: split the frame, read the header, decode whatever request it is.
+            let split = try #require(try KafkaFraming.splitFrame(frame[...]))
+            #expect(split.consumed == frame.count)
+            var r = ByteReader(split.frame)
+            #expect(try KafkaFraming.decodeRequestHeader(from: &r) == header)
+            let decoded = try KafkaAPIs.decodeAnyRequest(apiKey: golden.apiKey, version: golden.version, from: &r)
+            #expect(r.isAtEnd)
+            #expect(try decoded.encoded(version: golden.version) == golden.bytes)
+        } else if let response = body as? any KafkaResponse {
+            mine = try framed(response, correlationId: golden.correlationId, version: golden.version)
+            var r = ByteReader(Array(frame.dropFirst(4)))
+            let headerVersion = KafkaAPIs.responseHeaderVersion(apiKey: golden.apiKey, apiVersion: golden.version)
+            #expect(try ResponseHeader(from: &r, headerVersion: headerVersion).correlationId == golden.correlationId)
+        } else {
+            Issue.record("\(golden.message) is neither request nor response")
+            return
+        }
+        #expect(hex(mine) == hex(frame))
     }
 }

@@ -102,6 +102,22 @@ func unhex(_ s: String) -> [UInt8] {
         #expect(KafkaUUID.zero.description == "AAAAAAAAAAAAAAAAAAAAAA")
     }
 
+    @Test func uuidBase64MatchesKafkasPrintedForm() throws {
+        // Kafka prints a Uuid as URL-safe base64 without padding; Python's base64.urlsafe_b64encode
+        // gives "ASNFZ4mrze_-3LqYdlQyEA" for these 16 bytes.
+        let id = KafkaUUID(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210)
+        #expect(id.description == "ASNFZ4mrze_-3LqYdlQyEA")
+        #expect(KafkaUUID(base64: "ASNFZ4mrze_-3LqYdlQyEA") == id)
+        #expect(KafkaUUID(base64: "too-short") == nil)
+        #expect(KafkaUUID(base64: "ASNFZ4mrze_-3LqYdlQyEB") == nil)  // stray low bits
+        var rng = SplitMix64(state: 1)
+        for _ in 0..<200 {
+            let r = KafkaUUID.random(using: &rng)
+            #expect(r != .zero)
+            #expect(KafkaUUID(base64: r.description) == r)
+        }
+    }
+
     @Test func invalidUTF8Throws() {
         var r = ByteReader([0x00, 0x02, 0xc3, 0x28])
         #expect(throws: KafkaProtocolError.self) { try r.readString(compact: false, field: "x") }

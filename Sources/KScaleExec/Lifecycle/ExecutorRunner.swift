@@ -33,6 +33,7 @@ public struct ExecutorRunner: LifecycleRunning {
         let lock = try RunLock(directory: dir)
         let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
         let executor = try ReassignmentExecutor(admin: admin, journal: journal, clock: clock, emit: emit)
+        executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
         let inspection = try await Preflight.inspect(plan: plan.plan, admin: admin, additional: options.additional, ours: executor.submitted)
         emit(.message("\(label): run \(RunDirectory.runID(for: plan.plan)) in \(dir)"))
         let summary = try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)

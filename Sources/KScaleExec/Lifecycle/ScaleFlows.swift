@@ -136,11 +136,19 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
-        if !planned.plan.partitions.isEmpty {
-            emit(LifecycleEvent("execute", "executing the plan"))
-            try await runner.run(planned, label: "scale-out")
+        do {
+            if !planned.plan.partitions.isEmpty {
+                emit(LifecycleEvent("execute", "executing the plan"))
+                try await runner.run(planned, label: "scale-out")
+            }
+            try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
+        } catch let e as InvalidInput {
+            throw e
+        } catch {
+            // The run is journaled; the post-flight check below shows where the cluster stands.
+            report.failure = "\(error)"
+            emit(LifecycleEvent("error", "the scale-out stopped: \(error)"))
         }
-        try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
         let after = try await ClusterObservation.fetch(from: admin)
         report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
         report.after = BrokerBalance.of(after.snapshot())

@@ -84,3 +84,45 @@ public enum RdKafkaProperties {
         name.contains("password") || name.contains("secret") || name == "sasl.jaas.config" || name.hasSuffix(".key.pem")
     }
 }
+
+extension RdKafkaProperties {
+    /// The librdkafka properties for the same `ClientConfig` kscale's own client connects with, so
+    /// one `--command-config` feeds both transports. Properties kscale did not interpret pass through
+    /// `translate` (producer tuning such as `acks` or `linger.ms`, or librdkafka-only settings).
+    public static func from(_ config: ClientConfig) throws -> [String: String] {
+        var out = try translate(config.otherProperties)
+        out["bootstrap.servers"] = config.bootstrapServers
+        out["client.id"] = config.clientID
+        out["socket.connection.setup.timeout.ms"] = String(config.connectTimeout.milliseconds)
+        out["retry.backoff.ms"] = String(config.retryBackoff.milliseconds)
+        out["security.protocol"] = config.security.securityProtocol.rawValue.lowercased()
+        if let sasl = config.security.sasl {
+            out["sasl.mechanisms"] = sasl.mechanism.rawValue
+            out["sasl.username"] = sasl.username
+            out["sasl.password"] = sasl.password
+        }
+        if let tls = config.security.tls {
+            if let ca = tls.caFile { out["ssl.ca.location"] = ca }
+            if let cert = tls.certificateFile { out["ssl.certificate.location"] = cert }
+            if let key = tls.keyFile { out["ssl.key.location"] = key }
+            if let password = tls.keyPassword { out["ssl.key.password"] = password }
+            out["ssl.endpoint.identification.algorithm"] = tls.verifyHostname ? "https" : "none"
+        }
+        return out
+    }
+}
+
+extension RdKafkaAdmin {
+    /// An admin client for `config`, with its request timeout.
+    public convenience init(config: ClientConfig) throws {
+        try self.init(bootstrapServers: nil, properties: try RdKafkaProperties.from(config), timeout: config.requestTimeout)
+    }
+}
+
+extension RdKafkaProducer {
+    /// A producer for `config`; `producerProperties` (librdkafka names) tune it, e.g. `acks=all`.
+    public convenience init(config: ClientConfig, producerProperties: [String: String] = [:]) throws {
+        let base = try RdKafkaProperties.from(config)
+        try self.init(bootstrapServers: nil, properties: base.merging(try RdKafkaProperties.translate(producerProperties)) { _, new in new })
+    }
+}

@@ -48,7 +48,7 @@ public struct ProduceRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ProduceRequest.TopicData")
             var a = [TopicProduceData]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try TopicProduceData(from: &r, version: version)) }
             self.topicData = a
         }
@@ -105,7 +105,7 @@ extension ProduceRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "TopicProduceData.PartitionData")
                 var a = [PartitionProduceData]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try PartitionProduceData(from: &r, version: version)) }
                 self.partitionData = a
             }
@@ -201,7 +201,7 @@ public struct ProduceResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ProduceResponse.Responses")
             var a = [TopicProduceResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try TopicProduceResponse(from: &r, version: version)) }
             self.responses = a
         }
@@ -210,7 +210,7 @@ public struct ProduceResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ProduceResponse.NodeEndpoints")
                 var a = [NodeEndpoint]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try NodeEndpoint(from: &r, version: version)) }
                 self.nodeEndpoints = a
             }
@@ -223,7 +223,7 @@ public struct ProduceResponse: KafkaResponse {
                         do {
                             let n = try field.reader.readArrayLength(compact: true, field: "ProduceResponse.NodeEndpoints")
                             var a = [NodeEndpoint]()
-                            a.reserveCapacity(n)
+                            a.reserveCapacity(ByteReader.reservation(forCount: n))
                             for _ in 0..<n { a.append(try NodeEndpoint(from: &field.reader, version: version)) }
                             self.nodeEndpoints = a
                         }
@@ -282,7 +282,7 @@ extension ProduceResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "TopicProduceResponse.PartitionResponses")
                 var a = [PartitionProduceResponse]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try PartitionProduceResponse(from: &r, version: version)) }
                 self.partitionResponses = a
             }
@@ -374,7 +374,7 @@ extension ProduceResponse {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "PartitionProduceResponse.RecordErrors")
                     var a = [BatchIndexAndErrorMessage]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try BatchIndexAndErrorMessage(from: &r, version: version)) }
                     self.recordErrors = a
                 }

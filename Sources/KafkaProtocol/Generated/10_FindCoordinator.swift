@@ -54,7 +54,7 @@ public struct FindCoordinatorRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys")
                 var a = [String]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "FindCoordinatorRequest.CoordinatorKeys")) }
                 self.coordinatorKeys = a
             }
@@ -152,7 +152,7 @@ public struct FindCoordinatorResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FindCoordinatorResponse.Coordinators")
                 var a = [Coordinator]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try Coordinator(from: &r, version: version)) }
                 self.coordinators = a
             }

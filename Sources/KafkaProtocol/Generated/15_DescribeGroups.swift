@@ -39,7 +39,7 @@ public struct DescribeGroupsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeGroupsRequest.Groups")
             var a = [String]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DescribeGroupsRequest.Groups")) }
             self.groups = a
         }
@@ -91,7 +91,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeGroupsResponse.Groups")
             var a = [DescribedGroup]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribedGroup(from: &r, version: version)) }
             self.groups = a
         }
@@ -170,7 +170,7 @@ extension DescribeGroupsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribedGroup.Members")
                 var a = [DescribedGroupMember]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribedGroupMember(from: &r, version: version)) }
                 self.members = a
             }

@@ -43,7 +43,7 @@ public struct ListGroupsRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ListGroupsRequest.StatesFilter")
                 var a = [String]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "ListGroupsRequest.StatesFilter")) }
                 self.statesFilter = a
             }
@@ -52,7 +52,7 @@ public struct ListGroupsRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ListGroupsRequest.TypesFilter")
                 var a = [String]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "ListGroupsRequest.TypesFilter")) }
                 self.typesFilter = a
             }
@@ -107,7 +107,7 @@ public struct ListGroupsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ListGroupsResponse.Groups")
             var a = [ListedGroup]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ListedGroup(from: &r, version: version)) }
             self.groups = a
         }

@@ -58,7 +58,7 @@ public struct SaslHandshakeResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: false, field: "SaslHandshakeResponse.Mechanisms")
             var a = [String]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try r.readString(compact: false, field: "SaslHandshakeResponse.Mechanisms")) }
             self.mechanisms = a
         }

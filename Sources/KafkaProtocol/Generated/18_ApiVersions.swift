@@ -143,7 +143,7 @@ public struct ApiVersionsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.ApiKeys")
             var a = [ApiVersion]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ApiVersion(from: &r, version: version)) }
             self.apiKeys = a
         }
@@ -154,7 +154,7 @@ public struct ApiVersionsResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.SupportedFeatures")
                 var a = [SupportedFeatureKey]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try SupportedFeatureKey(from: &r, version: version)) }
                 self.supportedFeatures = a
             }
@@ -166,7 +166,7 @@ public struct ApiVersionsResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ApiVersionsResponse.FinalizedFeatures")
                 var a = [FinalizedFeatureKey]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try FinalizedFeatureKey(from: &r, version: version)) }
                 self.finalizedFeatures = a
             }
@@ -182,7 +182,7 @@ public struct ApiVersionsResponse: KafkaResponse {
                         do {
                             let n = try field.reader.readArrayLength(compact: true, field: "ApiVersionsResponse.SupportedFeatures")
                             var a = [SupportedFeatureKey]()
-                            a.reserveCapacity(n)
+                            a.reserveCapacity(ByteReader.reservation(forCount: n))
                             for _ in 0..<n { a.append(try SupportedFeatureKey(from: &field.reader, version: version)) }
                             self.supportedFeatures = a
                         }
@@ -192,7 +192,7 @@ public struct ApiVersionsResponse: KafkaResponse {
                         do {
                             let n = try field.reader.readArrayLength(compact: true, field: "ApiVersionsResponse.FinalizedFeatures")
                             var a = [FinalizedFeatureKey]()
-                            a.reserveCapacity(n)
+                            a.reserveCapacity(ByteReader.reservation(forCount: n))
                             for _ in 0..<n { a.append(try FinalizedFeatureKey(from: &field.reader, version: version)) }
                             self.finalizedFeatures = a
                         }

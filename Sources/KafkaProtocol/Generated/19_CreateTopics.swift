@@ -41,7 +41,7 @@ public struct CreateTopicsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "CreateTopicsRequest.Topics")
             var a = [CreatableTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try CreatableTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -103,14 +103,14 @@ extension CreateTopicsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "CreatableTopic.Assignments")
                 var a = [CreatableReplicaAssignment]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try CreatableReplicaAssignment(from: &r, version: version)) }
                 self.assignments = a
             }
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "CreatableTopic.Configs")
                 var a = [CreatableTopicConfig]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try CreatableTopicConfig(from: &r, version: version)) }
                 self.configs = a
             }
@@ -153,7 +153,7 @@ extension CreateTopicsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "CreatableReplicaAssignment.BrokerIds")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.brokerIds = a
             }
@@ -235,7 +235,7 @@ public struct CreateTopicsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "CreateTopicsResponse.Topics")
             var a = [CreatableTopicResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try CreatableTopicResult(from: &r, version: version)) }
             self.topics = a
         }
@@ -338,7 +338,7 @@ extension CreateTopicsResponse {
             if version >= 5 {
                 if let n = try r.readNullableArrayLength(compact: flexible) {
                     var a = [CreatableTopicConfigs]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try CreatableTopicConfigs(from: &r, version: version)) }
                     self.configs = a
                 } else {

@@ -124,7 +124,7 @@ public struct FetchRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "FetchRequest.Topics")
             var a = [FetchTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try FetchTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -132,7 +132,7 @@ public struct FetchRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FetchRequest.ForgottenTopicsData")
                 var a = [ForgottenTopic]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try ForgottenTopic(from: &r, version: version)) }
                 self.forgottenTopicsData = a
             }
@@ -247,7 +247,7 @@ extension FetchRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FetchTopic.Partitions")
                 var a = [FetchPartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try FetchPartition(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -415,7 +415,7 @@ extension FetchRequest {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "ForgottenTopic.Partitions")
                     var a = [Int32]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try r.readInt32()) }
                     self.partitions = a
                 }
@@ -495,7 +495,7 @@ public struct FetchResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "FetchResponse.Responses")
             var a = [FetchableTopicResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try FetchableTopicResponse(from: &r, version: version)) }
             self.responses = a
         }
@@ -503,7 +503,7 @@ public struct FetchResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FetchResponse.NodeEndpoints")
                 var a = [NodeEndpoint]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try NodeEndpoint(from: &r, version: version)) }
                 self.nodeEndpoints = a
             }
@@ -516,7 +516,7 @@ public struct FetchResponse: KafkaResponse {
                         do {
                             let n = try field.reader.readArrayLength(compact: true, field: "FetchResponse.NodeEndpoints")
                             var a = [NodeEndpoint]()
-                            a.reserveCapacity(n)
+                            a.reserveCapacity(ByteReader.reservation(forCount: n))
                             for _ in 0..<n { a.append(try NodeEndpoint(from: &field.reader, version: version)) }
                             self.nodeEndpoints = a
                         }
@@ -575,7 +575,7 @@ extension FetchResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "FetchableTopicResponse.Partitions")
                 var a = [PartitionData]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try PartitionData(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -706,7 +706,7 @@ extension FetchResponse {
             }
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [AbortedTransaction]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try AbortedTransaction(from: &r, version: version)) }
                 self.abortedTransactions = a
             } else {

@@ -47,7 +47,7 @@ public struct DeleteTopicsRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsRequest.Topics")
                 var a = [DeleteTopicState]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DeleteTopicState(from: &r, version: version)) }
                 self.topics = a
             }
@@ -56,7 +56,7 @@ public struct DeleteTopicsRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsRequest.TopicNames")
                 var a = [String]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DeleteTopicsRequest.TopicNames")) }
                 self.topicNames = a
             }
@@ -147,7 +147,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DeleteTopicsResponse.Responses")
             var a = [DeletableTopicResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DeletableTopicResult(from: &r, version: version)) }
             self.responses = a
         }

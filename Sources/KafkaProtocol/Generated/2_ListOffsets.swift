@@ -53,7 +53,7 @@ public struct ListOffsetsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsRequest.Topics")
             var a = [ListOffsetsTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ListOffsetsTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -100,7 +100,7 @@ extension ListOffsetsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsTopic.Partitions")
                 var a = [ListOffsetsPartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try ListOffsetsPartition(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -195,7 +195,7 @@ public struct ListOffsetsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsResponse.Topics")
             var a = [ListOffsetsTopicResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ListOffsetsTopicResponse(from: &r, version: version)) }
             self.topics = a
         }
@@ -239,7 +239,7 @@ extension ListOffsetsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ListOffsetsTopicResponse.Partitions")
                 var a = [ListOffsetsPartitionResponse]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try ListOffsetsPartitionResponse(from: &r, version: version)) }
                 self.partitions = a
             }

@@ -43,7 +43,7 @@ public struct DescribeConfigsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsRequest.Resources")
             var a = [DescribeConfigsResource]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribeConfigsResource(from: &r, version: version)) }
             self.resources = a
         }
@@ -97,7 +97,7 @@ extension DescribeConfigsRequest {
             self.resourceName = try r.readString(compact: flexible, field: "DescribeConfigsResource.ResourceName")
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [String]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readString(compact: flexible, field: "DescribeConfigsResource.ConfigurationKeys")) }
                 self.configurationKeys = a
             } else {
@@ -146,7 +146,7 @@ public struct DescribeConfigsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResponse.Results")
             var a = [DescribeConfigsResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribeConfigsResult(from: &r, version: version)) }
             self.results = a
         }
@@ -205,7 +205,7 @@ extension DescribeConfigsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResult.Configs")
                 var a = [DescribeConfigsResourceResult]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribeConfigsResourceResult(from: &r, version: version)) }
                 self.configs = a
             }
@@ -282,7 +282,7 @@ extension DescribeConfigsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeConfigsResourceResult.Synonyms")
                 var a = [DescribeConfigsSynonym]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribeConfigsSynonym(from: &r, version: version)) }
                 self.synonyms = a
             }

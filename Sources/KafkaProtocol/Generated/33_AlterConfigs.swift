@@ -37,7 +37,7 @@ public struct AlterConfigsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "AlterConfigsRequest.Resources")
             var a = [AlterConfigsResource]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try AlterConfigsResource(from: &r, version: version)) }
             self.resources = a
         }
@@ -87,7 +87,7 @@ extension AlterConfigsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "AlterConfigsResource.Configs")
                 var a = [AlterableConfig]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try AlterableConfig(from: &r, version: version)) }
                 self.configs = a
             }
@@ -169,7 +169,7 @@ public struct AlterConfigsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "AlterConfigsResponse.Responses")
             var a = [AlterConfigsResourceResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try AlterConfigsResourceResponse(from: &r, version: version)) }
             self.responses = a
         }

@@ -36,7 +36,7 @@ public struct DescribeLogDirsRequest: KafkaRequest {
         let flexible = version >= 2
         if let n = try r.readNullableArrayLength(compact: flexible) {
             var a = [DescribableLogDirTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribableLogDirTopic(from: &r, version: version)) }
             self.topics = a
         } else {
@@ -81,7 +81,7 @@ extension DescribeLogDirsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribableLogDirTopic.Partitions")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.partitions = a
             }
@@ -136,7 +136,7 @@ public struct DescribeLogDirsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsResponse.Results")
             var a = [DescribeLogDirsResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribeLogDirsResult(from: &r, version: version)) }
             self.results = a
         }
@@ -203,7 +203,7 @@ extension DescribeLogDirsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsResult.Topics")
                 var a = [DescribeLogDirsTopic]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribeLogDirsTopic(from: &r, version: version)) }
                 self.topics = a
             }
@@ -257,7 +257,7 @@ extension DescribeLogDirsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeLogDirsTopic.Partitions")
                 var a = [DescribeLogDirsPartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribeLogDirsPartition(from: &r, version: version)) }
                 self.partitions = a
             }

@@ -41,7 +41,7 @@ public struct CreatePartitionsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsRequest.Topics")
             var a = [CreatePartitionsTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try CreatePartitionsTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -95,7 +95,7 @@ extension CreatePartitionsRequest {
             self.count = try r.readInt32()
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [CreatePartitionsAssignment]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try CreatePartitionsAssignment(from: &r, version: version)) }
                 self.assignments = a
             } else {
@@ -136,7 +136,7 @@ extension CreatePartitionsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsAssignment.BrokerIds")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.brokerIds = a
             }
@@ -182,7 +182,7 @@ public struct CreatePartitionsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "CreatePartitionsResponse.Results")
             var a = [CreatePartitionsTopicResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try CreatePartitionsTopicResult(from: &r, version: version)) }
             self.results = a
         }

@@ -54,7 +54,7 @@ public struct MetadataRequest: KafkaRequest {
         let flexible = version >= 9
         if let n = try r.readNullableArrayLength(compact: flexible) {
             var a = [MetadataRequestTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try MetadataRequestTopic(from: &r, version: version)) }
             self.topics = a
         } else {
@@ -184,7 +184,7 @@ public struct MetadataResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "MetadataResponse.Brokers")
             var a = [MetadataResponseBroker]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try MetadataResponseBroker(from: &r, version: version)) }
             self.brokers = a
         }
@@ -197,7 +197,7 @@ public struct MetadataResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "MetadataResponse.Topics")
             var a = [MetadataResponseTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try MetadataResponseTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -326,7 +326,7 @@ extension MetadataResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "MetadataResponseTopic.Partitions")
                 var a = [MetadataResponsePartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try MetadataResponsePartition(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -403,14 +403,14 @@ extension MetadataResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.ReplicaNodes")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.replicaNodes = a
             }
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.IsrNodes")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.isrNodes = a
             }
@@ -418,7 +418,7 @@ extension MetadataResponse {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "MetadataResponsePartition.OfflineReplicas")
                     var a = [Int32]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try r.readInt32()) }
                     self.offlineReplicas = a
                 }

@@ -49,7 +49,7 @@ public struct ElectLeadersRequest: KafkaRequest {
         }
         if let n = try r.readNullableArrayLength(compact: flexible) {
             var a = [TopicPartitions]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try TopicPartitions(from: &r, version: version)) }
             self.topicPartitions = a
         } else {
@@ -95,7 +95,7 @@ extension ElectLeadersRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "TopicPartitions.Partitions")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.partitions = a
             }
@@ -150,7 +150,7 @@ public struct ElectLeadersResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ElectLeadersResponse.ReplicaElectionResults")
             var a = [ReplicaElectionResult]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ReplicaElectionResult(from: &r, version: version)) }
             self.replicaElectionResults = a
         }
@@ -194,7 +194,7 @@ extension ElectLeadersResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ReplicaElectionResult.PartitionResult")
                 var a = [PartitionResult]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try PartitionResult(from: &r, version: version)) }
                 self.partitionResult = a
             }

@@ -37,7 +37,7 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "IncrementalAlterConfigsRequest.Resources")
             var a = [AlterConfigsResource]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try AlterConfigsResource(from: &r, version: version)) }
             self.resources = a
         }
@@ -87,7 +87,7 @@ extension IncrementalAlterConfigsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "AlterConfigsResource.Configs")
                 var a = [AlterableConfig]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try AlterableConfig(from: &r, version: version)) }
                 self.configs = a
             }
@@ -174,7 +174,7 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "IncrementalAlterConfigsResponse.Responses")
             var a = [AlterConfigsResourceResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try AlterConfigsResourceResponse(from: &r, version: version)) }
             self.responses = a
         }

@@ -47,7 +47,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "AlterPartitionReassignmentsRequest.Topics")
             var a = [ReassignableTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ReassignableTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -91,7 +91,7 @@ extension AlterPartitionReassignmentsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ReassignableTopic.Partitions")
                 var a = [ReassignablePartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try ReassignablePartition(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -137,7 +137,7 @@ extension AlterPartitionReassignmentsRequest {
             self.partitionIndex = try r.readInt32()
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.replicas = a
             } else {
@@ -205,7 +205,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "AlterPartitionReassignmentsResponse.Responses")
             var a = [ReassignableTopicResponse]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ReassignableTopicResponse(from: &r, version: version)) }
             self.responses = a
         }
@@ -249,7 +249,7 @@ extension AlterPartitionReassignmentsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ReassignableTopicResponse.Partitions")
                 var a = [ReassignablePartitionResponse]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try ReassignablePartitionResponse(from: &r, version: version)) }
                 self.partitions = a
             }

@@ -41,7 +41,7 @@ public struct ListPartitionReassignmentsRequest: KafkaRequest {
         self.timeoutMs = try r.readInt32()
         if let n = try r.readNullableArrayLength(compact: flexible) {
             var a = [ListPartitionReassignmentsTopics]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try ListPartitionReassignmentsTopics(from: &r, version: version)) }
             self.topics = a
         } else {
@@ -86,7 +86,7 @@ extension ListPartitionReassignmentsRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "ListPartitionReassignmentsTopics.PartitionIndexes")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.partitionIndexes = a
             }
@@ -142,7 +142,7 @@ public struct ListPartitionReassignmentsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "ListPartitionReassignmentsResponse.Topics")
             var a = [OngoingTopicReassignment]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try OngoingTopicReassignment(from: &r, version: version)) }
             self.topics = a
         }
@@ -186,7 +186,7 @@ extension ListPartitionReassignmentsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OngoingTopicReassignment.Partitions")
                 var a = [OngoingPartitionReassignment]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try OngoingPartitionReassignment(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -239,21 +239,21 @@ extension ListPartitionReassignmentsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.Replicas")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.replicas = a
             }
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.AddingReplicas")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.addingReplicas = a
             }
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OngoingPartitionReassignment.RemovingReplicas")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.removingReplicas = a
             }

@@ -122,7 +122,7 @@ public struct DescribeClusterResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeClusterResponse.Brokers")
             var a = [DescribeClusterBroker]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribeClusterBroker(from: &r, version: version)) }
             self.brokers = a
         }

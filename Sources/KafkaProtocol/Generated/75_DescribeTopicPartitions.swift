@@ -41,7 +41,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsRequest.Topics")
             var a = [TopicRequest]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try TopicRequest(from: &r, version: version)) }
             self.topics = a
         }
@@ -159,7 +159,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
         do {
             let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponse.Topics")
             var a = [DescribeTopicPartitionsResponseTopic]()
-            a.reserveCapacity(n)
+            a.reserveCapacity(ByteReader.reservation(forCount: n))
             for _ in 0..<n { a.append(try DescribeTopicPartitionsResponseTopic(from: &r, version: version)) }
             self.topics = a
         }
@@ -223,7 +223,7 @@ extension DescribeTopicPartitionsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponseTopic.Partitions")
                 var a = [DescribeTopicPartitionsResponsePartition]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try DescribeTopicPartitionsResponsePartition(from: &r, version: version)) }
                 self.partitions = a
             }
@@ -310,20 +310,20 @@ extension DescribeTopicPartitionsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.ReplicaNodes")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.replicaNodes = a
             }
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.IsrNodes")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.isrNodes = a
             }
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.eligibleLeaderReplicas = a
             } else {
@@ -332,7 +332,7 @@ extension DescribeTopicPartitionsResponse {
             }
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.lastKnownElr = a
             } else {
@@ -342,7 +342,7 @@ extension DescribeTopicPartitionsResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "DescribeTopicPartitionsResponsePartition.OfflineReplicas")
                 var a = [Int32]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try r.readInt32()) }
                 self.offlineReplicas = a
             }

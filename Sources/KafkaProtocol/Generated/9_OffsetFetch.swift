@@ -61,7 +61,7 @@ public struct OffsetFetchRequest: KafkaRequest {
         if version <= 7 {
             if let n = try r.readNullableArrayLength(compact: flexible) {
                 var a = [OffsetFetchRequestTopic]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try OffsetFetchRequestTopic(from: &r, version: version)) }
                 self.topics = a
             } else {
@@ -73,7 +73,7 @@ public struct OffsetFetchRequest: KafkaRequest {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequest.Groups")
                 var a = [OffsetFetchRequestGroup]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try OffsetFetchRequestGroup(from: &r, version: version)) }
                 self.groups = a
             }
@@ -126,7 +126,7 @@ extension OffsetFetchRequest {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequestTopic.PartitionIndexes")
                     var a = [Int32]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try r.readInt32()) }
                     self.partitionIndexes = a
                 }
@@ -200,7 +200,7 @@ extension OffsetFetchRequest {
             if version >= 8 {
                 if let n = try r.readNullableArrayLength(compact: flexible) {
                     var a = [OffsetFetchRequestTopics]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try OffsetFetchRequestTopics(from: &r, version: version)) }
                     self.topics = a
                 } else {
@@ -263,7 +263,7 @@ extension OffsetFetchRequest {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchRequestTopics.PartitionIndexes")
                     var a = [Int32]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try r.readInt32()) }
                     self.partitionIndexes = a
                 }
@@ -330,7 +330,7 @@ public struct OffsetFetchResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponse.Topics")
                 var a = [OffsetFetchResponseTopic]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try OffsetFetchResponseTopic(from: &r, version: version)) }
                 self.topics = a
             }
@@ -342,7 +342,7 @@ public struct OffsetFetchResponse: KafkaResponse {
             do {
                 let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponse.Groups")
                 var a = [OffsetFetchResponseGroup]()
-                a.reserveCapacity(n)
+                a.reserveCapacity(ByteReader.reservation(forCount: n))
                 for _ in 0..<n { a.append(try OffsetFetchResponseGroup(from: &r, version: version)) }
                 self.groups = a
             }
@@ -394,7 +394,7 @@ extension OffsetFetchResponse {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseTopic.Partitions")
                     var a = [OffsetFetchResponsePartition]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try OffsetFetchResponsePartition(from: &r, version: version)) }
                     self.partitions = a
                 }
@@ -524,7 +524,7 @@ extension OffsetFetchResponse {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseGroup.Topics")
                     var a = [OffsetFetchResponseTopics]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try OffsetFetchResponseTopics(from: &r, version: version)) }
                     self.topics = a
                 }
@@ -589,7 +589,7 @@ extension OffsetFetchResponse {
                 do {
                     let n = try r.readArrayLength(compact: flexible, field: "OffsetFetchResponseTopics.Partitions")
                     var a = [OffsetFetchResponsePartitions]()
-                    a.reserveCapacity(n)
+                    a.reserveCapacity(ByteReader.reservation(forCount: n))
                     for _ in 0..<n { a.append(try OffsetFetchResponsePartitions(from: &r, version: version)) }
                     self.partitions = a
                 }

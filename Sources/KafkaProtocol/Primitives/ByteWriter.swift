@@ -40,8 +40,9 @@ public struct ByteWriter: Sendable {
         }
     }
 
-    /// Overwrites a big-endian int32 at `offset` (used to back-fill a size prefix).
-    public mutating func setInt32(_ v: Int32, at offset: Int) {
+    /// Overwrites a big-endian int32 at `offset` (used to back-fill a size prefix). Internal: the
+    /// offset must come from this writer, which only the framing code guarantees.
+    mutating func setInt32(_ v: Int32, at offset: Int) {
         let u = UInt32(bitPattern: v)
         bytes[offset] = UInt8(truncatingIfNeeded: u >> 24)
         bytes[offset + 1] = UInt8(truncatingIfNeeded: u >> 16)

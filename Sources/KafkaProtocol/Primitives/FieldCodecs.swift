@@ -65,7 +65,7 @@ extension ByteReader {
     public mutating func readArray<T>(compact: Bool, field: String, _ element: (inout ByteReader) throws -> T) throws -> [T] {
         let n = try readArrayLength(compact: compact, field: field)
         var out = [T]()
-        out.reserveCapacity(n)
+        out.reserveCapacity(Self.reservation(forCount: n))
         for _ in 0..<n { out.append(try element(&self)) }
         return out
     }
@@ -78,9 +78,16 @@ extension ByteReader {
             return nil
         }
         var out = [T]()
-        out.reserveCapacity(n)
+        out.reserveCapacity(Self.reservation(forCount: n))
         for _ in 0..<n { out.append(try element(&self)) }
         return out
+    }
+
+    /// How many elements to reserve for an array that claims `count`. The count is already checked
+    /// against the remaining bytes, but one byte can claim an element of 100+ bytes in memory, so a
+    /// hostile 100 MB frame could otherwise make us reserve gigabytes; beyond the cap, arrays grow.
+    @inline(__always) public static func reservation(forCount count: Int) -> Int {
+        Swift.min(count, 1 << 16)
     }
 
     /// Throws when a null arrived for a field that is not nullable in this version.

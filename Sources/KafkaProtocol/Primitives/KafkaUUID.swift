@@ -30,6 +30,42 @@ public struct KafkaUUID: Hashable, Sendable, CustomStringConvertible {
         self.init(high: h, low: l)
     }
 
+    /// A random UUID (version 4 bits set, as Kafka's `Uuid.randomUuid`), never `.zero`.
+    public static func random<G: RandomNumberGenerator>(using generator: inout G) -> KafkaUUID {
+        var high = UInt64.random(in: .min ... .max, using: &generator)
+        var low = UInt64.random(in: .min ... .max, using: &generator)
+        high = (high & ~0xF000) | 0x4000
+        low = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000
+        return KafkaUUID(high: high, low: low)
+    }
+
+    public static func random() -> KafkaUUID {
+        var g = SystemRandomNumberGenerator()
+        return random(using: &g)
+    }
+
+    /// Parses Kafka's printed form (22 characters of URL-safe base64, no padding); nil otherwise.
+    public init?(base64 text: String) {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let chars = Array(text)
+        guard chars.count == 22 else { return nil }
+        var bits: UInt32 = 0
+        var nbits = 0
+        var out: [UInt8] = []
+        for c in chars {
+            guard let v = alphabet.firstIndex(of: c) else { return nil }
+            bits = (bits << 6) | UInt32(v)
+            nbits += 6
+            if nbits >= 8 {
+                nbits -= 8
+                out.append(UInt8(truncatingIfNeeded: bits >> UInt32(nbits)))
+            }
+        }
+        // 22 characters carry 132 bits: the 4 left over must be zero, as the encoder writes them.
+        guard out.count == 16, bits & ((1 << UInt32(nbits)) - 1) == 0 else { return nil }
+        self.init(bytes: out)
+    }
+
     /// Kafka prints UUIDs as URL-safe base64 without padding (as `kafka-topics --describe` shows them).
     public var description: String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -141,10 +141,10 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     }
 
     func connect() throws -> any PartitionAddingCluster {
-        let properties = try commandConfig.map(LoadCommand.readProperties) ?? [:]
+        let config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)
         switch transport {
         case .librdkafka:
-            return RdKafkaPartitionAdding(admin: try RdKafkaAdmin(bootstrapServers: bootstrapServer, properties: properties))
+            return RdKafkaPartitionAdding(admin: try RdKafkaAdmin(config: config))
         }
     }
 

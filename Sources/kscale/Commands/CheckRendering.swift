@@ -3,11 +3,6 @@ import Foundation
 import KScaleCore
 import KScaleExec
 
-/// `--output` of the lifecycle commands.
-enum LifecycleOutput: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case text, json
-}
-
 /// Text and JSON for check, scale-out, scale-in and elect-leaders. Rendering only: every number
 /// comes from the reports KScaleExec builds.
 enum LifecycleRender {
@@ -79,6 +74,56 @@ enum LifecycleRender {
             lines.append("")
             lines.append("dry run: nothing was changed; add --execute to run it")
         }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension LifecycleRender {
+    /// A flow's progress line in `--output json`.
+    struct EventLine: Encodable {
+        var event = "lifecycle"
+        var step: String
+        var message: String
+        init(_ e: LifecycleEvent) {
+            step = e.step
+            message = e.message
+        }
+    }
+
+    /// The last line of a scale operation in `--output json`.
+    struct ReportLine: Encodable {
+        var event = "report"
+        var report: ScaleReport
+        var exitCode: Int32
+        init(_ r: ScaleReport) {
+            report = r
+            exitCode = r.exitCode
+        }
+        enum CodingKeys: String, CodingKey {
+            case event, report
+            case exitCode = "exit_code"
+        }
+    }
+
+    static func election(_ r: ElectionResult) -> String {
+        var lines: [String] = []
+        if r.changes.isEmpty {
+            lines.append("every partition is led by its preferred replica (or cannot be)")
+        } else {
+            var t = TextTable(["partition", "leader", "preferred"])
+            for c in r.changes {
+                t.add([c.topicPartition.description, c.from.map(String.init) ?? "none", String(c.to)])
+            }
+            lines.append(t.render())
+        }
+        if !r.notElectable.isEmpty {
+            lines.append("preferred replica out of the ISR, left alone: \(r.notElectable.joined(separator: ", "))")
+        }
+        if !r.unknown.isEmpty { lines.append("not in the cluster: \(r.unknown.joined(separator: ", "))") }
+        for (tp, e) in r.failed.sorted(by: { $0.key < $1.key }) { lines.append("FAILED \(tp): \(e)") }
+        lines.append(r.executed
+            ? "elected \(r.changes.count - r.failed.count) of \(r.changes.count) preferred leaders"
+            : "dry run: \(r.changes.count) leaders would change; add --execute to elect them")
         return lines.joined(separator: "\n")
     }
 }

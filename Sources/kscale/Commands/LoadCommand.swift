@@ -38,14 +38,15 @@ struct LoadCommand: AsyncParsableCommand {
             guard size <= Int64(Int.max) else { throw InvalidInput("--record-size is too large") }
             let rate: Int64? = throughput.trimmingCharacters(in: .whitespaces) == "-1" ? nil : try parseRateOption(throughput, "--throughput")
             let options = try LoadOptions(topic: topic, recordSize: Int(size), throughput: rate, numRecords: numRecords)
-            var properties = try commandConfig.map(Self.readProperties) ?? [:]
+            let config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)
+            var properties: [String: String] = [:]
             for pair in producerProperties {
                 guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
                     throw InvalidInput("--producer-property \"\(pair)\" is not name=value")
                 }
                 properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
             }
-            let producer = try RdKafkaProducer(bootstrapServers: bootstrapServer, properties: properties)
+            let producer = try RdKafkaProducer(config: config, producerProperties: properties)
             let text = output == .text
             let summary: LoadSummary
             do {
@@ -59,23 +60,5 @@ struct LoadCommand: AsyncParsableCommand {
             await producer.close()
             if text { print(summary.line) } else { try printJSON(summary) }
         }
-    }
-
-    /// A Java-style properties file: `name=value` (or `name: value`) lines, `#` and `!` comments.
-    /// Values are never printed, since they include passwords.
-    static func readProperties(_ path: String) throws -> [String: String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InvalidInput("cannot read --command-config \(path)")
-        }
-        var out: [String: String] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
-            guard let sep = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw InvalidInput("\(path) line \(n + 1) is not name=value")
-            }
-            out[line[..<sep].trimmingCharacters(in: .whitespaces)] = line[line.index(after: sep)...].trimmingCharacters(in: .whitespaces)
-        }
-        return out
     }
 }

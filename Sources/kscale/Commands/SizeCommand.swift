@@ -102,8 +102,7 @@ struct SizePartitionsCommand: AsyncParsableCommand {
     func readCluster() async throws -> ClusterSnapshot? {
         if let snapshot { return try KScaleFiles.readSnapshot(snapshot) }
         guard let bootstrapServer else { return nil }
-        let properties = try commandConfig.map(LoadCommand.readProperties) ?? [:]
-        let md = try await RdKafkaAdmin(bootstrapServers: bootstrapServer, properties: properties).metadata()
+        let md = try await RdKafkaAdmin(config: try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)).metadata()
         return ClusterSnapshot(brokers: md.brokers.map { Broker(id: $0.id) }, topics: md.topics.map(TopicState.init(described:)))
     }
 

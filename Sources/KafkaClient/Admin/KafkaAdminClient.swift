@@ -1,0 +1,383 @@
+import KScaleCore
+import KafkaProtocol
+import NIOCore
+
+/// `ClusterAdmin` over kscale's own Kafka wire protocol.
+///
+/// Each call picks its broker the way Kafka's AdminClient does (controller, a specific broker,
+/// the group coordinator, or any broker), retries transport failures and retriable error codes
+/// with a doubling backoff, and follows NOT_CONTROLLER by refreshing the metadata.
+public final class KafkaAdminClient: ClusterAdmin {
+    let cluster: ClusterConnections
+    let config: ClientConfig
+
+    init(cluster: ClusterConnections, config: ClientConfig) {
+        self.cluster = cluster
+        self.config = config
+    }
+
+    /// Connects to the bootstrap servers and reads the cluster's brokers and controller.
+    public static func connect(_ config: ClientConfig) async throws -> KafkaAdminClient {
+        let cluster = try ClusterConnections(config: config)
+        let client = KafkaAdminClient(cluster: cluster, config: config)
+        do {
+            _ = try await client.withRetries { _ in try await cluster.refreshMetadata() }
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        return client
+    }
+
+    public func close() async {
+        await cluster.close()
+    }
+
+    var timeoutMs: Int32 { Int32(clamping: config.requestTimeout.milliseconds) }
+
+    // MARK: cluster and topics
+
+    public func describeCluster() async throws -> ClusterDescription {
+        try await withRetries { _ in try await cluster.refreshMetadata() }
+    }
+
+    public func describeTopics(_ names: [String]?) async throws -> [TopicDescription] {
+        if let names, names.isEmpty { return [] }
+        return try await call(.any, MetadataRequest.self, build: { _ in
+            MetadataRequest(topics: names.map { $0.map { MetadataRequest.MetadataRequestTopic(name: $0) } }, allowAutoTopicCreation: false)
+        }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, nil, api: "Metadata", c) }
+            var topics: [TopicDescription] = []
+            for t in r.topics {
+                let name = t.name ?? ""
+                if t.errorCode != 0 { throw answer(t.errorCode, "topic \(name)", api: "Metadata", c) }
+                let partitions = t.partitions.map { p in
+                    PartitionDescription(partition: p.partitionIndex, leader: p.leaderId >= 0 ? p.leaderId : nil, leaderEpoch: p.leaderEpoch,
+                                         replicas: p.replicaNodes, isr: p.isrNodes, offlineReplicas: p.offlineReplicas)
+                }.sorted { $0.partition < $1.partition }
+                topics.append(TopicDescription(name: name, isInternal: t.isInternal, partitions: partitions))
+            }
+            return topics.sorted { $0.name < $1.name }
+        })
+    }
+
+    // MARK: log dirs
+
+    public func logDirs(brokers: [BrokerID]?) async throws -> [BrokerLogDirs] {
+        let ids: [BrokerID]
+        if let brokers { ids = brokers } else { ids = try await describeCluster().brokers.filter { !$0.fenced }.map(\.id) }
+        return try await withThrowingTaskGroup(of: BrokerLogDirs.self) { group in
+            for id in ids {
+                group.addTask { try await self.logDirs(of: id) }
+            }
+            var all: [BrokerLogDirs] = []
+            for try await dirs in group { all.append(dirs) }
+            return all.sorted { $0.broker < $1.broker }
+        }
+    }
+
+    private func logDirs(of id: BrokerID) async throws -> BrokerLogDirs {
+        try await call(.broker(id), DescribeLogDirsRequest.self, build: { _ in DescribeLogDirsRequest(topics: nil) }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, nil, api: "DescribeLogDirs", c) }
+            let dirs = r.results.map { d in
+                LogDirInfo(
+                    path: d.logDir,
+                    error: d.errorCode == 0 ? nil : KafkaAPIError(code: d.errorCode, name: errorName(d.errorCode), message: "log dir \(d.logDir)", api: "DescribeLogDirs", broker: c.label),
+                    totalBytes: d.totalBytes >= 0 ? d.totalBytes : nil,
+                    usableBytes: d.usableBytes >= 0 ? d.usableBytes : nil,
+                    replicas: d.topics.flatMap { t in
+                        t.partitions.map { ReplicaLogInfo(topicPartition: TopicPartition(t.name, $0.partitionIndex), size: $0.partitionSize, offsetLag: $0.offsetLag, isFuture: $0.isFutureKey) }
+                    })
+            }
+            return BrokerLogDirs(broker: id, dirs: dirs)
+        })
+    }
+
+    // MARK: reassignments
+
+    public func listReassignments(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: OngoingReassignment] {
+        if let partitions, partitions.isEmpty { return [:] }
+        let timeout = timeoutMs
+        return try await call(.controller, ListPartitionReassignmentsRequest.self, build: { _ in
+            ListPartitionReassignmentsRequest(timeoutMs: timeout, topics: partitions.map { ps in
+                grouped(ps).map { ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics(name: $0.key, partitionIndexes: $0.value) }
+            })
+        }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, r.errorMessage, api: "ListPartitionReassignments", c) }
+            var out: [TopicPartition: OngoingReassignment] = [:]
+            for t in r.topics {
+                for p in t.partitions {
+                    out[TopicPartition(t.name, p.partitionIndex)] = OngoingReassignment(replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas)
+                }
+            }
+            return out
+        })
+    }
+
+    public func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
+        let timeout = timeoutMs
+        return try await callPerItem(.controller, AlterPartitionReassignmentsRequest.self, items: Array(targets.keys), build: { keys, _ in
+            AlterPartitionReassignmentsRequest(timeoutMs: timeout, topics: grouped(keys).map { topic, parts in
+                AlterPartitionReassignmentsRequest.ReassignableTopic(name: topic, partitions: parts.map { p in
+                    AlterPartitionReassignmentsRequest.ReassignablePartition(partitionIndex: p, replicas: targets[TopicPartition(topic, p)] ?? nil)
+                })
+            })
+        }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, r.errorMessage, api: "AlterPartitionReassignments", c) }
+            var failed: [TopicPartition: KafkaAPIError] = [:]
+            for t in r.responses {
+                for p in t.partitions where p.errorCode != 0 {
+                    failed[TopicPartition(t.name, p.partitionIndex)] = apiError(p.errorCode, p.errorMessage, api: "AlterPartitionReassignments", c)
+                }
+            }
+            return failed
+        })
+    }
+
+    // MARK: configs
+
+    public func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
+        var failed: [ConfigResource: KafkaAPIError] = [:]
+        for (route, resources) in routed(Array(changes.keys)) {
+            let part = try await callPerItem(route, IncrementalAlterConfigsRequest.self, items: resources, build: { keys, _ in
+                IncrementalAlterConfigsRequest(resources: keys.map { res in
+                    IncrementalAlterConfigsRequest.AlterConfigsResource(
+                        resourceType: res.kind.rawValue, resourceName: res.name,
+                        configs: (changes[res] ?? []).map { IncrementalAlterConfigsRequest.AlterableConfig(name: $0.name, configOperation: $0.operation.rawValue, value: $0.value) })
+                }, validateOnly: validateOnly)
+            }, check: { r, c in
+                var out: [ConfigResource: KafkaAPIError] = [:]
+                for res in r.responses where res.errorCode != 0 {
+                    guard let kind = ConfigResource.Kind(rawValue: res.resourceType) else { continue }
+                    let key = ConfigResource(kind, res.resourceName)
+                    out[key] = apiError(res.errorCode, res.errorMessage, api: "IncrementalAlterConfigs", c, item: key.description)
+                }
+                return out
+            })
+            failed.merge(part) { a, _ in a }
+        }
+        return failed
+    }
+
+    public func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] {
+        var out: [ConfigResource: [ConfigEntry]] = [:]
+        for (route, group) in routed(resources) {
+            let part = try await call(route, DescribeConfigsRequest.self, build: { _ in
+                DescribeConfigsRequest(resources: group.map { DescribeConfigsRequest.DescribeConfigsResource(resourceType: $0.kind.rawValue, resourceName: $0.name, configurationKeys: nil) })
+            }, check: { r, c in
+                var found: [ConfigResource: [ConfigEntry]] = [:]
+                for res in r.results {
+                    guard let kind = ConfigResource.Kind(rawValue: res.resourceType) else { continue }
+                    let key = ConfigResource(kind, res.resourceName)
+                    if res.errorCode != 0 { throw answer(res.errorCode, res.errorMessage, api: "DescribeConfigs", c, item: key.description) }
+                    found[key] = res.configs.map { e in
+                        ConfigEntry(name: e.name, value: e.isSensitive ? nil : e.value,
+                                    source: ConfigEntry.Source(rawValue: e.configSource) ?? .unknown,
+                                    isSensitive: e.isSensitive, isReadOnly: e.readOnly)
+                    }.sorted { $0.name < $1.name }
+                }
+                return found
+            })
+            out.merge(part) { a, _ in a }
+        }
+        return out
+    }
+
+    // MARK: topics and partitions
+
+    public func createTopics(_ topics: [NewTopic], validateOnly: Bool) async throws -> [String: KafkaAPIError] {
+        let byName = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let timeout = timeoutMs
+        return try await callPerItem(.controller, CreateTopicsRequest.self, items: Array(byName.keys), build: { names, _ in
+            CreateTopicsRequest(topics: names.compactMap { byName[$0] }.map { t in
+                CreateTopicsRequest.CreatableTopic(
+                    name: t.name,
+                    numPartitions: t.assignments == nil ? t.partitions : -1,
+                    replicationFactor: t.assignments == nil ? t.replicationFactor : -1,
+                    assignments: (t.assignments ?? []).enumerated().map { CreateTopicsRequest.CreatableReplicaAssignment(partitionIndex: Int32($0.offset), brokerIds: $0.element) },
+                    configs: t.configs.sorted { $0.key < $1.key }.map { CreateTopicsRequest.CreatableTopicConfig(name: $0.key, value: $0.value) })
+            }, timeoutMs: timeout, validateOnly: validateOnly)
+        }, check: { r, c in
+            var failed: [String: KafkaAPIError] = [:]
+            for t in r.topics where t.errorCode != 0 {
+                failed[t.name] = apiError(t.errorCode, t.errorMessage, api: "CreateTopics", c, item: "topic \(t.name)")
+            }
+            return failed
+        })
+    }
+
+    public func deleteTopics(_ names: [String]) async throws -> [String: KafkaAPIError] {
+        let timeout = timeoutMs
+        return try await callPerItem(.controller, DeleteTopicsRequest.self, items: names, build: { names, version in
+            version >= 6
+                ? DeleteTopicsRequest(topics: names.map { DeleteTopicsRequest.DeleteTopicState(name: $0) }, timeoutMs: timeout)
+                : DeleteTopicsRequest(topicNames: names, timeoutMs: timeout)
+        }, check: { r, c in
+            var failed: [String: KafkaAPIError] = [:]
+            for t in r.responses where t.errorCode != 0 {
+                let name = t.name ?? "?"
+                failed[name] = apiError(t.errorCode, t.errorMessage, api: "DeleteTopics", c, item: "topic \(name)")
+            }
+            return failed
+        })
+    }
+
+    public func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws {
+        let timeout = timeoutMs
+        let failed = try await callPerItem(.controller, CreatePartitionsRequest.self, items: [topic], build: { _, _ in
+            CreatePartitionsRequest(topics: [CreatePartitionsRequest.CreatePartitionsTopic(
+                name: topic, count: totalCount, assignments: assignments.map { $0.map { CreatePartitionsRequest.CreatePartitionsAssignment(brokerIds: $0) } })],
+                timeoutMs: timeout, validateOnly: validateOnly)
+        }, check: { r, c in
+            var failed: [String: KafkaAPIError] = [:]
+            for t in r.results where t.errorCode != 0 {
+                failed[t.name] = apiError(t.errorCode, t.errorMessage, api: "CreatePartitions", c, item: "topic \(t.name)")
+            }
+            return failed
+        })
+        if let e = failed[topic] { throw e }
+    }
+
+    /// Partitions already led by their preferred replica (ELECTION_NOT_NEEDED) are not failures.
+    public func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError] {
+        let timeout = timeoutMs
+        let electionNotNeeded: Int16 = 84
+        let build: (Int16) -> ElectLeadersRequest = { _ in
+            ElectLeadersRequest(electionType: 0, topicPartitions: partitions.map { ps in
+                grouped(ps).map { ElectLeadersRequest.TopicPartitions(topic: $0.key, partitions: $0.value) }
+            }, timeoutMs: timeout)
+        }
+        return try await call(.controller, ElectLeadersRequest.self, build: build, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, nil, api: "ElectLeaders", c) }
+            var failed: [TopicPartition: KafkaAPIError] = [:]
+            for t in r.replicaElectionResults {
+                for p in t.partitionResult where p.errorCode != 0 && p.errorCode != electionNotNeeded {
+                    failed[TopicPartition(t.topic, p.partitionId)] = apiError(p.errorCode, p.errorMessage, api: "ElectLeaders", c)
+                }
+            }
+            return failed
+        })
+    }
+
+    // MARK: consumer groups
+
+    public func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] {
+        let coordinator = try await findCoordinator(group: group)
+        let committed = try await committedOffsets(group: group, coordinator: coordinator)
+        guard !committed.isEmpty else { return [:] }
+        let ends = try await endOffsets(Array(committed.keys))
+        var out: [TopicPartition: ConsumerLag] = [:]
+        for (tp, offset) in committed {
+            guard let end = ends[tp] else { continue }
+            out[tp] = ConsumerLag(committedOffset: offset >= 0 ? offset : nil, endOffset: end)
+        }
+        return out
+    }
+
+    private func findCoordinator(group: String) async throws -> BrokerID {
+        try await call(.any, FindCoordinatorRequest.self, build: { v in
+            v >= 4 ? FindCoordinatorRequest(keyType: 0, coordinatorKeys: [group]) : FindCoordinatorRequest(key: group, keyType: 0)
+        }, check: { r, c in
+            if let first = r.coordinators.first {
+                if first.errorCode != 0 { throw answer(first.errorCode, first.errorMessage, api: "FindCoordinator", c, item: "group \(group)") }
+                return first.nodeId
+            }
+            if r.errorCode != 0 { throw answer(r.errorCode, r.errorMessage, api: "FindCoordinator", c, item: "group \(group)") }
+            return r.nodeId
+        })
+    }
+
+    /// OffsetFetch is capped at v9: v10 names topics by id only, which would cost another lookup.
+    private func committedOffsets(group: String, coordinator: BrokerID) async throws -> [TopicPartition: Int64] {
+        try await call(.broker(coordinator), OffsetFetchRequest.self, maxVersion: 9, build: { v in
+            v >= 8 ? OffsetFetchRequest(groups: [OffsetFetchRequest.OffsetFetchRequestGroup(groupId: group, topics: nil)])
+                   : OffsetFetchRequest(groupId: group, topics: nil)
+        }, check: { r, c in
+            var out: [TopicPartition: Int64] = [:]
+            if let g = r.groups.first {
+                if g.errorCode != 0 { throw answer(g.errorCode, nil, api: "OffsetFetch", c, item: "group \(group)") }
+                for t in g.topics {
+                    for p in t.partitions {
+                        if p.errorCode != 0 { throw answer(p.errorCode, nil, api: "OffsetFetch", c, item: "\(t.name)-\(p.partitionIndex)") }
+                        out[TopicPartition(t.name, p.partitionIndex)] = p.committedOffset
+                    }
+                }
+            } else {
+                if r.errorCode != 0 { throw answer(r.errorCode, nil, api: "OffsetFetch", c, item: "group \(group)") }
+                for t in r.topics {
+                    for p in t.partitions {
+                        if p.errorCode != 0 { throw answer(p.errorCode, nil, api: "OffsetFetch", c, item: "\(t.name)-\(p.partitionIndex)") }
+                        out[TopicPartition(t.name, p.partitionIndex)] = p.committedOffset
+                    }
+                }
+            }
+            return out
+        })
+    }
+
+    /// Latest offsets, asked of each partition's leader.
+    private func endOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let topics = try await describeTopics(Array(Set(partitions.map(\.topic))).sorted())
+        var byLeader: [BrokerID: [TopicPartition]] = [:]
+        let wanted = Set(partitions)
+        for t in topics {
+            for p in t.partitions where wanted.contains(TopicPartition(t.name, p.partition)) {
+                guard let leader = p.leader else {
+                    throw KafkaAPIError(code: 5, name: "LEADER_NOT_AVAILABLE", message: "\(t.name)-\(p.partition) has no leader", api: "ListOffsets")
+                }
+                byLeader[leader, default: []].append(TopicPartition(t.name, p.partition))
+            }
+        }
+        return try await withThrowingTaskGroup(of: [TopicPartition: Int64].self) { group in
+            for (leader, tps) in byLeader {
+                group.addTask {
+                    try await self.call(.broker(leader), ListOffsetsRequest.self, build: { _ in
+                        ListOffsetsRequest(replicaId: -1, isolationLevel: 0, topics: grouped(tps).map { topic, parts in
+                            ListOffsetsRequest.ListOffsetsTopic(name: topic, partitions: parts.map { ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0, timestamp: -1) })
+                        })
+                    }, check: { r, c in
+                        var out: [TopicPartition: Int64] = [:]
+                        for t in r.topics {
+                            for p in t.partitions {
+                                if p.errorCode != 0 { throw answer(p.errorCode, nil, api: "ListOffsets", c, item: "\(t.name)-\(p.partitionIndex)") }
+                                out[TopicPartition(t.name, p.partitionIndex)] = p.offset
+                            }
+                        }
+                        return out
+                    })
+                }
+            }
+            var all: [TopicPartition: Int64] = [:]
+            for try await part in group { all.merge(part) { a, _ in a } }
+            return all
+        }
+    }
+
+    // MARK: routing helpers
+
+    /// Broker configs for one broker go to that broker; topics and cluster defaults to any broker.
+    private func routed(_ resources: [ConfigResource]) -> [(Route, [ConfigResource])] {
+        var byRoute: [Route: [ConfigResource]] = [:]
+        for r in resources {
+            if r.kind != .topic, !r.name.isEmpty, let id = BrokerID(r.name) {
+                byRoute[.broker(id), default: []].append(r)
+            } else {
+                byRoute[.any, default: []].append(r)
+            }
+        }
+        return byRoute.sorted { "\($0.key)" < "\($1.key)" }.map { ($0.key, $0.value) }
+    }
+}
+
+/// Partitions grouped by topic, both sorted, as every per-topic request wants them.
+func grouped(_ partitions: [TopicPartition]) -> [(key: String, value: [Int32])] {
+    Dictionary(grouping: partitions, by: \.topic).map { ($0.key, $0.value.map(\.partition).sorted()) }.sorted { $0.key < $1.key }
+}
+
+extension KafkaAdminClient {
+    /// `--bootstrap-server` and `--command-config` straight to a connected client: the one line
+    /// every command that reads or changes a live cluster needs.
+    public static func connect(bootstrap: String, commandConfig: String?) async throws -> KafkaAdminClient {
+        try await connect(ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap))
+    }
+}

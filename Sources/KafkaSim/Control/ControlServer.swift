@@ -1,0 +1,148 @@
+import Foundation
+import KScaleCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The control API, plain HTTP/JSON:
+///
+///     GET  /state                    the snapshot format plus isr, leader, moves, time
+///     POST /brokers/{id}/stop        stop a broker (listener and connections close)
+///     POST /brokers/{id}/start       start it again
+///     POST /controller/{id}          move the controller
+///     POST /brokers/{id}/slow?ms=N   delay that broker's responses
+///     POST /brokers/{id}/drop?count=N  close the connection on its next N requests
+///
+/// Answers 200 with JSON, 404 for unknown paths, 400 with {"error": ...} for bad input.
+final class ControlServer: Sendable {
+    private let host: String
+    private let group: EventLoopGroup
+    private let box = ClusterRef()
+
+    init(host: String, group: EventLoopGroup) {
+        self.host = host
+        self.group = group
+    }
+
+    func attach(_ cluster: SimCluster) { box.set(cluster) }
+
+    func start(port: Int) async throws -> Int {
+        let box = self.box
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(HTTPControlHandler(box: box))
+                }
+            }
+            .bind(host: host, port: port).get()
+        box.setListener(channel)
+        return channel.localAddress?.port ?? port
+    }
+
+    func stop() async {
+        try? await box.listener()?.close()
+    }
+
+    /// Routes one request. Separate from NIO so it reads as the API it is.
+    static func route(method: HTTPMethod, uri: String, cluster: SimCluster) async -> (HTTPResponseStatus, Data) {
+        let parts = uri.split(separator: "?", maxSplits: 1)
+        let path = parts.first.map(String.init) ?? "/"
+        let query = parts.count > 1 ? parseQuery(String(parts[1])) : [:]
+        let segments = path.split(separator: "/").map(String.init)
+        do {
+            switch (method, segments.count, segments.first) {
+            case (.GET, 1, "state"):
+                return (.ok, try await cluster.state().encodedJSON())
+            case (.POST, 2, "controller"):
+                try await cluster.moveControllerChecked(to: try brokerID(segments[1]))
+                return ok()
+            case (.POST, 3, "brokers"):
+                let id = try brokerID(segments[1])
+                guard cluster.servers[id] != nil else { throw InvalidInput("no broker \(id) in the simulated cluster") }
+                switch segments[2] {
+                case "stop": try await cluster.stopBrokerChecked(id)
+                case "start": try await cluster.startBrokerChecked(id)
+                case "slow":
+                    guard let ms = query["ms"].flatMap({ Int($0) }), ms >= 0 else { throw InvalidInput("slow needs ?ms=N with N >= 0") }
+                    await cluster.setSlow(broker: id, ms: ms)
+                case "drop":
+                    guard let n = query["count"].flatMap({ Int($0) }), n >= 0 else { throw InvalidInput("drop needs ?count=N with N >= 0") }
+                    cluster.dropConnections(broker: id, nextRequests: n)
+                default: return notFound()
+                }
+                return ok()
+            default:
+                return notFound()
+            }
+        } catch let e as InvalidInput {
+            return (.badRequest, json(["error": e.message]))
+        } catch {
+            return (.internalServerError, json(["error": "\(error)"]))
+        }
+    }
+
+    private static func brokerID(_ s: String) throws -> BrokerID {
+        guard let id = BrokerID(s) else { throw InvalidInput("\"\(s)\" is not a broker id") }
+        return id
+    }
+
+    private static func parseQuery(_ q: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in q.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            out[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        return out
+    }
+
+    private static func ok() -> (HTTPResponseStatus, Data) { (.ok, json(["ok": "true"])) }
+    private static func notFound() -> (HTTPResponseStatus, Data) { (.notFound, json(["error": "not found"])) }
+    private static func json(_ dict: [String: String]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])) ?? Data()
+    }
+}
+
+/// The cluster and listener the control server works with, set once after start.
+private final class ClusterRef: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cluster: SimCluster?
+    private var channel: Channel?
+    func set(_ c: SimCluster) { lock.withLock { cluster = c } }
+    func get() -> SimCluster? { lock.withLock { cluster } }
+    func setListener(_ c: Channel) { lock.withLock { channel = c } }
+    func listener() -> Channel? { lock.withLock { channel } }
+}
+
+private final class HTTPControlHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    private let box: ClusterRef
+    private var head: HTTPRequestHead?
+
+    init(box: ClusterRef) { self.box = box }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h): head = h
+        case .body: break
+        case .end:
+            guard let head, let cluster = box.get() else { return }
+            self.head = nil
+            let channel = context.channel
+            let keepAlive = head.isKeepAlive
+            Task {
+                let (status, body) = await ControlServer.route(method: head.method, uri: head.uri, cluster: cluster)
+                var headers = HTTPHeaders()
+                headers.add(name: "Content-Type", value: "application/json")
+                headers.add(name: "Content-Length", value: String(body.count))
+                headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+                let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
+                channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
+                channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+                let done: EventLoopFuture<Void> = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+                if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            }
+        }
+    }
+}

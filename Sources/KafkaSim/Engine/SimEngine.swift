@@ -1,0 +1,38 @@
+import KScaleCore
+
+/// The cluster model behind an actor, on a clock: one place where every broker's requests and
+/// every control operation meet, so they see one consistent cluster.
+public actor SimEngine {
+    private var model: ClusterModel
+    public let clock: SimClock
+    /// Per-broker response delay in milliseconds (the slow-broker fault).
+    private var slow: [BrokerID: Int] = [:]
+    private var producerIDs: Int64 = 1000
+
+    public init(model: ClusterModel, clock: SimClock) {
+        self.model = model
+        self.clock = clock
+    }
+
+    /// Runs `body` on the model brought up to the current simulated time.
+    public func withModel<T: Sendable>(_ body: @Sendable (inout ClusterModel, Double) throws -> T) rethrows -> T {
+        let now = clock.now()
+        model.advance(to: now)
+        return try body(&model, now)
+    }
+
+    public func state() -> SimState {
+        model.advance(to: clock.now())
+        return model.state(slowMs: slow)
+    }
+
+    public func setSlow(broker: BrokerID, ms: Int) { slow[broker] = ms > 0 ? ms : nil }
+
+    /// A fresh producer id for InitProducerId.
+    public func nextProducerID() -> Int64 {
+        producerIDs += 1
+        return producerIDs
+    }
+
+    public func slowMs(_ broker: BrokerID) -> Int { slow[broker] ?? 0 }
+}

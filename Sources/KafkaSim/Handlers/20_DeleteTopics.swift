@@ -1,0 +1,35 @@
+import KafkaProtocol
+
+// DeleteTopics (key 20). Kafka deletes each named topic (v6: by name or id), answering
+// UNKNOWN_TOPIC_OR_PARTITION (or UNKNOWN_TOPIC_ID) for ones that do not exist. Modelled: both;
+// deletion is immediate and in-flight moves of the topic vanish with it.
+enum DeleteTopicsHandler: APIHandler {
+    typealias Request = DeleteTopicsRequest
+    typealias Response = DeleteTopicsResponse
+    static let versions: ClosedRange<Int16> = 1...6
+
+    static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
+        let byState = ctx.version >= 6
+        var r = Response()
+        r.responses = await ctx.engine.withModel { m, t in
+            let targets: [(name: String?, id: KafkaUUID)] = byState
+                ? request.topics.map { ($0.name, $0.topicId) }
+                : request.topicNames.map { ($0, KafkaUUID.zero) }
+            return targets.map { target in
+                var out = Response.DeletableTopicResult(name: target.name, topicId: target.id)
+                guard let name = target.name ?? m.topicName(forID: target.id.bytes) else {
+                    out.errorCode = SimErrorCode.unknownTopicID
+                    return out
+                }
+                out.name = name
+                out.topicId = KafkaUUID(simBytes: m.topicID(name) ?? [])
+                do throws(SimFailure) { try m.deleteTopic(name, at: t) } catch {
+                    out.errorCode = error.code
+                    out.errorMessage = error.message
+                }
+                return out
+            }
+        }
+        return r
+    }
+}

@@ -1,0 +1,36 @@
+import KScaleCore
+import KafkaProtocol
+
+// ElectLeaders (key 43, KIP-460). Preferred (0) moves leadership to the first assigned replica when
+// it is alive and in sync (PREFERRED_LEADER_NOT_AVAILABLE otherwise, ELECTION_NOT_NEEDED when it
+// already leads); unclean (1) elects any live replica for leaderless partitions. Null partitions
+// means all, and then partitions needing no election are left out of the answer. v0 is always
+// preferred. Modelled: all of that.
+enum ElectLeadersHandler: APIHandler {
+    typealias Request = ElectLeadersRequest
+    typealias Response = ElectLeadersResponse
+    static let versions: ClosedRange<Int16> = 0...2
+
+    static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
+        let unclean = ctx.version >= 1 && request.electionType == 1
+        var r = Response()
+        r.replicaElectionResults = await ctx.engine.withModel { m, t in
+            let all = request.topicPartitions == nil
+            let targets = request.topicPartitions?.flatMap { tp in tp.partitions.map { TopicPartition(tp.topic, $0) } } ?? m.allPartitions()
+            var results: [String: [Response.PartitionResult]] = [:]
+            var order: [String] = []
+            for tp in targets {
+                var out = Response.PartitionResult(partitionId: tp.partition)
+                do throws(SimFailure) { try m.electLeader(tp, unclean: unclean, at: t) } catch {
+                    if all && error.code == SimErrorCode.electionNotNeeded { continue }
+                    out.errorCode = error.code
+                    out.errorMessage = error.message
+                }
+                if results[tp.topic] == nil { order.append(tp.topic) }
+                results[tp.topic, default: []].append(out)
+            }
+            return order.map { Response.ReplicaElectionResult(topic: $0, partitionResult: results[$0] ?? []) }
+        }
+        return r
+    }
+}

@@ -1,0 +1,19 @@
+import KScaleCore
+import KafkaProtocol
+
+extension KafkaUUID {
+    init(simBytes: [UInt8]) { self = KafkaUUID(bytes: simBytes) ?? .zero }
+}
+
+extension RequestContext {
+    /// Whether this broker is the controller right now (some admin APIs are answered only there).
+    func isController() async -> Bool {
+        let me = broker
+        return await engine.withModel { m, _ in m.controller == me }
+    }
+}
+
+extension ClusterModel {
+    /// Brokers that are alive, as Metadata and DescribeCluster list them.
+    var liveBrokers: [SimBrokerInfo] { brokerOrder.compactMap { broker($0) }.filter(\.alive) }
+}

@@ -1,1 +1,0 @@
-// KafkaSim: see docs/simulator.md.

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleExec
+
+/// `kscale check`: the pre/post-flight checklist of a live cluster, as a table or JSON, with an
+/// exit code automation can act on.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a cluster's health, capacity, balance and leftover throttles.",
+        discussion: """
+            Reports under-replicated, under-min-ISR and offline partitions, reassignments in flight, offline or \
+            fenced brokers, disk use per broker (warn above 70%, critical above 85%), replicas per broker (warn \
+            above 4,000), replica, leader and byte balance, and replication throttles left behind.
+            Exit code: 0 nothing found, 1 the worst finding is a warning, 2 a critical finding (errors also exit 2).
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "text (a table and the findings) or json.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        let code = try await reportingErrors {
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+                let report = HealthCheck.evaluate(try await ClusterObservation.fetch(from: admin))
+                print(output == .json ? try LifecycleRender.json(report) : LifecycleRender.check(report))
+                return report.status.exitCode
+            }
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}

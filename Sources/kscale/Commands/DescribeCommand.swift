@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import KScaleCore
+
+/// `kscale describe`: the state of a live cluster at a glance (brokers, topics, health counts).
+struct DescribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Show a live cluster's brokers, topics and under-replicated / offline partitions."
+    )
+
+    @Option(name: .long, help: "Brokers to bootstrap from, HOST:PORT[,HOST:PORT...].")
+    var bootstrapServer: String
+    @Option(name: .long, help: "Kafka client properties file (security.protocol, sasl.*, ssl.*); see docs/security.md.")
+    var commandConfig: String?
+    @Option(name: .long, help: "text or json.")
+    var output: OutputFormat = .text
+    @Option(name: .long, help: "How many topics to list in text output (largest first).")
+    var topTopics: Int = 20
+
+    func run() async throws {
+        try await runLiveCommand(bootstrap: bootstrapServer, commandConfig: commandConfig) { admin in
+            let summary = try await ClusterReader(admin: admin).read().summary
+            switch output {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            case .text:
+                print(Self.render(summary, topTopics: topTopics))
+            }
+        }
+    }
+
+    static func render(_ s: ClusterSummary, topTopics: Int) -> String {
+        var out: [String] = []
+        out.append("cluster \(s.clusterID ?? "?"), controller \(s.controllerID.map(String.init) ?? "none"), \(s.brokers.count) brokers, "
+                   + "\(s.topics.count) topics, \(s.partitionCount) partitions, \(s.replicaCount) replicas, \(ByteUnits.format(s.totalBytes))")
+        out.append("")
+        var brokers = TextTable(["broker", "rack", "host", "replicas", "leaders", "bytes", "disk used", "moving"])
+        for b in s.brokers {
+            let id = "\(b.id)" + (b.isController ? "*" : "") + (b.fenced ? " (fenced)" : "")
+            brokers.add([id, b.rack ?? "-", b.host, "\(b.replicas)", "\(b.leaders)", b.bytes.map(ByteUnits.format) ?? "?",
+                         b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "-", "\(b.reassignmentsInFlight)"])
+        }
+        out.append(brokers.render())
+        out.append("(* controller; disk used from DescribeLogDirs v4+, '-' when the broker does not report it)")
+        out.append("")
+        var topics = TextTable(["topic", "partitions", "rf", "bytes", "under-replicated", "offline"])
+        for t in s.topics.prefix(max(0, topTopics)) {
+            topics.add([t.name, "\(t.partitions)", "\(t.replicationFactor)", ByteUnits.format(t.bytes), "\(t.underReplicated)", "\(t.offline)"])
+        }
+        out.append(topics.render())
+        if s.topics.count > topTopics { out.append("... and \(s.topics.count - topTopics) more topics (--top-topics N, or --output json)") }
+        out.append("")
+        out.append("under-replicated partitions: \(s.underReplicated)")
+        out.append("under-min-ISR partitions:    \(s.underMinISR)")
+        out.append("offline partitions:          \(s.offline)")
+        out.append("reassignments in flight:     \(s.reassignmentsInFlight)")
+        for w in s.warnings { out.append("warning: \(w)") }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Connects with `KafkaAdminClient`, runs `body`, closes. A broker's refusal or an unreachable
+/// cluster is one `error:` line and exit 1; bad input exits 2 through `reportingErrors`.
+func runLiveCommand(bootstrap: String, commandConfig: String?, _ body: (KafkaAdminClient) async throws -> Void) async throws {
+    try await reportingErrors {
+        do {
+            let admin = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
+            do {
+                try await body(admin)
+                await admin.close()
+            } catch {
+                await admin.close()
+                throw error
+            }
+        } catch let e as KafkaClientError {
+            printError("error: \(e)")
+            throw ExitCode(1)
+        } catch let e as KafkaAPIError {
+            printError("error: \(e)")
+            throw ExitCode(1)
+        }
+    }
+}

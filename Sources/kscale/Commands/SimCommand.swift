@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleIO
+import KafkaSim
+
+/// `kscale sim`: runs a simulated cluster from a snapshot on loopback ports, for tests, demos and
+/// rehearsing a runbook before touching production. See docs/simulator.md.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run a simulated Kafka cluster (KafkaSim) from a snapshot file.",
+        discussion: """
+        Broker i of the snapshot (in file order) listens on --port + i. Prints `bootstrap HOST:PORT`
+        and `control http://HOST:PORT` once every listener accepts connections, then runs until
+        SIGINT or SIGTERM. Control API: GET /state, POST /brokers/{id}/stop|start,
+        POST /controller/{id}, POST /brokers/{id}/slow?ms=N, POST /brokers/{id}/drop?count=N.
+        """
+    )
+
+    @Option(help: "Snapshot file (kafka-cluster-v1 JSON, .zst allowed).")
+    var snapshot: String
+
+    @Option(help: "Address to listen on.")
+    var listen = "127.0.0.1"
+
+    @Option(help: "Port of the first broker; broker i listens on port + i (0: ephemeral ports).")
+    var port = 19092
+
+    @Option(name: .customLong("control-port"), help: "Port of the HTTP control API.")
+    var controlPort = 19090
+
+    @Option(name: .customLong("time-scale"), help: "Simulated seconds per wall-clock second.")
+    var timeScale = 1.0
+
+    @Option(name: .customLong("broker-network"), help: "Network rate per broker and direction, e.g. 125MB/s.")
+    var brokerNetwork = "125MB/s"
+
+    @Option(help: "Ingest rate per partition leader, e.g. 1MB/s (0 for none).")
+    var ingest = "0"
+
+    @Option(help: "SASL users file: one `MECHANISM USER PASSWORD` per line (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); turns the listeners into SASL_PLAINTEXT.")
+    var users: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            guard timeScale > 0, timeScale.isFinite else { throw InvalidInput("--time-scale must be a positive number, got \(timeScale)") }
+            guard (0...65535).contains(port), (0...65535).contains(controlPort) else { throw InvalidInput("ports must be between 0 and 65535") }
+            let snap = try KScaleFiles.readSnapshot(snapshot)
+            let simUsers = try users.map { try Self.readUsers($0) } ?? []
+            let options = SimOptions(
+                listenHost: listen, basePort: port, timeScale: timeScale,
+                brokerNetworkBytesPerSec: try parseRateOption(brokerNetwork, "--broker-network"),
+                ingestBytesPerSecPerPartition: try parseRateOption(ingest, "--ingest"),
+                users: simUsers, securityProtocol: simUsers.isEmpty ? .plaintext : .saslPlaintext,
+                controlPort: controlPort)
+            let sim = try await SimCluster.start(snapshot: snap, options: options)
+            let first = sim.bootstrapServers.split(separator: ",").first.map(String.init) ?? sim.bootstrapServers
+            // Written unbuffered: scripts wait for these lines before connecting.
+            FileHandle.standardOutput.write(Data("bootstrap \(first)\ncontrol \(sim.controlURL ?? "")\n".utf8))
+            await Self.waitForTermination()
+            await sim.shutdown()
+        }
+    }
+
+    /// Parses the users file without ever echoing a password back.
+    static func readUsers(_ path: String) throws -> [SimUser] {
+        let text = String(decoding: try KScaleFiles.read(path, what: "users file"), as: UTF8.self)
+        var out: [SimUser] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
+            guard fields.count == 3, let mechanism = SimSaslMechanism(rawValue: fields[0].uppercased()) else {
+                throw InvalidInput("\(path) line \(n + 1): expected `MECHANISM USER PASSWORD` with MECHANISM one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")
+            }
+            out.append(SimUser(name: fields[1], password: fields[2], mechanism: mechanism))
+        }
+        guard !out.isEmpty else { throw InvalidInput("\(path) lists no users") }
+        return out
+    }
+
+    /// Suspends until SIGINT or SIGTERM.
+    static func waitForTermination() async {
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            let once = ResumeOnce(cont)
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+                source.setEventHandler { once.resume() }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation at most once, whichever signal comes first.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cont: CheckedContinuation<Void, Never>?
+    init(_ c: CheckedContinuation<Void, Never>) { cont = c }
+    func resume() {
+        let c = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            defer { cont = nil }
+            return cont
+        }
+        c?.resume()
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+private enum SignalSources {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    static func keep(_ s: DispatchSourceSignal) { sources.append(s) }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import KafkaClient
+import KafkaSim
+import KScaleCore
+@testable import KScaleExec
+
+/// The real `kscale` binary, killed with SIGKILL at random points while it executes against a
+/// KafkaSim cluster in this process, then resumed until done.
+@Suite(.serialized) struct KillResumeTests {
+    /// The `kscale` executable next to this test bundle (SwiftPM builds it with the tests).
+    static func kscaleBinary() throws -> URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("kscale")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw InvalidInput("kscale binary not found near \(CommandLine.arguments[0]); run `swift build` first")
+    }
+
+    func launch(_ args: [String], home: String) throws -> Process {
+        let p = Process()
+        p.executableURL = try Self.kscaleBinary()
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["KSCALE_HOME"] = home
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func waitExit(_ p: Process, timeout: Double) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning {
+            if Date() > deadline {
+                kill(p.processIdentifier, SIGKILL)
+                throw ExecutionError("kscale \(p.arguments ?? []) did not finish within \(timeout) s")
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return p.terminationStatus
+    }
+
+    @Test func sigkillAtRandomPointsThenResumeEndsAtTargetWithNoThrottle() async throws {
+        let scale = 20.0
+        let h = try await SimHarness.start(manual: false, timeScale: scale)
+        let original = await h.sim.state().snapshot
+        let plan = try await h.scaleOutPlan()
+        let home = temporaryDirectory()
+        let planPath = home + "/plan.json"
+        try plan.encoded().write(to: URL(fileURLWithPath: planPath))
+        let common = ["--bootstrap-server", h.sim.bootstrapServers, "--time-scale", String(scale)]
+        let pacing = ["--throttle", "50MB/s", "--max-moves-per-broker", "2", "--poll-interval", "1", "--output", "json"]
+        var kills: [Double] = []
+        for round in 0..<3 {
+            let args = round == 1 ? ["resume", "--execute"] + common + ["--output", "json"]
+                                  : ["execute", "--plan", planPath, "--execute"] + common + pacing
+            let p = try launch(args, home: home)
+            let wait = Double.random(in: 0.2...1.2)
+            kills.append(wait)
+            try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            _ = try await waitExit(p, timeout: 30)
+        }
+        let midway = try await h.throttlesLeft()
+        let final = try launch(["resume", "--execute"] + common + ["--output", "json"], home: home)
+        let status = try await waitExit(final, timeout: 120)
+        #expect(status == 0, "resume exit \(status), kills at \(kills)")
+        #expect(await h.offTarget(plan, original: original) == [], "kills at \(kills)")
+        #expect(try await h.throttlesLeft() == [], "kills at \(kills); throttles seen after the kills: \(midway)")
+        let runs = RunDirectory.all(root: home + "/runs")
+        #expect(runs.count == 1)
+        let state = try RunDirectory.readState(try #require(runs.first))
+        #expect(state.ledger.isEmpty)
+        #expect(state.ended == "completed")
+        await h.stop()
+    }
+}

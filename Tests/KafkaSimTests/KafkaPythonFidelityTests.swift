@@ -1,0 +1,116 @@
+import Foundation
+import KScaleCore
+import Testing
+@testable import KafkaSim
+
+/// Fidelity against a client kscale did not write: kafka-python 3.x drives the simulator through
+/// Tests/fidelity/kafka_python_check.py and we check both what it saw and what the simulator did.
+/// Needs `pip install 'kafka-python>=3,<4'` (scripts/setup.sh does it on CI).
+struct KafkaPythonFidelityTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../fidelity/kafka_python_check.py").standardizedFileURL.path
+
+    /// Runs the script off the cooperative pool and returns its JSON output.
+    static func runScript(bootstrap: String) async throws -> [String: Any] {
+        let (status, stdout, stderr) = try await offPool { () -> (Int32, Data, String) in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", script, "--bootstrap", bootstrap]
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, data, errText)
+        }
+        guard status == 0, let json = try JSONSerialization.jsonObject(with: stdout) as? [String: Any] else {
+            throw FidelityError.scriptFailed("exit \(status): \(stderr.suffix(2000))")
+        }
+        return json
+    }
+
+    @Test func kafkaPythonAdminAndProducerAgainstTheSimulator() async throws {
+        let clock = ManualClock()
+        let snapshot = ClusterSnapshot(
+            brokers: [Broker(id: 1, rack: "a"), Broker(id: 2, rack: "b"), Broker(id: 3, rack: "c"), Broker(id: 4, rack: "a")],
+            topics: [TopicState(name: "orders", partitions: [
+                PartitionState(partition: 0, replicas: [1, 2], size: 50_000_000),
+                PartitionState(partition: 1, replicas: [2, 3], size: 50_000_000),
+            ])])
+        let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(clock: clock))
+        let out: [String: Any]
+        do {
+            out = try await Self.runScript(bootstrap: sim.bootstrapServers)
+        } catch {
+            await sim.shutdown()
+            throw error
+        }
+        #expect(out["exceptions"] == nil, "kafka-python steps raised: \(out["exceptions"] ?? "")")
+
+        let cluster = out["describe_cluster"] as? [String: Any]
+        #expect(cluster?["broker_ids"] as? [Int] == [1, 2, 3, 4])
+        #expect(cluster?["controller_id"] as? Int == 1)
+        #expect((cluster?["racks"] as? [String: String])?["3"] == "c")
+
+        let create = out["create_topics"] as? [String: Any]
+        #expect((create?["first"] as? [String: Int])?["fidelity"] == 0)
+        #expect(create?["duplicate"] as? String == "TopicAlreadyExistsError")
+        #expect(create?["bad_name"] as? String == "InvalidTopicError")
+
+        let partitions = out["create_partitions"] as? [String: Any]
+        #expect(partitions?["count"] as? Int == 6)
+        #expect(partitions?["p5_replicas"] as? [Int] == [4, 1])
+        #expect((partitions?["shrink"] as? [String: Int])?["fidelity"] == Int(SimErrorCode.invalidPartitions))
+
+        let alter = out["alter_configs"] as? [String: Any]
+        let alterResult = alter?["result"] as? [String: [String: String]]
+        #expect(alterResult?["topic"]?["orders"] == "OK")
+        #expect(alterResult?["broker"]?["1"] == "OK")
+        let appendScalar = (alter?["append_to_scalar"] as? [String: [String: String]])?["topic"]?["orders"] ?? ""
+        #expect(appendScalar.contains("InvalidConfigurationError"))
+
+        let configs = out["describe_configs"] as? [String: [String: Any]]
+        #expect(configs?["retention.ms"]?["value"] as? String == "3600000")
+        #expect(configs?["retention.ms"]?["config_source"] as? String == "DYNAMIC_TOPIC_CONFIG")
+        #expect(configs?["segment.bytes"]?["config_source"] as? String == "DEFAULT_CONFIG")
+        #expect(configs?["leader.replication.throttled.replicas"]?["value"] as? String == "0:1,0:2")
+
+        let moves = out["reassignments"] as? [String: Any]
+        #expect((moves?["submitted"] as? [String: Any])?["0"] is NSNull)
+        let listed = (moves?["listed"] as? [String: [String: [Int]]])?["orders-0"]
+        #expect(listed?["replicas"] == [3, 4, 1, 2])
+        #expect(listed?["adding_replicas"] == [3, 4])
+        #expect(listed?["removing_replicas"] == [1, 2])
+        #expect((moves?["invalid"] as? [String: String])?["1"]?.contains("INVALID_REPLICA") == true)
+
+        let dirs = (out["describe_log_dirs"] as? [[String: Any]])?.first
+        let dir = (dirs?["log_dirs"] as? [[String: Any]])?.first
+        #expect(dirs?["broker"] as? Int == 2)
+        #expect(dir?["total_bytes"] as? Int == 1_000_000_000_000)
+        let orders = (dir?["topics"] as? [[String: Any]])?.first { $0["name"] as? String == "orders" }
+        #expect((orders?["partitions"] as? [[String: Any]])?.first?["partition_size"] as? Int == 50_000_000)
+
+        #expect((out["produce"] as? [String: [Int]])?["offsets"] == Array(0..<10))
+        #expect((out["elect_leaders"] as? [String: Int])?["orders-1"] == Int(SimErrorCode.electionNotNeeded))
+
+        // What kafka-python did, as the simulator saw it.
+        var state = await sim.state()
+        #expect(state.partition(TopicPartition("orders", 0))?.replicas == [3, 4, 1, 2])
+        #expect(state.topics.first { $0.name == "orders" }?.configs?["retention.ms"] == "3600000")
+        #expect((state.partition(TopicPartition("fidelity", 0))?.size ?? 0) > 1000)
+        // The reassignment kafka-python submitted completes: 50 MB from broker 1 to two new
+        // replicas at 125 MB/s shared is 0.8 simulated seconds.
+        clock.advance(by: 2)
+        state = await sim.state()
+        #expect(state.moves.isEmpty)
+        #expect(state.partition(TopicPartition("orders", 0))?.replicas == [3, 4])
+        #expect(state.partition(TopicPartition("orders", 0))?.leader == 3)
+        await sim.shutdown()
+    }
+}
+
+enum FidelityError: Error {
+    case scriptFailed(String)
+}

@@ -1,0 +1,102 @@
+import Foundation
+import KScaleCore
+import KafkaProtocol
+import Testing
+@testable import KafkaSim
+
+/// The simulator over real sockets, spoken to with KafkaProtocol's codecs.
+struct SimClusterTests {
+    static func snapshot() -> ClusterSnapshot {
+        ClusterSnapshot(
+            brokers: [Broker(id: 1, rack: "a"), Broker(id: 2, rack: "b"), Broker(id: 3, rack: "c"), Broker(id: 4, rack: "a")],
+            topics: [TopicState(name: "orders", partitions: [
+                PartitionState(partition: 0, replicas: [1, 2], size: 50_000_000),
+                PartitionState(partition: 1, replicas: [2, 3], size: 50_000_000),
+            ])])
+    }
+
+    func addresses(_ sim: SimCluster) -> [String] { sim.bootstrapServers.split(separator: ",").map(String.init) }
+
+    @Test func apiVersionsAndMetadataOverTheWire() async throws {
+        let sim = try await SimCluster.start(snapshot: Self.snapshot())
+        #expect(addresses(sim).count == 4)
+        let client = try await connectWire(addresses(sim)[0])
+        let versions = try await client.call(ApiVersionsRequest(), version: 3)
+        #expect(versions.errorCode == 0)
+        #expect(versions.apiKeys.contains { $0.apiKey == 45 && $0.maxVersion >= 0 })
+        let md = try await client.call(MetadataRequest(topics: nil), version: 12)
+        #expect(md.brokers.map(\.nodeId).sorted() == [1, 2, 3, 4])
+        #expect(md.brokers.first { $0.nodeId == 2 }?.rack == "b")
+        #expect(md.controllerId == 1)
+        let topic = try #require(md.topics.first { $0.name == "orders" })
+        #expect(topic.partitions.map(\.replicaNodes) == [[1, 2], [2, 3]])
+        #expect(topic.partitions.map(\.leaderId) == [1, 2])
+        #expect(topic.topicId != .zero)
+        let missing = try await client.call(MetadataRequest(topics: [.init(name: "nope")]), version: 9)
+        #expect(missing.topics.first?.errorCode == SimErrorCode.unknownTopicOrPartition)
+        await sim.shutdown()
+    }
+
+    @Test func unsupportedApiVersionsGetsV0Fallback() async throws {
+        let sim = try await SimCluster.start(snapshot: Self.snapshot())
+        let client = try await connectWire(addresses(sim)[0])
+        // ApiVersions v99 with a flexible (v2) header, as new clients send it, empty body; the answer is a v0 body with UNSUPPORTED_VERSION.
+        var w = ByteWriter()
+        w.writeInt32(0)
+        try RequestHeader(apiKey: 18, apiVersion: 99, correlationId: 7, clientId: "x").encode(into: &w, headerVersion: 2)
+        var bytes = w.bytes
+        let size = Int32(bytes.count - 4)
+        bytes[0] = UInt8(truncatingIfNeeded: size >> 24); bytes[1] = UInt8(truncatingIfNeeded: size >> 16)
+        bytes[2] = UInt8(truncatingIfNeeded: size >> 8); bytes[3] = UInt8(truncatingIfNeeded: size)
+        let raw = bytes
+        let frame = try await offPool { try client.sendRaw(raw) }
+        var reader = ByteReader(frame)
+        let (header, body) = try KafkaFraming.decodeResponse(ApiVersionsResponse.self, version: 0, from: &reader)
+        #expect(header.correlationId == 7)
+        #expect(body.errorCode == SimErrorCode.unsupportedVersion)
+        #expect(body.apiKeys.contains { $0.apiKey == 3 })
+        await sim.shutdown()
+    }
+
+    @Test func reassignmentOnlyOnControllerAndCompletesOnManualClock() async throws {
+        let clock = ManualClock()
+        let sim = try await SimCluster.start(snapshot: Self.snapshot(), options: SimOptions(brokerNetworkBytesPerSec: 10_000_000, clock: clock))
+        let addrs = addresses(sim)
+        let request = AlterPartitionReassignmentsRequest(topics: [.init(name: "orders", partitions: [.init(partitionIndex: 0, replicas: [3, 4])])])
+        let refused = try await connectWire(addrs[1]).call(request, version: 0)
+        #expect(refused.errorCode == SimErrorCode.notController)
+        let controller = try await connectWire(addrs[0])
+        let accepted = try await controller.call(request, version: 0)
+        #expect(accepted.errorCode == 0)
+        #expect(accepted.responses.first?.partitions.first?.errorCode == 0)
+        let listed = try await controller.call(ListPartitionReassignmentsRequest(topics: nil), version: 0)
+        let ongoing = try #require(listed.topics.first?.partitions.first)
+        #expect(ongoing.replicas == [3, 4, 1, 2])
+        #expect(ongoing.addingReplicas == [3, 4])
+        #expect(ongoing.removingReplicas == [1, 2])
+        // Leader 1 sends to both new replicas, so each gets half its 10 MB/s: 50 MB takes 10 s.
+        clock.advance(by: 9)
+        #expect(await sim.state().moves.count == 1)
+        clock.advance(by: 2)
+        let state = await sim.state()
+        #expect(state.moves.isEmpty)
+        #expect(state.partition(TopicPartition("orders", 0))?.replicas == [3, 4])
+        await sim.shutdown()
+    }
+
+    @Test func stoppedBrokerClosesAndFailsOver() async throws {
+        let sim = try await SimCluster.start(snapshot: Self.snapshot())
+        let addrs = addresses(sim)
+        await sim.stopBroker(2)
+        await #expect(throws: (any Error).self) { _ = try await connectWire(addrs[1]).call(ApiVersionsRequest(), version: 3) }
+        let md = try await connectWire(addrs[0]).call(MetadataRequest(topics: nil), version: 12)
+        #expect(!md.brokers.contains { $0.nodeId == 2 })
+        let p1 = try #require(md.topics.first?.partitions.first { $0.partitionIndex == 1 })
+        #expect(p1.leaderId == 3)
+        #expect(p1.offlineReplicas == [2])
+        await sim.startBroker(2)
+        let again = try await connectWire(addrs[1]).call(ApiVersionsRequest(), version: 3)
+        #expect(again.errorCode == 0)
+        await sim.shutdown()
+    }
+}
