@@ -71,6 +71,8 @@ let package = Package(
         .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
         .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),
         .testTarget(name: "CLITests", dependencies: ["KScaleCore", "kscale"]),
+        // Scenarios written once, run against KafkaSim, and against real Kafka when KSCALE_BOOTSTRAP is set.
+        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -83,11 +83,17 @@ enum ScramCrypto {
     }
 
     private static func hi<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-        let key = SymmetricKey(data: password)
-        var u = Array(HMAC<H>.authenticationCode(for: salt + [0, 0, 0, 1], using: key))
+        // Key the HMAC once and copy the keyed state per round: re-keying every round doubles the
+        // work, and thousands of rounds run on every SCRAM login.
+        let keyed = HMAC<H>(key: SymmetricKey(data: password))
+        var first = keyed
+        first.update(data: salt + [0, 0, 0, 1])
+        var u = Array(first.finalize())
         var result = u
         for _ in 1..<max(iterations, 1) {
-            u = Array(HMAC<H>.authenticationCode(for: u, using: key))
+            var round = keyed
+            round.update(data: u)
+            u = Array(round.finalize())
             for j in result.indices { result[j] ^= u[j] }
         }
         return result

@@ -19,6 +19,7 @@ struct KScale: AsyncParsableCommand {
             CancelCommand.self,
             ResumeCommand.self,
             ThrottleCommand.self,
+            DemoCommand.self,
             AddPartitionsCommand.self,
             CheckCommand.self,
             ScaleOutCommand.self,

@@ -101,6 +101,15 @@ struct LifecycleHealthCheckTests {
         #expect(r.findings.contains { $0.check == "replica-balance" && $0.message.contains("from 0 (broker 4,5) to 30") })
     }
 
+    @Test func retiringBrokersAreLeftOutOfTheBalanceRules() {
+        // Broker 4 was just drained: empty on purpose.
+        let o = F.observation(brokers: 4, partitions: F.roundRobin("t", count: 30, rf: 3, brokers: 3))
+        #expect(HealthCheck.evaluate(o).findings.contains { $0.check == "replica-balance" })
+        let r = HealthCheck.evaluate(o, retiring: [4])
+        #expect(r.status == .ok)
+        #expect(r.brokers.count == 4)
+    }
+
     @Test func balanceIsJudgedWithinRacksWhenRacksDifferInSize() {
         // Rack r0 has brokers 1,3; rack r1 has broker 2: with RF 2 over 2 racks broker 2 holds
         // every partition and brokers 1 and 3 half each. That is as balanced as racks allow.

@@ -25,8 +25,8 @@ import Testing
                            _ body: (SimCluster, KafkaAdminClient) async throws -> T) async throws -> T {
         let sim = try await SimCluster.start(snapshot: snapshot, options: options)
         do {
-            let admin = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: sim.bootstrapServers, requestTimeout: .seconds(5),
-                                                                        connectTimeout: .seconds(3), retryBackoff: .milliseconds(20)))
+            let admin = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: sim.bootstrapServers, requestTimeout: .seconds(20),
+                                                                        connectTimeout: .seconds(20), retryBackoff: .milliseconds(20)))
             do {
                 let result = try await body(sim, admin)
                 await admin.close()
@@ -119,6 +119,16 @@ import Testing
             #expect(try await admin.alterReassignments([TopicPartition("orders", 2): [3, 2]]).isEmpty)
             #expect(await admin.cluster.controllerID == next)
             #expect(try await admin.listReassignments(nil)[TopicPartition("orders", 2)] != nil)
+        }
+    }
+
+    /// A broker that drops connections without answering: the call reconnects and retries.
+    @Test func retriesAfterDroppedConnections() async throws {
+        try await Self.withSim { sim, admin in
+            _ = try await admin.logDirs(brokers: [2])
+            sim.dropConnections(broker: 2, nextRequests: 2)
+            let dirs = try await admin.logDirs(brokers: [2])
+            #expect(dirs.first?.dirs.first?.replicas.isEmpty == false)
         }
     }
 
@@ -226,7 +236,7 @@ import Testing
         func config(_ password: String) -> ClientConfig {
             ClientConfig(bootstrapServers: sim.bootstrapServers,
                          security: .saslPlaintext(SaslSettings(mechanism: pair.1, username: "alice", password: password)),
-                         connectTimeout: .seconds(3), retries: 0)
+                         connectTimeout: .seconds(20), retries: 0)
         }
         let admin = try await KafkaAdminClient.connect(config("alice-secret"))
         #expect(try await admin.describeCluster().brokers.count == 3)

@@ -79,4 +79,25 @@ private final class TinyCluster: @unchecked Sendable {
             "\(e)" == "broker 3 (127.0.0.1:\(b3.port)) rejected DescribeLogDirs: CLUSTER_AUTHORIZATION_FAILED"
         }
     }
+
+    /// A broker without DescribeCluster (before Kafka 2.8): brokers and controller come from Metadata.
+    @Test func fallsBackToMetadataWithoutDescribeCluster() async throws {
+        let portBox = Recorder<Int>()
+        let b = try await TinyBroker.start { h, _ in
+            switch h.apiKey {
+            case ApiVersionsRequest.apiKey:
+                return allVersions(h, except: [DescribeClusterRequest.apiKey: 99...99])
+            case MetadataRequest.apiKey:
+                let port = Int32(portBox.all.first ?? 0)
+                return .with(h, MetadataResponse(brokers: [.init(nodeId: 5, host: "127.0.0.1", port: port, rack: "r1")], clusterId: "old", controllerId: 5, topics: []))
+            default: return .close
+            }
+        }
+        defer { Task { await b.stop() } }
+        portBox.add(b.port)
+        let admin = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: b.address))
+        defer { Task { await admin.close() } }
+        let d = try await admin.describeCluster()
+        #expect(d == ClusterDescription(clusterID: "old", controllerID: 5, brokers: [BrokerInfo(id: 5, host: "127.0.0.1", port: Int32(b.port), rack: "r1")]))
+    }
 }

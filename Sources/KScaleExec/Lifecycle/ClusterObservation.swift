@@ -32,26 +32,26 @@ public struct ClusterObservation: Sendable, Hashable {
         self.topicConfigs = topicConfigs
     }
 
-    /// Reads the cluster through the admin seam. Log dirs are asked of the registered brokers
-    /// only: an offline broker cannot answer, and its absence is itself a finding.
+    /// Reads the cluster through the admin seam, with the client's `ClusterReader` (one broker
+    /// down does not stop the reading; its absence is itself a finding), plus every broker's and
+    /// topic's config entries, which the throttle and min-ISR rules need in full.
     public static func fetch(from admin: any ClusterAdmin) async throws -> ClusterObservation {
-        let cluster = try await admin.describeCluster()
-        let topics = try await admin.describeTopics(nil)
-        let live = cluster.brokers.filter { !$0.fenced }.map(\.id).sorted()
-        let logDirs = live.isEmpty ? [] : try await admin.logDirs(brokers: live)
-        let reassignments = try await admin.listReassignments(nil)
-        let resources = cluster.brokers.map { ConfigResource.broker($0.id) } + topics.map { ConfigResource.topic($0.name) }
-        let configs = resources.isEmpty ? [:] : try await admin.describeConfigs(resources)
-        var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
+        let state = try await ClusterReader(admin: admin).read(withConfigs: false)
+        let cluster = state.description
+        let topics = state.topics
         var topicConfigs: [String: [ConfigEntry]] = [:]
-        for (resource, entries) in configs {
-            switch resource.kind {
-            case .broker: if let id = BrokerID(resource.name) { brokerConfigs[id] = entries }
-            case .topic: topicConfigs[resource.name] = entries
-            case .brokerLogger: break
+        if !topics.isEmpty {
+            for (resource, entries) in try await admin.describeConfigs(topics.map { .topic($0.name) }) {
+                topicConfigs[resource.name] = entries
             }
         }
-        return ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
+        // A broker's configs are answered by that broker: ask each live one on its own, so one
+        // that stops answering costs its throttle entries only, not the whole check.
+        var brokerConfigs: [BrokerID: [ConfigEntry]] = [:]
+        for b in cluster.brokers where !b.fenced {
+            if let entries = try? await admin.describeConfigs([.broker(b.id)]).first?.value { brokerConfigs[b.id] = entries }
+        }
+        return ClusterObservation(cluster: cluster, topics: topics, logDirs: state.logDirs, reassignments: state.reassignments,
                                   brokerConfigs: brokerConfigs, topicConfigs: topicConfigs)
     }
 

@@ -116,7 +116,10 @@ public enum HealthCheck {
     static let brokerThrottleKeys = ["leader.replication.throttled.rate", "follower.replication.throttled.rate"]
     static let topicThrottleKeys = ["leader.replication.throttled.replicas", "follower.replication.throttled.replicas"]
 
-    public static func evaluate(_ o: ClusterObservation, thresholds t: HealthThresholds = HealthThresholds()) -> HealthReport {
+    /// `retiring` brokers (drained by a scale-in, about to be stopped) are left out of the balance
+    /// rules: they are meant to be empty.
+    public static func evaluate(_ o: ClusterObservation, thresholds t: HealthThresholds = HealthThresholds(),
+                                retiring: Set<BrokerID> = []) -> HealthReport {
         var findings: [Finding] = []
         let partitions = o.partitions
         let counts = partitionFindings(o, partitions, into: &findings)
@@ -127,7 +130,7 @@ public enum HealthCheck {
             findings.append(Finding(.warn, "partitions-per-broker",
                                     "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))", brokers: [l.id]))
         }
-        balanceFindings(loads.filter { $0.state == "online" }, t, into: &findings)
+        balanceFindings(loads.filter { $0.state == "online" && !retiring.contains($0.id) }, t, into: &findings)
         throttleFindings(o, into: &findings)
         if findings.isEmpty { findings.append(Finding(.ok, "summary", "no problems found")) }
         let status = findings.map(\.severity).max() ?? .ok

@@ -227,7 +227,7 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("error", "the drain stopped: \(error)"))
         }
         let after = try await ClusterObservation.fetch(from: admin)
-        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
+        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds, retiring: Set(removing))
         report.after = BrokerBalance.of(after.snapshot())
         report.verdicts = try await verdicts(removing, after)
         for v in report.verdicts ?? [] { emit(LifecycleEvent("verdict", v.description)) }

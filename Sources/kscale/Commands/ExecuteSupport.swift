@@ -113,12 +113,14 @@ final class ProgressPrinter: @unchecked Sendable {
         }
     }
 
+    /// Through `print` (and flushed) so these lines interleave correctly with the commands' own prints.
     private func out(_ s: String) {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        print(s)
+        fflush(nil)
     }
 
     private func line(_ s: String) {
-        if barShown { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)); barShown = false }
+        if barShown { print("\r\u{1B}[K", terminator: ""); barShown = false }
         out(s)
     }
 
@@ -138,7 +140,8 @@ final class ProgressPrinter: @unchecked Sendable {
                 let width = 30
                 let filled = Int(p.fraction * Double(width))
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                FileHandle.standardOutput.write(Data("\r\u{1B}[K[\(bar)] \(summary)".utf8))
+                print("\r\u{1B}[K[\(bar)] \(summary)", terminator: "")
+                fflush(nil)
                 barShown = true
             } else if Date().timeIntervalSince(lastPlain) >= plainInterval {
                 lastPlain = Date()

@@ -60,17 +60,19 @@ struct ScaleCommandOptions: ParsableArguments {
                 let options = ScaleOptions(execute: execute, registrationTimeout: .seconds(timeout), step: step)
                 let flows = ScaleFlows(admin: admin, planner: CorePlanner(excludeTopics: excludeTopics, rackAware: !disableRackAware),
                                        runner: runner, options: options, emit: { event in
-                                           if json {
-                                               print(LifecycleRender.jsonLine(LifecycleRender.EventLine(event)))
-                                           } else {
-                                               print("[\(event.step)] \(event.message)")
-                                           }
+                                           writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.EventLine(event))
+                                                          : "[\(event.step)] \(event.message)")
                                        })
                 return try await body(flows)
             }
-            print(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report)) : LifecycleRender.scale(report))
+            writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report)) : LifecycleRender.scale(report))
             code = report.exitCode
         }
         if code != 0 { throw ExitCode(code) }
     }
+}
+
+/// Writes straight to stdout, unbuffered like the executor's progress lines, so the two stay in order.
+func writeLine(_ s: String) {
+    FileHandle.standardOutput.write(Data((s + "\n").utf8))
 }

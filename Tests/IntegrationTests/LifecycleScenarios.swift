@@ -1,0 +1,180 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+import KScaleExec
+import Testing
+
+/// The lifecycle scenarios, each written once as a function of a `ScenarioCluster`, run by the
+/// two suites below: against KafkaSim always, against real Kafka when KSCALE_BOOTSTRAP is set.
+enum LifecycleScenarios {
+    static func flows(_ t: any ScenarioCluster, runner: (any LifecycleRunning)? = nil, registrationTimeout: Duration = .seconds(60)) -> ScaleFlows {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
+        let executor = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 50_000_000, maxMovesPerBroker: 5, pollInterval: 1),
+                                      stateRoot: root, clock: t.clock)
+        return ScaleFlows(admin: t.admin, planner: CorePlanner(), runner: runner ?? executor,
+                          options: ScaleOptions(execute: true, registrationTimeout: registrationTimeout, pollInterval: .milliseconds(50)))
+    }
+
+    static func replicas(on broker: BrokerID, _ t: any ScenarioCluster) async throws -> Int {
+        try await ClusterObservation.fetch(from: t.admin).partitions.filter { $0.1.replicas.contains(broker) }.count
+    }
+
+    static func throttlesLeft(_ t: any ScenarioCluster) async throws -> [Finding] {
+        HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin)).findings.filter { $0.check == "leftover-throttles" }
+    }
+
+    /// Scale out onto the spares, then drain them again: data lands on 7, 8, 9 and leaves them,
+    /// verdicts say SAFE TO STOP, and no throttle is left.
+    static func scaleOutThenScaleIn(_ t: any ScenarioCluster) async throws {
+        let f = flows(t)
+        let out = try await f.scaleOut(adding: Scenario.spares)
+        #expect(out.failure == nil)
+        for id in Scenario.spares { #expect(try await replicas(on: id, t) > 0, "broker \(id) got no replicas") }
+        #expect(try await throttlesLeft(t).isEmpty)
+        #expect(out.postflight?.status != .critical)
+
+        let back = try await f.scaleIn(removing: Scenario.spares)
+        #expect(back.failure == nil)
+        #expect(back.verdicts?.count == 3)
+        for v in back.verdicts ?? [] { #expect(v.isSafe, "\(v)") }
+        #expect(back.exitCode == 0)
+        for id in Scenario.spares { #expect(try await replicas(on: id, t) == 0) }
+        #expect(try await throttlesLeft(t).isEmpty)
+    }
+
+    /// A broker that never registers: scale-out gives up naming it, and changes nothing.
+    static func registrationTimeout(_ t: any ScenarioCluster) async throws {
+        let before = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let error = await #expect(throws: InvalidInput.self) {
+            try await flows(t, registrationTimeout: .milliseconds(500)).scaleOut(adding: [42])
+        }
+        #expect(error?.message.contains("not registered: 42") == true)
+        let after = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        #expect(before.topics.map(\.partitions).map { $0.map(\.replicas) } == after.topics.map(\.partitions).map { $0.map(\.replicas) })
+    }
+
+    /// Removing so many brokers that RF 3 cannot fit, or every broker of a rack: refused by name,
+    /// nothing moved.
+    static func refusals(_ t: any ScenarioCluster) async throws {
+        let f = flows(t)
+        let rf = await #expect(throws: InvalidInput.self) { try await f.scaleIn(removing: [1, 2, 3, 4, 5, 6, 7]) }
+        #expect(rf?.message.contains("only 2 brokers would remain") == true)
+        let rack = await #expect(throws: InvalidInput.self) { try await f.scaleIn(removing: [1, 4, 7]) }
+        #expect(rack?.message.contains("empties rack rack-a") == true)
+        #expect(try await ClusterObservation.fetch(from: t.admin).reassignments.isEmpty)
+    }
+
+    /// A topic lands on the broker while it drains; the drain re-reads metadata and drains it too.
+    static func topicCreatedMidDrain(_ t: any ScenarioCluster) async throws {
+        let late = Scenario.topic("late")
+        let base = flows(t)
+        let runner = HookedRunner(inner: base.runner) { run in
+            if run == 1 {
+                _ = try await t.admin.createTopics([NewTopic(name: late, partitions: -1, replicationFactor: -1,
+                                                             assignments: [[6, 1, 2], [2, 6, 3]])], validateOnly: false)
+            }
+        }
+        let report = try await flows(t, runner: runner).scaleIn(removing: [6])
+        #expect(report.plans.count >= 2)
+        #expect(report.verdicts?.first?.isSafe == true, "\(report.verdicts ?? [])")
+        #expect(try await replicas(on: 6, t) == 0)
+        // Put broker 6 back to work for the scenarios that follow.
+        _ = try await base.scaleOut(adding: [6])
+        _ = try await t.admin.deleteTopics([late])
+    }
+
+    /// A broker other than the drained one stops in the middle of the drain and comes back: the
+    /// executor waits for it, the drain finishes, the verdict is SAFE, and no throttle is left.
+    static func brokerFailingMidDrain(_ t: any ScenarioCluster) async throws {
+        let runner = HookedRunner(inner: flows(t).runner) { run in
+            guard run == 1 else { return }
+            guard try await t.stop(2) else { return }
+            Task {
+                try? await Task.sleep(for: .milliseconds(800))
+                try? await t.start(2)
+            }
+        }
+        let f = flows(t, runner: runner)
+        let report = try await f.scaleIn(removing: [5])
+        for v in report.verdicts ?? [] { #expect(v.isSafe || report.failure != nil, "\(v)") }
+        if report.failure == nil {
+            #expect(report.verdicts?.first?.isSafe == true)
+            #expect(try await replicas(on: 5, t) == 0)
+        } else {
+            #expect(report.verdicts?.first?.isSafe == false)     // never SAFE while something is left
+        }
+        try await t.start(2)
+        #expect(try await throttlesLeft(t).isEmpty)
+        _ = try await flows(t).scaleOut(adding: [5])
+    }
+}
+
+extension LifecycleScenarios {
+    /// The check over the wire: healthy but imbalanced with the spares empty (warn), critical
+    /// once a broker holding replicas stops (offline broker, under-replicated partitions).
+    static func checkSeesAStoppedBroker(_ t: any ScenarioCluster) async throws {
+        let healthy = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        #expect(healthy.counts.offline == 0 && healthy.counts.underMinISR == 0)
+        #expect(healthy.status <= .warn)
+        #expect(healthy.brokers.allSatisfy { $0.diskUsedPercent != nil })   // DescribeLogDirs v4 capacity
+        guard try await t.stop(3) else { return }
+        let down = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        try await t.start(3)
+        #expect(down.status == .critical)
+        // KRaft fences a stopped broker and lists it only when fenced brokers are asked for.
+        #expect(down.findings.contains { ["brokers-offline", "brokers-fenced"].contains($0.check) && $0.brokers == [3] })
+        #expect(down.counts.underReplicated > 0)
+        #expect(["offline", "fenced"].contains(down.brokers.first { $0.id == 3 }?.state ?? ""))
+    }
+}
+
+/// Runs `before(run)` ahead of each run of the wrapped runner: the seam scenarios use to make
+/// something happen in the middle of a drain.
+struct HookedRunner: LifecycleRunning {
+    let inner: any LifecycleRunning
+    let before: @Sendable (Int) async throws -> Void
+    let counter = Counter()
+
+    actor Counter {
+        var n = 0
+        func next() -> Int { n += 1; return n }
+    }
+
+    func run(_ plan: LifecyclePlan, label: String) async throws {
+        try await before(await counter.next())
+        try await inner.run(plan, label: label)
+    }
+}
+
+@Suite("Integration: lifecycle scenarios on KafkaSim", .serialized)
+struct LifecycleOnKafkaSim {
+    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+        let t = try await SimScenarioCluster.start()
+        do { try await body(t) } catch { await t.shutdown(); throw error }
+        await t.shutdown()
+    }
+
+    @Test func scaleOutThenScaleIn() async throws { try await with(LifecycleScenarios.scaleOutThenScaleIn) }
+    @Test func registrationTimeout() async throws { try await with(LifecycleScenarios.registrationTimeout) }
+    @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
+    @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
+    @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
+}
+
+@Suite("Integration: lifecycle scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
+struct LifecycleOnRealKafka {
+    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+        guard let bootstrap = Scenario.realBootstrap else { return }
+        let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
+        do { try await body(t) } catch { await t.shutdown(); throw error }
+        await t.shutdown()
+    }
+
+    @Test func scaleOutThenScaleIn() async throws { try await with(LifecycleScenarios.scaleOutThenScaleIn) }
+    @Test func registrationTimeout() async throws { try await with(LifecycleScenarios.registrationTimeout) }
+    @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
+    @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
+    @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
+}

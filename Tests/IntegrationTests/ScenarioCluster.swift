@@ -1,0 +1,122 @@
+import Foundation
+import KafkaClient
+import KafkaSim
+import KScaleCore
+import KScaleExec
+import Testing
+
+/// Where the integration scenarios run: the same scenario code against KafkaSim (always, in
+/// `swift test`) or against a real cluster (when KSCALE_BOOTSTRAP is set; scripts/integration.sh
+/// brings up docker-compose.yml for that). Both have brokers 1-6 over racks a, b, c (rack of broker
+/// i is (i - 1) % 3) and spare brokers 7, 8, 9 registered empty, one per rack.
+protocol ScenarioCluster: Sendable {
+    var name: String { get }
+    var admin: any ClusterAdmin { get }
+    /// The clock the executor paces with (the simulator's scaled time, or wall time).
+    var clock: any ExecClock { get }
+    /// Stops and restarts a broker, when this target can (`nil` when it cannot).
+    func stop(_ id: BrokerID) async throws -> Bool
+    func start(_ id: BrokerID) async throws
+    func shutdown() async
+}
+
+enum Scenario {
+    static let brokers: [BrokerID] = [1, 2, 3, 4, 5, 6]
+    static let spares: [BrokerID] = [7, 8, 9]
+    static func rack(_ id: BrokerID) -> String { ["rack-a", "rack-b", "rack-c"][Int(id - 1) % 3] }
+
+    /// The real cluster's bootstrap, when the environment names one.
+    static var realBootstrap: String? {
+        ProcessInfo.processInfo.environment["KSCALE_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+    static let realSkipReason: Comment = "set KSCALE_BOOTSTRAP (scripts/integration.sh does) to run the scenarios against real Kafka"
+
+    /// A rack-aware assignment on brokers 1-6: replica k of partition p in rack (p + k) % 3.
+    static func assignment(partitions: Int, rf: Int = 3) -> [[BrokerID]] {
+        (0..<partitions).map { p in
+            (0..<rf).map { k in
+                let rack = (p + k) % 3
+                return BrokerID(rack + 1 + 3 * ((p / 3 + k) % 2))
+            }
+        }
+    }
+
+    /// A topic name no other run of the suite uses.
+    static func topic(_ base: String) -> String { "kscale-it-\(base)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    static func create(_ topic: String, partitions: Int, on admin: any ClusterAdmin) async throws {
+        let errors = try await admin.createTopics([NewTopic(name: topic, partitions: -1, replicationFactor: -1,
+                                                            assignments: assignment(partitions: partitions))], validateOnly: false)
+        if let e = errors[topic] { throw InvalidInput("creating \(topic) failed: \(e)") }
+    }
+}
+
+/// KafkaSim with the scenario layout, a 24-partition topic of 50 MB partitions, on simulated time
+/// 200 times faster than the wall clock.
+struct SimScenarioCluster: ScenarioCluster {
+    let sim: SimCluster
+    let client: KafkaAdminClient
+    var name: String { "KafkaSim" }
+    var admin: any ClusterAdmin { client }
+    var clock: any ExecClock { ScaledWallClock(scale: Self.timeScale) }
+    static let timeScale = 200.0
+
+    static func start() async throws -> SimScenarioCluster {
+        let brokers = (Scenario.brokers + Scenario.spares).map { Broker(id: $0, rack: Scenario.rack($0)) }
+        let orders = TopicState(name: "orders", partitions: Scenario.assignment(partitions: 24).enumerated().map {
+            PartitionState(partition: Int32($0.offset), replicas: $0.element, size: 50_000_000)
+        })
+        let sim = try await SimCluster.start(snapshot: ClusterSnapshot(brokers: brokers, topics: [orders]),
+                                             options: SimOptions(timeScale: timeScale))
+        let client = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
+        return SimScenarioCluster(sim: sim, client: client)
+    }
+
+    func stop(_ id: BrokerID) async throws -> Bool {
+        await sim.stopBroker(id)
+        return true
+    }
+
+    func start(_ id: BrokerID) async throws { await sim.startBroker(id) }
+
+    func shutdown() async {
+        await client.close()
+        await sim.shutdown()
+    }
+}
+
+/// A real cluster from KSCALE_BOOTSTRAP (and KSCALE_COMMAND_CONFIG when set). Brokers are stopped
+/// and started with `docker compose` when KSCALE_COMPOSE_FILE names the compose file.
+struct RealScenarioCluster: ScenarioCluster {
+    let client: KafkaAdminClient
+    var name: String { "real Kafka" }
+    var admin: any ClusterAdmin { client }
+    var clock: any ExecClock { SystemClock() }
+
+    static func start(bootstrap: String) async throws -> RealScenarioCluster {
+        let config = ProcessInfo.processInfo.environment["KSCALE_COMMAND_CONFIG"]
+        return RealScenarioCluster(client: try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: config))
+    }
+
+    func stop(_ id: BrokerID) async throws -> Bool {
+        guard let file = ProcessInfo.processInfo.environment["KSCALE_COMPOSE_FILE"] else { return false }
+        try compose(file, ["stop", "broker-\(id)"])
+        return true
+    }
+
+    func start(_ id: BrokerID) async throws {
+        guard let file = ProcessInfo.processInfo.environment["KSCALE_COMPOSE_FILE"] else { return }
+        try compose(file, ["--profile", "scale-out", "up", "-d", "--wait", "broker-\(id)"])
+    }
+
+    private func compose(_ file: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["docker", "compose", "-f", file] + args
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw InvalidInput("docker compose \(args.joined(separator: " ")) failed") }
+    }
+
+    func shutdown() async { await client.close() }
+}
