@@ -19,10 +19,20 @@ struct DemoCommand: AsyncParsableCommand {
     var throttle = "50MB/s"
     @Option(name: .long, help: "text or json (the run's events, one per line).")
     var output: OutputFormat = .text
+    @Option(name: .long, help: "Multiply every partition's size (4 gives a scale-out copying over 100 GB).")
+    var dataScale: Int64 = 1
+    @Option(name: .long, help: "Seconds (simulated) between the executor's polls.")
+    var pollInterval: Double = 5
+    @Option(name: .long, help: "Moves a broker may send or receive at once.")
+    var maxMovesPerBroker = 5
+    @Option(name: .long, help: "smallest-first, largest-first or risk-first.")
+    var order: String = MoveOrder.largestFirst.rawValue
+    @Flag(name: .long, help: "Benchmark mode: step simulated time with the executor's polls (no waiting) and report the run time against max over brokers of (bytes in, bytes out) / throttle.")
+    var benchmark = false
 
     /// Six brokers over three racks holding three topics (about 66 GB of replicas), and brokers
     /// 7-9 registered and empty: the moment after new brokers joined a cluster.
-    static func snapshot() -> ClusterSnapshot {
+    static func snapshot(dataScale: Int64 = 1) -> ClusterSnapshot {
         let brokers = (1...9).map { Broker(id: BrokerID($0), rack: "rack-\(["a", "b", "c"][($0 - 1) % 3])") }
         func topic(_ name: String, _ count: Int, rf: Int, size: Int64) -> TopicState {
             var parts: [PartitionState] = []
@@ -30,7 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
                 // Consecutive brokers sit on different racks, so RF <= 3 is rack-aware.
                 var replicas: [BrokerID] = []
                 for k in 0..<rf { replicas.append(BrokerID((p + k) % 6 + 1)) }
-                parts.append(PartitionState(partition: Int32(p), replicas: replicas, size: size + Int64(p % 5) * size / 10))
+                parts.append(PartitionState(partition: Int32(p), replicas: replicas, size: (size + Int64(p % 5) * size / 10) * dataScale))
             }
             return TopicState(name: name, partitions: parts, configs: ["min.insync.replicas": String(max(1, rf - 1))])
         }
@@ -47,10 +57,14 @@ struct DemoCommand: AsyncParsableCommand {
             let rate = try ByteUnits.parseRate(throttle)
             let json = output == .json
             func say(_ s: String) { if !json { print(s) } }
-            let snapshot = Self.snapshot()
-            let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: 100_000))
+            guard let order = MoveOrder(rawValue: order) else { throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard dataScale >= 1 else { throw InvalidInput("--data-scale must be at least 1") }
+            let snapshot = Self.snapshot(dataScale: dataScale)
+            let simClock: KafkaSim.ManualClock? = benchmark ? KafkaSim.ManualClock() : nil
+            let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: benchmark ? 0 : 100_000, clock: simClock))
+            let clock: any ExecClock = simClock.map { SimSteppedClock(sim: $0) } ?? ScaledWallClock(scale: timeScale)
             do {
-                say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (time x\(timeScale)); brokers 7, 8, 9 are new and empty")
+                say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (\(benchmark ? "time stepped by the executor's polls" : "time x\(timeScale)")); brokers 7, 8, 9 are new and empty")
                 try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil) { admin in
                     let before = await sim.state().snapshot
                     let planned = try Planner.plan(before, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
@@ -60,12 +74,22 @@ struct DemoCommand: AsyncParsableCommand {
                     let dir = NSTemporaryDirectory() + "kscale-demo-\(UUID().uuidString)"
                     let printer = ProgressPrinter(format: output)
                     let exec = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName),
-                                                        clock: ScaledWallClock(scale: timeScale), emit: { printer.handle($0) })
+                                                        clock: clock, emit: { printer.handle($0) })
                     exec.progressFile = dir + "/progress.json"
-                    let options = RunOptions(throttle: rate, maxMovesPerBroker: 5, maxMoves: 100, order: .largestFirst, stallTimeout: 120, pollInterval: 5)
+                    let options = RunOptions(throttle: rate, maxMovesPerBroker: maxMovesPerBroker, maxMoves: 100, order: order, stallTimeout: 120, pollInterval: pollInterval)
+                    try options.validate()
                     let inspection = try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false)
-                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most 5 moves per broker (journal in \(dir))")
+                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(maxMovesPerBroker) moves per broker, \(order.rawValue) (journal in \(dir))")
+                    let simStart = await sim.state().timeSeconds
                     let summary = try await exec.execute(inspection, options: options, bootstrap: sim.bootstrapServers, commandConfig: nil)
+                    let simSeconds = await sim.state().timeSeconds - simStart
+                    if benchmark {
+                        let leaderBound = RunEstimate.lowerBound(moves: inspection.moves, throttle: rate)
+                        let sourceBound = Self.sourceBound(inspection.moves, throttle: rate)
+                        let bound = max(leaderBound, sourceBound)
+                        print(String(format: "benchmark: %@ copied in %.0f simulated s; bound max over brokers of (bytes in, bytes out)/throttle = %.0f s (out = leader sends: %.0f s, out = replica leaves: %.0f s); ratio %.3f",
+                                     ByteUnits.format(summary.bytes), simSeconds, bound, leaderBound, sourceBound, simSeconds / bound))
+                    }
                     let verify = try await VerifyReport.check(plan: planned.plan, admin: admin)
                     let left = try await ThrottleAudit.read(admin: admin, runs: [dir]).items.count
                     say("verify: \(verify.atTarget.count) of \(planned.plan.partitions.count) partitions at target; throttles left on the cluster: \(left)")
@@ -82,6 +106,16 @@ struct DemoCommand: AsyncParsableCommand {
             await sim.shutdown()
             say("done: the simulated cluster is shut down. Try `kscale sim` to rehearse against one that stays up.")
         }
+    }
+
+    /// The bound with "bytes out of a broker" read as the replicas leaving it (rather than what its leaders send).
+    static func sourceBound(_ moves: [Move], throttle: Int64) -> Double {
+        var inB: [BrokerID: Int64] = [:], outB: [BrokerID: Int64] = [:]
+        for m in moves {
+            for r in m.adding { inB[r, default: 0] += m.bytes }
+            for r in m.removing { outB[r, default: 0] += m.bytes }
+        }
+        return Double(max(inB.values.max() ?? 0, outB.values.max() ?? 0)) / Double(throttle)
     }
 
     private func bytesMoved(_ plan: ReassignmentPlan, _ s: ClusterSnapshot) -> Int64 {
@@ -103,5 +137,18 @@ struct DemoCommand: AsyncParsableCommand {
                        ByteUnits.format(x?.bytes ?? 0), ByteUnits.format(a.bytes)])
         }
         return table.render()
+    }
+}
+
+
+/// The executor's clock stepping the simulator's manual clock: every poll interval the executor
+/// sleeps advances simulated time by exactly that much, so a benchmark of hours runs in seconds
+/// and its duration is exact simulated time.
+struct SimSteppedClock: ExecClock {
+    let sim: KafkaSim.ManualClock
+    func now() -> Double { 1_000_000 + sim.now() }
+    func sleep(seconds: Double) async throws {
+        sim.advance(by: seconds)
+        await Task.yield()
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import KafkaClient
+import KScaleCore
+import KScaleExec
+import Testing
+
+/// Executor scenarios on the same two targets: a run killed in the middle and resumed, a run
+/// cancelled with rollback, and no throttle left behind by either.
+enum ExecutionScenarios {
+    /// The scale-out plan onto the spares, throttled to 1 MB/s so moves are still in flight when
+    /// the scenario interrupts them.
+    static func slowScaleOut(_ t: any ScenarioCluster) async throws -> (LifecyclePlan, ExecutorRunner, String) {
+        let snapshot = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let plan = try CorePlanner().plan(.scaleOut(add: Scenario.spares), from: snapshot)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
+        let runner = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 1_000_000, maxMovesPerBroker: 2, pollInterval: 1),
+                                    stateRoot: root, clock: t.clock)
+        return (plan, runner, RunDirectory.directory(for: plan.plan, root: root))
+    }
+
+    /// Starts `plan` and kills the run (the task, as SIGKILL would the process) once a move is in flight.
+    static func startThenKill(_ t: any ScenarioCluster, _ runner: ExecutorRunner, _ plan: LifecyclePlan) async throws {
+        let task = Task { try await runner.run(plan, label: "scenario") }
+        for _ in 0..<500 where try await t.admin.listReassignments(nil).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        task.cancel()
+        _ = await task.result
+    }
+
+    static func assignment(_ t: any ScenarioCluster) async throws -> [String: [BrokerID]] {
+        var out: [String: [BrokerID]] = [:]
+        for (tp, p) in try await ClusterObservation.fetch(from: t.admin).partitions { out[tp.description] = p.replicas }
+        return out
+    }
+
+    static func resumeAfterKill(_ t: any ScenarioCluster) async throws {
+        let (plan, runner, dir) = try await slowScaleOut(t)
+        try #require(!plan.plan.partitions.isEmpty)
+        try await startThenKill(t, runner, plan)
+        #expect(try await !t.admin.listReassignments(nil).isEmpty, "the kill left moves in flight")
+        let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
+        let summary = try await ReassignmentExecutor(admin: t.admin, journal: journal, clock: t.clock).resume()
+        #expect(summary.failed.isEmpty)
+        let verify = try await VerifyReport.check(plan: plan.plan, admin: t.admin)
+        #expect(verify.complete, "after resume: \(verify)")
+        #expect(try await LifecycleScenarios.throttlesLeft(t).isEmpty)
+        // Back to the starting layout for the next scenario.
+        _ = try await LifecycleScenarios.flows(t).scaleIn(removing: Scenario.spares)
+    }
+
+    static func cancelWithRollback(_ t: any ScenarioCluster) async throws {
+        let before = try await assignment(t)
+        let (plan, runner, dir) = try await slowScaleOut(t)
+        try await startThenKill(t, runner, plan)
+        let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
+        let outcome = try await Canceller.cancel(journal: journal, admin: t.admin, clock: t.clock)
+        #expect(!outcome.cancelled.isEmpty, "the kill left moves in flight to cancel")
+        #expect(outcome.failures.isEmpty)
+        if !outcome.rollback.partitions.isEmpty {
+            try await runner.run(LifecyclePlan(plan: outcome.rollback, rollback: plan.plan), label: "rollback")
+        }
+        for _ in 0..<200 where try await !t.admin.listReassignments(nil).isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let after = try await assignment(t)
+        for (tp, replicas) in before { #expect(Set(after[tp] ?? []) == Set(replicas), "\(tp)") }
+        #expect(try await LifecycleScenarios.throttlesLeft(t).isEmpty)
+    }
+}
+
+@Suite("Integration: executor scenarios on KafkaSim", .serialized)
+struct ExecutionOnKafkaSim {
+    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+        let t = try await SimScenarioCluster.start()
+        do { try await body(t) } catch { await t.shutdown(); throw error }
+        await t.shutdown()
+    }
+
+    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+}
+
+@Suite("Integration: executor scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
+struct ExecutionOnRealKafka {
+    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+        guard let bootstrap = Scenario.realBootstrap else { return }
+        let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
+        do { try await body(t) } catch { await t.shutdown(); throw error }
+        await t.shutdown()
+    }
+
+    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+}
