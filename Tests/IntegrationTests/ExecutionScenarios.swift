@@ -71,25 +71,12 @@ enum ExecutionScenarios {
 
 @Suite("Integration: executor scenarios on KafkaSim", .serialized)
 struct ExecutionOnKafkaSim {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        let t = try await SimScenarioCluster.start()
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
-
-    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
-    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+    @Test func resumeAfterKill() async throws { try await onKafkaSim(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await onKafkaSim(ExecutionScenarios.cancelWithRollback) }
 }
 
 @Suite("Integration: executor scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
 struct ExecutionOnRealKafka {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        guard let bootstrap = Scenario.realBootstrap else { return }
-        let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
-
-    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
-    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+    @Test func resumeAfterKill() async throws { try await onRealKafka(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await onRealKafka(ExecutionScenarios.cancelWithRollback) }
 }
