@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 
@@ -23,7 +24,7 @@ enum KScaleBinary {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "kscale next to \(CommandLine.arguments[0])"])
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func runBlocking(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = try locate()
         process.arguments = arguments
@@ -38,6 +39,14 @@ enum KScaleBinary {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs the binary and waits for it off the cooperative pool: blocking one of its few threads
+    /// would stall every other test in the process, and KafkaSim when a test serves the binary.
+    static func run(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Result, any Error>) in
+            DispatchQueue.global().async { cont.resume(with: Swift.Result { try runBlocking(arguments) }) }
+        }
+    }
+
     static func json(_ r: Result) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
         return try #require(object as? [String: Any])
@@ -45,8 +54,8 @@ enum KScaleBinary {
 }
 
 @Suite struct SizeCommandTests {
-    @Test func partitionsTextShowsTheAnswerAndWhichTermDecided() throws {
-        let r = try KScaleBinary.run(["size", "partitions", "--target-throughput", "200MB/s",
+    @Test func partitionsTextShowsTheAnswerAndWhichTermDecided() async throws {
+        let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "200MB/s",
                                       "--per-partition-throughput", "10MB/s", "--consumers", "48"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("partitions: 48\n"))
@@ -54,8 +63,8 @@ enum KScaleBinary {
         #expect(r.stdout.contains("decided by consumers"))
     }
 
-    @Test func partitionsJSONHasThePartitionsField() throws {
-        let r = try KScaleBinary.run(["size", "partitions", "--target-throughput", "200MB/s",
+    @Test func partitionsJSONHasThePartitionsField() async throws {
+        let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "200MB/s",
                                       "--per-partition-throughput", "10MB/s", "--consumers", "8", "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let j = try KScaleBinary.json(r)
@@ -64,7 +73,7 @@ enum KScaleBinary {
         #expect(j["throughput_partitions"] as? Int == 20)
     }
 
-    @Test func partitionsWithSnapshotReportsReplicasPerBroker() throws {
+    @Test func partitionsWithSnapshotReportsReplicasPerBroker() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-size-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -75,7 +84,7 @@ enum KScaleBinary {
         """
         let path = dir.appendingPathComponent("cluster.json").path
         try Data(snapshot.utf8).write(to: URL(fileURLWithPath: path))
-        let r = try KScaleBinary.run(["size", "partitions", "--target-throughput", "90MB/s", "--per-partition-throughput",
+        let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "90MB/s", "--per-partition-throughput",
                                       "10MB/s", "--snapshot", path, "--topic", "orders", "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let j = try KScaleBinary.json(r)
@@ -87,12 +96,12 @@ enum KScaleBinary {
         #expect(d["over_guideline"] as? Bool == false)
     }
 
-    @Test func partitionsWithBootstrapServerReadsTheLiveCluster() throws {
+    @Test func partitionsWithBootstrapServerReadsTheLiveCluster() async throws {
         // librdkafka's in-process mock cluster (3 brokers, no topics), enabled through --command-config.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-mock-\(UUID().uuidString).properties").path
         try Data("# librdkafka mock\ntest.mock.num.brokers=3\n".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let r = try KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
+        let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
                                       "--bootstrap-server", "unused:9092", "--command-config", path, "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let d = try #require(try KScaleBinary.json(r)["replica_density"] as? [String: Any])
@@ -101,8 +110,8 @@ enum KScaleBinary {
         #expect(d["max_replicas_per_broker_after"] as? Int == 10)
     }
 
-    @Test func brokersJSONHasTheBrokersField() throws {
-        let r = try KScaleBinary.run(["size", "brokers", "--ingress", "100MB/s", "--egress", "200MB/s",
+    @Test func brokersJSONHasTheBrokersField() async throws {
+        let r = try await KScaleBinary.run(["size", "brokers", "--ingress", "100MB/s", "--egress", "200MB/s",
                                       "--replication-factor", "3", "--retention-hours", "24", "--broker-network", "125MB/s",
                                       "--broker-disk", "2TB", "--lagging-consumers", "10%", "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -111,8 +120,8 @@ enum KScaleBinary {
         #expect(j["decided_by"] as? [String] == ["storage"])
     }
 
-    @Test func brokersTextShowsEveryResource() throws {
-        let r = try KScaleBinary.run(["size", "brokers", "--ingress", "100MB/s", "--egress", "200MB/s",
+    @Test func brokersTextShowsEveryResource() async throws {
+        let r = try await KScaleBinary.run(["size", "brokers", "--ingress", "100MB/s", "--egress", "200MB/s",
                                       "--replication-factor", "3", "--retention-hours", "1", "--broker-network", "125MB/s",
                                       "--broker-disk", "2TB", "--target-utilization", "100%"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -137,8 +146,8 @@ enum KScaleBinary {
         (["size", "brokers", "--ingress", "1MB/s", "--egress", "1MB/s", "--replication-factor", "3", "--retention-hours", "1",
           "--broker-network", "125MB/s", "--broker-disk", "lots"], "--broker-disk"),
     ])
-    func badInputExitsWithAClearError(arguments: [String], mentions: String) throws {
-        let r = try KScaleBinary.run(arguments)
+    func badInputExitsWithAClearError(arguments: [String], mentions: String) async throws {
+        let r = try await KScaleBinary.run(arguments)
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("error: "))
         #expect(r.stderr.contains(mentions))

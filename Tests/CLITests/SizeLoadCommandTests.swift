@@ -4,8 +4,8 @@ import Testing
 /// `kscale load` end to end against librdkafka's in-process mock cluster, passed as a producer
 /// property, so the binary's option handling, producer and report are exercised without a broker.
 @Suite struct LoadCommandTests {
-    @Test func loadReportsEveryRecordWithPercentiles() throws {
-        let r = try KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "load-cli", "--record-size", "200",
+    @Test func loadReportsEveryRecordWithPercentiles() async throws {
+        let r = try await KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "load-cli", "--record-size", "200",
                                       "--throughput", "-1", "--num-records", "800",
                                       "--producer-property", "test.mock.num.brokers=3", "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -19,8 +19,8 @@ import Testing
         #expect(p50 <= p99 && p99 <= max)
     }
 
-    @Test func loadTextEndsWithThePerfTestSummary() throws {
-        let r = try KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "load-cli", "--record-size", "1KB",
+    @Test func loadTextEndsWithThePerfTestSummary() async throws {
+        let r = try await KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "load-cli", "--record-size", "1KB",
                                       "--throughput", "10MB/s", "--num-records", "100", "--producer-property", "test.mock.num.brokers=1"])
         #expect(r.status == 0, "\(r.stderr)")
         let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
@@ -35,8 +35,8 @@ import Testing
         (["--record-size", "1KB", "--throughput", "-1", "--num-records", "0"], "--num-records"),
         (["--record-size", "1KB", "--throughput", "-1", "--num-records", "10", "--producer-property", "acks"], "--producer-property"),
     ])
-    func badLoadInputIsRefusedBeforeConnecting(extra: [String], mentions: String) throws {
-        let r = try KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "t"] + extra)
+    func badLoadInputIsRefusedBeforeConnecting(extra: [String], mentions: String) async throws {
+        let r = try await KScaleBinary.run(["load", "--bootstrap-server", "unused:9092", "--topic", "t"] + extra)
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("error: "))
         #expect(r.stderr.contains(mentions))

@@ -71,25 +71,47 @@ enum ExecutionScenarios {
 
 @Suite("Integration: executor scenarios on KafkaSim", .serialized)
 struct ExecutionOnKafkaSim {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        let t = try await SimScenarioCluster.start()
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
-
-    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
-    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+    @Test func resumeAfterKill() async throws { try await onKafkaSim(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await onKafkaSim(ExecutionScenarios.cancelWithRollback) }
 }
 
 @Suite("Integration: executor scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
 struct ExecutionOnRealKafka {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        guard let bootstrap = Scenario.realBootstrap else { return }
-        let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
+    @Test func resumeAfterKill() async throws { try await onRealKafka(ExecutionScenarios.resumeAfterKill) }
+    @Test func cancelWithRollback() async throws { try await onRealKafka(ExecutionScenarios.cancelWithRollback) }
+}
 
-    @Test func resumeAfterKill() async throws { try await with(ExecutionScenarios.resumeAfterKill) }
-    @Test func cancelWithRollback() async throws { try await with(ExecutionScenarios.cancelWithRollback) }
+extension ExecutionScenarios {
+    /// Adding partitions: the new ones are placed rack-aware through CreatePartitions with explicit
+    /// assignments; a dry run (validate only) changes nothing; decreasing is refused.
+    static func addPartitions(_ t: any ScenarioCluster) async throws {
+        let topic = Scenario.topic("grow")
+        try await Scenario.create(topic, partitions: 3, on: t.admin)
+        let snapshot = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let plan = try AddPartitionsPlan(snapshot: snapshot, topic: topic, targetCount: 9, acceptKeyRemap: true)
+        try await t.admin.createPartitions(topic: topic, totalCount: 9, assignments: plan.assignments, validateOnly: true)
+        #expect(try await t.admin.describeTopics([topic]).first?.partitions.count == 3)
+        try await t.admin.createPartitions(topic: topic, totalCount: 9, assignments: plan.assignments, validateOnly: false)
+        var grown: [PartitionDescription] = []
+        for _ in 0..<50 {
+            grown = try await t.admin.describeTopics([topic]).first?.partitions ?? []
+            if grown.count == 9 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(grown.count == 9)
+        for p in grown where p.partition >= 3 {
+            #expect(Set(p.replicas.map(Scenario.rack)).count == 3, "partition \(p.partition) on \(p.replicas)")
+        }
+        #expect(throws: InvalidInput.self) {
+            try AddPartitionsPlan(snapshot: snapshot, topic: topic, targetCount: 2, acceptKeyRemap: true)
+        }
+        _ = try await t.admin.deleteTopics([topic])
+    }
+}
+
+@Suite("Integration: add partitions")
+struct AddPartitionsScenarios {
+    @Test func onKafkaSim() async throws { try await IntegrationTests.onKafkaSim(ExecutionScenarios.addPartitions) }
+    @Test(.enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
+    func onRealKafka() async throws { try await IntegrationTests.onRealKafka(ExecutionScenarios.addPartitions) }
 }

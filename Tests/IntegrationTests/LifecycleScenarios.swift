@@ -148,33 +148,20 @@ struct HookedRunner: LifecycleRunning {
 
 @Suite("Integration: lifecycle scenarios on KafkaSim", .serialized)
 struct LifecycleOnKafkaSim {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        let t = try await SimScenarioCluster.start()
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
-
-    @Test func scaleOutThenScaleIn() async throws { try await with(LifecycleScenarios.scaleOutThenScaleIn) }
-    @Test func registrationTimeout() async throws { try await with(LifecycleScenarios.registrationTimeout) }
-    @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
-    @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
-    @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
-    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
+    @Test func scaleOutThenScaleIn() async throws { try await onKafkaSim(LifecycleScenarios.scaleOutThenScaleIn) }
+    @Test func registrationTimeout() async throws { try await onKafkaSim(LifecycleScenarios.registrationTimeout) }
+    @Test func refusals() async throws { try await onKafkaSim(LifecycleScenarios.refusals) }
+    @Test func topicCreatedMidDrain() async throws { try await onKafkaSim(LifecycleScenarios.topicCreatedMidDrain) }
+    @Test func brokerFailingMidDrain() async throws { try await onKafkaSim(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await onKafkaSim(LifecycleScenarios.checkSeesAStoppedBroker) }
 }
 
 @Suite("Integration: lifecycle scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
 struct LifecycleOnRealKafka {
-    func with(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-        guard let bootstrap = Scenario.realBootstrap else { return }
-        let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
-        do { try await body(t) } catch { await t.shutdown(); throw error }
-        await t.shutdown()
-    }
-
-    @Test func scaleOutThenScaleIn() async throws { try await with(LifecycleScenarios.scaleOutThenScaleIn) }
-    @Test func registrationTimeout() async throws { try await with(LifecycleScenarios.registrationTimeout) }
-    @Test func refusals() async throws { try await with(LifecycleScenarios.refusals) }
-    @Test func topicCreatedMidDrain() async throws { try await with(LifecycleScenarios.topicCreatedMidDrain) }
-    @Test func brokerFailingMidDrain() async throws { try await with(LifecycleScenarios.brokerFailingMidDrain) }
-    @Test func checkSeesAStoppedBroker() async throws { try await with(LifecycleScenarios.checkSeesAStoppedBroker) }
+    @Test func scaleOutThenScaleIn() async throws { try await onRealKafka(LifecycleScenarios.scaleOutThenScaleIn) }
+    @Test func registrationTimeout() async throws { try await onRealKafka(LifecycleScenarios.registrationTimeout) }
+    @Test func refusals() async throws { try await onRealKafka(LifecycleScenarios.refusals) }
+    @Test func topicCreatedMidDrain() async throws { try await onRealKafka(LifecycleScenarios.topicCreatedMidDrain) }
+    @Test func brokerFailingMidDrain() async throws { try await onRealKafka(LifecycleScenarios.brokerFailingMidDrain) }
+    @Test func checkSeesAStoppedBroker() async throws { try await onRealKafka(LifecycleScenarios.checkSeesAStoppedBroker) }
 }

@@ -120,3 +120,18 @@ struct RealScenarioCluster: ScenarioCluster {
 
     func shutdown() async { await client.close() }
 }
+
+/// Runs a scenario on a fresh KafkaSim cluster, shut down whatever happens.
+func onKafkaSim(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+    let t = try await SimScenarioCluster.start()
+    do { try await body(t) } catch { await t.shutdown(); throw error }
+    await t.shutdown()
+}
+
+/// Runs a scenario on the real cluster KSCALE_BOOTSTRAP names (the suites are disabled without it).
+func onRealKafka(_ body: (any ScenarioCluster) async throws -> Void) async throws {
+    guard let bootstrap = Scenario.realBootstrap else { return }
+    let t = try await RealScenarioCluster.start(bootstrap: bootstrap)
+    do { try await body(t) } catch { await t.shutdown(); throw error }
+    await t.shutdown()
+}

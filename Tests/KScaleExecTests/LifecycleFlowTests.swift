@@ -24,7 +24,7 @@ struct LifecycleFlowTests {
     }
 
     static func flows(_ c: LifecycleFakeCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
-                      timeout: Duration = .seconds(2),
+                      timeout: Duration = .seconds(30),
                       during: @escaping @Sendable (LifecycleFakeCluster, Int) async -> Void = { _, _ in }) -> ScaleFlows {
         ScaleFlows(admin: c, planner: CorePlanner(excludeTopics: exclude),
                    runner: LifecycleFakeRunner(cluster: c, duringRun: during),

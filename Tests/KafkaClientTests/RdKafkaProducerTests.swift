@@ -5,7 +5,7 @@ import KScaleCore
 
 /// The producer and load generator against librdkafka's own in-process mock cluster
 /// (`test.mock.num.brokers`), which auto-creates topics. KafkaSim tests cover the wire fidelity.
-@Suite struct RdKafkaProducerTests {
+@Suite(.serialized) struct RdKafkaProducerTests {
     let mock = ["test.mock.num.brokers": "3", "message.timeout.ms": "10000"]
 
     @Test func sendReturnsTheDeliveryReport() async throws {

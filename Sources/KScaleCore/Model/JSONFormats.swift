@@ -7,12 +7,7 @@ extension ClusterSnapshot {
     /// Decodes and validates a `kafka-cluster-v1` snapshot. Unknown fields are ignored so later
     /// versions can add to the format.
     public static func decode(_ data: Data) throws -> ClusterSnapshot {
-        let snapshot: ClusterSnapshot
-        do {
-            snapshot = try JSONDecoder().decode(ClusterSnapshot.self, from: data)
-        } catch let error as DecodingError {
-            throw InvalidInput("malformed snapshot: \(describe(error))")
-        }
+        let snapshot = try SnapshotParser.parse(data)
         guard snapshot.format == formatName else {
             throw InvalidInput("snapshot format is \"\(snapshot.format)\", expected \"\(formatName)\"")
         }
@@ -35,7 +30,7 @@ extension ClusterSnapshot {
                 let tp = TopicPartition(t.name, p.partition)
                 guard seen.insert(p.partition).inserted else { throw InvalidInput("snapshot lists partition \(tp) twice") }
                 guard !p.replicas.isEmpty else { throw InvalidInput("partition \(tp) has no replicas") }
-                guard Set(p.replicas).count == p.replicas.count else {
+                guard !hasDuplicate(p.replicas) else {
                     throw InvalidInput("partition \(tp) lists a broker twice in its replicas \(p.replicas)")
                 }
                 if let unknown = p.replicas.first(where: { !ids.contains($0) }) {
@@ -94,22 +89,50 @@ extension ReassignmentPlan {
     /// Kafka's own layout and key order, one partition per line, sorted by topic and partition;
     /// `log_dirs` is "any" per replica unless the plan names directories.
     public func encoded() -> Data {
-        var out = "{\"version\":\(version),\"partitions\":["
-        let sorted = partitions.sorted { $0.topicPartition < $1.topicPartition }
-        for (i, p) in sorted.enumerated() {
-            out += i == 0 ? "\n" : ",\n"
-            let dirs = p.logDirs ?? Array(repeating: "any", count: p.replicas.count)
-            out += "{\"topic\":\(jsonString(p.topic)),\"partition\":\(p.partition),\"replicas\":["
-            out += p.replicas.map(String.init).joined(separator: ",")
-            out += "],\"log_dirs\":[" + dirs.map(jsonString).joined(separator: ",") + "]}"
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + partitions.count * 96)
+        func put(_ s: String) { out.append(contentsOf: s.utf8) }
+        func put(_ n: Int) {
+            var v = n
+            if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
+            var digits: [UInt8] = []
+            repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+            out.append(contentsOf: digits.reversed())
         }
-        out += sorted.isEmpty ? "]}\n" : "\n]}\n"
-        return Data(out.utf8)
+        put("{\"version\":"); put(version); put(",\"partitions\":[")
+        let inOrder = partitions.indices.dropFirst().allSatisfy { !(partitions[$0].topicPartition < partitions[$0 - 1].topicPartition) }
+        let sorted = inOrder ? partitions : partitions.sorted { $0.topicPartition < $1.topicPartition }
+        for (i, p) in sorted.enumerated() {
+            put(i == 0 ? "\n" : ",\n")
+            put("{\"topic\":"); put(jsonString(p.topic)); put(",\"partition\":"); put(Int(p.partition)); put(",\"replicas\":[")
+            for (k, r) in p.replicas.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                put(Int(r))
+            }
+            put("],\"log_dirs\":[")
+            if let dirs = p.logDirs {
+                put(dirs.map(jsonString).joined(separator: ","))
+            } else {
+                for k in p.replicas.indices { put(k == 0 ? "\"any\"" : ",\"any\"") }
+            }
+            put("]}")
+        }
+        put(sorted.isEmpty ? "]}\n" : "\n]}\n")
+        return Data(out)
     }
+}
+
+/// Whether a short list repeats a value; replica lists are a handful long, so a quadratic scan
+/// beats allocating a Set for each of a million partitions.
+func hasDuplicate(_ ids: [BrokerID]) -> Bool {
+    if ids.count > 16 { return Set(ids).count != ids.count }
+    for i in ids.indices { for j in ids.indices where j > i && ids[i] == ids[j] { return true } }
+    return false
 }
 
 /// A JSON string literal with the escapes RFC 8259 requires.
 func jsonString(_ s: String) -> String {
+    if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

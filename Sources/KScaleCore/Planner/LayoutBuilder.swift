@@ -31,7 +31,17 @@ enum LayoutBuilder {
         }
 
         var isTarget = [Bool](repeating: true, count: ids.count)
+        // Broker ids are usually small and dense: a direct table beats a search per replica.
+        let base = Int(ids.first ?? 0)
+        let span = Int(ids.last ?? 0) - base + 1
+        var table = [Int32](repeating: -1, count: span <= 4 * ids.count + 1024 ? span : 0)
+        if !table.isEmpty { for (i, id) in ids.enumerated() { table[Int(id) - base] = Int32(i) } }
         func index(_ id: BrokerID) -> Int? {
+            if !table.isEmpty {
+                let k = Int(id) - base
+                guard k >= 0, k < table.count, table[k] >= 0 else { return nil }
+                return Int(table[k])
+            }
             var lo = 0, hi = ids.count
             while lo < hi {
                 let mid = (lo + hi) / 2
@@ -94,9 +104,11 @@ enum LayoutBuilder {
         var needsRacks: [String] = []
         var pinned: [String] = []
         let allRacks = request.rackAware ? Set(brokers.compactMap(\.rack)).count : 1
-        for topic in snapshot.topics.sorted(by: { $0.name < $1.name }) {
+        let topics = isSorted(snapshot.topics) { $0.name < $1.name } ? snapshot.topics : snapshot.topics.sorted { $0.name < $1.name }
+        for topic in topics {
             let excluded = exclude.map { (try? $0.wholeMatch(in: topic.name)) != nil } ?? false
-            for part in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
+            let parts = isSorted(topic.partitions) { $0.partition < $1.partition } ? topic.partitions : topic.partitions.sorted { $0.partition < $1.partition }
+            for part in parts {
                 let p = names.count
                 let tp = TopicPartition(topic.name, part.partition)
                 names.append(tp)
@@ -112,8 +124,8 @@ enum LayoutBuilder {
                 let rf = part.replicas.count
                 if rf > targetCount { tooWide.append("\(tp) (RF \(rf))") }
                 // A rack the partition spans today must not disappear when it needs every rack it has.
-                let spans = Set(part.replicas.compactMap { index($0).map { rack[$0] } }).count
-                if request.rackAware && min(rf, allRacks) > targetRacks.count && spans > targetRacks.count {
+                if request.rackAware && min(rf, allRacks) > targetRacks.count
+                    && Set(part.replicas.compactMap { index($0).map { rack[$0] } }).count > targetRacks.count {
                     needsRacks.append("\(tp) (RF \(rf))")
                 }
             }
@@ -135,6 +147,11 @@ enum LayoutBuilder {
                       targetRackCount: targetRacks.count, names: names, start: start,
                       slotPartition: slotPartition, replicas: replicas, original: replicas,
                       size: size, movable: movable)
+    }
+
+    private static func isSorted<T>(_ items: [T], by less: (T, T) -> Bool) -> Bool {
+        for i in items.indices.dropFirst() where less(items[i], items[i - 1]) { return false }
+        return true
     }
 
     private static func checkDistinct(_ ids: [BrokerID], what: String) throws {

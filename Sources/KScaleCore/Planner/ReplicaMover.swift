@@ -38,16 +38,16 @@ struct ReplicaMover {
         }
         moved = [[Int32]](repeating: [], count: n)
         home = [[Int32]](repeating: [], count: n)
-        for s in layout.replicas.indices where layout.movable[Int(layout.slotPartition[s])] {
-            home[Int(layout.replicas[s])].append(Int32(s))
-        }
-        let size = layout.size, part = layout.slotPartition
-        for b in 0..<n {
-            home[b].sort { Self.less($0, $1, size, part) }
+        // Visiting partitions by (size, index) fills every broker's list already in (size, slot) order.
+        let size = layout.size
+        let bySize = (0..<layout.partitionCount).sorted { size[$0] != size[$1] ? size[$0] < size[$1] : $0 < $1 }
+        for p in bySize where layout.movable[p] {
+            for s in layout.start[p]..<layout.start[p + 1] { home[Int(layout.replicas[s])].append(Int32(s)) }
         }
         group = [Int](repeating: 0, count: n)
-        let rfs = Set((0..<layout.partitionCount).map { layout.rf($0) })
-        rackShares = layout.targetRackCount > 1 && rfs.count == 1 && rfs.first == layout.targetRackCount
+        var uniformRF = true
+        for p in 0..<layout.partitionCount where layout.rf(p) != layout.targetRackCount { uniformRF = false; break }
+        rackShares = layout.targetRackCount > 1 && layout.partitionCount > 0 && uniformRF
         var byRack: [Int: [Int]] = [:]
         for b in 0..<n where layout.isTarget[b] { byRack[rackShares ? layout.rack[b] : 0, default: []].append(b) }
         let keys = byRack.keys.sorted()
@@ -147,7 +147,8 @@ struct ReplicaMover {
     mutating func run(mode: Mode, byteExtraMoves: Int) {
         let forced = forcedSlots()
         var forcedByGroup = [[Int32]](repeating: [], count: groups.count)
-        for s in forced { forcedByGroup[groupOfForced(s)].append(s) }
+        let forcedGroup = forced.map(groupOfForced)
+        for (i, s) in forced.enumerated() { forcedByGroup[forcedGroup[i]].append(s) }
 
         var need = [Int](repeating: 0, count: L.brokerCount)
         var mean = [Int64](repeating: 0, count: groups.count)
@@ -169,7 +170,7 @@ struct ReplicaMover {
                 }
             }
         }
-        assign(forced + shed, forcedCount: forced.count, need: &need, mean: mean)
+        assign(forced + shed, forcedGroup: forcedGroup, need: &need, mean: mean)
         for g in groups.indices { polish(group: g, extraMoves: byteExtraMoves / max(1, groups.count)) }
     }
 
@@ -229,7 +230,8 @@ struct ReplicaMover {
 
     /// Places the leaving slots, biggest first, each on the feasible destination that still needs
     /// the most bytes per free slot.
-    mutating func assign(_ slots: [Int32], forcedCount: Int, need: inout [Int], mean: [Int64]) {
+    mutating func assign(_ slots: [Int32], forcedGroup: [Int], need: inout [Int], mean: [Int64]) {
+        let forcedCount = forcedGroup.count
         var order = Array(slots.indices)
         order.sort { i, j in
             let a = slots[i], b = slots[j]
@@ -240,10 +242,12 @@ struct ReplicaMover {
         var dests = [[Int]](repeating: [], count: groups.count)
         for (g, members) in groups.enumerated() { dests[g] = members.filter { need[$0] > 0 } }
         var failed: [Int32] = []
+        // Slots already chosen to leave are not offered again as alternatives.
+        var chosen = Set(slots)
         for i in order {
             let slot = slots[i]
             let from = Int(L.replicas[Int(slot)])
-            let g = isForced[i] ? groupOfForced(slot) : group[from]
+            let g = isForced[i] ? forcedGroup[i] : group[from]
             if let d = bestDestination(slot, among: dests[g], need: need, mean: mean[g]) {
                 apply(slot, to: Int32(d))
                 need[d] -= 1
@@ -252,7 +256,8 @@ struct ReplicaMover {
                 failed.append(slot)
             } else {
                 // Shed another replica of the same broker instead, one that fits somewhere.
-                if let (alt, d) = alternative(to: slot, from: from, among: dests[g]) {
+                if let (alt, d) = alternative(to: slot, from: from, among: dests[g], excluding: chosen) {
+                    chosen.insert(alt)
                     apply(alt, to: Int32(d))
                     need[d] -= 1
                     if need[d] == 0 { dests[g].removeAll { $0 == d } }
@@ -277,14 +282,15 @@ struct ReplicaMover {
     private func bestDestination(_ slot: Int32, among dests: [Int], need: [Int], mean: Int64) -> Int? {
         var best = -1
         var bestScore = 0.0
-        for d in dests where need[d] > 0 && L.canMove(slot: Int(slot), to: Int32(d)) {
+        for d in dests where need[d] > 0 {
             let score = Double(mean - bytes[d]) / Double(need[d])
-            if best < 0 || score > bestScore { best = d; bestScore = score }
+            // The feasibility check is the costly part: only for a destination that would win.
+            if (best < 0 || score > bestScore) && L.canMove(slot: Int(slot), to: Int32(d)) { best = d; bestScore = score }
         }
         return best < 0 ? nil : best
     }
 
-    private func alternative(to slot: Int32, from b: Int, among dests: [Int]) -> (Int32, Int)? {
+    private func alternative(to slot: Int32, from b: Int, among dests: [Int], excluding chosen: Set<Int32>) -> (Int32, Int)? {
         let list = home[b]
         let at = lowerBound(list, size: sizeOf(slot))
         // Walk outwards from the same size so the byte choice changes as little as possible.
@@ -292,7 +298,7 @@ struct ReplicaMover {
         while lo >= 0 || hi < list.count {
             for i in [hi, lo] where i >= 0 && i < list.count {
                 let s = list[i]
-                if L.replicas[Int(s)] != L.original[Int(s)] { continue }
+                if L.replicas[Int(s)] != L.original[Int(s)] || chosen.contains(s) { continue }
                 for d in dests where L.canMove(slot: Int(s), to: Int32(d)) { return (s, d) }
             }
             lo -= 1; hi += 1
@@ -310,22 +316,34 @@ struct ReplicaMover {
         if members.count < 2 { return }
         var extra = extraMoves
         var rounds = 0
-        let cap = 40 * members.count + 2000
+        let cap = 4 * members.count + 400
         while rounds < cap {
             rounds += 1
             let order = members.sorted { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : $0 < $1 }
             guard let heavy = order.first, let light = order.last, bytes[heavy] > bytes[light] else { return }
+            // When balance costs extra moves, stop once bytes are within `tolerance` of each other:
+            // every further exchange copies data for a gain nobody would notice.
+            let tolerance = extraMoves > 0 ? Self.extraTolerancePermille : Self.freeTolerancePermille
+            if Double(bytes[heavy] - bytes[light]) * 1000 <= Double(bytes[light]) * Double(tolerance) { return }
             var improved = false
             // Pairs touching the extremes, closest to the extremes first.
             var pairs: [(Int, Int)] = []
-            for j in stride(from: order.count - 1, to: 0, by: -1) { pairs.append((heavy, order[j])) }
-            for i in 1..<(order.count - 1) { pairs.append((order[i], light)) }
+            // A handful of partners per extreme bounds each round; the gap narrows from both ends.
+            for j in stride(from: order.count - 1, to: 0, by: -1).prefix(Self.partners) { pairs.append((heavy, order[j])) }
+            for i in (1..<max(1, order.count - 1)).prefix(Self.partners) { pairs.append((order[i], light)) }
             for (a, b) in pairs {
                 if exchange(heavy: a, light: b, extra: &extra) { improved = true; break }
             }
             if !improved { return }
         }
     }
+
+    /// Byte spread (max/min - 1, in thousandths) at which plans that may spend extra moves stop.
+    static let extraTolerancePermille = 40
+    /// The same when exchanges cost no extra moves: they are cheap, so polish further.
+    static let freeTolerancePermille = 1
+    /// Partners tried for the heaviest and for the lightest broker in each polish round.
+    static let partners = 8
 
     private enum Exchange {
         case swapMoved(Int32, Int32)        // moved x on a <-> moved y on b

@@ -277,6 +277,8 @@ public struct ScaleFlows: Sendable {
             let step = stepReport(round == 1 ? label : "\(label), round \(round)", planned.plan, snapshot)
             emit(LifecycleEvent("drain", "\(step.label): \(step.partitions) partitions, \(ByteUnits.format(step.bytesMoved)) to move"))
             try await runner.run(planned, label: "scale-in")
+            // Kafka keeps a leader that stays in the replica set; put the planned ones in front.
+            try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
             reports.append(step)
         }
         return reports

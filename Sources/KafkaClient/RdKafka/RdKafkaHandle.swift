@@ -60,7 +60,12 @@ final class RdKafkaHandle: @unchecked Sendable {
         label = "librdkafka (bootstrap \(properties["bootstrap.servers"] ?? "?"))"
     }
 
-    deinit { rd_kafka_destroy(raw) }
+    /// rd_kafka_destroy blocks until librdkafka's threads have finished (often hundreds of ms), so it
+    /// runs on a GCD thread: the last reference may well be dropped on the cooperative pool.
+    deinit {
+        let handle = CPointer(raw: raw)
+        DispatchQueue.global().async { rd_kafka_destroy(handle.raw) }
+    }
 
     static func string(_ buffer: [CChar]) -> String {
         buffer.withUnsafeBufferPointer { p in p.baseAddress.map { String(cString: $0) } ?? "" }

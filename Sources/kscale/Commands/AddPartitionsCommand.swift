@@ -5,6 +5,8 @@ import KafkaClient
 
 /// What add-partitions reads from and does to a cluster, whichever client answers.
 protocol PartitionAddingCluster: Sendable {
+    /// Closes connections; the librdkafka handle closes itself when released.
+    func close() async
     /// Live brokers new replicas may go to, with racks when the transport knows them.
     func brokers() async throws -> [Broker]
     func topics() async throws -> [TopicState]
@@ -14,7 +16,9 @@ protocol PartitionAddingCluster: Sendable {
 
 /// Over kscale's own admin client: racks and fenced brokers are known.
 struct AdminPartitionAdding: PartitionAddingCluster {
-    let admin: any ClusterAdmin
+    let admin: KafkaAdminClient
+
+    func close() async { await admin.close() }
 
     func brokers() async throws -> [Broker] {
         try await admin.describeCluster().brokers.filter { !$0.fenced }.map { Broker(id: $0.id, rack: $0.rack) }
@@ -37,6 +41,8 @@ struct AdminPartitionAdding: PartitionAddingCluster {
 /// Over librdkafka: its 2.0.2 metadata has no racks, so placement there balances without them.
 struct RdKafkaPartitionAdding: PartitionAddingCluster {
     let admin: RdKafkaAdmin
+
+    func close() async {}
 
     func brokers() async throws -> [Broker] {
         try await admin.metadata(topics: []).brokers.map { Broker(id: $0.id) }
@@ -95,11 +101,12 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     @Flag(help: "Add the partitions. Without it, the broker only validates the request.")
     var execute = false
     @Option(help: "Client that talks to the cluster: kscale (racks known) or librdkafka (no racks in librdkafka 2.0.2).")
-    var transport: Transport = .librdkafka
+    var transport: Transport = .kscale
     @Option(help: "text or json.")
     var output: SizingOutput = .text
 
     enum Transport: String, ExpressibleByArgument, CaseIterable {
+        case kscale
         case librdkafka
     }
 
@@ -140,9 +147,11 @@ struct AddPartitionsCommand: AsyncParsableCommand {
         }
     }
 
-    func connect() throws -> any PartitionAddingCluster {
+    func connect() async throws -> any PartitionAddingCluster {
         let config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)
         switch transport {
+        case .kscale:
+            return AdminPartitionAdding(admin: try await KafkaAdminClient.connect(config))
         case .librdkafka:
             return RdKafkaPartitionAdding(admin: try RdKafkaAdmin(config: config))
         }
@@ -151,9 +160,16 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingClusterErrors {
             let target = try targetCount()
-            let cluster = try connect()
-            let report = try await Self.addPartitions(cluster: cluster, topic: topic, targetCount: target,
+            let cluster = try await connect()
+            let report: Report
+            do {
+                report = try await Self.addPartitions(cluster: cluster, topic: topic, targetCount: target,
                                                       acceptKeyRemap: acceptKeyRemap, execute: execute)
+                await cluster.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
             switch output {
             case .json:
                 try printJSON(report)

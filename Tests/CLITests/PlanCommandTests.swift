@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// `kscale plan ...` run as an operator runs it: the built binary, real files, exit codes.
+/// Output goes to temporary files rather than pipes so a large plan can never block the child.
+private struct PlanCLI {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static let binary: URL? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("kscale")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return nil
+    }()
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/snapshots")
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    static func run(_ arguments: [String]) throws -> PlanCLI {
+        let exe = try #require(binary, "no kscale executable next to \(CommandLine.arguments[0])")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        process.waitUntilExit()
+        return PlanCLI(status: process.terminationStatus,
+                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+}
+
+/// A scratch folder per test.
+private struct Scratch {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-plan-\(UUID().uuidString)")
+    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    func write(_ name: String, _ text: String) throws -> String {
+        try Data(text.utf8).write(to: url.appendingPathComponent(name))
+        return path(name)
+    }
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+}
+
+@Suite struct PlanCommandTests {
+    @Test func scaleOutWritesPlanRollbackAndSummary() throws {
+        let s = try Scratch()
+        let r = try PlanCLI.run(["plan", "scale-out", "--snapshot", PlanCLI.fixture("scale-out-racks.json"), "--add-brokers", "7,8,9",
+                                 "--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("scale-out: "))
+        #expect(r.stdout.contains("replicas moved"))
+        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.path("plan.json")))) as? [String: Any]
+        let rollback = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.path("rollback.json")))) as? [String: Any]
+        #expect(plan?["version"] as? Int == 1)
+        let lines = plan?["partitions"] as? [[String: Any]] ?? []
+        #expect(!lines.isEmpty)
+        #expect((rollback?["partitions"] as? [[String: Any]])?.count == lines.count)
+    }
+
+    @Test func planGoesToStdoutAndJSONSummaryToStderrWithoutOutput() throws {
+        let r = try PlanCLI.run(["plan", "scale-out", "--snapshot", PlanCLI.fixture("scale-out-two-racks.json.zst"), "--add-brokers", "5,6",
+                                 "--summary", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("{\"version\":1,\"partitions\":["))
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stderr.utf8)) as? [String: Any]
+        #expect(summary?["kind"] as? String == "scale-out")
+        #expect((summary?["replicas_moved"] as? Int ?? 0) > 0)
+        #expect((summary?["brokers"] as? [Any])?.count == 6)
+    }
+
+    @Test func scaleInRebalanceAndLeadersRun() throws {
+        let snap = PlanCLI.fixture("racks-drift.json")
+        for args in [["scale-in", "--remove-brokers", "8,9"], ["scale-in", "--remove-brokers", "9", "--rebalance"],
+                     ["rebalance"], ["rebalance", "--brokers", "1,2,3,4,5,6"], ["leaders"],
+                     ["rebalance", "--max-moves", "5", "--max-bytes", "1.5TiB", "--exclude-topics", "topic-000[0-4]"]] {
+            let r = try PlanCLI.run(["plan"] + args + ["--snapshot", snap])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("{\"version\":1"), "\(args)")
+        }
+    }
+
+    /// Every bad input: a clear message on stderr, a non-zero exit, and no plan file.
+    @Test(arguments: [
+        (["scale-out", "--snapshot", "/nonexistent/snap.json", "--add-brokers", "7"], "cannot read snapshot file /nonexistent/snap.json"),
+        (["scale-out", "--snapshot", "@malformed", "--add-brokers", "7"], "malformed snapshot"),
+        (["scale-out", "--snapshot", "@missing-field", "--add-brokers", "7"], "missing field \"replicas\""),
+        (["scale-in", "--snapshot", "racks-drift.json", "--remove-brokers", "42"], "cannot remove broker(s) 42"),
+        (["rebalance", "--snapshot", "racks-drift.json", "--brokers", "1,2,77"], "unknown broker(s) 77"),
+        (["scale-out", "--snapshot", "racks-drift.json", "--add-brokers", "12"], "--new-broker-racks 12=RACK"),
+        (["scale-out", "--snapshot", "racks-drift.json", "--add-brokers", "x,9"], "\"x\" is not a broker id"),
+        (["scale-in", "--snapshot", "no-racks.json", "--remove-brokers", "1,2,3,4,5"], "more replicas than the 1 target broker(s) 6"),
+        (["scale-in", "--snapshot", "racks-drift.json", "--remove-brokers", "3,6,9"], "empties rack(s) rack2"),
+        (["rebalance", "--snapshot", "@mixed-racks"], "give every broker a rack, or plan with --disable-rack-aware"),
+        (["rebalance", "--snapshot", "racks-drift.json", "--max-bytes", "12 parsecs"], "\"12 parsecs\" is not a size"),
+        (["rebalance", "--snapshot", "racks-drift.json", "--exclude-topics", "(unclosed"], "is not a valid regular expression"),
+        (["scale-in", "--snapshot", "racks-drift.json", "--remove-brokers", "9", "--max-moves", "1"], "more than the budget"),
+    ])
+    func badInputIsRefusedClearly(_ args: [String], _ message: String) throws {
+        let s = try Scratch()
+        let special: [String: String] = [
+            "@malformed": #"{"format":"kafka-cluster-v1","brokers":[{"id":1}],"topics":[{"name":"t","partitions":[{"partition":0,"replicas":[1,]}]}]}"#,
+            "@missing-field": #"{"format":"kafka-cluster-v1","brokers":[{"id":1}],"topics":[{"name":"t","partitions":[{"partition":0}]}]}"#,
+            "@mixed-racks": #"{"format":"kafka-cluster-v1","brokers":[{"id":1,"rack":"a"},{"id":2}],"topics":[{"name":"t","partitions":[{"partition":0,"replicas":[1,2]}]}]}"#,
+        ]
+        var resolved: [String] = []
+        for (i, a) in args.enumerated() {
+            if i > 0 && args[i - 1] == "--snapshot" {
+                if let text = special[a] { resolved.append(try s.write("snap.json", text)) }
+                else if a.hasPrefix("/") { resolved.append(a) }
+                else { resolved.append(PlanCLI.fixture(a)) }
+            } else {
+                resolved.append(a)
+            }
+        }
+        let r = try PlanCLI.run(["plan"] + resolved + ["--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("error:"), "\(r.stderr)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(!s.exists("plan.json"))
+        #expect(!s.exists("rollback.json"))
+    }
+}
