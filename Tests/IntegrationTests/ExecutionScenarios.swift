@@ -7,13 +7,13 @@ import Testing
 /// Executor scenarios on the same two targets: a run killed in the middle and resumed, a run
 /// cancelled with rollback, and no throttle left behind by either.
 enum ExecutionScenarios {
-    /// The scale-out plan onto the spares, throttled to 1 MB/s so moves are still in flight when
+    /// The scale-out plan onto the spares, throttled to 250 KB/s so moves are still in flight when
     /// the scenario interrupts them.
     static func slowScaleOut(_ t: any ScenarioCluster) async throws -> (LifecyclePlan, ExecutorRunner, String) {
         let snapshot = try await ClusterObservation.fetch(from: t.admin).snapshot()
         let plan = try CorePlanner().plan(.scaleOut(add: Scenario.spares), from: snapshot)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
-        let runner = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 1_000_000, maxMovesPerBroker: 2, pollInterval: 1),
+        let runner = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 250_000, maxMovesPerBroker: 2, pollInterval: 1),
                                     stateRoot: root, clock: t.clock)
         return (plan, runner, RunDirectory.directory(for: plan.plan, root: root))
     }

@@ -205,3 +205,36 @@ extension Sequence {
     }
 }
 
+
+@Suite struct AutoThrottleTests {
+    func rates(_ c: FakeCluster) async -> [Int64] {
+        await c.configCalls.flatMap { $0.values.flatMap { $0 } }.filter { $0.name == ThrottleKeys.followerRate && $0.operation == .set }.compactMap { $0.value.flatMap { Int64($0) } }
+    }
+
+    @Test func raisesWhileHealthyAndLowersWhenAPartitionIsUnderMinISR() async throws {
+        let clock = StepClock()
+        let c = FakeCluster(clock: clock, brokers: [1, 2, 3, 4], copyRate: 1_000_000)
+        await c.addTopic("t", [[1, 2], [2, 3]], size: 200_000_000)
+        await c.setTopicConfig("t", "min.insync.replicas", "2")
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2])])
+        let options = RunOptions(maxMovesPerBroker: 5, autoThrottleMin: 10_000_000, autoThrottleMax: 90_000_000, pollInterval: 5)
+        let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: temporaryDirectory() + "/journal.jsonl"), clock: clock)
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
+        let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
+        var spins = 0
+        while await rates(c).filter({ $0 > 10_000_000 }).count < 3 && spins < 100_000 { await Task.yield(); spins += 1 }
+        let raised = await rates(c)
+        #expect(raised.first == 10_000_000)
+        #expect(raised.max() ?? 0 > 10_000_000)
+        // Partition t-1 falls under min ISR: the throttle comes down.
+        await c.stop(3)
+        let peak = raised.max() ?? 0
+        spins = 0
+        while await !rates(c).dropFirst(raised.count).contains(where: { $0 < peak }) && spins < 100_000 { await Task.yield(); spins += 1 }
+        #expect(await rates(c).dropFirst(raised.count).contains { $0 < peak })
+        await c.start(3)
+        let summary = try await task.value
+        #expect(summary.failed.isEmpty)
+        #expect(await c.throttleConfigs() == [])
+    }
+}

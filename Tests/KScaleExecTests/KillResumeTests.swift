@@ -33,6 +33,23 @@ import KScaleCore
         return p
     }
 
+    /// Runs kscale to its end and returns its exit status and stdout.
+    func runKscale(_ args: [String], home: String, timeout: Double = 60) async throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = try Self.kscaleBinary()
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["KSCALE_HOME"] = home
+        p.environment = env
+        let out = home + "/out-\(UUID().uuidString).txt"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = p.standardOutput
+        try p.run()
+        let status = try await waitExit(p, timeout: timeout)
+        return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+    }
+
     func waitExit(_ p: Process, timeout: Double) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning {
@@ -77,6 +94,48 @@ import KScaleCore
         let state = try RunDirectory.readState(try #require(runs.first))
         #expect(state.ledger.isEmpty)
         #expect(state.ended == "completed")
+        await h.stop()
+    }
+
+    @Test func commandsEndToEndDryRunExecuteStatusVerifyAudit() async throws {
+        let h = try await SimHarness.start(manual: false, timeScale: 50)
+        let original = await h.sim.state().snapshot
+        let plan = try await h.scaleOutPlan()
+        let home = temporaryDirectory()
+        let planPath = home + "/plan.json"
+        try plan.encoded().write(to: URL(fileURLWithPath: planPath))
+        let common = ["--bootstrap-server", h.sim.bootstrapServers, "--time-scale", "50"]
+
+        // Dry run: prints the batches and the estimate, changes nothing.
+        let (dry, dryOut) = try await runKscale(["execute", "--plan", planPath, "--throttle", "50MB/s"] + common, home: home)
+        #expect(dry == 0)
+        #expect(dryOut.contains("DRY RUN"))
+        #expect(dryOut.contains("batch 1"))
+        #expect(dryOut.contains("estimated duration"))
+        #expect(await h.sim.state().snapshot.topics == original.topics)
+        #expect(try await h.throttlesLeft() == [])
+
+        // A plan naming an unknown topic is refused with exit 2.
+        let bad = home + "/bad.json"
+        try Data(#"{"version":1,"partitions":[{"topic":"nope","partition":0,"replicas":[1,2]}]}"#.utf8).write(to: URL(fileURLWithPath: bad))
+        let (refused, refusedOut) = try await runKscale(["execute", "--plan", bad, "--execute"] + common, home: home)
+        #expect(refused == 2)
+        #expect(refusedOut.contains("unknown topic nope"))
+
+        let (run, runOut) = try await runKscale(["execute", "--plan", planPath, "--throttle", "50MB/s", "--poll-interval", "1", "--execute"] + common, home: home, timeout: 120)
+        #expect(run == 0, "\(runOut)")
+        #expect(runOut.contains("finished run"))
+        #expect(await h.offTarget(plan, original: original) == [])
+
+        let (st, stOut) = try await runKscale(["status"] + common, home: home)
+        #expect(st == 0)
+        #expect(stOut.contains("\(plan.partitions.count) done, 0 in flight, 0 pending"))
+        let (ver, verOut) = try await runKscale(["verify", "--plan", planPath, "--execute"] + common, home: home)
+        #expect(ver == 0)
+        #expect(verOut.contains("\(plan.partitions.count) of \(plan.partitions.count) partitions at target"))
+        let (aud, audOut) = try await runKscale(["throttle", "audit"] + common, home: home)
+        #expect(aud == 0)
+        #expect(audOut.contains("no replication throttles"))
         await h.stop()
     }
 }
