@@ -20,32 +20,24 @@ import KScaleCore
         throw InvalidInput("kscale binary not found near \(CommandLine.arguments[0]); run `swift build` first")
     }
 
-    func launch(_ args: [String], home: String) throws -> Process {
+    func launch(_ args: [String], home: String, output: FileHandle = .nullDevice) throws -> Process {
         let p = Process()
         p.executableURL = try Self.kscaleBinary()
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["KSCALE_HOME"] = home
         p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        p.standardOutput = output
+        p.standardError = output
         try p.run()
         return p
     }
 
     /// Runs kscale to its end and returns its exit status and stdout.
     func runKscale(_ args: [String], home: String, timeout: Double = 60) async throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = try Self.kscaleBinary()
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["KSCALE_HOME"] = home
-        p.environment = env
         let out = home + "/out-\(UUID().uuidString).txt"
         FileManager.default.createFile(atPath: out, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardError = p.standardOutput
-        try p.run()
+        let p = try launch(args, home: home, output: try FileHandle(forWritingTo: URL(fileURLWithPath: out)))
         let status = try await waitExit(p, timeout: timeout)
         return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
