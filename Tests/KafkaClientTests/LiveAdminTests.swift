@@ -228,7 +228,7 @@ import Testing
 
 /// SASL end to end against KafkaSim's SASL_PLAINTEXT listeners.
 @Suite struct LiveSaslTests {
-    @Test(arguments: [(SimSaslMechanism.plain, SaslMechanism.plain)])
+    @Test(arguments: [(SimSaslMechanism.plain, SaslMechanism.plain), (.scramSha256, .scramSha256), (.scramSha512, .scramSha512)])
     func authenticatesAndRefusesWrongPassword(_ pair: (SimSaslMechanism, SaslMechanism)) async throws {
         let sim = try await SimCluster.start(snapshot: LiveAdminTests.snapshot, options: SimOptions(
             users: [SimUser(name: "alice", password: "alice-secret", mechanism: pair.0)], securityProtocol: .saslPlaintext))
