@@ -46,12 +46,19 @@ enum MetadataHandler: APIHandler {
         t.name = name
         t.topicId = KafkaUUID(simBytes: m.topicID(name) ?? [])
         t.isInternal = name.hasPrefix("__")
-        t.partitions = m.partitionViews(name).map { p in
-            MetadataResponse.MetadataResponsePartition(
+        // Straight from the model, without intermediate views: this runs for every partition of a
+        // 100,000-partition cluster on each full Metadata request.
+        let partitions = m.topics[name]?.partitions ?? []
+        var out: [MetadataResponse.MetadataResponsePartition] = []
+        out.reserveCapacity(partitions.count)
+        let down = Set(m.brokers.values.filter { !$0.alive }.map(\.id))
+        for (i, p) in partitions.enumerated() {
+            out.append(MetadataResponse.MetadataResponsePartition(
                 errorCode: p.leader == nil ? SimErrorCode.leaderNotAvailable : 0,
-                partitionIndex: p.partition, leaderId: p.leader ?? -1, leaderEpoch: p.leaderEpoch,
-                replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: p.offlineReplicas)
+                partitionIndex: Int32(i), leaderId: p.leader ?? -1, leaderEpoch: p.leaderEpoch,
+                replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: down.isEmpty ? [] : p.replicas.filter { down.contains($0) }))
         }
+        t.partitions = out
         return t
     }
 }
