@@ -158,7 +158,7 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingClusterErrors {
+        try await reportingErrors {
             let target = try targetCount()
             let cluster = try await connect()
             let report: Report

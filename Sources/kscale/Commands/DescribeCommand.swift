@@ -67,21 +67,13 @@ struct DescribeCommand: AsyncParsableCommand {
 /// cluster is one `error:` line and exit 1; bad input exits 2 through `reportingErrors`.
 func runLiveCommand(bootstrap: String, commandConfig: String?, _ body: (KafkaAdminClient) async throws -> Void) async throws {
     try await reportingErrors {
+        let admin = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
         do {
-            let admin = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
-            do {
-                try await body(admin)
-                await admin.close()
-            } catch {
-                await admin.close()
-                throw error
-            }
-        } catch let e as KafkaClientError {
-            printError("error: \(e)")
-            throw ExitCode(1)
-        } catch let e as KafkaAPIError {
-            printError("error: \(e)")
-            throw ExitCode(1)
+            try await body(admin)
+            await admin.close()
+        } catch {
+            await admin.close()
+            throw error
         }
     }
 }

@@ -64,9 +64,6 @@ func runExecCommand(_ body: () async throws -> Void) async throws {
         } catch let e as ExecutionError {
             printError("error: \(e.message)")
             throw ExitCode(ExecExit.clusterError)
-        } catch let e as KafkaAPIError {
-            printError("error: \(e)")
-            throw ExitCode(ExecExit.clusterError)
         }
     }
 }

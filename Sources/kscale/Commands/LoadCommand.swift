@@ -33,7 +33,7 @@ struct LoadCommand: AsyncParsableCommand {
     var output: SizingOutput = .text
 
     func run() async throws {
-        try await reportingClusterErrors {
+        try await reportingErrors {
             let size = try parseSizeOption(recordSize, "--record-size")
             guard size <= Int64(Int.max) else { throw InvalidInput("--record-size is too large") }
             let rate: Int64? = throughput.trimmingCharacters(in: .whitespaces) == "-1" ? nil : try parseRateOption(throughput, "--throughput")

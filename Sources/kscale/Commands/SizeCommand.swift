@@ -28,17 +28,6 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// `reportingErrors`, plus a broker's refusal as one line (`error: librdkafka (bootstrap ...) rejected
-/// CreatePartitions: INVALID_REPLICA_ASSIGNMENT (...)`) and exit 1: the input was fine, the cluster said no.
-func reportingClusterErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await reportingErrors(body)
-    } catch let e as KafkaAPIError {
-        printError("error: \(e)")
-        throw ExitCode(1)
-    }
-}
-
 /// Parses a rate option, naming the option in the error.
 func parseRateOption(_ text: String, _ option: String) throws -> Int64 {
     if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") { throw InvalidInput("\(option) must not be negative, got \(text)") }
@@ -107,7 +96,7 @@ struct SizePartitionsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingClusterErrors {
+        try await reportingErrors {
             let sizing = try PartitionSizing(
                 targetThroughput: try parseRateOption(targetThroughput, "--target-throughput"),
                 perPartitionThroughput: try parseRateOption(perPartitionThroughput, "--per-partition-throughput"),
