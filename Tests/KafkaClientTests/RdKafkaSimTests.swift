@@ -99,27 +99,21 @@ import KafkaSim
         }
     }
 
-    /// KafkaSim lists no Fetch API in ApiVersions, and librdkafka 2.0.2 enables the v2 record-batch
-    /// format only when the broker has Produce >= 3 and Fetch >= 4; without it librdkafka sends v0
-    /// message sets, which KafkaSim's Produce rejects as CORRUPT_MESSAGE. Tracked as a known issue
-    /// (intermittent, so the test asserts for real once the simulator advertises Fetch).
-    static let simProduceIssue: Comment = "KafkaSim advertises no Fetch, so librdkafka 2.0.2 produces v0 message sets, which KafkaSim rejects"
-
+    /// librdkafka 2.0.2 sends v2 record batches only to brokers that list Produce >= 3 and Fetch >= 4,
+    /// so this also checks that KafkaSim advertises what a real broker does.
     @Test func producedRecordsAreCountedByTheSimulator() async throws {
         try await withSim { sim, admin in
             let before = try await admin.watermarks(TopicPartition("orders", 1)).high
-            await withKnownIssue(Self.simProduceIssue, isIntermittent: true) {
-                let producer = try RdKafkaProducer(bootstrapServers: sim.bootstrapServers, properties: ["message.timeout.ms": "10000"])
-                var offsets: [Int64] = []
-                for i in 0..<20 {
-                    let report = try await producer.send(topic: "orders", partition: 1, value: Array("record \(i)".utf8))
-                    #expect(report.partition == 1)
-                    offsets.append(report.offset)
-                }
-                await producer.close()
-                #expect(offsets == Array(before..<before + 20))
-                #expect(try await admin.watermarks(TopicPartition("orders", 1)).high == before + 20)
+            let producer = try RdKafkaProducer(bootstrapServers: sim.bootstrapServers, properties: ["message.timeout.ms": "10000"])
+            var offsets: [Int64] = []
+            for i in 0..<20 {
+                let report = try await producer.send(topic: "orders", partition: 1, value: Array("record \(i)".utf8))
+                #expect(report.partition == 1)
+                offsets.append(report.offset)
             }
+            await producer.close()
+            #expect(offsets == Array(before..<before + 20))
+            #expect(try await admin.watermarks(TopicPartition("orders", 1)).high == before + 20)
         }
     }
 

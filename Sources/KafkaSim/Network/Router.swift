@@ -6,6 +6,7 @@ enum Router {
     static let entries: [Int16: HandlerEntry] = {
         let all: [HandlerEntry] = [
             HandlerEntry(ProduceHandler.self),
+            HandlerEntry(FetchHandler.self),
             HandlerEntry(ListOffsetsHandler.self),
             HandlerEntry(MetadataHandler.self),
             HandlerEntry(OffsetFetchHandler.self),
