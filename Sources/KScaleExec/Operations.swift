@@ -149,6 +149,33 @@ public struct ThrottleAudit: Sendable {
         }
         return ThrottleAudit(items: items)
     }
+
+    /// Removes the throttles no kscale ledger knows (left by kafka-reassign-partitions.sh, Cruise
+    /// Control or a hand-run command): broker rates are deleted, topic replica entries subtracted
+    /// one by one so entries a ledger owns stay. Refused while any reassignment is in flight,
+    /// because lifting a throttle under a running move lets it flood the network.
+    /// Returns how many configs it changed.
+    public static func clearUnowned(admin: any ClusterAdmin, runs: [String]) async throws -> Int {
+        let inFlight = try await admin.listReassignments(nil)
+        if !inFlight.isEmpty {
+            let some = inFlight.keys.sorted().prefix(5).map(\.description).joined(separator: ", ")
+            throw InvalidInput("\(inFlight.count) reassignments are in flight (\(some)); removing throttles now would unthrottle them. Wait for them to finish or cancel them first")
+        }
+        let audit = try await read(admin: admin, runs: runs)
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for i in audit.items where i.run == nil {
+            let change = i.resource.kind == .topic
+                ? ConfigChange(i.key, .subtract, i.value)
+                : ConfigChange(i.key, .delete)
+            changes[i.resource, default: []].append(change)
+        }
+        guard !changes.isEmpty else { return 0 }
+        let failures = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        if let (res, err) = failures.sorted(by: { $0.key.description < $1.key.description }).first {
+            throw ExecutionError("could not clear the throttles on \(res): \(err)")
+        }
+        return changes.values.reduce(0) { $0 + $1.count }
+    }
 }
 
 /// `kscale status`: a run's partitions as the journal and the cluster see them now.

@@ -149,3 +149,33 @@ import KScaleCore
 extension RunDirectory {
     static func readStateOrEmpty(_ dir: String) -> RunState { (try? readState(dir)) ?? RunState() }
 }
+
+@Suite struct ThrottleClearUnknownTests {
+    /// `throttle clear --include-unknown`: throttles nobody's ledger knows are removed, entries of
+    /// other configs are kept, and nothing changes while a reassignment is in flight.
+    @Test func unknownThrottlesAreRemovedOnlyWhenNothingMoves() async throws {
+        let h = try await SimHarness.start()
+        let theirs: [ConfigResource: [ConfigChange]] = [
+            .topic("orders"): [ConfigChange(ThrottleKeys.leaderReplicas, .set, "11:6,3:1"), ConfigChange("retention.ms", .set, "3600000")],
+            .broker(1): [ConfigChange(ThrottleKeys.followerRate, .set, "7000000")],
+        ]
+        _ = try await h.admin.incrementalAlterConfigs(theirs, validateOnly: false)
+        let before = try await h.throttlesLeft()
+        #expect(before.count == 2)
+
+        // A reassignment in flight: refused, nothing changed.
+        let orders0 = try #require(await h.sim.state().snapshot.topics.first { $0.name == "orders" }?.partitions.first)
+        let target = [BrokerID(7)] + orders0.replicas.dropFirst()
+        #expect(try await h.admin.alterReassignments([TopicPartition("orders", 0): target]).isEmpty)
+        await #expect(throws: InvalidInput.self) { _ = try await ThrottleAudit.clearUnowned(admin: h.admin, runs: []) }
+        #expect(try await h.throttlesLeft() == before)
+
+        // Once it is cancelled, the unknown throttles go and the topic's other config stays.
+        _ = try await h.admin.alterReassignments([TopicPartition("orders", 0): nil])
+        #expect(try await ThrottleAudit.clearUnowned(admin: h.admin, runs: []) == 2)
+        #expect(try await h.throttlesLeft() == [])
+        let orders = try await h.admin.describeConfigs([.topic("orders")])[.topic("orders")] ?? []
+        #expect(orders.first { $0.name == "retention.ms" }?.value == "3600000")
+        await h.stop()
+    }
+}

@@ -51,11 +51,13 @@ struct ThrottleClearCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clear",
         abstract: "Remove the throttles kscale runs left behind (a dry run unless --execute).",
-        discussion: "Only throttles recorded in a run's ledger are removed, each rate restored to the value it replaced. Runs still being driven by a kscale process are skipped. Throttles nobody's ledger knows are listed and left alone."
+        discussion: "Throttles recorded in a run's ledger are removed, each rate restored to the value it replaced. Runs still being driven by a kscale process are skipped. Throttles nobody's ledger knows (left by kafka-reassign-partitions.sh or by hand) are listed and left alone unless --include-unknown is given, which removes them too when no reassignment is in flight."
     )
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var runs: ThrottleRunsOptions
+    @Flag(name: .long, help: "Also remove throttles no kscale run set (refused while a reassignment is in flight).")
+    var includeUnknown = false
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
 
@@ -63,7 +65,16 @@ struct ThrottleClearCommand: AsyncParsableCommand {
         try await runExecCommand {
             try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
                 let audit = try await ThrottleAudit.read(admin: admin, runs: runs.runs)
-                for i in audit.items where i.run == nil { print("leaving \(i.resource) \(i.key)=\(i.value): not set by a kscale run") }
+                for i in audit.items where i.run == nil {
+                    switch (includeUnknown, execute) {
+                    case (false, _): print("leaving \(i.resource) \(i.key)=\(i.value): not set by a kscale run (--include-unknown removes it)")
+                    case (true, false): print("DRY RUN: would remove \(i.resource) \(i.key)=\(i.value) (not set by a kscale run)")
+                    case (true, true): break
+                    }
+                }
+                if includeUnknown && execute, try await ThrottleAudit.clearUnowned(admin: admin, runs: runs.runs) > 0 {
+                    for i in audit.items where i.run == nil { print("removed \(i.resource) \(i.key)=\(i.value) (not set by a kscale run)") }
+                }
                 var cleared = 0
                 for dir in runs.runs {
                     guard let state = try? RunDirectory.readState(dir), !state.ledger.isEmpty else { continue }
