@@ -83,6 +83,30 @@ enum LifecycleScenarios {
         _ = try await t.admin.deleteTopics([late])
     }
 
+    /// Where brokers know KIP-1066's `cordoned.log.dirs` (KafkaSim does), scale-in cordons the
+    /// broker first, so a topic created during the drain is placed elsewhere and needs no extra
+    /// round; adding the broker back lifts the cordon.
+    static func cordonKeepsNewTopicsOff(_ t: any ScenarioCluster) async throws {
+        let late = Scenario.topic("cordoned")
+        let base = flows(t)
+        let runner = HookedRunner(inner: base.runner) { run in
+            if run == 1 {
+                _ = try await t.admin.createTopics([NewTopic(name: late, partitions: 6, replicationFactor: 2)], validateOnly: false)
+            }
+        }
+        let report = try await flows(t, runner: runner).scaleIn(removing: [6])
+        let cordon = try await t.admin.describeConfigs([.broker(6)])[.broker(6)]?.first { $0.name == "cordoned.log.dirs" }
+        #expect(cordon?.value == "*")
+        #expect(report.plans.count == 1, "the new topic avoided the cordoned broker: \(report.plans.map(\.label))")
+        let placed = try await t.admin.describeTopics([late]).first?.partitions.flatMap(\.replicas) ?? []
+        #expect(placed.count == 12 && !placed.contains(6))
+        #expect(report.verdicts?.first?.isSafe == true)
+        _ = try await base.scaleOut(adding: [6])
+        let after = try await t.admin.describeConfigs([.broker(6)])[.broker(6)]?.first { $0.name == "cordoned.log.dirs" }
+        #expect((after?.value ?? "").isEmpty)
+        _ = try await t.admin.deleteTopics([late])
+    }
+
     /// A broker other than the drained one stops in the middle of the drain and comes back: the
     /// executor waits for it, the drain finishes, the verdict is SAFE, and no throttle is left.
     static func brokerFailingMidDrain(_ t: any ScenarioCluster) async throws {
@@ -154,6 +178,7 @@ struct LifecycleOnKafkaSim {
     @Test func topicCreatedMidDrain() async throws { try await onKafkaSim(LifecycleScenarios.topicCreatedMidDrain) }
     @Test func brokerFailingMidDrain() async throws { try await onKafkaSim(LifecycleScenarios.brokerFailingMidDrain) }
     @Test func checkSeesAStoppedBroker() async throws { try await onKafkaSim(LifecycleScenarios.checkSeesAStoppedBroker) }
+    @Test func cordonKeepsNewTopicsOff() async throws { try await onKafkaSim(LifecycleScenarios.cordonKeepsNewTopicsOff) }
 }
 
 @Suite("Integration: lifecycle scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))

@@ -137,6 +137,7 @@ public struct ScaleFlows: Sendable {
             return report
         }
         do {
+            await uncordon(adding)
             if !planned.plan.partitions.isEmpty {
                 emit(LifecycleEvent("execute", "executing the plan"))
                 try await runner.run(planned, label: "scale-out")
@@ -219,6 +220,7 @@ public struct ScaleFlows: Sendable {
             for (i, group) in steps.enumerated() {
                 let label = stepLabel(i, steps.count, group)
                 emit(LifecycleEvent("step", label))
+                await cordon(group)
                 try await moveLeadershipOff(Set(group))
                 report.plans += try await drain(group, label: label)
             }

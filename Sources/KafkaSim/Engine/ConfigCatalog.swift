@@ -67,6 +67,8 @@ enum ConfigCatalog {
             "leader.replication.throttled.rate": d(longMax, .long),
             "follower.replication.throttled.rate": d(longMax, .long),
             "replica.alter.log.dirs.io.max.bytes.per.second": d(longMax, .long),
+            // KIP-1066: "*" or a list of log dirs; a broker with all its dirs cordoned gets no new partitions.
+            "cordoned.log.dirs": d("", .list),
             "min.insync.replicas": d("1", .int),
             "message.max.bytes": d("1048588", .int),
             "unclean.leader.election.enable": d("false", .boolean),

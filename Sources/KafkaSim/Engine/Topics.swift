@@ -79,9 +79,10 @@ extension ClusterModel {
     }
 
     /// Kafka's rack-unaware placement: partition p's first replica on broker (start + p), followers
-    /// shifted so replicas spread, over live unfenced brokers in id order.
+    /// shifted so replicas spread, over live unfenced brokers in id order, leaving out brokers
+    /// cordoned with `cordoned.log.dirs` (KIP-1066; the simulator has one log dir per broker).
     func assignReplicas(count: Int, replicationFactor rf: Int, startPartition: Int) throws(SimFailure) -> [[BrokerID]] {
-        let live = brokerOrder.filter { isAlive($0) }.sorted()
+        let live = brokerOrder.filter { isAlive($0) && !isCordoned($0) }.sorted()
         guard rf <= live.count else {
             throw SimFailure(SimErrorCode.invalidReplicationFactor, "Unable to replicate the partition \(rf) time(s): The target replication factor of \(rf) cannot be reached because only \(live.count) broker(s) are registered.")
         }
@@ -101,6 +102,10 @@ extension ClusterModel {
             out.append(replicas)
         }
         return out
+    }
+
+    func isCordoned(_ broker: BrokerID) -> Bool {
+        !(brokerConfigEntry("cordoned.log.dirs", broker: broker)?.value ?? "").isEmpty
     }
 
     public mutating func deleteTopic(_ name: String, at t: Double) throws(SimFailure) {
