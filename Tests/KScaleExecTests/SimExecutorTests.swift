@@ -179,3 +179,29 @@ extension RunDirectory {
         await h.stop()
     }
 }
+
+@Suite struct StallCauseOnKafkaSimTests {
+    /// A throttle below the partition's ingest rate never finishes (KafkaSim keeps the log growing);
+    /// the executor must say so rather than report a generic stall.
+    @Test func throttleBelowIngestIsNamedAsTheCause() async throws {
+        let h = try await SimHarness.start(ingest: 2_000_000)
+        let clicks0 = try #require(await h.sim.state().snapshot.topics.first { $0.name == "clicks" }?.partitions.first)
+        let target = [BrokerID(7)] + clicks0.replicas.dropFirst()
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "clicks", partition: 0, replicas: target)])
+        let log = ExecEventLog()
+        let options = RunOptions(throttle: 1_000_000, stallTimeout: 20, pollInterval: 2)
+        let run = Task { try await h.run(plan, options: options, dir: temporaryDirectory(), emit: { log.add($0) }) }
+        var waited = 0
+        while log.stalls.isEmpty && waited < 5000 {
+            try await Task.sleep(nanoseconds: 2_000_000)
+            waited += 1
+        }
+        run.cancel()
+        _ = try? await run.value
+        let stall = try #require(log.stalls.first)
+        #expect(stall.partition == TopicPartition("clicks", 0))
+        #expect(stall.reason.contains("below the partition's ingest rate"), "\(stall.reason)")
+        _ = try await h.admin.alterReassignments([TopicPartition("clicks", 0): nil])
+        await h.stop()
+    }
+}
