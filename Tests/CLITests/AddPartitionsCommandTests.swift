@@ -19,14 +19,7 @@ import KafkaSim
     }
 
     func withSim(_ body: (SimCluster) async throws -> Void) async throws {
-        let sim = try await SimCluster.start(snapshot: Self.snapshot())
-        do {
-            try await body(sim)
-            await sim.shutdown()
-        } catch {
-            await sim.shutdown()
-            throw error
-        }
+        try await withSimCluster(Self.snapshot(), body)
     }
 
     func partitions(_ sim: SimCluster, _ topic: String) async -> [PartitionState] {

@@ -21,14 +21,7 @@ import KScaleIO
     }
 
     func withSim(_ body: (SimCluster) async throws -> Void) async throws {
-        let sim = try await SimCluster.start(snapshot: Self.snapshot())
-        do {
-            try await body(sim)
-            await sim.shutdown()
-        } catch {
-            await sim.shutdown()
-            throw error
-        }
+        try await withSimCluster(Self.snapshot(), body)
     }
 
     func replicas(on broker: BrokerID, _ sim: SimCluster) async -> [String] {
