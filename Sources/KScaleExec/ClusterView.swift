@@ -45,17 +45,16 @@ public struct ClusterView: Sendable {
     }
 }
 
-/// Bytes of one replica per partition, the largest any broker reports (the leader's, normally).
-func replicaSizes(_ dirs: [BrokerLogDirs]) -> (max: [TopicPartition: Int64], byBroker: [BrokerID: [TopicPartition: Int64]]) {
-    var maxSize: [TopicPartition: Int64] = [:]
+/// Bytes each broker holds of each partition (healthy dirs, no future replicas): how far an
+/// adding replica has copied.
+func replicaSizesByBroker(_ dirs: [BrokerLogDirs]) -> [BrokerID: [TopicPartition: Int64]] {
     var by: [BrokerID: [TopicPartition: Int64]] = [:]
     for b in dirs {
         for d in b.dirs where d.error == nil {
             for r in d.replicas where !r.isFuture {
                 by[b.broker, default: [:]][r.topicPartition, default: 0] += r.size
-                maxSize[r.topicPartition] = max(maxSize[r.topicPartition] ?? 0, r.size)
             }
         }
     }
-    return (maxSize, by)
+    return by
 }

@@ -228,7 +228,7 @@ public final class ReassignmentExecutor {
         }
         let live = brokers.intersection(view.alive).sorted()
         let dirs = live.isEmpty ? [] : ((try? await admin.logDirs(brokers: live)) ?? [])
-        let sizes = replicaSizes(dirs).byBroker
+        let sizes = replicaSizesByBroker(dirs)
         var copied: Int64 = 0
         var total: Int64 = 0
         for m in moves.values {

@@ -213,7 +213,7 @@ public struct LiveStatus: Sendable {
         }
         let brokers = Set(adding.values.flatMap(\.0)).intersection(view.alive).sorted()
         if !brokers.isEmpty {
-            let sizes = replicaSizes((try? await admin.logDirs(brokers: brokers)) ?? []).byBroker
+            let sizes = replicaSizesByBroker((try? await admin.logDirs(brokers: brokers)) ?? [])
             for (tp, (add, bytes)) in adding {
                 for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
             }

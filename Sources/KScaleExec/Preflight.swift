@@ -67,7 +67,7 @@ public enum Preflight {
             minISR[t] = configs[.topic(t)]?.first { $0.name == "min.insync.replicas" }?.value.flatMap { Int($0) } ?? 1
         }
         let brokers = Array(view.alive).sorted()
-        let sizes = replicaSizes((try? await admin.logDirs(brokers: brokers)) ?? []).max
+        let sizes = ((try? await admin.logDirs(brokers: brokers)) ?? []).largestReplicaSizes
 
         var moves: [Move] = []
         var atTarget: [TopicPartition] = []

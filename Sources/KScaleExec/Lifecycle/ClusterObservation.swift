@@ -76,17 +76,7 @@ public struct ClusterObservation: Sendable, Hashable {
 
     /// Bytes of the largest copy of each partition, from the log dirs (the leader's copy is the
     /// one a move copies; a lagging follower's is smaller).
-    public var partitionSizes: [TopicPartition: Int64] {
-        var sizes: [TopicPartition: Int64] = [:]
-        for b in logDirs {
-            for d in b.dirs where d.error == nil {
-                for r in d.replicas where !r.isFuture {
-                    sizes[r.topicPartition] = max(sizes[r.topicPartition] ?? 0, r.size)
-                }
-            }
-        }
-        return sizes
-    }
+    public var partitionSizes: [TopicPartition: Int64] { logDirs.largestReplicaSizes }
 
     /// Bytes each broker holds on disk, by its own log dirs.
     public var bytesByBroker: [BrokerID: Int64] {

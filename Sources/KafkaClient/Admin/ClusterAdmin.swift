@@ -144,6 +144,22 @@ public struct LogDirInfo: Sendable, Hashable {
     }
 }
 
+extension Sequence where Element == BrokerLogDirs {
+    /// Bytes of each partition's largest current replica across brokers (healthy dirs, no future
+    /// replicas): the leader's copy, which is what a move copies; a lagging follower's is smaller.
+    public var largestReplicaSizes: [TopicPartition: Int64] {
+        var sizes: [TopicPartition: Int64] = [:]
+        for b in self {
+            for d in b.dirs where d.error == nil {
+                for r in d.replicas where !r.isFuture {
+                    sizes[r.topicPartition] = Swift.max(sizes[r.topicPartition] ?? 0, r.size)
+                }
+            }
+        }
+        return sizes
+    }
+}
+
 public struct BrokerLogDirs: Sendable, Hashable {
     public var broker: BrokerID
     public var dirs: [LogDirInfo]

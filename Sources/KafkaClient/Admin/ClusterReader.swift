@@ -15,17 +15,7 @@ public struct ClusterState: Sendable {
     public var warnings: [String]
 
     /// Largest replica size per partition (a lagging follower is smaller; the leader's size is what moves).
-    public var partitionSizes: [TopicPartition: Int64] {
-        var sizes: [TopicPartition: Int64] = [:]
-        for b in logDirs {
-            for d in b.dirs where d.error == nil {
-                for r in d.replicas where !r.isFuture {
-                    sizes[r.topicPartition] = max(sizes[r.topicPartition] ?? 0, r.size)
-                }
-            }
-        }
-        return sizes
-    }
+    public var partitionSizes: [TopicPartition: Int64] { logDirs.largestReplicaSizes }
 
     /// The planner's input. Brokers that hold replicas but are not registered (down) are listed
     /// too, without a rack, so the snapshot stays valid and the planner can move data off them.
