@@ -83,26 +83,22 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
         }
         defer { Task { await broker.stop() } }
         let c = try await connect(broker)
-        let start = ContinuousClock.now
+        // The broker never answers "slow": only the request timeout can end this call.
         await #expect(throws: KafkaClientError.requestTimedOut(broker: c.label, api: "Metadata", timeout: .milliseconds(300))) {
             try await c.send(MetadataRequest(topics: [.init(name: "slow")]), timeout: .milliseconds(300))
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(try await c.send(MetadataRequest(topics: [])).controllerId == 7)
         await c.close()
     }
 
-    @Test func unreachableBootstrapFailsWithinConnectTimeoutListingEveryAddress() async throws {
+    @Test func unreachableBootstrapFailsListingEveryAddress() async throws {
         // A port that was just free: connection refused. A blackhole address: no answer at all.
         let closed = try await TinyBroker.start { _, _ in .close }
         let refusedPort = closed.port
         await closed.stop()
-        // Four unanswering addresses: tried one after another they would take at least 4 x 3 s; dialled at
-        // once they fail in about 3 s. The bound sits between the two, so a loaded machine does not flake it.
         let blackholes = (1...4).map { "10.255.255.\($0):9092" }
         let config = ClientConfig(bootstrapServers: (["127.0.0.1:\(refusedPort)"] + blackholes).joined(separator: ","),
                                   connectTimeout: .seconds(3), retries: 0)
-        let start = ContinuousClock.now
         do {
             _ = try await KafkaAdminClient.connect(config)
             Issue.record("connected to nothing")
@@ -115,7 +111,29 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
         } catch {
             Issue.record("unexpected error \(error)")
         }
-        #expect(ContinuousClock.now - start < .seconds(11))
+    }
+
+    /// Every bootstrap address is dialled at once, so an unreachable cluster fails within one
+    /// connect timeout rather than one per address. Shown without a clock: each broker holds its
+    /// handshake until all four are waiting at the same moment, which dialling one address after
+    /// another never reaches (the first would time out alone and fail the test).
+    @Test func bootstrapDialsEveryAddressAtOnce() async throws {
+        let waiting = Recorder<Int>()
+        var brokers: [TinyBroker] = []
+        for _ in 0..<4 {
+            brokers.append(try await TinyBroker.start { h, _ in
+                guard h.apiKey == 18 else { return .close }
+                waiting.add(1)
+                return waiting.all.count >= 4 ? allVersions(h) : .ignore
+            })
+        }
+        defer { for b in brokers { Task { await b.stop() } } }
+        let config = ClientConfig(bootstrapServers: brokers.map(\.address).joined(separator: ","), connectTimeout: .seconds(30), retries: 0)
+        let cluster = try ClusterConnections(config: config)
+        let c = try await cluster.anyConnection()
+        #expect(c.isActive)
+        #expect(waiting.all.count == 4)
+        await cluster.close()
     }
 
     @Test func brokerClosingFailsInFlightRequests() async throws {

@@ -35,7 +35,7 @@ def main():
     ap.add_argument("--bootstrap", required=True)
     args = ap.parse_args()
     out = {}
-    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, request_timeout_ms=10000, client_id="fidelity")
+    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, request_timeout_ms=30000, client_id="fidelity")
 
     def cluster():
         c = admin.describe_cluster()
@@ -117,7 +117,7 @@ def main():
         producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks=1, linger_ms=0, client_id="fidelity-producer")
         offsets = []
         for i in range(10):
-            md = producer.send("fidelity", value=b"x" * 100, partition=0).get(timeout=10)
+            md = producer.send("fidelity", value=b"x" * 100, partition=0).get(timeout=30)
             offsets.append(md.offset)
         producer.flush()
         producer.close()
