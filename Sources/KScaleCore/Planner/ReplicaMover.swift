@@ -25,6 +25,16 @@ struct ReplicaMover {
     var groups: [[Int]] = []
     /// Whether every partition has exactly one replica per target rack.
     var rackShares = false
+    /// Each topic's replicas per broker (goal 4), consulted to choose between equally good moves.
+    var topics: TopicSpread
+    /// Per (topic, group), while choosing who sheds: replicas of the topic already chosen to move
+    /// into the group, and how many the group's receiving brokers can take before reaching
+    /// their fair share's floor and ceiling. `t * groups.count + g`.
+    var incoming: [Int32] = []
+    var roomLo: [Int32] = []
+    var roomHi: [Int32] = []
+    /// Scratch for `pick`: topic -> its position among the shedding broker's topics, else -1.
+    var topicScratch: [Int32] = []
 
     init(_ layout: Layout) {
         L = layout
@@ -56,6 +66,7 @@ struct ReplicaMover {
             groups.append(members)
             for b in members { group[b] = g }
         }
+        topics = TopicSpread(layout, group: group, groups: groups, rackShares: rackShares)
     }
 
     @inline(__always)
@@ -65,6 +76,8 @@ struct ReplicaMover {
     }
 
     @inline(__always) func sizeOf(_ slot: Int32) -> Int64 { L.size[Int(L.slotPartition[Int(slot)])] }
+
+    @inline(__always) func topicOf(_ slot: Int32) -> Int { topics.topic(ofPartition: Int(L.slotPartition[Int(slot)])) }
 
     // MARK: moving one slot
 
@@ -77,6 +90,7 @@ struct ReplicaMover {
         count[Int(from)] -= 1; bytes[Int(from)] -= sz
         count[Int(to)] += 1; bytes[Int(to)] += sz
         if L.original[s] != from { remove(slot, from: Int(from)) }
+        topics.move(topics.topic(ofPartition: Int(L.slotPartition[s])), from: Int(from), to: Int(to))
         L.replicas[s] = to
         if L.original[s] != to { insert(slot, into: Int(to)) }
     }
@@ -102,7 +116,12 @@ struct ReplicaMover {
 
     /// First index in `list` whose size is >= `value`.
     private func lowerBound(_ list: [Int32], size value: Int64) -> Int {
-        var lo = 0, hi = list.count
+        lowerBound(list, size: value, in: 0..<list.count)
+    }
+
+    /// The same within `range` of `list`.
+    private func lowerBound(_ list: [Int32], size value: Int64, in range: Range<Int>) -> Int {
+        var lo = range.lowerBound, hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
             if sizeOf(list[mid]) < value { lo = mid + 1 } else { hi = mid }
@@ -151,26 +170,32 @@ struct ReplicaMover {
         for (i, s) in forced.enumerated() { forcedByGroup[forcedGroup[i]].append(s) }
 
         var need = [Int](repeating: 0, count: L.brokerCount)
+        var surplus = [Int](repeating: 0, count: L.brokerCount)
         var mean = [Int64](repeating: 0, count: groups.count)
-        var shed: [Int32] = []
         for (g, members) in groups.enumerated() {
-            let incoming = forcedByGroup[g]
-            let total = members.reduce(0) { $0 + count[$1] } + incoming.count
-            let totalBytes = members.reduce(Int64(0)) { $0 + bytes[$1] } + incoming.reduce(Int64(0)) { $0 + sizeOf($1) }
+            let arriving = forcedByGroup[g]
+            let total = members.reduce(0) { $0 + count[$1] } + arriving.count
+            let totalBytes = members.reduce(Int64(0)) { $0 + bytes[$1] } + arriving.reduce(Int64(0)) { $0 + sizeOf($1) }
             mean[g] = totalBytes / Int64(members.count)
             let goal: [Int]
             switch mode {
             case .balance: goal = balancedGoals(members, total: total)
-            case .fillOnly: goal = waterFill(members, adding: incoming.count)
+            case .fillOnly: goal = waterFill(members, adding: arriving.count)
             }
             for (i, b) in members.enumerated() {
-                if goal[i] > count[b] { need[b] = goal[i] - count[b] }
-                if goal[i] < count[b] {
-                    shed += pick(from: b, count: count[b] - goal[i], bytes: bytes[b] - mean[g])
-                }
+                need[b] = max(0, goal[i] - count[b])
+                surplus[b] = max(0, count[b] - goal[i])
+            }
+        }
+        measureRoom(need: need, forced: forced, forcedGroup: forcedGroup)
+        var shed: [Int32] = []
+        for (g, members) in groups.enumerated() {
+            for b in members where surplus[b] > 0 {
+                shed += pick(from: b, count: surplus[b], bytes: bytes[b] - mean[g])
             }
         }
         assign(forced + shed, forcedGroup: forcedGroup, need: &need, mean: mean)
+        for g in groups.indices { evenTopics(group: g) }
         for g in groups.indices { polish(group: g, extraMoves: byteExtraMoves / max(1, groups.count)) }
     }
 
@@ -202,30 +227,124 @@ struct ReplicaMover {
         return goal
     }
 
-    /// Chooses `k` of broker `b`'s replicas whose sizes add up as close as it can to `target`
-    /// bytes: each pick is the unused replica nearest to the average still wanted.
-    func pick(from b: Int, count k: Int, bytes target: Int64) -> [Int32] {
+    /// Fills `incoming`, `roomLo` and `roomHi` for the topic-aware choice of who sheds: the
+    /// removed brokers' replicas are already on their way into their group.
+    mutating func measureRoom(need: [Int], forced: [Int32], forcedGroup: [Int]) {
+        let G = groups.count, T = topics.topicCount
+        incoming = [Int32](repeating: 0, count: T * G)
+        roomLo = [Int32](repeating: 0, count: T * G)
+        roomHi = [Int32](repeating: 0, count: T * G)
+        for (i, s) in forced.enumerated() { incoming[topicOf(s) * G + forcedGroup[i]] += 1 }
+        for (g, members) in groups.enumerated() {
+            for d in members where need[d] > 0 {
+                for t in 0..<T where topics.total[t] >= 0 {
+                    let (lo, hi) = topics.bounds(t, group: g)
+                    let c = topics.onBroker(t, d)
+                    roomLo[t * G + g] += max(0, lo - c)
+                    roomHi[t * G + g] += max(0, hi - c)
+                }
+            }
+        }
+    }
+
+    /// Chooses `k` of broker `b`'s replicas to shed, in two steps.
+    ///
+    /// How many of each topic: one at a time to the topic whose departure evens topics out
+    /// most (b holds more than its share, and the group's receiving brokers less), so a broker
+    /// sheds a little of many topics rather than whatever happens to be the size it wants.
+    /// Which replicas of each topic: biggest topics first, each pick the replica nearest its
+    /// topic's median scaled by how far the bytes still wanted are from the medians still to
+    /// come, so the sizes add up to about `target`. (Shedding its excess of every topic already
+    /// takes about the right bytes: that is a fair sample of the broker.)
+    mutating func pick(from b: Int, count k: Int, bytes target: Int64) -> [Int32] {
         let list = home[b].filter { L.replicas[Int($0)] == L.original[Int($0)] }
         if k >= list.count { return list }
-        var used = [Bool](repeating: false, count: list.count)
+        let G = groups.count, g = group[b]
+
+        // The broker's unmoved replicas by topic: `order[i]`'s are `flat[first[i]..<first[i + 1]]`,
+        // in (size, slot) order. `topicScratch` maps topic -> i meanwhile and is all -1 again after.
+        if topicScratch.count != topics.topicCount { topicScratch = [Int32](repeating: -1, count: topics.topicCount) }
+        var order: [Int] = []
+        for s in list where topicScratch[topicOf(s)] < 0 {
+            topicScratch[topicOf(s)] = 0
+            order.append(topicOf(s))
+        }
+        order.sort()
+        for (i, t) in order.enumerated() { topicScratch[t] = Int32(i) }
+        var first = [Int](repeating: 0, count: order.count + 1)
+        for s in list { first[Int(topicScratch[topicOf(s)]) + 1] += 1 }
+        for i in order.indices { first[i + 1] += first[i] }
+        var flat = [Int32](repeating: 0, count: list.count)
+        var fill = first
+        for s in list {
+            let i = Int(topicScratch[topicOf(s)])
+            flat[fill[i]] = s
+            fill[i] += 1
+        }
+        for t in order { topicScratch[t] = -1 }
+
+        var quota = [Int](repeating: 0, count: order.count)
+        var left = k
+        // A rotating start spreads ties over topics differently on each broker.
+        let offset = order.isEmpty ? 0 : (b * 7919) % order.count
+        level: for level in Self.pickLevels {
+            var progressed = true
+            while progressed {
+                progressed = false
+                for j in 0..<order.count {
+                    let i = (j + offset) % order.count
+                    let t = order[i]
+                    if quota[i] >= first[i + 1] - first[i] { continue }
+                    let key = topics.leaveCost(t, b, holding: topics.onBroker(t, b) - Int32(quota[i])) + arrivalCost(t, group: g, G)
+                    if key > level { continue }
+                    quota[i] += 1
+                    incoming[t * G + g] += 1
+                    left -= 1
+                    progressed = true
+                    if left == 0 { break level }
+                }
+            }
+        }
+
+        var picks: [(topic: Int, median: Int64)] = []
+        picks.reserveCapacity(k)
+        for i in order.indices where quota[i] > 0 {
+            let median = sizeOf(flat[(first[i] + first[i + 1]) / 2])
+            for _ in 0..<quota[i] { picks.append((i, median)) }
+        }
+        picks.sort { $0.median != $1.median ? $0.median > $1.median : $0.topic < $1.topic }
+        var used = [Bool](repeating: false, count: flat.count)
         var out: [Int32] = []
         out.reserveCapacity(k)
         var remaining = max(0, target)
-        for left in stride(from: k, to: 0, by: -1) {
-            let want = remaining / Int64(left)
-            let at = lowerBound(list, size: want)
+        var medians = picks.reduce(0.0) { $0 + Double($1.median) }
+        for p in picks {
+            let begin = first[p.topic], end = first[p.topic + 1]
+            let want = medians > 0 ? Int64(Double(p.median) * Double(remaining) / medians) : 0
+            medians -= Double(p.median)
+            let at = lowerBound(flat, size: want, in: begin..<end)
             var lo = at - 1, hi = at
-            while lo >= 0 && used[lo] { lo -= 1 }
-            while hi < list.count && used[hi] { hi += 1 }
+            while lo >= begin && used[lo] { lo -= 1 }
+            while hi < end && used[hi] { hi += 1 }
             let choice: Int
-            if lo < 0 { choice = hi } else if hi >= list.count { choice = lo } else {
-                choice = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
+            if lo < begin { choice = hi } else if hi >= end { choice = lo } else {
+                choice = want - sizeOf(flat[lo]) <= sizeOf(flat[hi]) - want ? lo : hi
             }
             used[choice] = true
-            out.append(list[choice])
-            remaining -= sizeOf(list[choice])
+            out.append(flat[choice])
+            remaining -= sizeOf(flat[choice])
         }
         return out
+    }
+
+    /// Topic costs `pick` accepts, pass by pass: the most evening departures first.
+    static let pickLevels = [-16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, Int.max]
+
+    /// Estimated cost of one more replica of `t` arriving in group `g`.
+    @inline(__always) private func arrivalCost(_ t: Int, group g: Int, _ G: Int) -> Int {
+        guard topics.total[t] >= 0 else { return 0 }
+        let i = t * G + g
+        return incoming[i] < roomLo[i] ? -1 : (incoming[i] < roomHi[i] ? 0 : 1)
     }
 
     /// Places the leaving slots, biggest first, each on the feasible destination that still needs
@@ -253,7 +372,8 @@ struct ReplicaMover {
                 need[d] -= 1
                 if need[d] == 0 { dests[g].removeAll { $0 == d } }
             } else if isForced[i] {
-                failed.append(slot)
+                if !relay(slot, among: dests[g], members: groups[g], need: &need) { failed.append(slot) }
+                dests[g].removeAll { need[$0] == 0 }
             } else {
                 // Shed another replica of the same broker instead, one that fits somewhere.
                 if let (alt, d) = alternative(to: slot, from: from, among: dests[g], excluding: chosen) {
@@ -279,13 +399,39 @@ struct ReplicaMover {
         }
     }
 
+    /// Places a forced replica that no broker with room can take (they all hold its partition
+    /// already) through a relay: it goes to a broker `c` that can take it, and `c` passes one
+    /// of its replicas, preferably one this plan already moves, on to a broker `d` with room.
+    /// Counts stay on their goals, at the cost of at most one more move.
+    private mutating func relay(_ slot: Int32, among dests: [Int], members: [Int], need: inout [Int]) -> Bool {
+        let p = L.slotPartition[Int(slot)]
+        for d in dests where need[d] > 0 {
+            for c in members where c != d && L.canMove(slot: Int(slot), to: Int32(c)) {
+                let candidates = moved[c] + home[c].filter { L.replicas[Int($0)] == Int32(c) }
+                for y in candidates where L.slotPartition[Int(y)] != p && L.canMove(slot: Int(y), to: Int32(d)) {
+                    apply(slot, to: Int32(c))
+                    apply(y, to: Int32(d))
+                    need[d] -= 1
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    /// The destination that evens its topic out best, then needs the most bytes per free slot.
     private func bestDestination(_ slot: Int32, among dests: [Int], need: [Int], mean: Int64) -> Int? {
         var best = -1
+        var bestTopic = Int.max
         var bestScore = 0.0
+        let t = topicOf(slot)
         for d in dests where need[d] > 0 {
+            let topic = max(0, topics.arriveCost(t, d, holding: topics.onBroker(t, d)))
             let score = Double(mean - bytes[d]) / Double(need[d])
             // The feasibility check is the costly part: only for a destination that would win.
-            if (best < 0 || score > bestScore) && L.canMove(slot: Int(slot), to: Int32(d)) { best = d; bestScore = score }
+            if best < 0 || topic < bestTopic || (topic == bestTopic && score > bestScore), L.canMove(slot: Int(slot), to: Int32(d)) {
+                best = d; bestTopic = topic; bestScore = score
+            }
         }
         return best < 0 ? nil : best
     }
@@ -306,6 +452,54 @@ struct ReplicaMover {
         return nil
     }
 
+    // MARK: topic repair
+
+    /// Where assignment had to put a topic beyond its share (late in the order, the only
+    /// brokers with room left can be those that already hold it), trades moved replicas of
+    /// similar size between receiving brokers of the group until no trade evens topics further.
+    /// Counts and the number of moves stay as they are; the byte polish that follows mends the
+    /// small byte differences the trades leave.
+    mutating func evenTopics(group g: Int) {
+        let members = groups[g]
+        if members.count < 2 { return }
+        for _ in 0..<Self.topicRounds {
+            var changed = false
+            for d in members {
+                for x in moved[d] where L.replicas[Int(x)] == Int32(d) {
+                    let t = topicOf(x)
+                    guard topics.leaveCost(t, d, holding: topics.onBroker(t, d)) < 0 else { continue }
+                    var partner: (slot: Int32, broker: Int)?
+                    var bestDiff = Int64.max
+                    for e in members where e != d && topics.arriveCost(t, e, holding: topics.onBroker(t, e)) <= 0 {
+                        let me = moved[e]
+                        let at = lowerBound(me, size: sizeOf(x))
+                        for k in max(0, at - Self.topicPartners)..<min(me.count, at + Self.topicPartners) {
+                            let y = me[k]
+                            let diff = abs(sizeOf(y) - sizeOf(x))
+                            if diff >= bestDiff || topicOf(y) == t || L.slotPartition[Int(y)] == L.slotPartition[Int(x)] { continue }
+                            if topics.pairCost(t, d, e, topicOf(y), e, d) >= 0 { continue }
+                            if L.canMove(slot: Int(x), to: Int32(e)) && L.canMove(slot: Int(y), to: Int32(d)) {
+                                partner = (y, e)
+                                bestDiff = diff
+                            }
+                        }
+                    }
+                    if let (y, e) = partner {
+                        apply(x, to: Int32(e))
+                        apply(y, to: Int32(d))
+                        changed = true
+                    }
+                }
+            }
+            if !changed { return }
+        }
+    }
+
+    /// Passes of `evenTopics` over a group; each pass only ever lowers the topic imbalance.
+    static let topicRounds = 4
+    /// Moved replicas either side of the same size that `evenTopics` tries on each partner broker.
+    static let topicPartners = 6
+
     // MARK: byte polish
 
     /// Exchanges between the heaviest and the lightest brokers of a group until no exchange
@@ -321,18 +515,26 @@ struct ReplicaMover {
             rounds += 1
             let order = members.sorted { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : $0 < $1 }
             guard let heavy = order.first, let light = order.last, bytes[heavy] > bytes[light] else { return }
-            // When balance costs extra moves, stop once bytes are within `tolerance` of each other:
-            // every further exchange copies data for a gain nobody would notice.
-            let tolerance = extraMoves > 0 ? Self.extraTolerancePermille : Self.freeTolerancePermille
-            if Double(bytes[heavy] - bytes[light]) * 1000 <= Double(bytes[light]) * Double(tolerance) { return }
+            // Extra moves stop once bytes are within `extraTolerancePermille` of each other: every
+            // further one copies data for a gain nobody would notice. Free exchanges go on.
+            let gap = Double(bytes[heavy] - bytes[light]) * 1000
+            if gap <= Double(bytes[light]) * Double(Self.freeTolerancePermille) { return }
+            let nearlyEven = gap <= Double(bytes[light]) * Double(Self.extraTolerancePermille)
+            if nearlyEven { extra = 0 }
             var improved = false
             // Pairs touching the extremes, closest to the extremes first.
             var pairs: [(Int, Int)] = []
             // A handful of partners per extreme bounds each round; the gap narrows from both ends.
             for j in stride(from: order.count - 1, to: 0, by: -1).prefix(Self.partners) { pairs.append((heavy, order[j])) }
             for i in (1..<max(1, order.count - 1)).prefix(Self.partners) { pairs.append((order[i], light)) }
-            for (a, b) in pairs {
-                if exchange(heavy: a, light: b, extra: &extra) { improved = true; break }
+            // Bytes come before topics (goal 2 before 4): while bytes are further apart than the
+            // extra-move tolerance, an exchange that leaves a topic less even is taken when no
+            // pair has one that does not. Closer than that, topics are not traded for bytes.
+            pass: for keepTopics in nearlyEven ? [true] : [true, false] {
+                for (a, b) in pairs where exchange(heavy: a, light: b, extra: &extra, keepTopics: keepTopics) {
+                    improved = true
+                    break pass
+                }
             }
             if !improved { return }
         }
@@ -354,17 +556,23 @@ struct ReplicaMover {
 
     /// Looks for the exchange that moves closest to half the byte gap from `a` to `b`; applies it
     /// when it strictly narrows the gap.
-    private mutating func exchange(heavy a: Int, light b: Int, extra: inout Int) -> Bool {
+    private mutating func exchange(heavy a: Int, light b: Int, extra: inout Int, keepTopics: Bool) -> Bool {
         let diff = bytes[a] - bytes[b]
         if diff <= 0 { return false }
         let half = diff / 2
         var best: Exchange?
         var bestErr = half  // must beat "no transfer"
         var bestCost = Int.max
-        func consider(_ e: Exchange, transfer t: Int64, cost: Int) {
+        var bestTopic = Int.max
+        // Cheapest tests first: the rack check (`feasible`) only for an exchange that would win.
+        func consider(_ e: Exchange, transfer t: Int64, cost: Int, feasible: () -> Bool) {
             guard t > 0, t < diff else { return }
             let err = abs(t - half)
-            if err < bestErr || (err == bestErr && cost < bestCost) { best = e; bestErr = err; bestCost = cost }
+            guard err <= bestErr else { return }
+            let topic = topicCost(of: e, a, b)
+            if keepTopics && topic > 0 { return }
+            guard err < bestErr || (topic, cost) < (bestTopic, bestCost), feasible() else { return }
+            best = e; bestErr = err; bestCost = cost; bestTopic = topic
         }
         let ma = moved[a], mb = moved[b]
         let A = Int32(a), B = Int32(b)
@@ -376,8 +584,8 @@ struct ReplicaMover {
                 for k in max(0, at - 2)..<min(mb.count, at + 2) {
                     let y = mb[k]
                     if L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
-                    if L.canMove(slot: Int(x), to: B) && L.canMove(slot: Int(y), to: A) {
-                        consider(.swapMoved(x, y), transfer: sizeOf(x) - sizeOf(y), cost: 0)
+                    consider(.swapMoved(x, y), transfer: sizeOf(x) - sizeOf(y), cost: 0) {
+                        L.canMove(slot: Int(x), to: B) && L.canMove(slot: Int(y), to: A)
                     }
                 }
             }
@@ -389,8 +597,8 @@ struct ReplicaMover {
             for k in max(0, at - 2)..<min(ha.count, at + 2) {
                 let y = ha[k]
                 if L.replicas[Int(y)] != A || L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
-                if canReturn(x) && L.canMove(slot: Int(y), to: B) {
-                    consider(.reselect(x, y, A), transfer: sizeOf(y) - sizeOf(x), cost: 0)
+                consider(.reselect(x, y, A), transfer: sizeOf(y) - sizeOf(x), cost: 0) {
+                    canReturn(x) && L.canMove(slot: Int(y), to: B)
                 }
             }
         }
@@ -400,21 +608,23 @@ struct ReplicaMover {
             for k in max(0, at - 2)..<min(hb.count, at + 2) {
                 let y = hb[k]
                 if L.replicas[Int(y)] != B || L.slotPartition[Int(x)] == L.slotPartition[Int(y)] { continue }
-                if canReturn(x) && L.canMove(slot: Int(y), to: A) {
-                    consider(.reselect(x, y, B), transfer: sizeOf(x) - sizeOf(y), cost: 0)
+                consider(.reselect(x, y, B), transfer: sizeOf(x) - sizeOf(y), cost: 0) {
+                    canReturn(x) && L.canMove(slot: Int(y), to: A)
                 }
             }
         }
         // a has a replica more than b: one replica moves over and the counts stay balanced.
         if count[a] > count[b] {
             let at = lowerBound(ma, size: half)
-            for k in max(0, at - 2)..<min(ma.count, at + 2) where L.canMove(slot: Int(ma[k]), to: B) {
-                consider(.single(ma[k]), transfer: sizeOf(ma[k]), cost: L.original[Int(ma[k])] == B ? -1 : 0)
+            for k in max(0, at - 2)..<min(ma.count, at + 2) {
+                consider(.single(ma[k]), transfer: sizeOf(ma[k]), cost: L.original[Int(ma[k])] == B ? -1 : 0) {
+                    L.canMove(slot: Int(ma[k]), to: B)
+                }
             }
             if extra > 0 {
                 let at = lowerBound(ha, size: half)
-                for k in max(0, at - 2)..<min(ha.count, at + 2) where L.replicas[Int(ha[k])] == A && L.canMove(slot: Int(ha[k]), to: B) {
-                    consider(.single(ha[k]), transfer: sizeOf(ha[k]), cost: 1)
+                for k in max(0, at - 2)..<min(ha.count, at + 2) where L.replicas[Int(ha[k])] == A {
+                    consider(.single(ha[k]), transfer: sizeOf(ha[k]), cost: 1) { L.canMove(slot: Int(ha[k]), to: B) }
                 }
             }
         }
@@ -430,8 +640,8 @@ struct ReplicaMover {
                 for k in max(0, at - 2)..<min(ha.count, at + 2) {
                     let y = ha[k]
                     if L.replicas[Int(y)] != A || L.slotPartition[Int(y)] == L.slotPartition[Int(z)] { continue }
-                    if L.canMove(slot: Int(y), to: B) && L.canMove(slot: Int(z), to: A) {
-                        consider(.swapHome(y, z), transfer: sizeOf(y) - sizeOf(z), cost: 2)
+                    consider(.swapHome(y, z), transfer: sizeOf(y) - sizeOf(z), cost: 2) {
+                        L.canMove(slot: Int(y), to: B) && L.canMove(slot: Int(z), to: A)
                     }
                 }
             }
@@ -451,6 +661,19 @@ struct ReplicaMover {
             apply(y, to: B); apply(z, to: A)
         }
         return true
+    }
+
+    /// How an exchange between `a` and `b` changes topic spread.
+    private mutating func topicCost(of e: Exchange, _ a: Int, _ b: Int) -> Int {
+        switch e {
+        case .swapMoved(let x, let y), .swapHome(let x, let y):
+            return topics.pairCost(topicOf(x), a, b, topicOf(y), b, a)
+        case .reselect(let x, let y, let owner):
+            let other = Int(L.replicas[Int(x)])
+            return topics.pairCost(topicOf(x), other, Int(owner), topicOf(y), Int(owner), other)
+        case .single(let x):
+            return topics.moveCost(topicOf(x), from: a, to: b)
+        }
     }
 
     /// Whether a moved slot can go back to the broker it came from.
