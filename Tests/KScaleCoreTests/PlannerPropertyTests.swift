@@ -105,6 +105,27 @@ import Testing
         #expect(check.rackViolations(s, targets: targets) == 0)
     }
 
+    /// A move budget buys the best count balance there is: every move goes from a broker above
+    /// its goal to one below, so each lowers the residual lower bound by one, and the budget is
+    /// used up. No plan of `M` moves can end closer to balance.
+    @Test(arguments: seeds)
+    func moveBudgetBuysOneUnitOfBalancePerMove(seed: UInt64) throws {
+        let s = RandomCluster.make(seed: seed, brokers: 9, racks: 0, topics: 8, maxPartitions: 40, rf: 3, emptyBrokers: 3)
+        let targets = Set(s.brokers.map(\.id))
+        func residual(_ counts: [BrokerID: Int]) -> Int {
+            let values = targets.map { counts[$0] ?? 0 }.sorted(by: >)
+            let total = values.reduce(0, +), q = total / values.count, r = total % values.count
+            return values.enumerated().reduce(0) { $0 + max(0, $1.element - (q + ($1.offset < r ? 1 : 0))) }
+        }
+        let full = try Planner.plan(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
+        let lb = full.summary.replicasMoved
+        for budget in [lb / 5, lb / 2, lb - 1] {
+            let (result, check) = try checkCommon(s, PlanRequest(kind: .scaleOut(add: [7, 8, 9]), maxMoves: budget), targets: targets)
+            #expect(result.summary.replicasMoved == budget, "budget \(budget) of \(lb) not used up")
+            #expect(residual(check.counts(check.after)) == lb - budget)
+        }
+    }
+
     @Test(arguments: seeds)
     func leadersOnlyReordersReplicas(seed: UInt64) throws {
         let s = RandomCluster.make(seed: seed, brokers: 6, racks: 3, topics: 6, maxPartitions: 30, rf: 3)

@@ -77,19 +77,35 @@ public enum Planner {
         for c in changes where !c.forced { bySource[c.source, default: []].append(c) }
         var queues = bySource.keys.sorted().map { k in (bySource[k] ?? []).sorted { $0.bytes != $1.bytes ? $0.bytes < $1.bytes : $0.p < $1.p } }
         var keep = changes.filter(\.forced)
+        var dropped: [Change] = []
         var moves = forcedMoves, bytes = forcedBytes
         while queues.contains(where: { !$0.isEmpty }) {
             for q in queues.indices where !queues[q].isEmpty {
                 let c = queues[q].removeFirst()
                 if moves + c.moves <= maxMoves && bytes + c.bytes <= maxBytes {
                     keep.append(c); moves += c.moves; bytes += c.bytes
+                } else {
+                    dropped.append(c)
                 }
             }
         }
         var kept = [Bool](repeating: false, count: L.partitionCount)
         for c in keep { kept[c.p] = true }
+        let planned = L.replicas
         for c in changes where !kept[c.p] {
             for i in L.start[c.p]..<L.start[c.p + 1] { L.replicas[i] = original.replicas[i] }
+        }
+        // What is left of the budget buys single replicas of partitions that move several: a
+        // replica moved alone still goes from a broker above its goal to one below, so the budget
+        // is spent on balance rather than left over.
+        for c in dropped where moves < maxMoves {
+            for i in L.start[c.p]..<L.start[c.p + 1] where planned[i] != original.replicas[i] && !L.holds(c.p, planned[i]) {
+                guard moves + 1 <= maxMoves, bytes + L.size[c.p] <= maxBytes else { break }
+                if L.rackViolation(c.p, replacing: i, with: planned[i]) > L.rackViolation(c.p) { continue }
+                L.replicas[i] = planned[i]
+                moves += 1
+                bytes += L.size[c.p]
+            }
         }
     }
 }
