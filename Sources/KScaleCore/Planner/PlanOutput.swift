@@ -1,6 +1,6 @@
 /// Turns the before and after layouts into the plan, its rollback and the summary.
 enum PlanOutput {
-    static func result(before: Layout, after: Layout, kind: PlanKind) -> PlanResult {
+    static func result(before: Layout, after: Layout, kind: PlanKind, rackRepairs: Int = 0) -> PlanResult {
         var plan: [PartitionAssignment] = []
         var rollback: [PartitionAssignment] = []
         var replicasMoved = 0, leadersChanged = 0
@@ -28,7 +28,7 @@ enum PlanOutput {
                                    bytesBefore: b.bytes[i], bytesAfter: a.bytes[i])
         }
         let summary = PlanSummary(kind: kind.name, partitionsInPlan: plan.count, replicasMoved: replicasMoved,
-                                  leadersChanged: leadersChanged, bytesMoved: bytesMoved, brokers: brokers)
+                                  leadersChanged: leadersChanged, bytesMoved: bytesMoved, rackRepairs: rackRepairs, brokers: brokers)
         return PlanResult(plan: ReassignmentPlan(partitions: plan), rollback: ReassignmentPlan(partitions: rollback), summary: summary)
     }
 

@@ -78,6 +78,8 @@ public struct PlanSummary: Sendable, Hashable, Codable {
     /// Partitions whose preferred leader (first replica) changes.
     public var leadersChanged: Int
     public var bytesMoved: Int64
+    /// Partitions whose snapshot placement broke the rack rule and that the plan repairs.
+    public var rackRepairs: Int
     public var brokers: [BrokerLoad]
 
     enum CodingKeys: String, CodingKey {
@@ -86,6 +88,7 @@ public struct PlanSummary: Sendable, Hashable, Codable {
         case replicasMoved = "replicas_moved"
         case leadersChanged = "leaders_changed"
         case bytesMoved = "bytes_moved"
+        case rackRepairs = "rack_repairs"
         case brokers
     }
 }

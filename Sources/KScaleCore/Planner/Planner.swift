@@ -6,6 +6,7 @@ public enum Planner {
         if let m = request.maxBytes, m < 0 { throw InvalidInput("--max-bytes must be 0 or more, not \(m)") }
         let before = try LayoutBuilder.build(snapshot, request)
         var layout = before
+        var rackRepairs = 0
 
         if request.kind != .leaders {
             var mover = ReplicaMover(before)
@@ -21,6 +22,7 @@ public enum Planner {
             }
             if request.maxMoves != nil || request.maxBytes != nil { extra = 0 }
             mover.run(mode: mode, byteExtraMoves: extra)
+            rackRepairs = mover.rackRepairs
             layout = mover.L
             try applyBudget(&layout, original: before, request)
         }
@@ -28,7 +30,7 @@ public enum Planner {
         var leaders = LeaderBalancer(layout)
         leaders.run()
         layout = leaders.L
-        return PlanOutput.result(before: before, after: layout, kind: request.kind)
+        return PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs)
     }
 
     /// The score's count lower bound: surplus above the goals plus everything on removed brokers.

@@ -35,6 +35,8 @@ struct ReplicaMover {
     var roomHi: [Int32] = []
     /// Scratch for `pick`: topic -> its position among the shedding broker's topics, else -1.
     var topicScratch: [Int32] = []
+    /// Partitions `repairRacks` moved because their snapshot placement broke the rack rule.
+    var rackRepairs = 0
 
     init(_ layout: Layout) {
         L = layout
@@ -164,6 +166,7 @@ struct ReplicaMover {
 
     /// Runs the whole replica phase.
     mutating func run(mode: Mode, byteExtraMoves: Int) {
+        if mode == .balance { repairRacks() }
         let forced = forcedSlots()
         var forcedByGroup = [[Int32]](repeating: [], count: groups.count)
         let forcedGroup = forced.map(groupOfForced)
@@ -450,6 +453,46 @@ struct ReplicaMover {
             lo -= 1; hi += 1
         }
         return nil
+    }
+
+    // MARK: rack repair
+
+    /// Moves replicas of partitions whose snapshot placement breaks the rack rule (created before
+    /// the brokers had racks, or moved by hand) until it holds: one replica at a time, from the
+    /// most crowded rack (its last such replica, so the preferred leader stays) to the target
+    /// broker of the emptiest rack that holds fewest replicas. Partitions with a replica on a
+    /// removed broker are left to the forced moves, which land in the racks they lack anyway.
+    /// Balance plans only: plain scale-in moves exactly the removed brokers' replicas.
+    mutating func repairRacks() {
+        let racks = L.targetRackCount
+        guard racks > 1 else { return }
+        var rackOf = [Int: Int]()  // rack index -> position in rackBrokers
+        var rackBrokers: [[Int]] = []
+        for b in 0..<L.brokerCount where L.isTarget[b] {
+            if rackOf[L.rack[b]] == nil { rackOf[L.rack[b]] = rackBrokers.count; rackBrokers.append([]) }
+            rackBrokers[rackOf[L.rack[b]] ?? 0].append(b)
+        }
+        for p in 0..<L.partitionCount where L.movable[p] && L.rackViolation(p) > 0 {
+            let lo = L.start[p], hi = L.start[p + 1]
+            if (lo..<hi).contains(where: { !L.isTarget[Int(L.replicas[$0])] }) { continue }
+            var repaired = false
+            while L.rackViolation(p) > 0 {
+                var held = [Int](repeating: 0, count: rackBrokers.count)
+                for i in lo..<hi { held[rackOf[L.rack[Int(L.replicas[i])]] ?? 0] += 1 }
+                guard let crowded = held.indices.max(by: { held[$0] != held[$1] ? held[$0] < held[$1] : $0 > $1 }),
+                      let emptiest = held.indices.min(by: { held[$0] != held[$1] ? held[$0] < held[$1] : $0 < $1 }),
+                      let slot = (lo..<hi).last(where: { rackOf[L.rack[Int(L.replicas[$0])]] == crowded }) else { break }
+                let current = L.rackViolation(p)
+                var best = -1
+                for d in rackBrokers[emptiest] where !L.holds(p, Int32(d)) && L.rackViolation(p, replacing: slot, with: Int32(d)) < current {
+                    if best < 0 || count[d] < count[best] || (count[d] == count[best] && bytes[d] < bytes[best]) { best = d }
+                }
+                guard best >= 0 else { break }
+                apply(Int32(slot), to: Int32(best))
+                repaired = true
+            }
+            if repaired { rackRepairs += 1 }
+        }
     }
 
     // MARK: topic repair

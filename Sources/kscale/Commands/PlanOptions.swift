@@ -75,8 +75,9 @@ enum PlanSummaryText {
                        "\(b.leadersBefore) -> \(b.leadersAfter)",
                        "\(ByteUnits.format(b.bytesBefore)) -> \(ByteUnits.format(b.bytesAfter))"])
         }
+        let repairs = s.rackRepairs > 0 ? ", \(s.rackRepairs) partitions moved to repair their rack placement" : ""
         return """
-        \(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed
+        \(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)
         \(table.render())
         """
     }
