@@ -54,6 +54,11 @@ print(round(worst, 4))
 PY
 }
 
+# Per-topic spread (goal 4): scripts/topic-spread.py's JSON, before and after the plan.
+topic_spread() {
+    python3 scripts/topic-spread.py "$1" "$2" --remove "${3:-}"
+}
+
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
 
@@ -72,13 +77,13 @@ run_case() {
     local removed=""
     [ "${sargs[0]:-}" = "--remove" ] && removed=${sargs[1]}
     python3 "$BENCH/score.py" "$cluster" "$plan" "${sargs[@]}" --peer kscale \
-        --extra "{\"size\":\"$size\",\"scenario\":\"$scenario\",\"wall_s\":$wall,\"peak_rss_kb\":$rss,\"rack_bytes_ratio\":$(rack_ratio "$cluster" "$plan" "$removed")}" >> "$RESULTS"
+        --extra "{\"size\":\"$size\",\"scenario\":\"$scenario\",\"wall_s\":$wall,\"peak_rss_kb\":$rss,\"rack_bytes_ratio\":$(rack_ratio "$cluster" "$plan" "$removed"),\"topic_spread\":$(topic_spread "$cluster" "$plan" "$removed")}" >> "$RESULTS"
     local t0 t1
     t0=$(date +%s.%N)
     python3 "$BENCH/kafka_generate.py" "$cluster" --broker-list "$glist" --seed 0 -o "$gen"
     t1=$(date +%s.%N)
     python3 "$BENCH/score.py" "$cluster" "$gen" "${sargs[@]}" --peer kafka-generate \
-        --extra "{\"size\":\"$size\",\"scenario\":\"$scenario\",\"wall_s\":$(python3 -c "print(round($t1 - $t0, 2))"),\"peak_rss_kb\":null,\"rack_bytes_ratio\":$(rack_ratio "$cluster" "$gen" "$removed")}" >> "$RESULTS"
+        --extra "{\"size\":\"$size\",\"scenario\":\"$scenario\",\"wall_s\":$(python3 -c "print(round($t1 - $t0, 2))"),\"peak_rss_kb\":null,\"rack_bytes_ratio\":$(rack_ratio "$cluster" "$gen" "$removed"),\"topic_spread\":$(topic_spread "$cluster" "$gen" "$removed")}" >> "$RESULTS"
 }
 
 for size in $SIZES; do
@@ -103,8 +108,8 @@ done
 python3 - "$RESULTS" > "$OUT" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| size | scenario | planner | replicas | moved | LB (rack LB) | moves/LB (rack) | bytes moved/LB | bytes max/min (in rack) | replica spread (residual LB, rack) | leader spread | rack viol. | on removed | wall s | peak RSS MB |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| size | scenario | planner | replicas | moved | LB (rack LB) | moves/LB (rack) | bytes moved/LB | bytes max/min (in rack) | replica spread (residual LB, rack) | leader spread | topic spread mean/worst (before) | rack viol. | on removed | wall s | peak RSS MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def f(v, d=3):
     return "-" if v is None else (("%." + str(d) + "f") % v if isinstance(v, float) else str(v))
 for r in rows:
@@ -113,9 +118,11 @@ for r in rows:
     ratio = "%s (%s)" % (f(r["moves_over_lb"]), f(r["moves_over_lb_rack"]))
     spread = "%d (%d, %s)" % (rpb["max"] - rpb["min"], r["residual_lower_bound_moves"], f(r["residual_lower_bound_moves_rack_balanced"]))
     rss = "-" if r.get("peak_rss_kb") is None else "%.0f" % (r["peak_rss_kb"] / 1024)
-    print("| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %d | %d | %d | %.2f | %s |" % (
+    ts = r["topic_spread"]
+    topic = "%.2f/%d (%.2f/%d)" % (ts["after"]["mean"], ts["after"]["worst"], ts["before"]["mean"], ts["before"]["worst"])
+    print("| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %d | %s | %d | %d | %.2f | %s |" % (
         r["size"], r["scenario"], r["peer"], r["replicas_total"], r["replicas_moved"], lb, ratio,
-        f(r["bytes_moved_over_lb"]), "%s (%s)" % (f(bpb["ratio"], 4), f(r.get("rack_bytes_ratio"), 4)), spread, lpb["max"] - lpb["min"], r["rack_violations"],
-        r["replicas_on_removed"], r["wall_s"], rss))
+        f(r["bytes_moved_over_lb"]), "%s (%s)" % (f(bpb["ratio"], 4), f(r.get("rack_bytes_ratio"), 4)), spread, lpb["max"] - lpb["min"], topic,
+        r["rack_violations"], r["replicas_on_removed"], r["wall_s"], rss))
 PY
 cat "$OUT"

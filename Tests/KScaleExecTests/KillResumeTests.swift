@@ -54,6 +54,15 @@ import KScaleCore
         return p.terminationStatus
     }
 
+    /// Waits until a run under `home` has a readable state, or `p` has ended.
+    func waitForRun(home: String, while p: Process, timeout: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline {
+            if let run = RunDirectory.all(root: home + "/runs").first, (try? RunDirectory.readState(run))?.plan != nil { return }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+
     @Test func sigkillAtRandomPointsThenResumeEndsAtTargetWithNoThrottle() async throws {
         let scale = 20.0
         let h = try await SimHarness.start(manual: false, timeScale: scale)
@@ -69,6 +78,9 @@ import KScaleCore
             let args = round == 1 ? ["resume", "--execute"] + common + ["--output", "json"]
                                   : ["execute", "--plan", planPath, "--execute"] + common + pacing
             let p = try launch(args, home: home)
+            // The first kill lands after the run has recorded itself (a process killed before
+            // that leaves nothing to resume, and a loaded machine can take a second to start it).
+            if round == 0 { try await waitForRun(home: home, while: p) }
             let wait = Double.random(in: 0.2...1.2)
             kills.append(wait)
             try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
