@@ -126,6 +126,24 @@ import Testing
         }
     }
 
+    /// A stepped scale-in plans step 1 with step 2's brokers kept off: nothing lands there, they
+    /// keep what they hold, and the moves are still exactly the removed brokers' replicas.
+    @Test(arguments: seeds)
+    func brokersKeptOffTakeNothingNew(seed: UInt64) throws {
+        let racks = Int(seed % 3) == 0 ? 0 : 3
+        let s = RandomCluster.make(seed: seed, brokers: 9, racks: racks, topics: 8, maxPartitions: 40, rf: 3)
+        let request = PlanRequest(kind: .scaleIn(remove: [7], rebalance: false), keepOff: [8, 9])
+        let (result, check) = try checkCommon(s, request, targets: Set(s.brokers.map(\.id)).subtracting([7]))
+        let before = check.counts(check.before), after = check.counts(check.after)
+        #expect(result.summary.replicasMoved == before[7] ?? 0)
+        #expect(after[8] == before[8] && after[9] == before[9])
+        #expect((after[7] ?? 0) == 0)
+        // The same with --rebalance: 8 and 9 neither take nor give.
+        let rebalanced = try Planner.plan(s, PlanRequest(kind: .scaleIn(remove: [7], rebalance: true), keepOff: [8, 9]))
+        let again = PlanCheck(s, rebalanced.plan).counts(PlanCheck(s, rebalanced.plan).after)
+        for b: BrokerID in [8, 9] { #expect((again[b] ?? 0) <= (before[b] ?? 0)) }
+    }
+
     @Test(arguments: seeds)
     func leadersOnlyReordersReplicas(seed: UInt64) throws {
         let s = RandomCluster.make(seed: seed, brokers: 6, racks: 3, topics: 6, maxPartitions: 30, rf: 3)

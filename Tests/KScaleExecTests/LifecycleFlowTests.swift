@@ -169,11 +169,36 @@ struct LifecycleFlowTests {
         let events = LifecycleEventLog()
         var flows = Self.flows(c, execute: true, step: 1)
         flows.emit = { e in Task { await events.add(e) } }
+        let held5 = await c.replicas(on: 5).count, held6 = await c.replicas(on: 6).count
         let report = try await flows.scaleIn(removing: [5, 6])
         #expect(report.plans.map(\.label) == ["step 1 of 2: drain brokers 5", "step 2 of 2: drain brokers 6"])
         #expect(await c.replicas(on: 5).isEmpty)
         #expect(await c.replicas(on: 6).isEmpty)
+        // Step 1 puts nothing on broker 6, which step 2 removes: no replica moves twice.
+        #expect(report.plans.map(\.replicasMoved) == [held5, held6])
         #expect(report.verdicts?.allSatisfy(\.isSafe) == true)
+    }
+
+    /// Brokers 5 and 6 removed one per step, 6 the emptiest broker: without care, step 1 would
+    /// fill 6 with broker 5's replicas and step 2 would move them again (or put 6's onto the
+    /// now empty 5).
+    @Test func aStepPutsNothingOnBrokersALaterStepRemoves() async throws {
+        let c = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), nil) }, controller: 1)
+        var assignment: [[BrokerID]] = []
+        for p in 0..<20 { assignment.append([BrokerID(p % 5 + 1), BrokerID((p + 1) % 5 + 1)]) }
+        assignment.append([6, 1])
+        await c.addTopic("orders", assignment, size: 10_000)
+        let held5 = await c.replicas(on: 5).count, held6 = await c.replicas(on: 6).count
+        let report = try await Self.flows(c, execute: true, step: 1).scaleIn(removing: [5, 6])
+        #expect(report.failure == nil)
+        #expect(await c.replicas(on: 5).isEmpty)
+        #expect(await c.replicas(on: 6).isEmpty)
+        #expect(report.plans.map(\.replicasMoved) == [held5, held6])
+        // The dry run projects the same steps.
+        let c2 = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), nil) }, controller: 1)
+        await c2.addTopic("orders", assignment, size: 10_000)
+        let dry = try await Self.flows(c2, execute: false, step: 1).scaleIn(removing: [5, 6])
+        #expect(dry.plans.map(\.replicasMoved) == [held5, held6])
     }
 
     @Test func scaleInDryRunPlansEveryStepAndChangesNothing() async throws {

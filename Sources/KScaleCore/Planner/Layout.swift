@@ -10,6 +10,8 @@ struct Layout {
     /// Dense rack index per broker (all 0 when the plan ignores racks).
     var rack: [Int]
     var isTarget: [Bool]
+    /// False for brokers that keep what they hold but take no new replica (`PlanRequest.keepOff`).
+    var acceptsNew: [Bool]
     /// Distinct racks among the target brokers: what a partition's spread is judged against.
     var targetRackCount: Int
 
@@ -66,10 +68,11 @@ struct Layout {
         return false
     }
 
-    /// Whether slot `slot` may move to `broker`: no duplicate, a target broker, and the rack
-    /// spread no worse than `allowedViolation`.
+    /// Whether slot `slot` may move to `broker`: no duplicate, a target broker that takes new
+    /// replicas (or the slot's own broker in the snapshot), and the rack spread no worse than
+    /// `allowedViolation`.
     func canMove(slot: Int, to broker: Int32, allowedViolation: Int = 0) -> Bool {
-        guard isTarget[Int(broker)] else { return false }
+        guard isTarget[Int(broker)], acceptsNew[Int(broker)] || original[slot] == broker else { return false }
         let p = Int(slotPartition[slot])
         if holds(p, broker, except: slot) { return false }
         return rackViolation(p, replacing: slot, with: broker) <= allowedViolation

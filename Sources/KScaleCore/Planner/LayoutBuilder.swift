@@ -143,7 +143,14 @@ enum LayoutBuilder {
             throw InvalidInput("excluded topics still have replicas on brokers being removed: \(sample(pinned))")
         }
 
-        return Layout(brokerIDs: ids, rackNames: brokers.map(\.rack), rack: rack, isTarget: isTarget,
+        let unknownKeepOff = request.keepOff.filter { !all.contains($0) }.sorted()
+        guard unknownKeepOff.isEmpty else { throw InvalidInput("cannot keep new replicas off broker(s) \(list(unknownKeepOff)): not in the snapshot (brokers are \(list(ids)))") }
+        let acceptsNew = ids.map { !request.keepOff.contains($0) }
+        if request.kind != .leaders, !ids.indices.contains(where: { isTarget[$0] && acceptsNew[$0] }) {
+            throw InvalidInput("no target broker may take new replicas: every one is kept off")
+        }
+
+        return Layout(brokerIDs: ids, rackNames: brokers.map(\.rack), rack: rack, isTarget: isTarget, acceptsNew: acceptsNew,
                       targetRackCount: targetRacks.count, names: names, start: start,
                       slotPartition: slotPartition, replicas: replicas, original: replicas,
                       size: size, movable: movable)

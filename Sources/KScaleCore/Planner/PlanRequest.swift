@@ -23,15 +23,19 @@ public struct PlanRequest: Sendable, Hashable {
     public var rackAware: Bool
     /// Racks of added brokers that are not in the snapshot yet (scale-out onto brand new ids).
     public var newBrokerRacks: [BrokerID: String]
+    /// Brokers that keep what they hold but take no new replica: the brokers a later step of a
+    /// stepped scale-in removes, so nothing is moved onto them only to be moved off again.
+    public var keepOff: Set<BrokerID>
 
     public init(kind: PlanKind, excludeTopics: String? = nil, maxMoves: Int? = nil, maxBytes: Int64? = nil,
-                rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:]) {
+                rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:], keepOff: Set<BrokerID> = []) {
         self.kind = kind
         self.excludeTopics = excludeTopics
         self.maxMoves = maxMoves
         self.maxBytes = maxBytes
         self.rackAware = rackAware
         self.newBrokerRacks = newBrokerRacks
+        self.keepOff = keepOff
     }
 }
 

@@ -180,12 +180,14 @@ struct ReplicaMover {
             let total = members.reduce(0) { $0 + count[$1] } + arriving.count
             let totalBytes = members.reduce(Int64(0)) { $0 + bytes[$1] } + arriving.reduce(Int64(0)) { $0 + sizeOf($1) }
             mean[g] = totalBytes / Int64(members.count)
+            // Brokers kept off new replicas keep exactly what they hold; the others share the rest.
+            let open = members.filter { L.acceptsNew[$0] }
             let goal: [Int]
             switch mode {
-            case .balance: goal = balancedGoals(members, total: total)
-            case .fillOnly: goal = waterFill(members, adding: arriving.count)
+            case .balance: goal = balancedGoals(open, total: total - members.filter { !L.acceptsNew[$0] }.reduce(0) { $0 + count[$1] })
+            case .fillOnly: goal = waterFill(open, adding: arriving.count)
             }
-            for (i, b) in members.enumerated() {
+            for (i, b) in open.enumerated() {
                 need[b] = max(0, goal[i] - count[b])
                 surplus[b] = max(0, count[b] - goal[i])
             }
@@ -197,7 +199,7 @@ struct ReplicaMover {
                 shed += pick(from: b, count: surplus[b], bytes: bytes[b] - mean[g])
             }
         }
-        assign(forced + shed, forcedGroup: forcedGroup, need: &need, mean: mean)
+        assign(forced + shed, forcedGroup: forcedGroup, need: &need, mean: mean, relay: mode == .balance)
         for g in groups.indices { evenTopics(group: g) }
         for g in groups.indices { polish(group: g, extraMoves: byteExtraMoves / max(1, groups.count)) }
     }
@@ -352,7 +354,9 @@ struct ReplicaMover {
 
     /// Places the leaving slots, biggest first, each on the feasible destination that still needs
     /// the most bytes per free slot.
-    mutating func assign(_ slots: [Int32], forcedGroup: [Int], need: inout [Int], mean: [Int64]) {
+    /// `relay`: a forced replica may cost one more move to keep counts on their goals (not in
+    /// plain scale-in, which moves exactly the removed brokers' replicas).
+    mutating func assign(_ slots: [Int32], forcedGroup: [Int], need: inout [Int], mean: [Int64], relay: Bool) {
         let forcedCount = forcedGroup.count
         var order = Array(slots.indices)
         order.sort { i, j in
@@ -375,7 +379,7 @@ struct ReplicaMover {
                 need[d] -= 1
                 if need[d] == 0 { dests[g].removeAll { $0 == d } }
             } else if isForced[i] {
-                if !relay(slot, among: dests[g], members: groups[g], need: &need) { failed.append(slot) }
+                if !relay || !self.relay(slot, among: dests[g], members: groups[g], need: &need) { failed.append(slot) }
                 dests[g].removeAll { need[$0] == 0 }
             } else {
                 // Shed another replica of the same broker instead, one that fits somewhere.
@@ -470,7 +474,7 @@ struct ReplicaMover {
         var rackBrokers: [[Int]] = []
         for b in 0..<L.brokerCount where L.isTarget[b] {
             if rackOf[L.rack[b]] == nil { rackOf[L.rack[b]] = rackBrokers.count; rackBrokers.append([]) }
-            rackBrokers[rackOf[L.rack[b]] ?? 0].append(b)
+            if L.acceptsNew[b] { rackBrokers[rackOf[L.rack[b]] ?? 0].append(b) }
         }
         for p in 0..<L.partitionCount where L.movable[p] && L.rackViolation(p) > 0 {
             let lo = L.start[p], hi = L.start[p + 1]

@@ -12,11 +12,11 @@ public struct CorePlanner: LifecyclePlanning {
     }
 
     public func plan(_ goal: LifecycleGoal, from snapshot: ClusterSnapshot) throws -> LifecyclePlan {
-        let kind: PlanKind = switch goal {
-        case .scaleOut(let add): .scaleOut(add: add)
-        case .scaleIn(let remove): .scaleIn(remove: remove, rebalance: false)
+        let (kind, keepOff): (PlanKind, [BrokerID]) = switch goal {
+        case .scaleOut(let add): (.scaleOut(add: add), [])
+        case .scaleIn(let remove, let keepOff): (.scaleIn(remove: remove, rebalance: false), keepOff)
         }
-        let result = try Planner.plan(snapshot, PlanRequest(kind: kind, excludeTopics: excludeTopics, rackAware: rackAware))
+        let result = try Planner.plan(snapshot, PlanRequest(kind: kind, excludeTopics: excludeTopics, rackAware: rackAware, keepOff: Set(keepOff)))
         return LifecyclePlan(plan: result.plan, rollback: result.rollback)
     }
 }

@@ -3,7 +3,8 @@ import KScaleCore
 /// What a scale operation asks the planner for.
 public enum LifecycleGoal: Sendable, Hashable {
     case scaleOut(add: [BrokerID])
-    case scaleIn(remove: [BrokerID])
+    /// `keepOff`: brokers that take no new replica (those other steps of the same scale-in remove).
+    case scaleIn(remove: [BrokerID], keepOff: [BrokerID] = [])
 }
 
 /// A plan and the rollback that restores the partitions it lists.

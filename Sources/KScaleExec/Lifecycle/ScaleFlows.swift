@@ -205,7 +205,7 @@ public struct ScaleFlows: Sendable {
             // Project every step on the snapshot the previous one leaves, as the run would.
             var projected = snapshot
             for (i, group) in steps.enumerated() {
-                let planned = try planner.plan(.scaleIn(remove: group), from: projected)
+                let planned = try planner.plan(.scaleIn(remove: group, keepOff: removing.filter { !group.contains($0) }), from: projected)
                 report.plans.append(stepReport(stepLabel(i, steps.count, group), planned.plan, projected))
                 projected = projected.applying(planned.plan)
             }
@@ -222,7 +222,7 @@ public struct ScaleFlows: Sendable {
                 emit(LifecycleEvent("step", label))
                 await cordon(group)
                 try await moveLeadershipOff(Set(group))
-                report.plans += try await drain(group, label: label)
+                report.plans += try await drain(group, keepOff: removing.filter { !group.contains($0) }, label: label)
             }
         } catch {
             report.failure = "\(error)"
@@ -260,8 +260,9 @@ public struct ScaleFlows: Sendable {
     }
 
     /// Drains until metadata shows no replica on the brokers: each round re-reads the cluster,
-    /// so partitions created while the previous round ran are drained too.
-    func drain(_ brokers: [BrokerID], label: String) async throws -> [PlanStepReport] {
+    /// so partitions created while the previous round ran are drained too. Nothing lands on
+    /// `keepOff` (the brokers other steps remove), so no replica moves twice.
+    func drain(_ brokers: [BrokerID], keepOff: [BrokerID] = [], label: String) async throws -> [PlanStepReport] {
         var reports: [PlanStepReport] = []
         for round in 1...max(1, options.maxDrainRounds) {
             let o = try await ClusterObservation.fetch(from: admin)
@@ -271,7 +272,7 @@ public struct ScaleFlows: Sendable {
             if round > 1 {
                 emit(LifecycleEvent("drain", "\(left.count) partitions appeared on brokers \(Self.ids(brokers)) during the drain: \(listed(left.map(\.0)))"))
             }
-            let planned = try planner.plan(.scaleIn(remove: brokers), from: snapshot)
+            let planned = try planner.plan(.scaleIn(remove: brokers, keepOff: keepOff), from: snapshot)
             guard !planned.plan.partitions.isEmpty else {
                 emit(LifecycleEvent("warning", "the planner moves nothing for \(left.count) partitions left on brokers \(Self.ids(brokers)) (excluded topics?)"))
                 break
