@@ -33,6 +33,8 @@ struct ReplicaMover {
     var incoming: [Int32] = []
     var roomLo: [Int32] = []
     var roomHi: [Int32] = []
+    /// Brokers of the group being shed from that have not picked yet (this one included).
+    var shedLeft = 1
     /// Scratch for `pick`: topic -> its position among the shedding broker's topics, else -1.
     var topicScratch: [Int32] = []
     /// Partitions `repairRacks` moved because their snapshot placement broke the rack rule.
@@ -195,8 +197,10 @@ struct ReplicaMover {
         measureRoom(need: need, forced: forced, forcedGroup: forcedGroup)
         var shed: [Int32] = []
         for (g, members) in groups.enumerated() {
+            shedLeft = members.filter { surplus[$0] > 0 }.count
             for b in members where surplus[b] > 0 {
                 shed += pick(from: b, count: surplus[b], bytes: bytes[b] - mean[g])
+                shedLeft -= 1
             }
         }
         assign(forced + shed, forcedGroup: forcedGroup, need: &need, mean: mean, relay: mode == .balance)
@@ -252,104 +256,168 @@ struct ReplicaMover {
         }
     }
 
-    /// Chooses `k` of broker `b`'s replicas to shed, in two steps.
+    /// Chooses `k` of broker `b`'s replicas to shed, their sizes adding up to about `target`.
     ///
-    /// How many of each topic: one at a time to the topic whose departure evens topics out
-    /// most (b holds more than its share, and the group's receiving brokers less), so a broker
-    /// sheds a little of many topics rather than whatever happens to be the size it wants.
-    /// Which replicas of each topic: biggest topics first, each pick the replica nearest its
-    /// topic's median scaled by how far the bytes still wanted are from the medians still to
-    /// come, so the sizes add up to about `target`. (Shedding its excess of every topic already
-    /// takes about the right bytes: that is a fair sample of the broker.)
+    /// Each pick is the unused replica nearest the average size still wanted, among the topics
+    /// whose departure evens topics out most just now (b holds more than its share and the
+    /// group's receiving brokers less). So a broker sheds a little of many topics, rather than
+    /// every broker shedding the same few topics whose partitions happen to be the size wanted,
+    /// and still sheds the bytes it must: brokers of equal counts can differ a lot in bytes, so
+    /// some must shed their smallest replicas and others their largest.
     mutating func pick(from b: Int, count k: Int, bytes target: Int64) -> [Int32] {
         let list = home[b].filter { L.replicas[Int($0)] == L.original[Int($0)] }
         if k >= list.count { return list }
+        let saved = incoming
+        let (topicsFirst, missed) = pick(from: b, count: k, bytes: target, in: list, bytesFirst: false)
+        // Bytes outrank topics: a broker that must shed far more or fewer bytes per replica
+        // than it holds on average cannot do it from the topics it should shed; it picks by size.
+        if abs(missed) <= max(Int64(1), bytes[b] / Self.pickByteTolerance) { return topicsFirst }
+        incoming = saved
+        return pick(from: b, count: k, bytes: target, in: list, bytesFirst: true).picks
+    }
+
+    /// One attempt of `pick`: `bytesFirst` takes, among the replicas nearly the size wanted, the
+    /// one whose topic evens out most; otherwise the size wanted is sought among the topics that
+    /// even out most. Returns the picks and how many bytes they miss `target` by.
+    private mutating func pick(from b: Int, count k: Int, bytes target: Int64, in list: [Int32], bytesFirst: Bool) -> (picks: [Int32], missed: Int64) {
         let G = groups.count, g = group[b]
 
-        // The broker's unmoved replicas by topic: `order[i]`'s are `flat[first[i]..<first[i + 1]]`,
-        // in (size, slot) order. `topicScratch` maps topic -> i meanwhile and is all -1 again after.
+        // Local topic index per replica of `list`, and each topic's replicas as positions in
+        // `list` (`members[first[i]..<first[i + 1]]`, ascending size). `topicScratch` maps
+        // topic -> local index meanwhile and is all -1 again after.
         if topicScratch.count != topics.topicCount { topicScratch = [Int32](repeating: -1, count: topics.topicCount) }
         var order: [Int] = []
         for s in list where topicScratch[topicOf(s)] < 0 {
-            topicScratch[topicOf(s)] = 0
+            topicScratch[topicOf(s)] = Int32(order.count)
             order.append(topicOf(s))
         }
-        order.sort()
-        for (i, t) in order.enumerated() { topicScratch[t] = Int32(i) }
+        let local = list.map { Int(topicScratch[topicOf($0)]) }
+        for t in order { topicScratch[t] = -1 }
         var first = [Int](repeating: 0, count: order.count + 1)
-        for s in list { first[Int(topicScratch[topicOf(s)]) + 1] += 1 }
+        for i in local { first[i + 1] += 1 }
         for i in order.indices { first[i + 1] += first[i] }
-        var flat = [Int32](repeating: 0, count: list.count)
+        var members = [Int](repeating: 0, count: list.count)
         var fill = first
-        for s in list {
-            let i = Int(topicScratch[topicOf(s)])
-            flat[fill[i]] = s
+        for (pos, i) in local.enumerated() {
+            members[fill[i]] = pos
             fill[i] += 1
         }
-        for t in order { topicScratch[t] = -1 }
 
-        var quota = [Int](repeating: 0, count: order.count)
-        var left = k
-        // A rotating start spreads ties over topics differently on each broker.
-        let offset = order.isEmpty ? 0 : (b * 7919) % order.count
-        level: for level in Self.pickLevels {
-            var progressed = true
-            while progressed {
-                progressed = false
-                for j in 0..<order.count {
-                    let i = (j + offset) % order.count
-                    let t = order[i]
-                    if quota[i] >= first[i + 1] - first[i] { continue }
-                    let key = topics.leaveCost(t, b, holding: topics.onBroker(t, b) - Int32(quota[i])) + arrivalCost(t, group: g, G)
-                    if key > level { continue }
-                    quota[i] += 1
-                    incoming[t * G + g] += 1
-                    left -= 1
-                    progressed = true
-                    if left == 0 { break level }
+        // Topic classes: the cost of one more departure, clamped; the lowest non-empty class is
+        // where the next pick comes from.
+        var taken = [Int](repeating: 0, count: order.count)
+        func cls(_ i: Int) -> Int {
+            let t = order[i]
+            let key = topics.leaveCost(t, b, holding: topics.onBroker(t, b) - Int32(taken[i])) + arrivalCost(t, group: g, G)
+            return min(Self.classes - 1, max(0, key + Self.classes / 2))
+        }
+        var classOf = order.indices.map(cls)
+        var inClass = [Int](repeating: 0, count: Self.classes)
+        for c in classOf { inClass[c] += 1 }
+
+        var used = [Bool](repeating: false, count: list.count)
+        var chosen: [Int] = []
+        chosen.reserveCapacity(k)
+        var remaining = max(0, target)
+        for left in stride(from: k, to: 0, by: -1) {
+            guard let best = inClass.firstIndex(where: { $0 > 0 }) else { break }
+            let want = remaining / Int64(left)
+            let at = lowerBound(list, size: want)
+            var choice = -1
+            if bytesFirst {
+                // Among the replicas nearly the size wanted (within a quarter of it of the
+                // nearest), the one whose topic's departure evens topics most.
+                var choiceClass = Int.max, nearestErr = Int64.max
+                var lo = at - 1, hi = at
+                for _ in 0..<Self.pickWindow {
+                    while lo >= 0 && used[lo] { lo -= 1 }
+                    while hi < list.count && used[hi] { hi += 1 }
+                    let i: Int
+                    if lo < 0 && hi >= list.count { break } else if lo < 0 { i = hi } else if hi >= list.count { i = lo } else {
+                        i = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
+                    }
+                    if i == lo { lo -= 1 } else { hi += 1 }
+                    let err = abs(sizeOf(list[i]) - want)
+                    if nearestErr == Int64.max { nearestErr = err }
+                    if err > nearestErr + max(0, want) / 4 { break }
+                    if classOf[local[i]] >= 0 && classOf[local[i]] < choiceClass { choice = i; choiceClass = classOf[local[i]] }
+                    if choiceClass == best { break }
                 }
             }
-        }
-
-        var picks: [(topic: Int, median: Int64)] = []
-        picks.reserveCapacity(k)
-        for i in order.indices where quota[i] > 0 {
-            let median = sizeOf(flat[(first[i] + first[i + 1]) / 2])
-            for _ in 0..<quota[i] { picks.append((i, median)) }
-        }
-        picks.sort { $0.median != $1.median ? $0.median > $1.median : $0.topic < $1.topic }
-        var used = [Bool](repeating: false, count: flat.count)
-        var out: [Int32] = []
-        out.reserveCapacity(k)
-        var remaining = max(0, target)
-        var medians = picks.reduce(0.0) { $0 + Double($1.median) }
-        for p in picks {
-            let begin = first[p.topic], end = first[p.topic + 1]
-            let want = medians > 0 ? Int64(Double(p.median) * Double(remaining) / medians) : 0
-            medians -= Double(p.median)
-            let at = lowerBound(flat, size: want, in: begin..<end)
+            // Nearest first, within a window; past it, search each topic of the class.
             var lo = at - 1, hi = at
-            while lo >= begin && used[lo] { lo -= 1 }
-            while hi < end && used[hi] { hi += 1 }
-            let choice: Int
-            if lo < begin { choice = hi } else if hi >= end { choice = lo } else {
-                choice = want - sizeOf(flat[lo]) <= sizeOf(flat[hi]) - want ? lo : hi
+            for _ in 0..<Self.pickWindow where choice < 0 {
+                while lo >= 0 && used[lo] { lo -= 1 }
+                while hi < list.count && used[hi] { hi += 1 }
+                let i: Int
+                if lo < 0 && hi >= list.count { break } else if lo < 0 { i = hi } else if hi >= list.count { i = lo } else {
+                    i = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
+                }
+                if i == lo { lo -= 1 } else { hi += 1 }
+                if classOf[local[i]] == best { choice = i; break }
             }
+            if choice < 0 {
+                var bestErr = Int64.max
+                for t in order.indices where classOf[t] == best {
+                    for m in first[t]..<first[t + 1] where !used[members[m]] {
+                        let err = abs(sizeOf(list[members[m]]) - want)
+                        if err < bestErr { bestErr = err; choice = members[m] }
+                    }
+                }
+            }
+            guard choice >= 0 else { break }
             used[choice] = true
-            out.append(flat[choice])
-            remaining -= sizeOf(flat[choice])
+            chosen.append(choice)
+            remaining -= sizeOf(list[choice])
+            let i = local[choice]
+            taken[i] += 1
+            incoming[order[i] * G + g] += 1
+            inClass[classOf[i]] -= 1
+            if taken[i] < first[i + 1] - first[i] {
+                classOf[i] = cls(i)
+                inClass[classOf[i]] += 1
+            } else {
+                classOf[i] = -1
+            }
         }
-        return out
+        // The last picks have little room to hit the bytes: trade picks for other replicas of
+        // the same topic (topic spread unchanged) while that brings the total nearer `target`.
+        for _ in 0..<2 where remaining != 0 {
+            for j in chosen.indices where remaining != 0 {
+                let x = chosen[j], i = local[x]
+                var best = -1, bestLeft = abs(remaining)
+                for m in first[i]..<first[i + 1] where !used[members[m]] {
+                    let y = members[m]
+                    let leftAfter = abs(remaining - (sizeOf(list[y]) - sizeOf(list[x])))
+                    if leftAfter < bestLeft { best = y; bestLeft = leftAfter }
+                }
+                guard best >= 0 else { continue }
+                remaining -= sizeOf(list[best]) - sizeOf(list[x])
+                used[x] = false
+                used[best] = true
+                chosen[j] = best
+            }
+        }
+        return (chosen.map { list[$0] }, remaining)
     }
 
-    /// Topic costs `pick` accepts, pass by pass: the most evening departures first.
-    static let pickLevels = [-16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, Int.max]
+    /// Topic classes `pick` tells apart (costs beyond +-classes/2 share the end classes).
+    static let classes = 17
+    /// Replicas nearest the wanted size that `pick` looks through before searching each topic.
+    static let pickWindow = 64
+    /// Topic-first picks may miss a broker's byte target by its bytes / this (the polish mends
+    /// that much); a broker that misses by more picks by size instead.
+    static let pickByteTolerance: Int64 = 200
 
-    /// Estimated cost of one more replica of `t` arriving in group `g`.
+    /// Estimated cost of one more replica of `t` arriving in group `g`: the more the group's
+    /// receiving brokers still lack of it per shedding broker still to pick, the lower, so a
+    /// topic that earlier brokers passed over (its sizes far from what they wanted) is taken
+    /// first by the next ones.
     @inline(__always) private func arrivalCost(_ t: Int, group g: Int, _ G: Int) -> Int {
         guard topics.total[t] >= 0 else { return 0 }
         let i = t * G + g
-        return incoming[i] < roomLo[i] ? -1 : (incoming[i] < roomHi[i] ? 0 : 1)
+        if incoming[i] < roomLo[i] { return -min(4, 1 + Int(roomLo[i] - incoming[i]) * 2 / max(1, shedLeft)) }
+        return incoming[i] < roomHi[i] ? 0 : 1
     }
 
     /// Places the leaving slots, biggest first, each on the feasible destination that still needs
@@ -591,6 +659,9 @@ struct ReplicaMover {
     static let extraTolerancePermille = 40
     /// The same when exchanges cost no extra moves: they are cheap, so polish further.
     static let freeTolerancePermille = 1
+    /// How much topic imbalance one byte exchange may add when no exchange keeps topics even
+    /// (squared-distance units: a broker one or two replicas past a topic's share, not ten).
+    static let topicGiveBack = 3
     /// Partners tried for the heaviest and for the lightest broker in each polish round.
     static let partners = 8
 
@@ -617,7 +688,7 @@ struct ReplicaMover {
             let err = abs(t - half)
             guard err <= bestErr else { return }
             let topic = topicCost(of: e, a, b)
-            if keepTopics && topic > 0 { return }
+            if topic > (keepTopics ? 0 : Self.topicGiveBack) { return }
             guard err < bestErr || (topic, cost) < (bestTopic, bestCost), feasible() else { return }
             best = e; bestErr = err; bestCost = cost; bestTopic = topic
         }
