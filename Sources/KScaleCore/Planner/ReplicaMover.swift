@@ -323,30 +323,12 @@ struct ReplicaMover {
             guard let best = inClass.firstIndex(where: { $0 > 0 }) else { break }
             let want = remaining / Int64(left)
             let at = lowerBound(list, size: want)
-            var choice = -1
-            if bytesFirst {
-                // Among the replicas nearly the size wanted (within a quarter of it of the
-                // nearest), the one whose topic's departure evens topics most.
-                var choiceClass = Int.max, nearestErr = Int64.max
-                var lo = at - 1, hi = at
-                for _ in 0..<Self.pickWindow {
-                    while lo >= 0 && used[lo] { lo -= 1 }
-                    while hi < list.count && used[hi] { hi += 1 }
-                    let i: Int
-                    if lo < 0 && hi >= list.count { break } else if lo < 0 { i = hi } else if hi >= list.count { i = lo } else {
-                        i = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
-                    }
-                    if i == lo { lo -= 1 } else { hi += 1 }
-                    let err = abs(sizeOf(list[i]) - want)
-                    if nearestErr == Int64.max { nearestErr = err }
-                    if err > nearestErr + max(0, want) / 4 { break }
-                    if classOf[local[i]] >= 0 && classOf[local[i]] < choiceClass { choice = i; choiceClass = classOf[local[i]] }
-                    if choiceClass == best { break }
-                }
-            }
-            // Nearest first, within a window; past it, search each topic of the class.
+            // Nearest first, within a window. Topics first: the nearest of the best class (past
+            // the window, each topic of the class is searched). Bytes first: among the replicas
+            // nearly the size wanted (within a quarter of it of the nearest), the best class.
+            var choice = -1, choiceClass = Int.max, nearestErr = Int64.max
             var lo = at - 1, hi = at
-            for _ in 0..<Self.pickWindow where choice < 0 {
+            for _ in 0..<Self.pickWindow {
                 while lo >= 0 && used[lo] { lo -= 1 }
                 while hi < list.count && used[hi] { hi += 1 }
                 let i: Int
@@ -354,7 +336,17 @@ struct ReplicaMover {
                     i = want - sizeOf(list[lo]) <= sizeOf(list[hi]) - want ? lo : hi
                 }
                 if i == lo { lo -= 1 } else { hi += 1 }
-                if classOf[local[i]] == best { choice = i; break }
+                let c = classOf[local[i]]
+                if bytesFirst {
+                    let err = abs(sizeOf(list[i]) - want)
+                    if nearestErr == Int64.max { nearestErr = err }
+                    if err > nearestErr + max(0, want) / 4 { break }
+                    if c < choiceClass { choice = i; choiceClass = c }
+                    if choiceClass == best { break }
+                } else if c == best {
+                    choice = i
+                    break
+                }
             }
             if choice < 0 {
                 var bestErr = Int64.max
