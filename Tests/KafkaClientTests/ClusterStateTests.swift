@@ -40,7 +40,8 @@ import Testing
         #expect(s.brokers.map(\.id) == [1, 2, 3])
         #expect(s.brokers[0] == Broker(id: 1, rack: "a", diskTotalBytes: 1000, diskUsableBytes: 600))
         #expect(s.brokers[1] == Broker(id: 2, rack: "b"))
-        #expect(s.brokers[2] == Broker(id: 3))
+        // Down, in a cluster with racks: a rack of its own, so the planner can still drain it.
+        #expect(s.brokers[2] == Broker(id: 3, rack: ClusterSnapshot.offlineRack))
         let orders = try #require(s.topics.first { $0.name == "orders" })
         #expect(orders.partitions.map(\.size) == [100, 50])
         #expect(orders.partitions[1].isr == [2])

@@ -90,15 +90,7 @@ public struct ClusterObservation: Sendable, Hashable {
     /// Total and usable bytes per broker, summed over its healthy log dirs; nil when a broker
     /// does not report capacity (Kafka before 3.3).
     public func diskCapacity(of broker: BrokerID) -> (total: Int64, usable: Int64)? {
-        guard let dirs = logDirs.first(where: { $0.broker == broker })?.dirs.filter({ $0.error == nil }), !dirs.isEmpty else { return nil }
-        var total: Int64 = 0
-        var usable: Int64 = 0
-        for d in dirs {
-            guard let t = d.totalBytes, let u = d.usableBytes, t > 0 else { return nil }
-            total += t
-            usable += u
-        }
-        return (total, usable)
+        logDirs.diskCapacities[broker]
     }
 
     /// The topic's effective min.insync.replicas (1, Kafka's default, when unknown).

@@ -2,32 +2,11 @@ import KScaleCore
 import KafkaClient
 
 extension ClusterObservation {
-    /// The planner's input, from what was just observed: brokers with racks and disk capacity,
-    /// partitions with replicas, ISR, leader and the size of their largest copy.
-    ///
-    /// Built from the observation the checks already read rather than read again, so that the
-    /// pre-flight check and the plan judge the same state.
+    /// The planner's input, from what was just observed (KafkaClient's one reading-to-snapshot
+    /// rule). Built from the observation the checks already read rather than read again, so that
+    /// the pre-flight check and the plan judge the same state.
     public func snapshot() -> ClusterSnapshot {
-        let sizes = partitionSizes
-        var ids = registeredBrokers.union(offlineBrokers)
-        for t in topics { for p in t.partitions { ids.formUnion(p.replicas) } }
-        // An offline broker's rack is not in the metadata; in a rack-aware cluster it gets a rack
-        // of its own so the planner can still drain it (a broker without a rack among brokers
-        // with racks is refused as a configuration mistake).
-        let racked = cluster.brokers.contains { $0.rack != nil }
-        let registered = registeredBrokers
-        let brokers = ids.sorted().map { id in
-            let cap = diskCapacity(of: id)
-            let r = rack(of: id) ?? (racked && !registered.contains(id) ? "unknown-offline" : nil)
-            return Broker(id: id, rack: r, diskTotalBytes: cap?.total, diskUsableBytes: cap?.usable)
-        }
-        let states = topics.sorted { $0.name < $1.name }.map { t in
-            TopicState(name: t.name, partitions: t.partitions.sorted { $0.partition < $1.partition }.map { p in
-                PartitionState(partition: p.partition, replicas: p.replicas, size: sizes[TopicPartition(t.name, p.partition)],
-                               isr: p.isr, leader: p.leader.flatMap { $0 >= 0 ? $0 : nil })
-            })
-        }
-        return ClusterSnapshot(brokers: brokers, topics: states)
+        ClusterSnapshot(reading: cluster, topics: topics, logDirs: logDirs)
     }
 }
 

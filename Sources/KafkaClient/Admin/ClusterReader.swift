@@ -17,30 +17,9 @@ public struct ClusterState: Sendable {
     /// Largest replica size per partition (a lagging follower is smaller; the leader's size is what moves).
     public var partitionSizes: [TopicPartition: Int64] { logDirs.largestReplicaSizes }
 
-    /// The planner's input. Brokers that hold replicas but are not registered (down) are listed
-    /// too, without a rack, so the snapshot stays valid and the planner can move data off them.
+    /// The planner's input, with the topics' dynamic configs.
     public var snapshot: ClusterSnapshot {
-        let sizes = partitionSizes
-        var disk: [BrokerID: (total: Int64?, usable: Int64?)] = [:]
-        for b in logDirs {
-            let dirs = b.dirs.filter { $0.error == nil }
-            let totals = dirs.compactMap(\.totalBytes), usables = dirs.compactMap(\.usableBytes)
-            disk[b.broker] = (totals.count == dirs.count && !dirs.isEmpty ? totals.reduce(0, +) : nil,
-                              usables.count == dirs.count && !dirs.isEmpty ? usables.reduce(0, +) : nil)
-        }
-        var brokers = description.brokers.map {
-            Broker(id: $0.id, rack: $0.rack, diskTotalBytes: disk[$0.id]?.total, diskUsableBytes: disk[$0.id]?.usable)
-        }
-        let known = Set(brokers.map(\.id))
-        let referenced = Set(topics.flatMap { $0.partitions.flatMap(\.replicas) })
-        brokers += referenced.subtracting(known).sorted().map { Broker(id: $0) }
-        let topicStates = topics.map { t in
-            TopicState(name: t.name, partitions: t.partitions.map { p in
-                PartitionState(partition: p.partition, replicas: p.replicas, size: sizes[TopicPartition(t.name, p.partition)],
-                               isr: p.isr, leader: p.leader)
-            }, configs: topicConfigs[t.name].flatMap { $0.isEmpty ? nil : $0 })
-        }
-        return ClusterSnapshot(brokers: brokers.sorted { $0.id < $1.id }, topics: topicStates.sorted { $0.name < $1.name })
+        ClusterSnapshot(reading: description, topics: topics, logDirs: logDirs, topicConfigs: topicConfigs)
     }
 }
 
