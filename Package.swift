@@ -64,8 +64,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO"]),
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
+        // What more than one test target needs (a seeded generator), written once.
+        .target(name: "KScaleTestSupport", path: "Tests/KScaleTestSupport"),
+        .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO", "KScaleTestSupport"]),
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
         .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),

@@ -1,24 +1,12 @@
 import Foundation
+import KScaleTestSupport
 @testable import KScaleCore
-
-/// A small seeded generator (SplitMix64) so random clusters are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random but valid clusters: rack-spread replicas (when racks), heavy-tailed sizes, some empty brokers.
 enum RandomCluster {
     static func make(seed: UInt64, brokers: Int, racks: Int, topics: Int, maxPartitions: Int, rf: Int,
                      emptyBrokers: Int = 0) -> ClusterSnapshot {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let all = (0..<brokers).map { i in Broker(id: BrokerID(i + 1), rack: racks > 0 ? "r\(i % racks)" : nil) }
         let used = Array(all.prefix(brokers - emptyBrokers))
         var out: [TopicState] = []

@@ -1,17 +1,6 @@
+import KScaleTestSupport
 import Testing
 @testable import KafkaProtocol
-
-/// A small deterministic generator so fuzz failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Every generated message type with every version it supports.
 func allTypesAndVersions() -> [(any KafkaMessage.Type, Int16)] {
@@ -51,7 +40,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
     }
 
     @Test func mutatedGoldenMessagesThrowOrDecode() {
-        var rng = SplitMix64(state: 0x6B73_6361_6C65)
+        var rng = SplitMix64(seed: 0x6B73_6361_6C65)
         var cases = 0
         for golden in Fixtures.all where !golden.bytes.isEmpty {
             guard let type = golden.type else { continue }
@@ -73,7 +62,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
     }
 
     @Test func randomBytesThrowOrDecode() {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         var cases = 0
         for (type, version) in allTypesAndVersions() {
             for _ in 0..<32 {
@@ -89,7 +78,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
     }
 
     @Test func headersRejectGarbage() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<2_000 {
             let bytes = (0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var r = ByteReader(bytes)

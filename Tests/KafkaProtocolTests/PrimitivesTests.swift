@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import KScaleTestSupport
 @testable import KafkaProtocol
 
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
@@ -110,7 +111,7 @@ func unhex(_ s: String) -> [UInt8] {
         #expect(KafkaUUID(base64: "ASNFZ4mrze_-3LqYdlQyEA") == id)
         #expect(KafkaUUID(base64: "too-short") == nil)
         #expect(KafkaUUID(base64: "ASNFZ4mrze_-3LqYdlQyEB") == nil)  // stray low bits
-        var rng = SplitMix64(state: 1)
+        var rng = SplitMix64(seed: 1)
         for _ in 0..<200 {
             let r = KafkaUUID.random(using: &rng)
             #expect(r != .zero)
