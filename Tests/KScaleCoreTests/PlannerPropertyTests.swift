@@ -161,3 +161,18 @@ import Testing
         #expect(result.plan.partitions.allSatisfy { !["topic-0", "topic-1", "topic-2"].contains($0.topic) })
     }
 }
+
+/// Keeping every broker of a rack off new replicas leaves that rack's partitions nowhere to go:
+/// refused or planned around, never a hang or a crash.
+@Suite struct KeepOffEdgeTests {
+    @Test func aWholeRackKeptOffDoesNotHang() throws {
+        let s = RandomCluster.make(seed: 3, brokers: 9, racks: 3, topics: 4, maxPartitions: 10, rf: 3)
+        // Rack r0 is brokers 1, 4, 7: remove 7, keep 1 and 4 off.
+        let result = try? Planner.plan(s, PlanRequest(kind: .scaleIn(remove: [7], rebalance: false), keepOff: [1, 4]))
+        if let result {
+            let check = PlanCheck(s, result.plan)
+            #expect((check.counts(check.after)[7] ?? 0) == 0)
+        }
+        #expect(throws: InvalidInput.self) { try Planner.plan(s, PlanRequest(kind: .rebalance(brokers: nil), keepOff: [99])) }
+    }
+}

@@ -184,6 +184,7 @@ struct ReplicaMover {
             mean[g] = totalBytes / Int64(members.count)
             // Brokers kept off new replicas keep exactly what they hold; the others share the rest.
             let open = members.filter { L.acceptsNew[$0] }
+            if open.isEmpty { continue }
             let goal: [Int]
             switch mode {
             case .balance: goal = balancedGoals(open, total: total - members.filter { !L.acceptsNew[$0] }.reduce(0) { $0 + count[$1] })
