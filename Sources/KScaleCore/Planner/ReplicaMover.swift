@@ -352,10 +352,9 @@ struct ReplicaMover {
             if choice < 0 {
                 var bestErr = Int64.max
                 for t in order.indices where classOf[t] == best {
-                    for m in first[t]..<first[t + 1] where !used[members[m]] {
-                        let err = abs(sizeOf(list[members[m]]) - want)
-                        if err < bestErr { bestErr = err; choice = members[m] }
-                    }
+                    guard let y = nearestUnused(list, members, first[t]..<first[t + 1], size: want, used: used) else { continue }
+                    let err = abs(sizeOf(list[y]) - want)
+                    if err < bestErr { bestErr = err; choice = y }
                 }
             }
             guard choice >= 0 else { break }
@@ -378,13 +377,8 @@ struct ReplicaMover {
         for _ in 0..<2 where remaining != 0 {
             for j in chosen.indices where remaining != 0 {
                 let x = chosen[j], i = local[x]
-                var best = -1, bestLeft = abs(remaining)
-                for m in first[i]..<first[i + 1] where !used[members[m]] {
-                    let y = members[m]
-                    let leftAfter = abs(remaining - (sizeOf(list[y]) - sizeOf(list[x])))
-                    if leftAfter < bestLeft { best = y; bestLeft = leftAfter }
-                }
-                guard best >= 0 else { continue }
+                guard let best = nearestUnused(list, members, first[i]..<first[i + 1], size: sizeOf(list[x]) + remaining, used: used),
+                      abs(remaining - (sizeOf(list[best]) - sizeOf(list[x]))) < abs(remaining) else { continue }
                 remaining -= sizeOf(list[best]) - sizeOf(list[x])
                 used[x] = false
                 used[best] = true
@@ -392,6 +386,21 @@ struct ReplicaMover {
             }
         }
         return (chosen.map { list[$0] }, remaining)
+    }
+
+    /// The unused replica nearest `size` among `list[members[range]]` (ascending size).
+    private func nearestUnused(_ list: [Int32], _ members: [Int], _ range: Range<Int>, size: Int64, used: [Bool]) -> Int? {
+        var a = range.lowerBound, z = range.upperBound
+        while a < z {
+            let mid = (a + z) / 2
+            if sizeOf(list[members[mid]]) < size { a = mid + 1 } else { z = mid }
+        }
+        var lo = a - 1, hi = a
+        while lo >= range.lowerBound && used[members[lo]] { lo -= 1 }
+        while hi < range.upperBound && used[members[hi]] { hi += 1 }
+        if lo < range.lowerBound { return hi < range.upperBound ? members[hi] : nil }
+        if hi >= range.upperBound { return members[lo] }
+        return size - sizeOf(list[members[lo]]) <= sizeOf(list[members[hi]]) - size ? members[lo] : members[hi]
     }
 
     /// Topic classes `pick` tells apart (costs beyond +-classes/2 share the end classes).
