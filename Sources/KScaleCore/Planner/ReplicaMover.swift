@@ -268,12 +268,12 @@ struct ReplicaMover {
     mutating func pick(from b: Int, count k: Int, bytes target: Int64) -> [Int32] {
         let list = home[b].filter { L.replicas[Int($0)] == L.original[Int($0)] }
         if k >= list.count { return list }
-        let saved = incoming
         let (topicsFirst, missed) = pick(from: b, count: k, bytes: target, in: list, bytesFirst: false)
         // Bytes outrank topics: a broker that must shed far more or fewer bytes per replica
         // than it holds on average cannot do it from the topics it should shed; it picks by size.
         if abs(missed) <= max(Int64(1), bytes[b] / Self.pickByteTolerance) { return topicsFirst }
-        incoming = saved
+        // Take back what the first attempt counted as on its way into the group.
+        for s in topicsFirst { incoming[topicOf(s) * groups.count + group[b]] -= 1 }
         return pick(from: b, count: k, bytes: target, in: list, bytesFirst: true).picks
     }
 

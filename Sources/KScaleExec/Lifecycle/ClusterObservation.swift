@@ -90,7 +90,7 @@ public struct ClusterObservation: Sendable, Hashable {
     /// Total and usable bytes per broker, summed over its healthy log dirs; nil when a broker
     /// does not report capacity (Kafka before 3.3).
     public func diskCapacity(of broker: BrokerID) -> (total: Int64, usable: Int64)? {
-        logDirs.diskCapacities[broker]
+        logDirs.first { $0.broker == broker }?.diskCapacity
     }
 
     /// The topic's effective min.insync.replicas (1, Kafka's default, when unknown).
