@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "kscale", targets: ["kscale"]),
         .library(name: "KScaleCore", targets: ["KScaleCore"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "KafkaSim", targets: ["KafkaSim"]),
         .library(name: "KScaleExec", targets: ["KScaleExec"]),
@@ -18,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure: model, planner, sizing, units. No networking, no files, no clock.
@@ -34,14 +34,16 @@ let package = Package(
         .executableTarget(name: "kafka-codegen", exclude: ["messages.txt"]),
         // SASL mechanisms (PLAIN, SCRAM-SHA-256/512), both sides: the client logs in, the simulator checks.
         .target(name: "KafkaSASL", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // Connections, security, the ClusterAdmin API and the librdkafka wrapper.
+        // The admin seam (as NIOCore is to NIOPosix): the `ClusterAdmin` protocol, its value types and
+        // error contract, the one reading of a cluster (`ClusterObservation`) and the facts derived from
+        // it, and the dry-run gate. No transport: KScaleExec and every test fake link only this.
+        .target(name: "KafkaAdmin", dependencies: ["KScaleCore"]),
+        // Connections, security, `KafkaAdminClient` (the seam over the wire protocol) and the librdkafka wrapper.
         .target(name: "KafkaClient", dependencies: [
-            "KScaleCore", "KafkaProtocol", "KafkaSASL", "CRdKafka",
+            "KScaleCore", "KafkaAdmin", "KafkaProtocol", "KafkaSASL", "CRdKafka",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // The simulated multi-broker cluster that speaks the wire protocol.
         .target(name: "KafkaSim", dependencies: [
@@ -49,19 +51,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // Executor and lifecycle flows: journal, throttle ledger, pacing, verify, drain.
-        .target(name: "KScaleExec", dependencies: [
-            "KScaleCore", "KafkaClient",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        // Depends on the admin seam only, never on a transport.
+        .target(name: "KScaleExec", dependencies: ["KScaleCore", "KafkaAdmin"]),
         // The command line: one ParsableCommand per subcommand, rendering only.
         .executableTarget(name: "kscale", dependencies: [
-            "KScaleCore", "KScaleIO", "KafkaClient", "KafkaSim", "KScaleExec",
+            "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // What more than one test target needs (a seeded generator), written once.
@@ -69,6 +66,7 @@ let package = Package(
         .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO", "KScaleTestSupport"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
+        .testTarget(name: "KafkaAdminTests", dependencies: ["KafkaAdmin", "KScaleCore"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
         .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
         .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),

@@ -1,5 +1,5 @@
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// Drives one run to its end: paces submissions, throttles each partition just before it starts and
@@ -18,7 +18,6 @@ public final class ReassignmentExecutor {
     private var inFlight: [TopicPartition: Move] = [:]
     private var attempts: [TopicPartition: Int] = [:]
     private var failed: [TopicPartition: String] = [:]
-    private var minISR: [String: Int] = [:]
     private var tracker = ProgressTracker()
     private var lastThrottleStep: Double = 0
     private var startedAt: Double = 0
@@ -84,7 +83,6 @@ public final class ReassignmentExecutor {
     private func drive(_ inspection: Inspection, options: RunOptions, resumed: Bool) async throws -> ExecutionSummary {
         self.options = options
         rate = options.initialThrottle
-        minISR = inspection.minISR
         startedAt = clock.now()
         lastThrottleStep = startedAt
         var ledger = state.ledger
@@ -155,7 +153,9 @@ public final class ReassignmentExecutor {
     /// One poll: finish what finished, start what fits, measure, retune.
     private func step() async throws {
         let topics = Array(Set(moves.keys.map(\.topic))).sorted()
-        let view = try await ClusterView.read(admin, topics: topics)
+        // Auto-throttle judges min ISR on every step, so it reads the topics' configs too.
+        let parts: ReadParts = options.autoThrottleMin == nil ? .metadata : .topicConfigs
+        let view = try await ClusterObservation.read(from: admin, parts: parts, topics: topics)
         var ledger = state.ledger
         defer { state.ledger = ledger }
 
@@ -163,7 +163,7 @@ public final class ReassignmentExecutor {
         var finished: [TopicPartition] = []
         for (tp, m) in inFlight.sorted(by: { $0.key < $1.key }) where view.reassignments[tp] == nil {
             inFlight[tp] = nil
-            let current = view.partitions[tp]?.replicas ?? []
+            let current = view.partition(tp)?.replicas ?? []
             if current == m.to {
                 finished.append(tp)
                 try transition(tp, .done, move: m, detail: nil)
@@ -187,12 +187,12 @@ public final class ReassignmentExecutor {
         if !finished.isEmpty { try await controller.release(finished, ledger: &ledger) }
 
         // Start what fits, on live brokers only (a stopped broker's moves wait for it).
-        let startable = pending.filter { m in Set(m.from + m.to).isSubset(of: view.alive) }
+        let startable = pending.filter { m in Set(m.from + m.to).isSubset(of: view.aliveBrokers) }
         let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
         var next = scheduler.next(pending: startable, inFlight: Array(inFlight.values))
         if !next.isEmpty {
             for i in next.indices {
-                if let current = view.partitions[next[i].tp] { next[i].from = current.replicas; next[i].leader = current.leader }
+                if let current = view.partition(next[i].tp) { next[i].from = current.replicas; next[i].leader = current.leader }
             }
             if let rate { try await controller.throttle(next, rate: rate, ledger: &ledger) }
             for m in next { try transition(m.tp, .submitted, move: m, detail: nil) }
@@ -220,15 +220,15 @@ public final class ReassignmentExecutor {
     }
 
     /// Bytes copied from DescribeLogDirs of the adding replicas, rate, ETA and stalls.
-    private func measure(_ view: ClusterView) async throws {
+    private func measure(_ view: ClusterObservation) async throws {
         var brokers = Set<BrokerID>()
         for m in inFlight.values {
             brokers.formUnion(m.adding)
-            if let l = view.partitions[m.tp]?.leader { brokers.insert(l) }
+            if let l = view.partition(m.tp)?.leader { brokers.insert(l) }
         }
-        let live = brokers.intersection(view.alive).sorted()
+        let live = brokers.intersection(view.aliveBrokers).sorted()
         let dirs = live.isEmpty ? [] : ((try? await admin.logDirs(brokers: live)) ?? [])
-        let sizes = replicaSizesByBroker(dirs)
+        let sizes = dirs.replicaSizesByBroker
         var copied: Int64 = 0
         var total: Int64 = 0
         for m in moves.values {
@@ -240,7 +240,7 @@ public final class ReassignmentExecutor {
         }
         var samples: [TopicPartition: ProgressTracker.Sample] = [:]
         for m in inFlight.values {
-            let leader = view.partitions[m.tp]?.leader
+            let leader = view.partition(m.tp)?.leader
             let leaderSize = leader.flatMap { sizes[$0]?[m.tp] } ?? m.bytes
             var gap: Int64 = 0
             for b in m.adding {
@@ -248,8 +248,8 @@ public final class ReassignmentExecutor {
                 copied += min(have, m.bytes)
                 gap += max(0, leaderSize - have)
             }
-            let isr = Set(view.partitions[m.tp]?.isr ?? [])
-            let offline = m.adding.filter { !view.alive.contains($0) }
+            let isr = Set(view.partition(m.tp)?.isr ?? [])
+            let offline = m.adding.filter { !view.aliveBrokers.contains($0) }
             samples[m.tp] = ProgressTracker.Sample(gap: gap, leaderSize: leaderSize, offline: offline,
                                                    notInISR: m.adding.filter { !isr.contains($0) })
         }
@@ -275,20 +275,22 @@ public final class ReassignmentExecutor {
     }
 
     /// `--auto-throttle`: one step up while no partition of the plan's topics is under min ISR, down when one is.
-    private func autoThrottle(_ view: ClusterView, ledger: inout ThrottleLedger) async throws {
+    private func autoThrottle(_ view: ClusterObservation, ledger: inout ThrottleLedger) async throws {
         guard let lo = options.autoThrottleMin, let hi = options.autoThrottleMax, let current = rate else { return }
         let now = clock.now()
         let interval = max(options.pollInterval * 5, 10)
         guard now - lastThrottleStep >= interval else { return }
         lastThrottleStep = now
         let planTopics = Set(moves.keys.map(\.topic))
-        let under = view.partitions.filter { planTopics.contains($0.key.topic) && $0.value.isr.count < (minISR[$0.key.topic] ?? 1) }
+        let planPartitions = view.partitions.map(\.0).filter { planTopics.contains($0.topic) }
+        // A partition whose min ISR is unknown counts as at risk: never speed up blind.
+        let under = planPartitions.filter { view.isUnderMinISR($0) != false }
         let stepSize = max((hi - lo) / 8, 1)
         let next = under.isEmpty ? min(hi, current + stepSize) : max(lo, current - 2 * stepSize)
         guard next != current else { return }
         rate = next
         try await controller.retune(next, ledger: &ledger)
-        let why = under.isEmpty ? "no partition under min ISR" : "\(under.count) partition(s) under min ISR, e.g. \(under.keys.sorted()[0])"
+        let why = under.isEmpty ? "no partition under min ISR" : "\(under.count) partition(s) under min ISR, e.g. \(under[0])"
         emit(.throttleChanged(next, reason: why))
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// Is every partition of a plan at its target? Read-only; `RunEnd` removes a finished run's throttles.
@@ -13,11 +13,11 @@ public struct VerifyReport: Sendable, Equatable {
 
     public static func check(plan: ReassignmentPlan, admin: any ClusterAdmin) async throws -> VerifyReport {
         let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
-        let view = try await ClusterView.read(admin, topics: topics)
+        let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)
         var r = VerifyReport(atTarget: [], inFlight: [], elsewhere: [:], unknown: [])
         for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
             let tp = line.topicPartition
-            guard let p = view.partitions[tp] else { r.unknown.append(tp); continue }
+            guard let p = view.partition(tp) else { r.unknown.append(tp); continue }
             if view.reassignments[tp] != nil { r.inFlight.append(tp) }
             else if p.replicas == line.replicas { r.atTarget.append(tp) }
             else { r.elsewhere[tp] = p.replicas }
@@ -52,7 +52,7 @@ public enum Canceller {
 
     /// What cancel would do, without changing anything.
     public static func preview(state: RunState, admin: any ClusterAdmin) async throws -> Outcome {
-        let view = try await ClusterView.read(admin, topics: state.plan.map { Array(Set($0.partitions.map(\.topic))).sorted() })
+        let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: state.plan.map { Array(Set($0.partitions.map(\.topic))).sorted() })
         let ours = state.partitions.filter { $0.value.phase == .submitted && view.reassignments[$0.key] != nil }.map(\.key).sorted()
         return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
     }
@@ -89,11 +89,11 @@ public enum Canceller {
     }
 
     /// Partitions of the run that ended somewhere other than their original replicas.
-    static func rollbackNeeded(state: RunState, view: ClusterView, cancelling: Set<TopicPartition>) -> ReassignmentPlan {
+    static func rollbackNeeded(state: RunState, view: ClusterObservation, cancelling: Set<TopicPartition>) -> ReassignmentPlan {
         let lines = (state.rollback?.partitions ?? []).filter { line in
             let tp = line.topicPartition
             if cancelling.contains(tp) { return false }
-            guard let p = view.partitions[tp] else { return false }
+            guard let p = view.partition(tp) else { return false }
             return p.replicas != line.replicas
         }
         return ReassignmentPlan(partitions: lines)
@@ -190,7 +190,7 @@ public struct LiveStatus: Sendable {
     public static func read(state: RunState, admin: any ClusterAdmin) async throws -> LiveStatus {
         guard let plan = state.plan else { throw InvalidInput("the journal holds no plan") }
         let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
-        let view = try await ClusterView.read(admin, topics: topics)
+        let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)
         var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0)
         var adding: [TopicPartition: ([BrokerID], Int64)] = [:]
         for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
@@ -204,16 +204,16 @@ public struct LiveStatus: Sendable {
             if view.reassignments[tp] != nil {
                 s.inFlight.append(tp)
                 adding[tp] = (add, bytes)
-            } else if view.partitions[tp]?.replicas == line.replicas {
+            } else if view.partition(tp)?.replicas == line.replicas {
                 s.done += 1
                 s.bytesCopied += bytes * Int64(add.count)
             } else if known?.phase != .failed {
                 s.pending += 1
             }
         }
-        let brokers = Set(adding.values.flatMap(\.0)).intersection(view.alive).sorted()
+        let brokers = Set(adding.values.flatMap(\.0)).intersection(view.aliveBrokers).sorted()
         if !brokers.isEmpty {
-            let sizes = replicaSizesByBroker((try? await admin.logDirs(brokers: brokers)) ?? [])
+            let sizes = ((try? await admin.logDirs(brokers: brokers)) ?? []).replicaSizesByBroker
             for (tp, (add, bytes)) in adding {
                 for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
             }

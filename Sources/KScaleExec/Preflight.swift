@@ -1,4 +1,4 @@
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// A plan checked against the live cluster: the moves still to make, the ones already done, and
@@ -12,9 +12,11 @@ public struct Inspection: Sendable {
     public var atTarget: [TopicPartition]
     /// In flight already with the plan's target (this run's, or an earlier identical submission).
     public var inFlight: [TopicPartition]
-    public var view: ClusterView
-    /// min.insync.replicas per topic (1 when unset).
-    public var minISR: [String: Int]
+    /// The reading the plan was checked against (metadata, log dirs and the topics' configs).
+    public var view: ClusterObservation
+    /// What the reading could not see (a broker's log dirs, the topics' configs), to print: a move
+    /// whose size is unknown is copied all the same, but its progress and ETA are not.
+    public var warnings: [String]
 }
 
 public enum Preflight {
@@ -24,16 +26,16 @@ public enum Preflight {
     public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
                                ours: Set<TopicPartition> = []) async throws -> Inspection {
         guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
-        let view = try await ClusterView.read(admin, topics: nil)
+        let view = try await ClusterObservation.read(from: admin, parts: [.logDirs, .topicConfigs], topics: nil)
         var problems: [String] = []
         for line in plan.partitions {
             let tp = line.topicPartition
-            guard view.topics.contains(tp.topic) else { problems.append("unknown topic \(tp.topic)"); continue }
-            guard view.partitions[tp] != nil else { problems.append("unknown partition \(tp)"); continue }
+            guard view.topicNames.contains(tp.topic) else { problems.append("unknown topic \(tp.topic)"); continue }
+            guard view.partition(tp) != nil else { problems.append("unknown partition \(tp)"); continue }
             for b in line.replicas {
-                if !view.known.contains(b) {
+                if !view.knownBrokers.contains(b) {
                     problems.append("partition \(tp) names broker \(b), which is unknown or offline (not in the cluster metadata)")
-                } else if !view.alive.contains(b) {
+                } else if !view.aliveBrokers.contains(b) {
                     problems.append("partition \(tp) targets broker \(b), which is offline")
                 }
             }
@@ -60,29 +62,31 @@ public enum Preflight {
             throw InvalidInput("refusing: reassignments not started by this run are in flight (\(shown)\(foreign.count > 10 ? "; and \(foreign.count - 10) more" : "")); wait for them, cancel them, or pass --additional to run alongside ones on other partitions")
         }
 
-        let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
-        let configs = (try? await admin.describeConfigs(topics.map { ConfigResource.topic($0) })) ?? [:]
-        var minISR: [String: Int] = [:]
-        for t in topics {
-            minISR[t] = configs[.topic(t)]?.first { $0.name == "min.insync.replicas" }?.value.flatMap { Int($0) } ?? 1
+        let sizes = view.partitionSizes
+        var warnings = view.warnings
+        let unsized = plan.partitions.map(\.topicPartition).filter { sizes[$0] == nil }
+        if !unsized.isEmpty {
+            warnings.append("\(unsized.count) partitions of the plan have no known size (no log dirs read for them): their bytes count as 0 in progress and the ETA")
         }
-        let brokers = Array(view.alive).sorted()
-        let sizes = ((try? await admin.logDirs(brokers: brokers)) ?? []).largestReplicaSizes
-
         var moves: [Move] = []
         var atTarget: [TopicPartition] = []
         var rollback: [PartitionAssignment] = []
         for line in plan.partitions {
             let tp = line.topicPartition
-            guard let p = view.partitions[tp] else { continue }
+            guard let p = view.partition(tp) else { continue }
             let from = view.originalReplicas(tp) ?? p.replicas
             rollback.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: from))
             if view.reassignments[tp] == nil && p.replicas == line.replicas { atTarget.append(tp); continue }
-            let isr = p.isr.count
-            let risky = isr < p.replicas.count || isr <= (minISR[tp.topic] ?? 1)
+            // At risk: already short of replicas, or one more lost replica takes it below min ISR
+            // (unknown min ISR counts as at risk).
+            let risky: Bool
+            switch view.minInSyncReplicas(of: tp.topic) {
+            case .known(let min): risky = view.isUnderReplicated(tp) || p.isr.count <= min
+            case .unknown: risky = true
+            }
             moves.append(Move(tp: tp, from: from, to: line.replicas, bytes: sizes[tp] ?? 0, leader: p.leader, atRisk: risky))
         }
         return Inspection(plan: plan, rollback: ReassignmentPlan(partitions: rollback), moves: moves, atTarget: atTarget,
-                          inFlight: inFlight, view: view, minISR: minISR)
+                          inFlight: inFlight, view: view, warnings: warnings)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// Kafka's replication throttle config names.

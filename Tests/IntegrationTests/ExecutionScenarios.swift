@@ -10,7 +10,7 @@ enum ExecutionScenarios {
     /// The scale-out plan onto the spares, throttled to 250 KB/s so moves are still in flight when
     /// the scenario interrupts them.
     static func slowScaleOut(_ t: any ScenarioCluster) async throws -> (LifecyclePlan, ExecutorRunner, String) {
-        let snapshot = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let snapshot = try await ClusterObservation.read(from: t.admin).snapshot()
         let plan = try CorePlanner().plan(.scaleOut(add: Scenario.spares), from: snapshot)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
         let runner = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 250_000, maxMovesPerBroker: 2, pollInterval: 1),
@@ -30,7 +30,7 @@ enum ExecutionScenarios {
 
     static func assignment(_ t: any ScenarioCluster) async throws -> [String: [BrokerID]] {
         var out: [String: [BrokerID]] = [:]
-        for (tp, p) in try await ClusterObservation.fetch(from: t.admin).partitions { out[tp.description] = p.replicas }
+        for (tp, p) in try await ClusterObservation.read(from: t.admin).partitions { out[tp.description] = p.replicas }
         return out
     }
 
@@ -86,8 +86,8 @@ extension ExecutionScenarios {
     /// assignments; a dry run (validate only) changes nothing; decreasing is refused.
     static func addPartitions(_ t: any ScenarioCluster) async throws {
         let topic = Scenario.topic("grow")
-        try await Scenario.create(topic, partitions: 3, on: t.admin)
-        let snapshot = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        try await Scenario.create(topic, partitions: 3, on: t.client)
+        let snapshot = try await ClusterObservation.read(from: t.admin).snapshot()
         let plan = try AddPartitionsPlan(snapshot: snapshot, topic: topic, targetCount: 9, acceptKeyRemap: true)
         try await t.admin.createPartitions(topic: topic, totalCount: 9, assignments: plan.assignments, validateOnly: true)
         #expect(try await t.admin.describeTopics([topic]).first?.partitions.count == 3)
@@ -105,7 +105,7 @@ extension ExecutionScenarios {
         #expect(throws: InvalidInput.self) {
             try AddPartitionsPlan(snapshot: snapshot, topic: topic, targetCount: 2, acceptKeyRemap: true)
         }
-        _ = try await t.admin.deleteTopics([topic])
+        _ = try await t.client.deleteTopics([topic])
     }
 }
 

@@ -16,11 +16,11 @@ enum LifecycleScenarios {
     }
 
     static func replicas(on broker: BrokerID, _ t: any ScenarioCluster) async throws -> Int {
-        try await ClusterObservation.fetch(from: t.admin).partitions.filter { $0.1.replicas.contains(broker) }.count
+        try await ClusterObservation.read(from: t.admin).partitions.filter { $0.1.replicas.contains(broker) }.count
     }
 
     static func throttlesLeft(_ t: any ScenarioCluster) async throws -> [Finding] {
-        HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin)).findings.filter { $0.check == "leftover-throttles" }
+        HealthCheck.evaluate(try await ClusterObservation.read(from: t.admin)).findings.filter { $0.check == "leftover-throttles" }
     }
 
     /// Scale out onto the spares, then drain them again: data lands on 7, 8, 9 and leaves them,
@@ -44,12 +44,12 @@ enum LifecycleScenarios {
 
     /// A broker that never registers: scale-out gives up naming it, and changes nothing.
     static func registrationTimeout(_ t: any ScenarioCluster) async throws {
-        let before = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let before = try await ClusterObservation.read(from: t.admin).snapshot()
         let error = await #expect(throws: InvalidInput.self) {
             try await flows(t, registrationTimeout: .milliseconds(500)).scaleOut(adding: [42])
         }
         #expect(error?.message.contains("not registered: 42") == true)
-        let after = try await ClusterObservation.fetch(from: t.admin).snapshot()
+        let after = try await ClusterObservation.read(from: t.admin).snapshot()
         #expect(before.topics.map(\.partitions).map { $0.map(\.replicas) } == after.topics.map(\.partitions).map { $0.map(\.replicas) })
     }
 
@@ -61,7 +61,7 @@ enum LifecycleScenarios {
         #expect(rf?.message.contains("only 2 brokers would remain") == true)
         let rack = await #expect(throws: InvalidInput.self) { try await f.scaleIn(removing: [1, 4, 7]) }
         #expect(rack?.message.contains("empties rack rack-a") == true)
-        #expect(try await ClusterObservation.fetch(from: t.admin).reassignments.isEmpty)
+        #expect(try await ClusterObservation.read(from: t.admin).reassignments.isEmpty)
     }
 
     /// A topic lands on the broker while it drains; the drain re-reads metadata and drains it too.
@@ -70,7 +70,7 @@ enum LifecycleScenarios {
         let base = flows(t)
         let runner = HookedRunner(inner: base.runner) { run in
             if run == 1 {
-                _ = try await t.admin.createTopics([NewTopic(name: late, partitions: -1, replicationFactor: -1,
+                _ = try await t.client.createTopics([NewTopic(name: late, partitions: -1, replicationFactor: -1,
                                                              assignments: [[6, 1, 2], [2, 6, 3]])], validateOnly: false)
             }
         }
@@ -80,7 +80,7 @@ enum LifecycleScenarios {
         #expect(try await replicas(on: 6, t) == 0)
         // Put broker 6 back to work for the scenarios that follow.
         _ = try await base.scaleOut(adding: [6])
-        _ = try await t.admin.deleteTopics([late])
+        _ = try await t.client.deleteTopics([late])
     }
 
     /// Where brokers know KIP-1066's `cordoned.log.dirs` (KafkaSim does), scale-in cordons the
@@ -91,7 +91,7 @@ enum LifecycleScenarios {
         let base = flows(t)
         let runner = HookedRunner(inner: base.runner) { run in
             if run == 1 {
-                _ = try await t.admin.createTopics([NewTopic(name: late, partitions: 6, replicationFactor: 2)], validateOnly: false)
+                _ = try await t.client.createTopics([NewTopic(name: late, partitions: 6, replicationFactor: 2)], validateOnly: false)
             }
         }
         let report = try await flows(t, runner: runner).scaleIn(removing: [6])
@@ -104,7 +104,7 @@ enum LifecycleScenarios {
         _ = try await base.scaleOut(adding: [6])
         let after = try await t.admin.describeConfigs([.broker(6)])[.broker(6)]?.first { $0.name == "cordoned.log.dirs" }
         #expect((after?.value ?? "").isEmpty)
-        _ = try await t.admin.deleteTopics([late])
+        _ = try await t.client.deleteTopics([late])
     }
 
     /// A broker other than the drained one stops in the middle of the drain and comes back: the
@@ -137,18 +137,18 @@ extension LifecycleScenarios {
     /// The check over the wire: healthy but imbalanced with the spares empty (warn), critical
     /// once a broker holding replicas stops (offline broker, under-replicated partitions).
     static func checkSeesAStoppedBroker(_ t: any ScenarioCluster) async throws {
-        let healthy = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        let healthy = HealthCheck.evaluate(try await ClusterObservation.read(from: t.admin))
         #expect(healthy.counts.offline == 0 && healthy.counts.underMinISR == 0)
         #expect(healthy.status <= .warn)
         #expect(healthy.brokers.allSatisfy { $0.diskUsedPercent != nil })   // DescribeLogDirs v4 capacity
         guard try await t.stop(3) else { return }
-        let down = HealthCheck.evaluate(try await ClusterObservation.fetch(from: t.admin))
+        let down = HealthCheck.evaluate(try await ClusterObservation.read(from: t.admin))
         try await t.start(3)
         #expect(down.status == .critical)
         // KRaft fences a stopped broker and lists it only when fenced brokers are asked for.
         #expect(down.findings.contains { ["brokers-offline", "brokers-fenced"].contains($0.check) && $0.brokers == [3] })
         #expect(down.counts.underReplicated > 0)
-        #expect(["offline", "fenced"].contains(down.brokers.first { $0.id == 3 }?.state ?? ""))
+        #expect([.offline, .fenced].contains(down.brokers.first { $0.id == 3 }?.state))
     }
 }
 

@@ -12,6 +12,8 @@ import Testing
 protocol ScenarioCluster: Sendable {
     var name: String { get }
     var admin: any ClusterAdmin { get }
+    /// The concrete client, for what is not on the seam (creating and deleting test topics).
+    var client: KafkaAdminClient { get }
     /// The clock the executor paces with (the simulator's scaled time, or wall time).
     var clock: any ExecClock { get }
     /// Stops and restarts a broker, when this target can (`nil` when it cannot).
@@ -44,7 +46,7 @@ enum Scenario {
     /// A topic name no other run of the suite uses.
     static func topic(_ base: String) -> String { "kscale-it-\(base)-\(UUID().uuidString.prefix(8).lowercased())" }
 
-    static func create(_ topic: String, partitions: Int, on admin: any ClusterAdmin) async throws {
+    static func create(_ topic: String, partitions: Int, on admin: KafkaAdminClient) async throws {
         let errors = try await admin.createTopics([NewTopic(name: topic, partitions: -1, replicationFactor: -1,
                                                             assignments: assignment(partitions: partitions))], validateOnly: false)
         if let e = errors[topic] { throw InvalidInput("creating \(topic) failed: \(e)") }

@@ -223,6 +223,7 @@ actor FakeCluster: ClusterAdmin {
     func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws {}
     func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError] { [:] }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { [:] }
+    func listConsumerGroups() async throws -> [String] { [] }
 
     /// Every throttle config left anywhere, for "no throttle left" checks.
     func throttleConfigs() -> [String] {

@@ -216,6 +216,7 @@ actor LifecycleFakeCluster: ClusterAdmin {
     }
 
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { [:] }
+    func listConsumerGroups() async throws -> [String] { [] }
 }
 
 /// Stands in for the executor in orchestration tests: submits the plan, runs an optional hook

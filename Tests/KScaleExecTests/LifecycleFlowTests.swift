@@ -45,7 +45,7 @@ struct LifecycleFlowTests {
         #expect(report.exitCode == 0)
         #expect(await c.inFlight == 0)
         // Leaders follow the preferred replicas after the election.
-        let o = try await ClusterObservation.fetch(from: c)
+        let o = try await ClusterObservation.read(from: c)
         #expect(LeadershipDrain.notOnPreferredLeader(in: o).isEmpty)
         #expect(report.postflight?.brokers.filter { [7, 8, 9].contains($0.id) }.allSatisfy { $0.leaders > 0 } == true)
     }
@@ -88,11 +88,11 @@ struct LifecycleFlowTests {
 
     @Test func scaleInMovesLeadershipFirstThenDrainsAndSaysSafe() async throws {
         let c = await Self.sixBrokers(controller: 1)
-        let ledBy4 = try await ClusterObservation.fetch(from: c).partitions.filter { $0.1.leader == 4 }.map(\.0)
+        let ledBy4 = try await ClusterObservation.read(from: c).partitions.filter { $0.1.leader == 4 }.map(\.0)
         #expect(!ledBy4.isEmpty)
         let leadersAtDrain = LifecycleLeaderProbe()
         let report = try await Self.flows(c, execute: true) { cluster, _ in
-            let o = try? await ClusterObservation.fetch(from: cluster)
+            let o = try? await ClusterObservation.read(from: cluster)
             await leadersAtDrain.record(o?.partitions.filter { $0.1.leader == 4 }.count ?? -1)
         }.scaleIn(removing: [4])
         // When the data started moving, broker 4 led nothing any more.
@@ -261,7 +261,7 @@ struct LifecycleElectionTests {
         await c.addTopic("t", [[1, 2], [2, 3], [3, 1]])
         await c.set(TopicPartition("t", 0), leader: 2, isr: [1, 2])   // failed over, preferred back in sync
         await c.set(TopicPartition("t", 1), leader: 3, isr: [3])      // preferred 2 out of the ISR
-        let o = try await ClusterObservation.fetch(from: c)
+        let o = try await ClusterObservation.read(from: c)
         let dry = try await LeaderElection.run(in: o, among: nil, admin: nil)
         #expect(dry.changes.map(\.topicPartition) == [TopicPartition("t", 0)])
         #expect(dry.changes.first?.from == 2 && dry.changes.first?.to == 1)
@@ -275,7 +275,7 @@ struct LifecycleElectionTests {
         let done = try await LeaderElection.run(in: o, among: nil, admin: c)
         #expect(done.executed && done.failed.isEmpty)
         #expect(await c.electionRequests == [[TopicPartition("t", 0)]])
-        let after = try await ClusterObservation.fetch(from: c)
+        let after = try await ClusterObservation.read(from: c)
         #expect(LeadershipDrain.notOnPreferredLeader(in: after).isEmpty)
         #expect(after.partitions.first { $0.0 == TopicPartition("t", 1) }?.1.leader == 3)
     }

@@ -55,8 +55,8 @@ struct LifecycleHealthCheckTests {
         #expect(r.status == .critical)
         #expect(r.findings.contains { $0.check == "brokers-offline" && $0.message.contains("4") })
         #expect(r.findings.contains { $0.check == "brokers-fenced" && $0.message.contains("1") })
-        #expect(r.brokers.first { $0.id == 4 }?.state == "offline")
-        #expect(r.brokers.first { $0.id == 1 }?.state == "fenced")
+        #expect(r.brokers.first { $0.id == 4 }?.state == .offline)
+        #expect(r.brokers.first { $0.id == 1 }?.state == .fenced)
     }
 
     @Test func diskThresholdsAre70And85Percent() {

@@ -71,8 +71,8 @@ import Testing
             #expect(Set(onOne.map(\.topicPartition)) == [TopicPartition("orders", 0), TopicPartition("orders", 2), TopicPartition("logs", 0)])
             #expect(onOne.first { $0.topicPartition == TopicPartition("orders", 0) }?.size == 500 * Self.mb)
 
-            let state = try await ClusterReader(admin: admin).read()
-            let snap = state.snapshot
+            let state = try await ClusterObservation.read(from: admin)
+            let snap = state.snapshot()
             try snap.validate()
             #expect(snap.brokers.map(\.rack) == ["a", "b", "c"])
             for (tp, p) in snap.allPartitions {
@@ -81,8 +81,8 @@ import Testing
                 #expect(p.size == want.size, "\(tp)")
                 #expect(p.leader == want.replicas.first, "\(tp)")
             }
-            #expect(state.summary.underReplicated == 0)
-            #expect(state.summary.offline == 0)
+            #expect(state.partitions.filter { state.isUnderReplicated($0.0) }.isEmpty)
+            #expect(state.partitions.filter { state.isOffline($0.0) }.isEmpty)
             _ = sim
         }
     }
@@ -217,11 +217,11 @@ import Testing
             await sim.stopBroker(3)
             try await waitUntil { try await admin.describeCluster().brokers.first { $0.id == 3 }?.fenced ?? true }
             await #expect { _ = try await admin.logDirs(brokers: [3]) } throws: { e in "\(e)".contains("broker 3") }
-            let state = try await ClusterReader(admin: admin).read()
-            try state.snapshot.validate()
-            #expect(state.snapshot.brokers.map(\.id) == [1, 2, 3])
+            let state = try await ClusterObservation.read(from: admin)
+            try state.snapshot().validate()
+            #expect(state.snapshot().brokers.map(\.id) == [1, 2, 3])
             #expect(state.warnings.contains { $0.contains("broker 3") })
-            #expect(state.snapshot.allPartitions.first { $0.0 == TopicPartition("orders", 1) }?.1.size == 300 * Self.mb)
+            #expect(state.snapshot().allPartitions.first { $0.0 == TopicPartition("orders", 1) }?.1.size == 300 * Self.mb)
         }
     }
 }

@@ -1,5 +1,5 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
 /// KIP-1066 cordoning: a broker whose `cordoned.log.dirs` is `*` gets no new partitions, so topics
 /// created while it drains stop landing on it. Only clusters whose brokers know the config

@@ -1,4 +1,4 @@
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// The flows' runner: the executor engine, exactly as `kscale execute --execute` drives it (a

@@ -1,5 +1,5 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
 /// How bad a finding is. The order matters: a report is as bad as its worst finding, and the
 /// exit code of `kscale check` is that severity's `exitCode`.
@@ -67,22 +67,6 @@ public struct Finding: Sendable, Hashable, Codable {
     }
 }
 
-/// One broker's load as the check table shows it.
-public struct BrokerLoad: Sendable, Hashable, Codable {
-    public var id: BrokerID
-    public var rack: String?
-    public var state: String
-    public var replicas: Int
-    public var leaders: Int
-    public var bytes: Int64
-    public var diskUsedPercent: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case id, rack, state, replicas, leaders, bytes
-        case diskUsedPercent = "disk_used_percent"
-    }
-}
-
 /// The checklist's result: each line's findings, the per-broker table and the worst severity.
 public struct HealthReport: Sendable, Hashable, Codable {
     public var status: Severity
@@ -124,14 +108,15 @@ public enum HealthCheck {
         let partitions = o.partitions
         let counts = partitionFindings(o, partitions, into: &findings)
         brokerStateFindings(o, into: &findings)
-        let loads = brokerLoads(o, partitions)
+        let loads = o.brokerLoads
         diskFindings(loads, t, into: &findings)
         for l in loads where l.replicas > t.partitionsPerBrokerWarn {
             findings.append(Finding(.warn, "partitions-per-broker",
                                     "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))", brokers: [l.id]))
         }
-        balanceFindings(loads.filter { $0.state == "online" && !retiring.contains($0.id) }, t, into: &findings)
+        balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) }, t, into: &findings)
         throttleFindings(o, into: &findings)
+        gapFindings(o, into: &findings)
         if findings.isEmpty { findings.append(Finding(.ok, "summary", "no problems found")) }
         let status = findings.map(\.severity).max() ?? .ok
         return HealthReport(status: status, findings: findings, brokers: loads, counts: counts)
@@ -142,13 +127,16 @@ public enum HealthCheck {
         var under: [TopicPartition] = []
         var underMin: [TopicPartition] = []
         var offline: [TopicPartition] = []
-        for (tp, p) in partitions {
-            if p.leader == nil || p.leader == -1 { offline.append(tp) }
-            // During a reassignment the replica list includes the adding replicas, which are not in
-            // sync yet by design: judge against the target's size, not the transient list.
-            let expected = o.reassignments[tp].map { $0.replicas.count - $0.adding.count } ?? p.replicas.count
-            if p.isr.count < expected { under.append(tp) }
-            if p.isr.count < o.minInSyncReplicas(of: tp.topic) { underMin.append(tp) }
+        for (tp, _) in partitions {
+            if o.isOffline(tp) { offline.append(tp) }
+            if o.isUnderReplicated(tp) { under.append(tp) }
+            if o.isUnderMinISR(tp) == true { underMin.append(tp) }
+        }
+        // Never judged as 1 when unknown: say which topics could not be judged.
+        let unknownMinISR = o.topicsWithUnknownMinISR
+        if !unknownMinISR.isEmpty {
+            findings.append(Finding(.warn, "min-isr-unknown",
+                                    "min.insync.replicas unknown for \(unknownMinISR.count) topics, not judged for under-min-ISR: \(listed(unknownMinISR))"))
         }
         if !offline.isEmpty {
             findings.append(Finding(.critical, "offline-partitions", "\(offline.count) partitions have no leader: \(listed(offline))", partitions: offline))
@@ -186,26 +174,6 @@ public enum HealthCheck {
         }
     }
 
-    /// Replicas, leaders, bytes and disk use per broker, for every broker that is registered or
-    /// named by a replica.
-    static func brokerLoads(_ o: ClusterObservation, _ partitions: [(TopicPartition, PartitionDescription)]) -> [BrokerLoad] {
-        var replicas: [BrokerID: Int] = [:]
-        var leaders: [BrokerID: Int] = [:]
-        for (_, p) in partitions {
-            for r in p.replicas { replicas[r, default: 0] += 1 }
-            if let l = p.leader, l >= 0 { leaders[l, default: 0] += 1 }
-        }
-        let bytes = o.bytesByBroker
-        let ids = o.registeredBrokers.union(o.offlineBrokers).sorted()
-        return ids.map { id in
-            let info = o.cluster.brokers.first { $0.id == id }
-            let state = info == nil ? "offline" : (info?.fenced == true ? "fenced" : "online")
-            let disk = o.diskCapacity(of: id).map { c in Double(c.total - c.usable) * 100 / Double(c.total) }
-            return BrokerLoad(id: id, rack: info?.rack, state: state, replicas: replicas[id] ?? 0, leaders: leaders[id] ?? 0,
-                              bytes: bytes[id] ?? 0, diskUsedPercent: disk)
-        }
-    }
-
     private static func diskFindings(_ loads: [BrokerLoad], _ t: HealthThresholds, into findings: inout [Finding]) {
         for l in loads {
             guard let used = l.diskUsedPercent else { continue }
@@ -232,12 +200,13 @@ public enum HealthCheck {
         for (scope, group) in groups where group.count > 1 {
             countBalance(group, "replica", \.replicas, scope, t, into: &findings)
             countBalance(group, "leader", \.leaders, scope, t, into: &findings)
-            let sorted = group.sorted { $0.bytes < $1.bytes }
-            guard let lo = sorted.first, let hi = sorted.last, hi.bytes > 0 else { continue }
-            if lo.bytes == 0 || Double(hi.bytes) / Double(lo.bytes) > t.byteRatioWarn {
-                let ratio = lo.bytes == 0 ? "an empty broker" : String(format: "%.2fx", Double(hi.bytes) / Double(lo.bytes))
+            // Brokers whose log dirs were not read are left out rather than counted as empty.
+            let sized = group.compactMap { load in load.bytes.map { (load.id, $0) } }.sorted { $0.1 < $1.1 }
+            guard let lo = sized.first, let hi = sized.last, hi.1 > 0 else { continue }
+            if lo.1 == 0 || Double(hi.1) / Double(lo.1) > t.byteRatioWarn {
+                let ratio = lo.1 == 0 ? "an empty broker" : String(format: "%.2fx", Double(hi.1) / Double(lo.1))
                 findings.append(Finding(.warn, "byte-balance",
-                                        "bytes per broker\(scope) range from \(ByteUnits.format(lo.bytes)) (broker \(lo.id)) to \(ByteUnits.format(hi.bytes)) (broker \(hi.id)), \(ratio)"))
+                                        "bytes per broker\(scope) range from \(ByteUnits.format(lo.1)) (broker \(lo.0)) to \(ByteUnits.format(hi.1)) (broker \(hi.0)), \(ratio)"))
             }
         }
     }
@@ -253,6 +222,20 @@ public enum HealthCheck {
             let high = group.filter { $0[keyPath: key] == hi }.map { String($0.id) }.joined(separator: ",")
             findings.append(Finding(.warn, "\(what)-balance",
                                     "\(what)s per broker\(scope) range from \(lo) (broker \(low)) to \(hi) (broker \(high)), spread \(hi - lo) > \(allowed)"))
+        }
+    }
+
+    /// What the reading could not see and no other line reports (a down, fenced or offline-dir
+    /// broker has its own finding): a check that could not look must not pass as clean.
+    private static func gapFindings(_ o: ClusterObservation, into findings: inout [Finding]) {
+        for gap in o.gaps {
+            switch gap {
+            case .brokerUnregistered, .brokerFenced, .logDirOffline: continue
+            case let .logDirs(id, _, _), let .brokerConfigs(id, _):
+                findings.append(Finding(.warn, "not-seen", gap.description, brokers: [id]))
+            case .topicConfigs:
+                findings.append(Finding(.warn, "not-seen", gap.description))
+            }
         }
     }
 

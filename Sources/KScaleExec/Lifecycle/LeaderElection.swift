@@ -1,4 +1,4 @@
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 
 /// What a preferred election did, or would do in a dry run.

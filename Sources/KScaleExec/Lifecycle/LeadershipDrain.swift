@@ -1,5 +1,5 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
 /// Moving leadership off brokers before draining them, so that clients see one orderly leader
 /// change per partition now instead of a failover when the broker stops.

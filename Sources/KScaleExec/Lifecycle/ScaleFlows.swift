@@ -1,5 +1,5 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
 /// Settings shared by scale-out and scale-in.
 public struct ScaleOptions: Sendable {
@@ -124,7 +124,7 @@ public struct ScaleFlows: Sendable {
     public func scaleOut(adding: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(adding, option: "--add-brokers")
         try await waitForRegistration(adding)
-        let before = try await ClusterObservation.fetch(from: admin)
+        let before = try await ClusterObservation.read(from: admin)
         let preflight = try preflightGate(before)
         let snapshot = before.snapshot()
         let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
@@ -150,7 +150,7 @@ public struct ScaleFlows: Sendable {
             report.failure = "\(error)"
             emit(LifecycleEvent("error", "the scale-out stopped: \(error)"))
         }
-        let after = try await ClusterObservation.fetch(from: admin)
+        let after = try await ClusterObservation.read(from: admin)
         report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
         report.after = BrokerBalance.of(after.snapshot())
         emit(LifecycleEvent("post-flight", "post-flight check: \(report.postflight?.status.description ?? "")"))
@@ -191,7 +191,7 @@ public struct ScaleFlows: Sendable {
     public func scaleIn(removing: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(removing, option: "--remove-brokers")
         if let s = options.step, s < 1 { throw InvalidInput("--step must be at least 1, got \(s)") }
-        let before = try await ClusterObservation.fetch(from: admin)
+        let before = try await ClusterObservation.read(from: admin)
         let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
         guard refusals.isEmpty else {
             throw InvalidInput("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
@@ -228,7 +228,7 @@ public struct ScaleFlows: Sendable {
             report.failure = "\(error)"
             emit(LifecycleEvent("error", "the drain stopped: \(error)"))
         }
-        let after = try await ClusterObservation.fetch(from: admin)
+        let after = try await ClusterObservation.read(from: admin)
         report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds, retiring: Set(removing))
         report.after = BrokerBalance.of(after.snapshot())
         report.verdicts = try await verdicts(removing, after)
@@ -239,7 +239,7 @@ public struct ScaleFlows: Sendable {
     /// Leadership first: reorder replicas so a remaining in-sync broker is preferred (metadata
     /// only), wait for Kafka to apply it, then elect preferred leaders for those partitions.
     func moveLeadershipOff(_ brokers: Set<BrokerID>) async throws {
-        let o = try await ClusterObservation.fetch(from: admin)
+        let o = try await ClusterObservation.read(from: admin)
         let reorders = LeadershipDrain.reorders(removing: brokers, in: o)
         guard !reorders.partitions.isEmpty else { return }
         emit(LifecycleEvent("leaders", "moving preferred leadership of \(reorders.partitions.count) partitions off brokers \(Self.ids(brokers.sorted()))"))
@@ -265,7 +265,7 @@ public struct ScaleFlows: Sendable {
     func drain(_ brokers: [BrokerID], keepOff: [BrokerID] = [], label: String) async throws -> [PlanStepReport] {
         var reports: [PlanStepReport] = []
         for round in 1...max(1, options.maxDrainRounds) {
-            let o = try await ClusterObservation.fetch(from: admin)
+            let o = try await ClusterObservation.read(from: admin)
             let snapshot = o.snapshot()
             let left = snapshot.allPartitions.filter { _, p in p.replicas.contains { brokers.contains($0) } }
             if left.isEmpty { break }
@@ -322,7 +322,7 @@ public struct ScaleFlows: Sendable {
     /// replica. ELECTION_NOT_NEEDED is success; other per-partition errors are reported.
     func electPreferred(among partitions: Set<TopicPartition>) async throws {
         guard !partitions.isEmpty else { return }
-        let o = try await ClusterObservation.fetch(from: admin)
+        let o = try await ClusterObservation.read(from: admin)
         let due = LeadershipDrain.notOnPreferredLeader(in: o).filter(partitions.contains)
         guard !due.isEmpty else { return }
         emit(LifecycleEvent("leaders", "electing preferred leaders for \(due.count) partitions"))

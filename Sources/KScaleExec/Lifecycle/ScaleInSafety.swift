@@ -1,5 +1,5 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
 /// Why a scale-in must not start. Each reason names the brokers, racks or partitions at fault so
 /// the operator knows what to change (remove fewer brokers, add a broker to the rack, free disk).

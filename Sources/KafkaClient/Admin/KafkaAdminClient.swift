@@ -8,6 +8,8 @@ import NIOCore
 /// the group coordinator, or any broker), retries transport failures and retriable error codes
 /// with a doubling backoff, and follows NOT_CONTROLLER by refreshing the metadata.
 public final class KafkaAdminClient: ClusterAdmin {
+    // createTopics and deleteTopics are this client's own, not the seam's: no kscale command
+    // creates or deletes topics; tests and tooling use them.
     let cluster: ClusterConnections
     let config: ClientConfig
 
@@ -260,6 +262,21 @@ public final class KafkaAdminClient: ClusterAdmin {
     }
 
     // MARK: consumer groups
+
+    /// ListGroups on every live broker: each lists the groups it coordinates (Kafka's AdminClient
+    /// `listConsumerGroups` does the same). Only consumer groups (protocol type "consumer" or
+    /// empty, as simple groups that only commit offsets have).
+    public func listConsumerGroups() async throws -> [String] {
+        var groups = Set<String>()
+        for broker in try await describeCluster().brokers where !broker.fenced {
+            let listed = try await call(.broker(broker.id), ListGroupsRequest.self, build: { _ in ListGroupsRequest() }, check: { r, c in
+                if r.errorCode != 0 { throw answer(r.errorCode, nil, api: "ListGroups", c) }
+                return r.groups.filter { $0.protocolType.isEmpty || $0.protocolType == "consumer" }.map(\.groupId)
+            })
+            groups.formUnion(listed)
+        }
+        return groups.sorted()
+    }
 
     public func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] {
         let coordinator = try await findCoordinator(group: group)

@@ -1,4 +1,5 @@
 import KScaleCore
+import KafkaAdmin
 
 /// A failure to reach or talk to a broker, as opposed to a broker's answer (`KafkaAPIError`).
 ///
@@ -49,5 +50,22 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .connectFailed, .connectionClosed, .requestTimedOut: true
         default: false
         }
+    }
+}
+
+extension KafkaClientError: AdminTransportFailure {
+    public var failedBroker: String {
+        switch self {
+        case let .bootstrapFailed(attempts, _): "bootstrap (\(attempts.joined(separator: "; ")))"
+        case let .connectFailed(broker, _), let .connectionClosed(broker, _), let .requestTimedOut(broker, _, _),
+             let .unsupported(broker, _, _), let .authenticationFailed(broker, _), let .malformedResponse(broker, _, _):
+            broker
+        case let .unknownBroker(id): "broker \(id)"
+        case .closed: "the admin client"
+        }
+    }
+
+    public var isAuthenticationFailure: Bool {
+        if case .authenticationFailed = self { true } else { false }
     }
 }

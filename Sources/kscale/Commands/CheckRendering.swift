@@ -22,7 +22,7 @@ enum LifecycleRender {
     static func check(_ r: HealthReport) -> String {
         var t = TextTable(["broker", "state", "rack", "replicas", "leaders", "bytes", "disk used"])
         for b in r.brokers {
-            t.add([String(b.id), b.state, b.rack ?? "-", String(b.replicas), String(b.leaders), ByteUnits.format(b.bytes),
+            t.add([String(b.id), b.state.rawValue, b.rack ?? "-", String(b.replicas), String(b.leaders), b.bytes.map(ByteUnits.format) ?? "unknown",
                    b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "unknown"])
         }
         var lines = [t.render(), ""]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaClient
 import KScaleCore
+import KScaleExec
 
 /// `kscale describe`: the state of a live cluster at a glance (brokers, topics, health counts).
 struct DescribeCommand: AsyncParsableCommand {
@@ -10,18 +11,15 @@ struct DescribeCommand: AsyncParsableCommand {
         abstract: "Show a live cluster's brokers, topics and under-replicated / offline partitions."
     )
 
-    @Option(name: .long, help: "Brokers to bootstrap from, HOST:PORT[,HOST:PORT...].")
-    var bootstrapServer: String
-    @Option(name: .long, help: "Kafka client properties file (security.protocol, sasl.*, ssl.*); see docs/security.md.")
-    var commandConfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "text or json.")
     var output: OutputFormat = .text
     @Option(name: .long, help: "How many topics to list in text output (largest first).")
     var topTopics: Int = 20
 
     func run() async throws {
-        try await runLiveCommand(bootstrap: bootstrapServer, commandConfig: commandConfig) { admin in
-            let summary = try await ClusterReader(admin: admin).read().summary
+        try await runLiveCommand(connection) { admin in
+            let summary = ClusterSummary(try await ClusterObservation.read(from: admin))
             switch output {
             case .json:
                 let encoder = JSONEncoder()
@@ -40,8 +38,8 @@ struct DescribeCommand: AsyncParsableCommand {
         out.append("")
         var brokers = TextTable(["broker", "rack", "host", "replicas", "leaders", "bytes", "disk used", "moving"])
         for b in s.brokers {
-            let id = "\(b.id)" + (b.isController ? "*" : "") + (b.fenced ? " (fenced)" : "")
-            brokers.add([id, b.rack ?? "-", b.host, "\(b.replicas)", "\(b.leaders)", b.bytes.map(ByteUnits.format) ?? "?",
+            let id = "\(b.id)" + (b.isController ? "*" : "") + (b.state == .online ? "" : " (\(b.state.rawValue))")
+            brokers.add([id, b.rack ?? "-", b.host ?? "-", "\(b.replicas)", "\(b.leaders)", b.bytes.map(ByteUnits.format) ?? "?",
                          b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "-", "\(b.reassignmentsInFlight)"])
         }
         out.append(brokers.render())
@@ -63,17 +61,3 @@ struct DescribeCommand: AsyncParsableCommand {
     }
 }
 
-/// Connects with `KafkaAdminClient`, runs `body`, closes. A broker's refusal or an unreachable
-/// cluster is one `error:` line and exit 1; bad input exits 2 through `reportingErrors`.
-func runLiveCommand(bootstrap: String, commandConfig: String?, _ body: (KafkaAdminClient) async throws -> Void) async throws {
-    try await reportingErrors {
-        let admin = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
-        do {
-            try await body(admin)
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
-        }
-    }
-}

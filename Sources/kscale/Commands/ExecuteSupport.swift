@@ -12,47 +12,8 @@ enum ExecExit {
     static let notFinished: Int32 = 3
 }
 
-/// The options every live command shares.
-struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "A broker to bootstrap from, HOST:PORT[,HOST:PORT...].")
-    var bootstrapServer: String?
-    @Option(name: .long, help: "Kafka client properties (security.protocol, sasl.*, ssl.*).")
-    var commandConfig: String?
-    @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
-    var timeScale: Double?
-
-    var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
-}
-
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
-}
-
-/// An admin connection and how to close it.
-struct AdminSession {
-    var admin: any ClusterAdmin
-    var close: @Sendable () async -> Void
-}
-
-/// The one place the executor's commands connect to a cluster.
-func connectAdmin(bootstrap: String?, commandConfig: String?) async throws -> AdminSession {
-    guard let bootstrap, !bootstrap.isEmpty else {
-        throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
-    }
-    return try await openAdminSession(bootstrap: bootstrap, commandConfig: commandConfig)
-}
-
-/// Runs `body` with an admin connection and closes it whatever happens.
-func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
-    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig)
-    do {
-        let result = try await body(session.admin)
-        await session.close()
-        return result
-    } catch {
-        await session.close()
-        throw error
-    }
 }
 
 /// Runs an executor command body: bad input exits 2 (through `reportingErrors`), cluster failures

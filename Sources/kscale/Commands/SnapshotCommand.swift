@@ -13,19 +13,16 @@ struct SnapshotCommand: AsyncParsableCommand {
         discussion: "Sizes are the largest replica of each partition from DescribeLogDirs. A name ending in .zst is zstd-compressed."
     )
 
-    @Option(name: .long, help: "Brokers to bootstrap from, HOST:PORT[,HOST:PORT...].")
-    var bootstrapServer: String
-    @Option(name: .long, help: "Kafka client properties file (security.protocol, sasl.*, ssl.*); see docs/security.md.")
-    var commandConfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "The snapshot file to write (cluster.json or cluster.json.zst).")
     var output: String
     @Flag(name: .long, help: "Skip reading topic configs (DescribeConfigs).")
     var noConfigs = false
 
     func run() async throws {
-        try await runLiveCommand(bootstrap: bootstrapServer, commandConfig: commandConfig) { admin in
-            let state = try await ClusterReader(admin: admin).read(withConfigs: !noConfigs)
-            let snapshot = state.snapshot
+        try await runLiveCommand(connection) { admin in
+            let state = try await ClusterObservation.read(from: admin, parts: noConfigs ? [.logDirs] : [.logDirs, .topicConfigs])
+            let snapshot = state.snapshot()
             try snapshot.validate()
             try KScaleFiles.writeSnapshot(snapshot, to: output)
             for w in state.warnings { printError("warning: \(w)") }

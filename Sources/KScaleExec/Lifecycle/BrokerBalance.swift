@@ -1,17 +1,10 @@
 import KScaleCore
-import KafkaClient
+import KafkaAdmin
 
-extension ClusterObservation {
-    /// The planner's input, from what was just observed (KafkaClient's one reading-to-snapshot
-    /// rule). Built from the observation the checks already read rather than read again, so that
-    /// the pre-flight check and the plan judge the same state.
-    public func snapshot() -> ClusterSnapshot {
-        ClusterSnapshot(reading: cluster, topics: topics, logDirs: logDirs)
-    }
-}
-
-/// Replicas, leaders and bytes per broker from a snapshot: the before/after table of a scale
-/// operation, and a dry run's projection once its plan is applied.
+/// Replicas, preferred leaders and bytes per broker from a snapshot: the planned side of a scale
+/// operation (before, and the projection once its plan is applied). The observed side is
+/// `BrokerLoad` (KafkaAdmin); `PlanSummary.brokers` is the planner's own count of the same numbers
+/// and is tested equal to this (BrokerBalanceTests).
 public struct BrokerBalance: Sendable, Hashable, Codable {
     public var broker: BrokerID
     public var rack: String?

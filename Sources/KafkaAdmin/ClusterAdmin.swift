@@ -1,12 +1,20 @@
 import KScaleCore
 
-/// The one admin API the planner's callers, the executor and the commands use, whatever transport
-/// answers. The implementation over kscale's own wire protocol is `KafkaAdminClient`; tests run it
-/// against KafkaSim.
+/// The one admin API the commands, the executor and the lifecycle flows use, whatever transport
+/// answers: `KafkaAdminClient` (KafkaClient) speaks kscale's own wire protocol, `DryRunAdmin` is the
+/// dry-run gate in front of it, and tests run against KafkaSim or `KScaleTestSupport`'s fake.
 ///
 /// Calls that act on many partitions or resources return the per-item failures rather than
 /// throwing on the first, because Kafka answers per item and a caller must know which ones failed.
+///
+/// Error contract, kept by every conformer (callers rely on it to tell "this broker is down" from
+/// "this request is wrong"):
+/// - a broker's error answer for the whole call is thrown as `KafkaAPIError`;
+/// - failing to reach, authenticate to or understand a broker is thrown as an error conforming to
+///   `AdminTransportFailure`, which names the broker;
+/// - nothing else is thrown except `CancellationError`.
 public protocol ClusterAdmin: Sendable {
+    // MARK: reads
     /// Brokers (id, host, port, rack, fenced), the controller and the cluster id.
     func describeCluster() async throws -> ClusterDescription
     /// Partitions with replicas, ISR, leader and offline replicas. `nil` means every topic.
@@ -15,47 +23,21 @@ public protocol ClusterAdmin: Sendable {
     func logDirs(brokers: [BrokerID]?) async throws -> [BrokerLogDirs]
     /// Reassignments in flight (ListPartitionReassignments), all when `nil`.
     func listReassignments(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: OngoingReassignment]
+    func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]]
+    /// Consumer groups the cluster knows (ListGroups on every broker), by group id.
+    func listConsumerGroups() async throws -> [String]
+    /// Committed offsets against end offsets per partition for a consumer group.
+    func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag]
+
+    // MARK: mutations (every caller goes through `DryRunAdmin`, the one dry-run gate)
     /// AlterPartitionReassignments: a target replica list per partition, or `nil` to cancel.
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError]
     /// IncrementalAlterConfigs. Never AlterConfigs, which wipes every dynamic config it is not given.
     func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError]
-    func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]]
-    func createTopics(_ topics: [NewTopic], validateOnly: Bool) async throws -> [String: KafkaAPIError]
-    func deleteTopics(_ names: [String]) async throws -> [String: KafkaAPIError]
     /// CreatePartitions to `totalCount`, with explicit replica lists for the new partitions when given.
     func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws
     /// Preferred leader election; `nil` elects for every partition.
     func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError]
-    /// Committed offsets against end offsets per partition for a consumer group.
-    func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag]
-}
-
-/// An error code a broker returned for one API call or one item of it.
-public struct KafkaAPIError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: Int16
-    /// Kafka's name for the code, e.g. `NOT_CONTROLLER`.
-    public var name: String
-    public var message: String?
-    /// Which API and broker answered, for messages like "broker 3 (10.0.0.3:9092) rejected DescribeLogDirs: ...".
-    public var api: String?
-    public var broker: String?
-
-    public init(code: Int16, name: String, message: String? = nil, api: String? = nil, broker: String? = nil) {
-        self.code = code
-        self.name = name
-        self.message = message
-        self.api = api
-        self.broker = broker
-    }
-
-    public var description: String {
-        var s = ""
-        if let broker { s += "\(broker) " }
-        if let api { s += "rejected \(api): " }
-        s += name
-        if let message, !message.isEmpty { s += " (\(message))" }
-        return s
-    }
 }
 
 public struct BrokerInfo: Sendable, Hashable {
@@ -141,22 +123,6 @@ public struct LogDirInfo: Sendable, Hashable {
         self.totalBytes = totalBytes
         self.usableBytes = usableBytes
         self.replicas = replicas
-    }
-}
-
-extension Sequence where Element == BrokerLogDirs {
-    /// Bytes of each partition's largest current replica across brokers (healthy dirs, no future
-    /// replicas): the leader's copy, which is what a move copies; a lagging follower's is smaller.
-    public var largestReplicaSizes: [TopicPartition: Int64] {
-        var sizes: [TopicPartition: Int64] = [:]
-        for b in self {
-            for d in b.dirs where d.error == nil {
-                for r in d.replicas where !r.isFuture {
-                    sizes[r.topicPartition] = Swift.max(sizes[r.topicPartition] ?? 0, r.size)
-                }
-            }
-        }
-        return sizes
     }
 }
 
@@ -250,22 +216,6 @@ public struct ConfigEntry: Sendable, Hashable {
         self.isReadOnly = isReadOnly
     }
     public var isDefault: Bool { source == .defaultConfig }
-}
-
-public struct NewTopic: Sendable, Hashable {
-    public var name: String
-    public var partitions: Int32
-    public var replicationFactor: Int16
-    /// Explicit assignment (partition index -> replicas); when set, partitions/RF must be -1.
-    public var assignments: [[BrokerID]]?
-    public var configs: [String: String]
-    public init(name: String, partitions: Int32, replicationFactor: Int16, assignments: [[BrokerID]]? = nil, configs: [String: String] = [:]) {
-        self.name = name
-        self.partitions = partitions
-        self.replicationFactor = replicationFactor
-        self.assignments = assignments
-        self.configs = configs
-    }
 }
 
 public struct ConsumerLag: Sendable, Hashable {

@@ -31,27 +31,3 @@ extension ClusterSnapshot {
     }
 }
 
-extension BrokerLogDirs {
-    /// The broker's disk, summed over its healthy log dirs, when every one of them reports its
-    /// total and usable bytes (Kafka 3.3+, KIP-827); nil otherwise rather than understated.
-    public var diskCapacity: (total: Int64, usable: Int64)? {
-        let healthy = dirs.filter { $0.error == nil }
-        guard !healthy.isEmpty else { return nil }
-        var total: Int64 = 0, usable: Int64 = 0
-        for d in healthy {
-            guard let t = d.totalBytes, let u = d.usableBytes, t > 0 else { return nil }
-            total += t
-            usable += u
-        }
-        return (total, usable)
-    }
-}
-
-extension Sequence where Element == BrokerLogDirs {
-    /// `diskCapacity` of every broker that reports one.
-    public var diskCapacities: [BrokerID: (total: Int64, usable: Int64)] {
-        var out: [BrokerID: (total: Int64, usable: Int64)] = [:]
-        for b in self { out[b.broker] = b.diskCapacity }
-        return out
-    }
-}

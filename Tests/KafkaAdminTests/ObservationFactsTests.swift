@@ -1,0 +1,103 @@
+import KScaleCore
+import Testing
+import KafkaAdmin
+
+/// The facts every rule shares and the snapshot, from one observation built by hand.
+@Suite struct ObservationFactsTests {
+    static func state() -> ClusterObservation {
+        let description = ClusterDescription(clusterID: "c1", controllerID: 2, brokers: [
+            BrokerInfo(id: 1, host: "h1", port: 9092, rack: "a"),
+            BrokerInfo(id: 2, host: "h2", port: 9092, rack: "b"),
+        ])
+        let topics = [
+            TopicDescription(name: "orders", partitions: [
+                PartitionDescription(partition: 0, leader: 1, replicas: [1, 2], isr: [1, 2]),
+                PartitionDescription(partition: 1, leader: 2, replicas: [2, 1], isr: [2]),
+            ]),
+            // Broker 3 is down: it holds a replica but is not registered; the partition has no leader.
+            TopicDescription(name: "logs", partitions: [PartitionDescription(partition: 0, leader: nil, replicas: [3, 1], isr: [])]),
+        ]
+        let logDirs = [
+            BrokerLogDirs(broker: 1, dirs: [LogDirInfo(path: "/d1", totalBytes: 1000, usableBytes: 600, replicas: [
+                ReplicaLogInfo(topicPartition: TopicPartition("orders", 0), size: 100, offsetLag: 0, isFuture: false),
+                ReplicaLogInfo(topicPartition: TopicPartition("orders", 1), size: 40, offsetLag: 5, isFuture: false),
+                ReplicaLogInfo(topicPartition: TopicPartition("logs", 0), size: 7, offsetLag: 0, isFuture: false),
+                ReplicaLogInfo(topicPartition: TopicPartition("orders", 0), size: 999, offsetLag: 0, isFuture: true),
+            ])]),
+            BrokerLogDirs(broker: 2, dirs: [LogDirInfo(path: "/d1", replicas: [
+                ReplicaLogInfo(topicPartition: TopicPartition("orders", 0), size: 90, offsetLag: 10, isFuture: false),
+                ReplicaLogInfo(topicPartition: TopicPartition("orders", 1), size: 50, offsetLag: 0, isFuture: false),
+            ])]),
+        ]
+        return ClusterObservation(cluster: description, topics: topics, logDirs: logDirs,
+                                  reassignments: [TopicPartition("orders", 1): OngoingReassignment(replicas: [2, 1], adding: [1], removing: [])],
+                                  topicConfigs: [
+                                      "orders": [ConfigEntry(name: "retention.ms", value: "1000", source: .dynamicTopic),
+                                                 ConfigEntry(name: "min.insync.replicas", value: "2", source: .defaultConfig)],
+                                      "logs": [ConfigEntry(name: "min.insync.replicas", value: "1", source: .defaultConfig)],
+                                  ])
+    }
+
+    @Test func snapshotTakesLargestNonFutureReplicaAndListsDownBrokers() throws {
+        let s = Self.state().snapshot()
+        try s.validate()
+        #expect(s.brokers.map(\.id) == [1, 2, 3])
+        #expect(s.brokers[0] == Broker(id: 1, rack: "a", diskTotalBytes: 1000, diskUsableBytes: 600))
+        #expect(s.brokers[1] == Broker(id: 2, rack: "b"))
+        // Down, in a cluster with racks: a rack of its own, so the planner can still drain it.
+        #expect(s.brokers[2] == Broker(id: 3, rack: ClusterSnapshot.offlineRack))
+        let orders = try #require(s.topics.first { $0.name == "orders" })
+        #expect(orders.partitions.map(\.size) == [100, 50])
+        #expect(orders.partitions[1].isr == [2])
+        #expect(orders.partitions[1].leader == 2)
+        #expect(orders.configs == ["retention.ms": "1000"])
+        #expect(s.topics.first { $0.name == "logs" }?.configs == nil)
+    }
+
+    @Test func factsCountHealthAndPerBrokerLoad() {
+        let o = Self.state()
+        // orders-1 moves to [2, 1] with 1 adding: judged against its target (2 replicas, 1 in sync).
+        #expect(o.isUnderReplicated(TopicPartition("orders", 1)))
+        #expect(!o.isUnderReplicated(TopicPartition("orders", 0)))
+        #expect(o.isUnderReplicated(TopicPartition("logs", 0)))
+        #expect(o.isUnderMinISR(TopicPartition("orders", 1)) == true)   // 1 < 2
+        #expect(o.isUnderMinISR(TopicPartition("orders", 0)) == false)
+        #expect(o.isOffline(TopicPartition("logs", 0)))
+        #expect(o.minInSyncReplicas(of: "orders") == .known(2))
+        #expect(o.minInSyncReplicas(of: "nope") == .unknown)
+        // Future replicas never count: broker 1 holds 100 + 40 + 7.
+        #expect(o.bytesByBroker == [1: 147, 2: 140])
+        #expect(o.partitionSizes[TopicPartition("orders", 0)] == 100)
+        let loads = o.brokerLoads
+        #expect(loads.map(\.id) == [1, 2, 3])
+        #expect(loads[0].replicas == 3 && loads[0].leaders == 1 && loads[0].bytes == 147 && loads[0].reassignmentsInFlight == 1)
+        #expect(loads[0].diskUsedPercent == 40)
+        #expect(loads[1].diskUsedPercent == nil && loads[1].isController)
+        #expect(loads[2].state == .offline && loads[2].bytes == nil)
+    }
+
+    @Test func unknownMinISRIsNeverOne() {
+        var o = Self.state()
+        o.topicConfigs = [:]
+        #expect(o.minInSyncReplicas(of: "orders") == .unknown)
+        #expect(o.isUnderMinISR(TopicPartition("logs", 0)) == nil)
+        #expect(o.topicsWithUnknownMinISR == ["logs", "orders"])
+    }
+
+    @Test func describeAndCheckAgreeOnUnderReplicatedDuringAMove() {
+        // A partition moving from [1, 2] to [2, 3]: replicas [1, 2, 3], 3 adding, ISR [1, 2].
+        let o = ClusterObservation(
+            cluster: ClusterDescription(clusterID: nil, controllerID: 1, brokers: (1...3).map { BrokerInfo(id: $0, host: "h", port: 9092) }),
+            topics: [TopicDescription(name: "t", partitions: [PartitionDescription(partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2])])],
+            reassignments: [TopicPartition("t", 0): OngoingReassignment(replicas: [1, 2, 3], adding: [3], removing: [1])])
+        #expect(!o.isUnderReplicated(TopicPartition("t", 0)))
+        #expect(o.inFlightTarget(TopicPartition("t", 0)) == [2, 3])
+        #expect(o.originalReplicas(TopicPartition("t", 0)) == [1, 2])
+    }
+
+    @Test func topicsEditedAfterInitAreIndexed() {
+        var o = Self.state()
+        o.topics.append(TopicDescription(name: "new", partitions: [PartitionDescription(partition: 0, leader: 1, replicas: [1], isr: [1])]))
+        #expect(o.partition(TopicPartition("new", 0))?.replicas == [1])
+    }
+}
