@@ -47,7 +47,7 @@ let package = Package(
         ]),
         // The simulated multi-broker cluster that speaks the wire protocol.
         .target(name: "KafkaSim", dependencies: [
-            "KScaleCore", "KafkaProtocol", "KafkaSASL",
+            "KScaleCore", "KafkaAdmin", "KafkaProtocol", "KafkaSASL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -76,6 +76,9 @@ public enum Canceller {
                 try journal.append(r)
             }
         }
+        if !outcome.cancelled.isEmpty {
+            try await restoreOrder(of: outcome, state: state, journal: journal, admin: admin, clock: clock)
+        }
         for (tp, p) in state.partitions where p.phase == .pending {
             var r = JournalRecord(.partition, at: clock.now())
             r.topic = tp.topic
@@ -86,6 +89,32 @@ public enum Canceller {
         }
         _ = try await RunEnd.finish(journal: journal, admin: admin, clock: clock, as: "cancelled")
         return outcome
+    }
+
+    /// Kafka's revert of a cancelled move (KIP-455: the replicas minus the adding ones) keeps the
+    /// order of the in-flight list, which starts with the move's target, so the original preferred
+    /// leader can lose its place (KRaft's `PartitionReassignmentRevert`). A reverted partition whose
+    /// replicas are the original set in another order gets its exact original order back with a
+    /// reorder-only reassignment, which copies nothing. A revert still in flight (ZooKeeper mode
+    /// reassigns back) is left to complete; verify then shows its order.
+    static func restoreOrder(of outcome: Outcome, state: RunState, journal: Journal, admin: any ClusterAdmin, clock: any ExecClock) async throws {
+        let originals = Dictionary((state.rollback?.partitions ?? []).map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
+        let topics = Array(Set(outcome.cancelled.map(\.topic))).sorted()
+        let after = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)
+        var reorder: [TopicPartition: [BrokerID]?] = [:]
+        for tp in outcome.cancelled where outcome.failures[tp] == nil && after.reassignments[tp] == nil {
+            guard let original = originals[tp], let now = after.partition(tp)?.replicas else { continue }
+            if now != original && Set(now) == Set(original) { reorder[tp] = original }
+        }
+        guard !reorder.isEmpty else { return }
+        let errors = try await admin.alterReassignments(reorder)
+        for tp in reorder.keys.sorted() {
+            var note = JournalRecord(.note, at: clock.now())
+            note.topic = tp.topic
+            note.partition = tp.partition
+            note.detail = errors[tp].map { "restoring the original replica order failed: \($0)" } ?? "original replica order restored after the revert"
+            try journal.append(note)
+        }
     }
 
     /// Partitions of the run that ended somewhere other than their original replicas.

@@ -4,21 +4,21 @@ import KafkaClient
 import KScaleCore
 @testable import KScaleExec
 
-/// The executor's logic against the in-memory `FakeCluster` (fast, deterministic). The same
-/// behaviours are checked end to end against KafkaSim in SimExecutorTests.
+/// The executor's logic against KafkaSim's engine in process (`EngineCluster`: fast,
+/// deterministic, no sockets). The same behaviours are checked over the wire in SimExecutorTests.
 @Suite struct ExecutorTests {
+    /// How many scheduler turns a test waits for the executor to reach a state before it fails.
+    static let maxTurns = 200_000
+
     /// Six brokers holding two topics; brokers 7-9 are new and empty.
-    func cluster(_ clock: StepClock) async -> FakeCluster {
-        let c = FakeCluster(clock: clock, brokers: Array(1...9))
+    func cluster() throws -> EngineCluster {
         let orders: [[BrokerID]] = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]
         let events: [[BrokerID]] = [[1, 4], [2, 5], [3, 6], [4, 1]]
-        await c.addTopic("orders", orders, size: 50_000_000)
-        await c.addTopic("events", events, size: 20_000_000)
-        return c
+        return try EngineCluster(brokers: Array(1...9), topics: [("orders", orders, 50_000_000), ("events", events, 20_000_000)])
     }
 
     /// Moves the first replica of every partition to one of the new brokers.
-    func scaleOut(_ c: FakeCluster) async throws -> ReassignmentPlan {
+    func scaleOut(_ c: EngineCluster) async throws -> ReassignmentPlan {
         var lines: [PartitionAssignment] = []
         for t in try await c.describeTopics(nil) {
             for p in t.partitions {
@@ -30,32 +30,32 @@ import KScaleCore
         return ReassignmentPlan(partitions: lines)
     }
 
-    func run(_ c: FakeCluster, _ clock: StepClock, plan: ReassignmentPlan, options: RunOptions, dir: String) async throws -> ExecutionSummary {
+    func run(_ c: EngineCluster, plan: ReassignmentPlan, options: RunOptions, dir: String) async throws -> ExecutionSummary {
         let journal = try Journal(path: dir + "/journal.jsonl")
-        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: clock)
+        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: c.clock)
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: options.additional, ours: exec.submitted)
         return try await exec.execute(inspection, options: options, bootstrap: "fake:9092", commandConfig: nil)
     }
 
-    func expectAtTarget(_ c: FakeCluster, _ plan: ReassignmentPlan) async {
+    func expectAtTarget(_ c: EngineCluster, _ plan: ReassignmentPlan) async {
         for line in plan.partitions {
             #expect(await c.replicas(line.topicPartition) == line.replicas, "\(line.topicPartition)")
         }
     }
 
     @Test func fullRunRespectsCapsAndLeavesNoThrottle() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
+        let c = try cluster()
+        let clock = c.clock
         let plan = try await scaleOut(c)
         let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 2, maxMoves: 4, order: .largestFirst, pollInterval: 1)
-        let summary = try await run(c, clock, plan: plan, options: options, dir: temporaryDirectory())
+        let summary = try await run(c, plan: plan, options: options, dir: temporaryDirectory())
         #expect(summary.done == plan.partitions.count)
         #expect(summary.failed.isEmpty)
         await expectAtTarget(c, plan)
         #expect(await c.peakPerBroker <= 2)
         #expect(await c.peakTotal <= 4)
         #expect(await c.peakTotal >= 2)
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.throttleConfigs() == [])
         // Throttles were set along the way, with APPEND and SUBTRACT/DELETE only.
         let ops = await c.configCalls.flatMap { $0.values.flatMap { $0 } }
         #expect(ops.contains { $0.name == ThrottleKeys.leaderReplicas && $0.operation == .append })
@@ -63,15 +63,15 @@ import KScaleCore
     }
 
     @Test func throttlesSetBySomeoneElseSurvive() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
-        await c.setTopicConfig("orders", ThrottleKeys.leaderReplicas, "0:1,5:6")
-        await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "777")
-        await c.setBrokerConfig(9, ThrottleKeys.followerRate, "888")
+        let c = try cluster()
+        let clock = c.clock
+        try await c.setTopicConfig("orders", ThrottleKeys.leaderReplicas, "0:1,5:6")
+        try await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "777")
+        try await c.setBrokerConfig(9, ThrottleKeys.followerRate, "888")
         let plan = try await scaleOut(c)
-        _ = try await run(c, clock, plan: plan, options: RunOptions(throttle: 5_000_000, pollInterval: 1), dir: temporaryDirectory())
+        _ = try await run(c, plan: plan, options: RunOptions(throttle: 5_000_000, pollInterval: 1), dir: temporaryDirectory())
         await expectAtTarget(c, plan)
-        #expect(await c.throttleConfigs() == [
+        #expect(try await c.throttleConfigs() == [
             "broker 1 leader.replication.throttled.rate=777",
             "broker 9 follower.replication.throttled.rate=888",
             "topic orders leader.replication.throttled.replicas=0:1,5:6",
@@ -79,31 +79,31 @@ import KScaleCore
     }
 
     @Test func resumeAfterTheProcessDiesFinishesTheRun() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
+        let c = try cluster()
+        let clock = c.clock
         let plan = try await scaleOut(c)
         let dir = temporaryDirectory()
         let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, maxMoves: 3, pollInterval: 1)
         clock.dieAfterSleeps = 3
-        await #expect(throws: CancellationError.self) { try await run(c, clock, plan: plan, options: options, dir: dir) }
-        #expect(await c.inFlightCount() > 0)
-        #expect(await c.throttleConfigs() != [])
+        await #expect(throws: CancellationError.self) { try await run(c, plan: plan, options: options, dir: dir) }
+        #expect(try await c.inFlightCount() > 0)
+        #expect(try await c.throttleConfigs() != [])
         clock.dieAfterSleeps = nil
         let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: dir + "/journal.jsonl"), clock: clock)
         let summary = try await exec.resume()
         #expect(summary.failed.isEmpty)
         await expectAtTarget(c, plan)
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.throttleConfigs() == [])
         // Executing the same plan again is harmless: everything is already at target.
-        let again = try await run(c, clock, plan: plan, options: options, dir: dir)
+        let again = try await run(c, plan: plan, options: options, dir: dir)
         #expect(again.failed.isEmpty)
         await expectAtTarget(c, plan)
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.throttleConfigs() == [])
     }
 
     @Test func refusalsChangeNothing() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
+        let c = try cluster()
+        let clock = c.clock
         let bad: [(ReassignmentPlan, String)] = [
             (ReassignmentPlan(partitions: [PartitionAssignment(topic: "nope", partition: 0, replicas: [1, 2])]), "unknown topic nope"),
             (ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 42, replicas: [1, 2])]), "unknown partition orders-42"),
@@ -113,11 +113,11 @@ import KScaleCore
             let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
             #expect(e?.message.contains(text) == true, "\(e?.message ?? "")")
         }
-        await c.stop(5)
+        try await c.stop(5)
         let offline = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [5, 2, 3])])
         let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: offline, admin: c, additional: false) }
         #expect(e?.message.contains("broker 5, which is offline") == true)
-        await c.start(5)
+        try await c.start(5)
         // Someone else's reassignment in flight: refused unless --additional.
         _ = try await c.alterReassignments([TopicPartition("events", 0): [7, 4]])
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
@@ -127,30 +127,33 @@ import KScaleCore
     }
 
     @Test func cancelWithRollbackRestoresTheOriginalAssignment() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
+        let c = try cluster()
+        let clock = c.clock
         let plan = try await scaleOut(c)
         let before = Dictionary(uniqueKeysWithValues: await plan.partitions.asyncMap { ($0.topicPartition, await c.replicas($0.topicPartition)) })
         let dir = temporaryDirectory()
         clock.dieAfterSleeps = 8
         await #expect(throws: CancellationError.self) {
-            try await run(c, clock, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
+            try await run(c, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
         }
         clock.dieAfterSleeps = nil
         let journal = try Journal(path: dir + "/journal.jsonl")
         let outcome = try await Canceller.cancel(journal: journal, admin: c, clock: clock)
         #expect(!outcome.cancelled.isEmpty)
+        // Each cancelled move is back on its original replicas in their original order (Kafka's
+        // revert alone puts the move's target first; issue 18 item 4).
+        for tp in outcome.cancelled { #expect(await c.replicas(tp) == before[tp], "\(tp) after cancel") }
         #expect(!outcome.rollback.partitions.isEmpty)
-        #expect(await c.inFlightCount() == 0)
-        #expect(await c.throttleConfigs() == [])
-        _ = try await run(c, clock, plan: outcome.rollback, options: RunOptions(throttle: 10_000_000, pollInterval: 1), dir: dir + "-rollback")
-        for (tp, r) in before { #expect(await c.replicas(tp) == r) }
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.inFlightCount() == 0)
+        #expect(try await c.throttleConfigs() == [])
+        _ = try await run(c, plan: outcome.rollback, options: RunOptions(throttle: 10_000_000, pollInterval: 1), dir: dir + "-rollback")
+        for (tp, r) in before { #expect(await c.replicas(tp) == r, "\(tp)") }
+        #expect(try await c.throttleConfigs() == [])
     }
 
     @Test func stalledPartitionIsReportedWithItsCause() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
+        let c = try cluster()
+        let clock = c.clock
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
         let events = ExecEventLog()
         let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
@@ -159,32 +162,37 @@ import KScaleCore
         let options = RunOptions(throttle: 1_000_000, stallTimeout: 5, pollInterval: 1)
         let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
         // Broker 7 goes down once the copy has started; it comes back after the stall is reported.
-        while await c.inFlightCount() == 0 { await Task.yield() }
-        await c.stop(7)
-        while !events.stalls.contains(where: { $0.reason.contains("target broker 7 is offline") }) { await Task.yield() }
-        await c.start(7)
+        // Each wait is bounded in turns of the executor's loop, not in time.
+        var turns = 0
+        while try await c.inFlightCount() == 0 && turns < Self.maxTurns { await Task.yield(); turns += 1 }
+        try #require(turns < Self.maxTurns, "the move never started")
+        try await c.stop(7)
+        turns = 0
+        while !events.stalls.contains(where: { $0.reason.contains("target broker 7 is offline") }) && turns < Self.maxTurns { await Task.yield(); turns += 1 }
+        #expect(turns < Self.maxTurns, "no stall naming broker 7 was reported; stalls: \(events.stalls.map(\.reason))")
+        try await c.start(7)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)
         #expect(await c.replicas(TopicPartition("orders", 0)) == [7, 2, 3])
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.throttleConfigs() == [])
     }
 
     @Test func auditMarksWhatTheLedgerKnows() async throws {
-        let clock = StepClock()
-        let c = await cluster(clock)
-        await c.setBrokerConfig(2, ThrottleKeys.leaderRate, "123")
+        let c = try cluster()
+        let clock = c.clock
+        try await c.setBrokerConfig(2, ThrottleKeys.leaderRate, "123")
         let plan = try await scaleOut(c)
         let dir = temporaryDirectory() + "/run"
         clock.dieAfterSleeps = 2
         await #expect(throws: CancellationError.self) {
-            try await run(c, clock, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
+            try await run(c, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
         }
         let audit = try await ThrottleAudit.read(admin: c, runs: [dir])
         #expect(audit.items.contains { $0.run == "run" && $0.key == ThrottleKeys.followerReplicas })
         // Broker 2's rate is ours now, but its ledger line remembers 123 to restore.
         #expect(audit.items.contains { $0.resource == .broker(2) && $0.run == "run" })
         _ = try await RunEnd.finish(journal: Journal(path: dir + "/journal.jsonl"), admin: c, clock: clock, as: "cleared")
-        #expect(await c.throttleConfigs() == ["broker 2 leader.replication.throttled.rate=123"])
+        #expect(try await c.throttleConfigs() == ["broker 2 leader.replication.throttled.rate=123"])
     }
 }
 
@@ -207,15 +215,14 @@ extension Sequence {
 
 
 @Suite struct AutoThrottleTests {
-    func rates(_ c: FakeCluster) async -> [Int64] {
+    func rates(_ c: EngineCluster) async -> [Int64] {
         await c.configCalls.flatMap { $0.values.flatMap { $0 } }.filter { $0.name == ThrottleKeys.followerRate && $0.operation == .set }.compactMap { $0.value.flatMap { Int64($0) } }
     }
 
     @Test func raisesWhileHealthyAndLowersWhenAPartitionIsUnderMinISR() async throws {
-        let clock = StepClock()
-        let c = FakeCluster(clock: clock, brokers: [1, 2, 3, 4], copyRate: 1_000_000)
-        await c.addTopic("t", [[1, 2], [2, 3]], size: 200_000_000)
-        await c.setTopicConfig("t", "min.insync.replicas", "2")
+        let c = try EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2], [2, 3]], 200_000_000)], copyRate: 1_000_000)
+        let clock = c.clock
+        try await c.setTopicConfig("t", "min.insync.replicas", "2")
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2])])
         let options = RunOptions(maxMovesPerBroker: 5, autoThrottleMin: 10_000_000, autoThrottleMax: 90_000_000, pollInterval: 5)
         let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: temporaryDirectory() + "/journal.jsonl"), clock: clock)
@@ -227,14 +234,14 @@ extension Sequence {
         #expect(raised.first == 10_000_000)
         #expect(raised.max() ?? 0 > 10_000_000)
         // Partition t-1 falls under min ISR: the throttle comes down.
-        await c.stop(3)
+        try await c.stop(3)
         let peak = raised.max() ?? 0
         spins = 0
         while await !rates(c).dropFirst(raised.count).contains(where: { $0 < peak }) && spins < 100_000 { await Task.yield(); spins += 1 }
         #expect(await rates(c).dropFirst(raised.count).contains { $0 < peak })
-        await c.start(3)
+        try await c.start(3)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)
-        #expect(await c.throttleConfigs() == [])
+        #expect(try await c.throttleConfigs() == [])
     }
 }

@@ -1,0 +1,172 @@
+import KafkaAdmin
+import KafkaProtocol
+import KScaleCore
+
+/// KafkaSim's engine behind the `ClusterAdmin` seam, in process: no sockets, no codecs, the same
+/// model (KIP-455 reassignment, KIP-339 incremental configs, replication and throttles on the
+/// engine's clock) that the wire handlers in `Handlers/` drive. Tests of kscale's own logic run on
+/// it at simulated speed, so a fix to reassignment semantics is made once, in the engine; the wire
+/// path (routing, versions, framing) is tested through `SimCluster` and `KafkaAdminClient`.
+///
+/// Each call does what the newest version of its handler does, minus routing: every call is
+/// answered as by the controller. Per-item errors come back as `KafkaAPIError` with Kafka's name
+/// for the code. Calls the engine cannot answer (none today) would throw, never succeed silently.
+public final class SimAdmin: ClusterAdmin {
+    public let engine: SimEngine
+
+    public init(engine: SimEngine) { self.engine = engine }
+
+    /// An engine of its own built from a snapshot, on `clock` (a `ManualClock` for tests).
+    public convenience init(snapshot: ClusterSnapshot, clock: any SimClock, brokerNetworkBytesPerSec: Int64 = 125_000_000,
+                            ingestBytesPerSecPerPartition: Int64 = 0) throws {
+        let settings = ClusterModel.Settings(brokerNetworkBytesPerSec: Double(brokerNetworkBytesPerSec),
+                                             ingestBytesPerSecPerPartition: Double(ingestBytesPerSecPerPartition))
+        let model = try ClusterModel(snapshot: snapshot, settings: settings, startTime: clock.now())
+        self.init(engine: SimEngine(model: model, clock: clock))
+    }
+
+    // MARK: reads
+
+    public func describeCluster() async throws -> ClusterDescription {
+        await engine.withModel { m, _ in
+            ClusterDescription(clusterID: SimDefaults.clusterID, controllerID: m.controller,
+                               brokers: m.liveBrokers.map { BrokerInfo(id: $0.id, host: $0.host, port: $0.port, rack: $0.rack, fenced: $0.fenced) })
+        }
+    }
+
+    public func describeTopics(_ names: [String]?) async throws -> [TopicDescription] {
+        try await engine.withModel { m, _ in
+            let wanted = names ?? m.topicNames
+            return try wanted.sorted().map { name throws(KafkaAPIError) in
+                guard m.partitionCount(name) != nil else {
+                    throw Self.error(SimErrorCode.unknownTopicOrPartition, "topic \(name)", api: "Metadata")
+                }
+                let down = Set(m.brokerIDs.filter { !m.isAlive($0) })
+                let partitions = m.partitionViews(name).map { p in
+                    PartitionDescription(partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas,
+                                         isr: p.isr, offlineReplicas: p.replicas.filter { down.contains($0) })
+                }
+                return TopicDescription(name: name, isInternal: name.hasPrefix("__"), partitions: partitions)
+            }
+        }
+    }
+
+    public func logDirs(brokers ids: [BrokerID]?) async throws -> [BrokerLogDirs] {
+        try await engine.withModel { m, t in
+            try (ids ?? m.brokerIDs.filter { m.isAlive($0) }).sorted().map { id throws(KafkaAPIError) in
+                guard m.isAlive(id), let dir = m.logDirs(broker: id, at: t) else {
+                    throw Self.error(SimErrorCode.brokerNotAvailable, "broker \(id) is not running", api: "DescribeLogDirs")
+                }
+                let replicas = dir.replicas.map {
+                    ReplicaLogInfo(topicPartition: TopicPartition($0.topic, $0.partition), size: $0.size, offsetLag: $0.offsetLag, isFuture: $0.isFuture)
+                }
+                return BrokerLogDirs(broker: id, dirs: [LogDirInfo(path: dir.path, totalBytes: dir.totalBytes, usableBytes: dir.usableBytes,
+                                                                  replicas: replicas)])
+            }
+        }
+    }
+
+    public func listReassignments(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: OngoingReassignment] {
+        await engine.withModel { m, _ in
+            m.reassignments(partitions).mapValues { OngoingReassignment(replicas: $0.replicas, adding: $0.adding, removing: $0.removing) }
+        }
+    }
+
+    public func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] {
+        try await engine.withModel { m, _ in
+            var out: [ConfigResource: [ConfigEntry]] = [:]
+            for resource in resources {
+                do throws(SimFailure) {
+                    out[resource] = try m.describeConfigs(try Self.type(resource), resource.name, keys: nil).map {
+                        ConfigEntry(name: $0.name, value: $0.value, source: ConfigEntry.Source(rawValue: $0.source.rawValue) ?? .unknown,
+                                    isSensitive: $0.isSensitive, isReadOnly: $0.readOnly)
+                    }
+                } catch {
+                    throw Self.error(error.code, error.message, api: "DescribeConfigs")
+                }
+            }
+            return out
+        }
+    }
+
+    public func listConsumerGroups() async throws -> [String] {
+        await engine.withModel { m, _ in m.groupNames }
+    }
+
+    public func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] {
+        await engine.withModel { m, _ in
+            var out: [TopicPartition: ConsumerLag] = [:]
+            for (tp, offset) in m.committedOffsets(group: group) ?? [:] {
+                guard let end = m.logEndOffset(tp) else { continue }
+                out[tp] = ConsumerLag(committedOffset: offset >= 0 ? offset : nil, endOffset: end)
+            }
+            return out
+        }
+    }
+
+    // MARK: mutations
+
+    public func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
+        await engine.withModel { m, t in
+            var failed: [TopicPartition: KafkaAPIError] = [:]
+            for (tp, target) in targets {
+                do throws(SimFailure) { try m.alterReassignment(tp, target: target, at: t) } catch {
+                    failed[tp] = Self.error(error.code, error.message, api: "AlterPartitionReassignments")
+                }
+            }
+            return failed
+        }
+    }
+
+    public func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
+        await engine.withModel { m, t in
+            var failed: [ConfigResource: KafkaAPIError] = [:]
+            for (resource, operations) in changes {
+                do throws(SimFailure) {
+                    let ops = operations.map { (key: $0.name, op: SimConfigOp(rawValue: $0.operation.rawValue) ?? .set, value: $0.value) }
+                    try m.incrementalAlterConfigs(try Self.type(resource), resource.name, ops, validateOnly: validateOnly, at: t)
+                } catch {
+                    failed[resource] = Self.error(error.code, error.message, api: "IncrementalAlterConfigs")
+                }
+            }
+            return failed
+        }
+    }
+
+    public func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws {
+        try await engine.withModel { m, t in
+            do throws(SimFailure) {
+                try m.createPartitions(topic, totalCount: totalCount, assignments: assignments, validateOnly: validateOnly, at: t)
+            } catch {
+                throw Self.error(error.code, error.message, api: "CreatePartitions")
+            }
+        }
+    }
+
+    public func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError] {
+        await engine.withModel { m, t in
+            var failed: [TopicPartition: KafkaAPIError] = [:]
+            for tp in partitions ?? m.allPartitions() {
+                do throws(SimFailure) { try m.electLeader(tp, unclean: false, at: t) } catch {
+                    // ElectLeaders for every partition leaves out the ones already led by their preferred replica.
+                    if partitions == nil && error.code == SimErrorCode.electionNotNeeded { continue }
+                    failed[tp] = Self.error(error.code, error.message, api: "ElectLeaders")
+                }
+            }
+            return failed
+        }
+    }
+
+    // MARK: helpers
+
+    private static func type(_ resource: ConfigResource) throws(SimFailure) -> SimResourceType {
+        guard let type = SimResourceType(rawValue: resource.kind.rawValue) else {
+            throw SimFailure(SimErrorCode.invalidRequest, "Unsupported resource type \(resource.kind.rawValue)")
+        }
+        return type
+    }
+
+    private static func error(_ code: Int16, _ message: String?, api: String) -> KafkaAPIError {
+        KafkaAPIError(code: code, name: KafkaErrorCode(rawValue: code).name, message: message, api: api, broker: "KafkaSim")
+    }
+}
