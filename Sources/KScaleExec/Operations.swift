@@ -137,46 +137,45 @@ public struct ThrottleAudit: Sendable {
         public var value: String
         /// The run whose ledger holds it, nil when no kscale run set it.
         public var run: String?
+        /// False for a broker's static (server.properties) value, which only a restart changes.
+        public var isDynamic: Bool = true
     }
     public var items: [Item]
+    /// What the audit could not see (a broker that did not answer for its configs).
+    public var unseen: [String] = []
 
     public static func read(admin: any ClusterAdmin, runs: [String]) async throws -> ThrottleAudit {
         var ledgers: [(String, ThrottleLedger)] = []
         for dir in runs {
             if let s = try? RunDirectory.readState(dir) { ledgers.append(((dir as NSString).lastPathComponent, s.ledger)) }
         }
-        let cluster = try await admin.describeCluster()
-        let topics = try await admin.describeTopics(nil).map(\.name).sorted()
+        let observation = try await ClusterObservation.read(from: admin, parts: [.topicConfigs, .brokerConfigs])
         var items: [Item] = []
-        let brokerRes = cluster.brokers.filter { !$0.fenced }.map { ConfigResource.broker($0.id) }
-        let brokerCfg = brokerRes.isEmpty ? [:] : try await admin.describeConfigs(brokerRes)
-        for res in brokerRes.sorted(by: { $0.name.count != $1.name.count ? $0.name.count < $1.name.count : $0.name < $1.name }) {
-            for e in brokerCfg[res] ?? [] where ThrottleKeys.rates.contains(e.name) && e.source == .dynamicBroker {
-                guard let v = e.value, let b = BrokerID(res.name) else { continue }
-                let owner = ledgers.first { $0.1.rates[.init(broker: b, key: e.name)] != nil }?.0
-                items.append(Item(resource: res, key: e.name, value: v, run: owner))
-            }
-        }
-        let topicCfg = topics.isEmpty ? [:] : try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
-        for t in topics {
-            for e in topicCfg[.topic(t)] ?? [] where ThrottleKeys.replicas.contains(e.name) && !e.isDefault {
-                let entries = ThrottleKeys.parse(e.value)
-                guard !entries.isEmpty else { continue }
-                let key = ThrottleLedger.ReplicaKey(topic: t, key: e.name)
+        for throttle in observation.replicationThrottles {
+            switch throttle.resource.kind {
+            case .topic:
+                let entries = ThrottleKeys.parse(throttle.value)
+                let key = ThrottleLedger.ReplicaKey(topic: throttle.resource.name, key: throttle.key)
                 var unowned = entries
-                for (run, l) in ledgers {
-                    let ours = entries.intersection(l.replicaEntries[key] ?? [])
+                for (run, ledger) in ledgers {
+                    let ours = entries.intersection(ledger.replicaEntries[key] ?? [])
                     if !ours.isEmpty {
-                        items.append(Item(resource: .topic(t), key: e.name, value: ours.sorted().joined(separator: ","), run: run))
+                        items.append(Item(resource: throttle.resource, key: throttle.key, value: ours.sorted().joined(separator: ","), run: run))
                         unowned.subtract(ours)
                     }
                 }
                 if !unowned.isEmpty {
-                    items.append(Item(resource: .topic(t), key: e.name, value: unowned.sorted().joined(separator: ","), run: nil))
+                    items.append(Item(resource: throttle.resource, key: throttle.key, value: unowned.sorted().joined(separator: ","), run: nil,
+                                      isDynamic: throttle.isDynamic))
                 }
+            default:
+                let owner = BrokerID(throttle.resource.name).flatMap { broker in
+                    ledgers.first { $0.1.rates[.init(broker: broker, key: throttle.key)] != nil }?.0
+                }
+                items.append(Item(resource: throttle.resource, key: throttle.key, value: throttle.value, run: owner, isDynamic: throttle.isDynamic))
             }
         }
-        return ThrottleAudit(items: items)
+        return ThrottleAudit(items: items, unseen: observation.warnings)
     }
 
     /// Removes the throttles no kscale ledger knows (left by kafka-reassign-partitions.sh, Cruise
@@ -192,7 +191,7 @@ public struct ThrottleAudit: Sendable {
         }
         let audit = try await read(admin: admin, runs: runs)
         var changes: [ConfigResource: [ConfigChange]] = [:]
-        for i in audit.items where i.run == nil {
+        for i in audit.items where i.run == nil && i.isDynamic {
             let change = i.resource.kind == .topic
                 ? ConfigChange(i.key, .subtract, i.value)
                 : ConfigChange(i.key, .delete)
@@ -215,12 +214,14 @@ public struct LiveStatus: Sendable {
     public var failed: [TopicPartition: String]
     public var bytesCopied: Int64
     public var bytesTotal: Int64
+    /// What could not be read (a target broker's log dirs: its copied bytes count as 0).
+    public var unseen: [String]
 
     public static func read(state: RunState, admin: any ClusterAdmin) async throws -> LiveStatus {
         guard let plan = state.plan else { throw InvalidInput("the journal holds no plan") }
         let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
-        let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)
-        var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0)
+        let view = try await ClusterObservation.read(from: admin, parts: .logDirs, topics: topics)
+        var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0, unseen: view.warnings)
         var adding: [TopicPartition: ([BrokerID], Int64)] = [:]
         for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
             let tp = line.topicPartition
@@ -240,12 +241,9 @@ public struct LiveStatus: Sendable {
                 s.pending += 1
             }
         }
-        let brokers = Set(adding.values.flatMap(\.0)).intersection(view.aliveBrokers).sorted()
-        if !brokers.isEmpty {
-            let sizes = ((try? await admin.logDirs(brokers: brokers)) ?? []).replicaSizesByBroker
-            for (tp, (add, bytes)) in adding {
-                for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
-            }
+        let sizes = view.logDirs.replicaSizesByBroker
+        for (tp, (add, bytes)) in adding {
+            for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
         }
         return s
     }

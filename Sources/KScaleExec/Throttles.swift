@@ -2,22 +2,6 @@ import Foundation
 import KafkaAdmin
 import KScaleCore
 
-/// Kafka's replication throttle config names.
-public enum ThrottleKeys {
-    public static let leaderRate = "leader.replication.throttled.rate"
-    public static let followerRate = "follower.replication.throttled.rate"
-    public static let leaderReplicas = "leader.replication.throttled.replicas"
-    public static let followerReplicas = "follower.replication.throttled.replicas"
-    public static let rates = [leaderRate, followerRate]
-    public static let replicas = [leaderReplicas, followerReplicas]
-
-    /// Entries of a throttled-replicas value ("0:1,0:2"); "*" stays a single entry.
-    public static func parse(_ value: String?) -> Set<String> {
-        guard let value else { return [] }
-        return Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-    }
-}
-
 /// A failure talking to the cluster that the operator can retry (exit 1), as opposed to bad input.
 public struct ExecutionError: Error, Sendable, CustomStringConvertible {
     public var message: String

@@ -245,3 +245,20 @@ extension Sequence {
         #expect(try await c.throttleConfigs() == [])
     }
 }
+
+/// `throttle audit` and `throttle clear --include-unknown` see the cluster-wide default rate
+/// (broker resource ""), which `check` also flags: one rule for all three.
+@Suite struct ClusterDefaultThrottleTests {
+    @Test func auditListsAndClearRemovesTheClusterDefaultRate() async throws {
+        let c = try EngineCluster(brokers: [1, 2, 3], topics: [("t", [[1, 2], [2, 3]], 1_000_000)])
+        let failed = try await c.admin.incrementalAlterConfigs([ConfigResource(.broker, ""): [ConfigChange(ThrottleKeys.leaderRate, .set, "4242")]],
+                                                               validateOnly: false)
+        #expect(failed.isEmpty)
+        let audit = try await ThrottleAudit.read(admin: c, runs: [])
+        #expect(audit.items == [ThrottleAudit.Item(resource: ConfigResource(.broker, ""), key: ThrottleKeys.leaderRate, value: "4242", run: nil)])
+        let report = HealthCheck.evaluate(try await ClusterObservation.read(from: c))
+        #expect(report.findings.contains { $0.check == "leftover-throttles" && $0.message.contains("broker defaults") })
+        #expect(try await ThrottleAudit.clearUnowned(admin: c, runs: []) == 1)
+        #expect(try await ThrottleAudit.read(admin: c, runs: []).items.isEmpty)
+    }
+}

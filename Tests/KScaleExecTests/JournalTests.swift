@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KafkaAdmin
 import KScaleCore
 @testable import KScaleExec
 

@@ -101,3 +101,33 @@ import KafkaAdmin
         #expect(o.partition(TopicPartition("new", 0))?.replicas == [1])
     }
 }
+
+/// The one rule for which replication throttles are set, shared by check, audit and clear.
+@Suite struct ReplicationThrottleFactTests {
+    @Test func perBrokerDefaultStaticAndTopicThrottles() {
+        let rate = ThrottleKeys.leaderRate
+        let o = ClusterObservation(
+            cluster: ClusterDescription(clusterID: nil, controllerID: 1, brokers: [1, 2, 3].map { BrokerInfo(id: $0, host: "h", port: 9092) }),
+            topics: [],
+            brokerConfigs: [
+                1: [ConfigEntry(name: rate, value: "100", source: .dynamicBroker)],
+                // The cluster-wide default shows on every broker that has no value of its own: reported once, on "".
+                2: [ConfigEntry(name: rate, value: "50", source: .dynamicDefaultBroker)],
+                3: [ConfigEntry(name: rate, value: "50", source: .dynamicDefaultBroker),
+                    ConfigEntry(name: ThrottleKeys.followerRate, value: "7", source: .staticBroker),
+                    ConfigEntry(name: "log.retention.ms", value: "1", source: .dynamicBroker)],
+            ],
+            topicConfigs: [
+                "a": [ConfigEntry(name: ThrottleKeys.leaderReplicas, value: "0:1", source: .dynamicTopic)],
+                // An empty list and a default are not throttles.
+                "b": [ConfigEntry(name: ThrottleKeys.leaderReplicas, value: "", source: .dynamicTopic),
+                      ConfigEntry(name: ThrottleKeys.followerReplicas, value: "", source: .defaultConfig)],
+            ])
+        #expect(o.replicationThrottles == [
+            ReplicationThrottle(resource: .broker(1), key: rate, value: "100"),
+            ReplicationThrottle(resource: .broker(3), key: ThrottleKeys.followerRate, value: "7", isDynamic: false),
+            ReplicationThrottle(resource: ConfigResource(.broker, ""), key: rate, value: "50"),
+            ReplicationThrottle(resource: .topic("a"), key: ThrottleKeys.leaderReplicas, value: "0:1"),
+        ])
+    }
+}

@@ -96,10 +96,6 @@ public struct HealthReport: Sendable, Hashable, Codable {
 
 /// The pre/post-flight checklist, as a pure function of an observation.
 public enum HealthCheck {
-    /// The throttle configs a reassignment sets; any left when nothing is moving is a leftover.
-    static let brokerThrottleKeys = ["leader.replication.throttled.rate", "follower.replication.throttled.rate"]
-    static let topicThrottleKeys = ["leader.replication.throttled.replicas", "follower.replication.throttled.replicas"]
-
     /// `retiring` brokers (drained by a scale-in, about to be stopped) are left out of the balance
     /// rules: they are meant to be empty.
     public static func evaluate(_ o: ClusterObservation, thresholds t: HealthThresholds = HealthThresholds(),
@@ -242,17 +238,7 @@ public enum HealthCheck {
     /// Throttles are a leftover when nothing is moving: a forgotten one silently caps the
     /// replication of every later reassignment and of followers catching up after a restart.
     private static func throttleFindings(_ o: ClusterObservation, into findings: inout [Finding]) {
-        var set: [String] = []
-        for (id, entries) in o.brokerConfigs.sorted(by: { $0.key < $1.key }) {
-            for e in entries where brokerThrottleKeys.contains(e.name) && !e.isDefault && !(e.value ?? "").isEmpty {
-                set.append("broker \(id) \(e.name)=\(e.value ?? "")")
-            }
-        }
-        for (topic, entries) in o.topicConfigs.sorted(by: { $0.key < $1.key }) {
-            for e in entries where topicThrottleKeys.contains(e.name) && !e.isDefault && !(e.value ?? "").isEmpty {
-                set.append("topic \(topic) \(e.name)=\(e.value ?? "")")
-            }
-        }
+        let set = o.replicationThrottles.map { "\($0.resource) \($0.key)=\($0.value)" }
         guard !set.isEmpty else { return }
         if o.reassignments.isEmpty {
             findings.append(Finding(.warn, "leftover-throttles",

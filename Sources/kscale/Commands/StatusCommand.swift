@@ -32,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
             if output == .json {
                 var o: [String: Any] = ["run": state.runID ?? "", "state_dir": dir, "active": active, "ended": state.ended ?? NSNull(),
                                         "done": live.done, "in_flight": live.inFlight.count, "pending": live.pending, "failed": live.failed.count,
-                                        "bytes_copied": live.bytesCopied, "bytes_total": live.bytesTotal, "throttles_outstanding": outstanding]
+                                        "bytes_copied": live.bytesCopied, "bytes_total": live.bytesTotal, "throttles_outstanding": outstanding, "unseen": live.unseen]
                 if let r = report?["rate"] { o["rate"] = r }
                 if let e = report?["eta_seconds"] { o["eta_seconds"] = e }
                 if let s = report?["stalled"] { o["stalled"] = s }
@@ -57,6 +57,7 @@ struct StatusCommand: AsyncParsableCommand {
             for tp in live.inFlight.prefix(20) { print("  in flight: \(tp) -> \(state.partitions[tp]?.to ?? [])") }
             for (tp, why) in live.failed.sorted(by: { $0.key < $1.key }) { print("  failed: \(tp): \(why)") }
             print("throttles this run set and has not removed: \(outstanding)")
+            for w in live.unseen { print("warning: \(w)") }
         }
     }
 }

@@ -39,9 +39,13 @@ struct ThrottleAuditCommand: AsyncParsableCommand {
                 }
                 return
             }
+            for w in audit.unseen { printError("warning: \(w)") }
             if audit.items.isEmpty { print("no replication throttles on the cluster"); return }
             var table = TextTable(["resource", "config", "value", "set by"])
-            for i in audit.items { table.add([i.resource.description, i.key, i.value, i.run.map { "kscale run \($0)" } ?? "unknown (not kscale)"]) }
+            for i in audit.items {
+                let owner = i.run.map { "kscale run \($0)" } ?? (i.isDynamic ? "unknown (not kscale)" : "static (server.properties)")
+                table.add([i.resource.description, i.key, i.value, owner])
+            }
             print(table.render())
         }
     }
