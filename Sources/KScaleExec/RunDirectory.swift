@@ -67,7 +67,7 @@ public final class RunLock: @unchecked Sendable {
     private let fd: Int32
 
     public init(directory: String) throws {
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Journal.makeDirectories(directory)
         let path = directory + "/" + RunDirectory.lockName
         let fd = open(path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw LocalIOError("cannot open lock file", path: path) }

@@ -197,7 +197,7 @@ import KafkaSim
         try await withSimCluster(Self.unevenSnapshot()) { sim in
             let before = await sim.state().snapshot.topics
             let cases: [(String, String)] = [
-                (file + "/run", "error: local I/O: cannot open lock file \(file)/run/lock: \(String(cString: strerror(ENOTDIR)))"),
+                (file + "/run", "error: local I/O: cannot create state directory \(file)/run: \(String(cString: strerror(ENOTDIR)))"),
                 (blocked, "error: local I/O: cannot open journal \(blocked)/journal.jsonl: \(String(cString: strerror(EISDIR)))"),
             ]
             for (stateDir, message) in cases {

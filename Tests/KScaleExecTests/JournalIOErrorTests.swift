@@ -34,7 +34,7 @@ import KScaleCore
         #expect(journal.description.hasPrefix("cannot create state directory \(runDir): "))
 
         let lock = try #require(throws: LocalIOError.self) { try RunLock(directory: runDir) }
-        #expect(lock.path == runDir + "/" + RunDirectory.lockName)
+        #expect(lock.path == runDir)
         #expect(lock.code == ENOTDIR)
     }
 }
