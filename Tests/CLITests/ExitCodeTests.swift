@@ -183,6 +183,31 @@ import KafkaSim
         }
     }
 
+    /// A run's ledger says it throttled broker 99, which has since left the cluster: undoing it is a
+    /// request the cluster cannot take, 5, and the ledger keeps the entry.
+    @Test func aRequestTheClusterRefusesExits5() async throws {
+        let s = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: s.dir) }
+        let run = s.dir + "/run"
+        let journal = try Journal(path: run + "/" + RunDirectory.journalName)
+        var start = JournalRecord(.run, at: 1)
+        start.runID = "gone-broker"
+        var rate = JournalRecord(.rate, at: 2)
+        rate.broker = 99
+        rate.key = ThrottleKeys.leaderRate
+        rate.value = "50000000"
+        try journal.append(start)
+        try journal.append(rate)
+
+        try await withSimCluster(Self.unevenSnapshot()) { sim in
+            let r = try await KScaleBinary.run(["throttle", "clear", "--bootstrap-server", sim.bootstrapServers, "--state-dir", run, "--execute"])
+            #expect(r.status == 5, "\(r.stdout)\(r.stderr)")
+            #expect(r.stderr.hasPrefix("error: cluster error: "), "\(r.stderr)")
+            #expect(r.stderr.contains("broker 99"), "\(r.stderr)")
+        }
+        #expect(try RunDirectory.readState(run).ledger.rates.count == 1)
+    }
+
     /// A state dir under a regular file (root ignores permissions, so not a read-only one), a
     /// journal path that is a directory, an output file under a regular file: 6, with the path and
     /// the system's reason, and nothing changed on the cluster.
