@@ -123,7 +123,7 @@ public final class ReassignmentExecutor {
             do {
                 try await step()
                 pollFailures = 0
-            } catch let e as InvalidInput {
+            } catch let e as any KindedError where !e.kind.isTransient {
                 throw e
             } catch {
                 pollFailures += 1

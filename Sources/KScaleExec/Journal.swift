@@ -80,14 +80,10 @@ public final class Journal: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw InvalidInput("cannot create state directory \(dir): \(error.localizedDescription)")
-        }
+        try Self.makeDirectories(dir)
         let existed = FileManager.default.fileExists(atPath: path)
         let fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else { throw InvalidInput("cannot open journal \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LocalIOError("cannot open journal", path: path) }
         self.fd = fd
         if existed { try Self.cutTornTail(fd: fd, path: path) } else { Self.syncDirectory(dir) }
     }
@@ -103,8 +99,8 @@ public final class Journal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw InvalidInput("cannot write journal \(path): \(String(cString: strerror(errno)))") }
-        guard fsync(fd) == 0 else { throw InvalidInput("cannot fsync journal \(path): \(String(cString: strerror(errno)))") }
+        guard written == data.count else { throw LocalIOError("cannot write journal", path: path, errno: written < 0 ? errno : EIO) }
+        guard fsync(fd) == 0 else { throw LocalIOError("cannot fsync journal", path: path) }
     }
 
     /// Every complete record of a journal. A last line that does not decode is a torn write and is
@@ -129,6 +125,15 @@ public final class Journal: @unchecked Sendable {
         return records
     }
 
+    /// `mkdir -p`, failing with the errno of the step that failed.
+    static func makeDirectories(_ dir: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        let parent = (dir as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != dir { try makeDirectories(parent) }
+        guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { throw LocalIOError("cannot create state directory", path: dir) }
+    }
+
     private static func cutTornTail(fd: Int32, path: String) throws {
         let size = lseek(fd, 0, SEEK_END)
         guard size > 0 else { return }
@@ -144,7 +149,7 @@ public final class Journal: @unchecked Sendable {
             if pread(fd, &byte, 1, pos) == 1, byte == 0x0A { cut = pos + 1; break }
         }
         guard ftruncate(fd, cut) == 0, fsync(fd) == 0 else {
-            throw InvalidInput("cannot repair the torn last line of journal \(path): \(String(cString: strerror(errno)))")
+            throw LocalIOError("cannot repair the torn last line of journal", path: path)
         }
     }
 

@@ -187,7 +187,7 @@ public struct ThrottleAudit: Sendable {
         let inFlight = try await admin.listReassignments(nil)
         if !inFlight.isEmpty {
             let some = inFlight.keys.sorted().prefix(5).map(\.description).joined(separator: ", ")
-            throw InvalidInput("\(inFlight.count) reassignments are in flight (\(some)); removing throttles now would unthrottle them. Wait for them to finish or cancel them first")
+            throw Refusal("\(inFlight.count) reassignments are in flight (\(some)); removing throttles now would unthrottle them. Wait for them to finish or cancel them first")
         }
         let audit = try await read(admin: admin, runs: runs)
         var changes: [ConfigResource: [ConfigChange]] = [:]

@@ -43,7 +43,7 @@ public enum Preflight {
         if !problems.isEmpty {
             let unique = Array(Set(problems)).sorted()
             let shown = unique.prefix(10).joined(separator: "; ")
-            throw InvalidInput("refusing the plan, nothing was changed: \(shown)\(unique.count > 10 ? "; and \(unique.count - 10) more" : "")")
+            throw Refusal("refusing the plan, nothing was changed: \(shown)\(unique.count > 10 ? "; and \(unique.count - 10) more" : "")")
         }
         let targets = Dictionary(uniqueKeysWithValues: plan.partitions.map { ($0.topicPartition, $0.replicas) })
         var foreign: [String] = []
@@ -59,7 +59,7 @@ public enum Preflight {
         }
         if !foreign.isEmpty {
             let shown = foreign.prefix(10).joined(separator: "; ")
-            throw InvalidInput("refusing: reassignments not started by this run are in flight (\(shown)\(foreign.count > 10 ? "; and \(foreign.count - 10) more" : "")); wait for them, cancel them, or pass --additional to run alongside ones on other partitions")
+            throw Refusal("refusing: reassignments not started by this run are in flight (\(shown)\(foreign.count > 10 ? "; and \(foreign.count - 10) more" : "")); wait for them, cancel them, or pass --additional to run alongside ones on other partitions")
         }
 
         let sizes = view.partitionSizes

@@ -67,13 +67,13 @@ public final class RunLock: @unchecked Sendable {
     private let fd: Int32
 
     public init(directory: String) throws {
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Journal.makeDirectories(directory)
         let path = directory + "/" + RunDirectory.lockName
         let fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw InvalidInput("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LocalIOError("cannot open lock file", path: path) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw InvalidInput("another kscale process is driving the run in \(directory); wait for it or stop it first")
+            throw Refusal("another kscale process is driving the run in \(directory); wait for it or stop it first")
         }
         self.fd = fd
     }

@@ -2,11 +2,13 @@ import Foundation
 import KafkaAdmin
 import KScaleCore
 
-/// A failure talking to the cluster that the operator can retry (exit 1), as opposed to bad input.
-public struct ExecutionError: Error, Sendable, CustomStringConvertible {
+/// The cluster failed a request a run cannot do without (kind `cluster`); the run is journaled and
+/// the operator can retry it, as opposed to bad input.
+public struct ExecutionError: KindedError, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+    public var kind: ErrorKind { .cluster }
 }
 
 /// Sets and undoes this run's throttles. Every change is journaled before it is made, with the

@@ -10,12 +10,22 @@ public enum KScaleFiles {
         return path.hasSuffix(".zst") ? try Zstd.decompress(data) : data
     }
 
+    /// Writes beside `path` and renames over it, so a reader never sees half a file. Through POSIX,
+    /// so a failure names the system's reason (Foundation on Linux says "the file doesn't exist"
+    /// for a directory that is a file).
     public static func write(_ data: Data, to path: String, what: String) throws {
         let bytes = path.hasSuffix(".zst") ? try Zstd.compress(data) : data
-        do {
-            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw InvalidInput("cannot write \(what) file \(path): \(error.localizedDescription)")
+        let operation = "cannot write \(what) file"
+        let temporary = path + ".kscale-\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw LocalIOError(operation, path: path) }
+        var failure = writeAll(bytes, to: fd)
+        if failure == nil, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == nil { failure = errno }
+        if failure == nil, rename(temporary, path) != 0 { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw LocalIOError(operation, path: path, errno: failure)
         }
     }
 
@@ -41,5 +51,23 @@ public enum KScaleFiles {
 
     public static func writePlan(_ p: ReassignmentPlan, to path: String) throws {
         try write(p.encoded(), to: path, what: "plan")
+    }
+}
+
+/// Writes every byte to `fd`; the errno when it cannot.
+private func writeAll(_ bytes: Data, to fd: Int32) -> Int32? {
+    bytes.withUnsafeBytes { buffer -> Int32? in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return written < 0 ? errno : EIO
+            }
+        }
+        return nil
     }
 }

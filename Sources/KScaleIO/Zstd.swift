@@ -12,7 +12,7 @@ public enum Zstd {
                 ZSTD_compress(dst.baseAddress, bound, src.baseAddress, data.count, level)
             }
         }
-        if ZSTD_isError(written) != 0 { throw InvalidInput("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))") }
+        if ZSTD_isError(written) != 0 { throw InternalError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))") }
         out.count = written
         return out
     }
@@ -20,7 +20,7 @@ public enum Zstd {
     /// Decompresses every frame with the streaming API, so frames without a content size
     /// (as written by `zstd` from a pipe) work too.
     public static func decompress(_ data: Data) throws -> Data {
-        guard let stream = ZSTD_createDStream() else { throw InvalidInput("zstd: out of memory") }
+        guard let stream = ZSTD_createDStream() else { throw InternalError("zstd: out of memory") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
         let chunk = ZSTD_DStreamOutSize()

@@ -28,4 +28,7 @@ struct KScale: AsyncParsableCommand {
             SimCommand.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, with every failure exiting by the table in CLIErrors.swift.
+    static func main() async { await runMain(KScale.self) }
 }

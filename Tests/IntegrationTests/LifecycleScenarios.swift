@@ -45,7 +45,7 @@ enum LifecycleScenarios {
     /// A broker that never registers: scale-out gives up naming it, and changes nothing.
     static func registrationTimeout(_ t: any ScenarioCluster) async throws {
         let before = try await ClusterObservation.read(from: t.admin).snapshot()
-        let error = await #expect(throws: InvalidInput.self) {
+        let error = await #expect(throws: Refusal.self) {
             try await flows(t, registrationTimeout: .milliseconds(500)).scaleOut(adding: [42])
         }
         #expect(error?.message.contains("not registered: 42") == true)
@@ -57,9 +57,9 @@ enum LifecycleScenarios {
     /// nothing moved.
     static func refusals(_ t: any ScenarioCluster) async throws {
         let f = flows(t)
-        let rf = await #expect(throws: InvalidInput.self) { try await f.scaleIn(removing: [1, 2, 3, 4, 5, 6, 7]) }
+        let rf = await #expect(throws: Refusal.self) { try await f.scaleIn(removing: [1, 2, 3, 4, 5, 6, 7]) }
         #expect(rf?.message.contains("only 2 brokers would remain") == true)
-        let rack = await #expect(throws: InvalidInput.self) { try await f.scaleIn(removing: [1, 4, 7]) }
+        let rack = await #expect(throws: Refusal.self) { try await f.scaleIn(removing: [1, 4, 7]) }
         #expect(rack?.message.contains("empties rack rack-a") == true)
         #expect(try await ClusterObservation.read(from: t.admin).reassignments.isEmpty)
     }

@@ -280,7 +280,7 @@ import Testing
 
     @Test func compactedTopicsAreRefusedEvenWithAcceptance() {
         for policy in ["compact", "delete,compact", "COMPACT"] {
-            #expect(throws: InvalidInput.self) {
+            #expect(throws: Refusal.self) {
                 try AddPartitionsPlan(snapshot: cluster(policy: policy), topic: "orders", targetCount: 6, acceptKeyRemap: true)
             }
         }
@@ -290,7 +290,7 @@ import Testing
     }
 
     @Test func keyRemapMustBeAccepted() {
-        #expect(throws: InvalidInput.self) {
+        #expect(throws: Refusal.self) {
             try AddPartitionsPlan(snapshot: cluster(), topic: "orders", targetCount: 6, acceptKeyRemap: false)
         }
     }

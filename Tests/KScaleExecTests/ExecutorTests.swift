@@ -110,18 +110,18 @@ import KScaleCore
             (ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [1, 2, 99])]), "broker 99, which is unknown or offline"),
         ]
         for (plan, text) in bad {
-            let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
+            let e = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
             #expect(e?.message.contains(text) == true, "\(e?.message ?? "")")
         }
         try await c.stop(5)
         let offline = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [5, 2, 3])])
-        let e = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: offline, admin: c, additional: false) }
+        let e = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: offline, admin: c, additional: false) }
         #expect(e?.message.contains("broker 5, which is offline") == true)
         try await c.start(5)
         // Someone else's reassignment in flight: refused unless --additional.
         _ = try await c.alterReassignments([TopicPartition("events", 0): [7, 4]])
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
-        await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
+        await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
         _ = try await Preflight.inspect(plan: plan, admin: c, additional: true)
         #expect(await c.configCalls.isEmpty)
     }

@@ -93,7 +93,7 @@ func temporaryDirectory() -> String {
         let dir = temporaryDirectory()
         let lock = try RunLock(directory: dir)
         #expect(RunLock.isHeld(directory: dir))
-        #expect(throws: InvalidInput.self) { try RunLock(directory: dir) }
+        #expect(throws: Refusal.self) { try RunLock(directory: dir) }
         _ = lock
     }
 }

@@ -67,7 +67,7 @@ struct LifecycleFlowTests {
         let c = await Self.sixBrokers(spares: [7])
         await c.register(8, rack: "c", fenced: true)
         let flows = Self.flows(c, execute: true, timeout: .milliseconds(200))
-        let error = await #expect(throws: InvalidInput.self) { try await flows.scaleOut(adding: [7, 8, 9]) }
+        let error = await #expect(throws: Refusal.self) { try await flows.scaleOut(adding: [7, 8, 9]) }
         #expect(error?.message.contains("not registered: 9") == true)
         #expect(error?.message.contains("fenced: 8") == true)
         #expect(await c.alterRequests == 0)
@@ -107,13 +107,13 @@ struct LifecycleFlowTests {
     @Test func scaleInIsRefusedForRFAndForRacksWithNothingChanged() async throws {
         let small = LifecycleFakeCluster(brokers: [(1, nil), (2, nil), (3, nil), (4, nil)])
         await small.addTopic("t", [[1, 2, 3], [2, 3, 4]])
-        let rf = await #expect(throws: InvalidInput.self) { try await Self.flows(small, execute: true).scaleIn(removing: [3, 4]) }
+        let rf = await #expect(throws: Refusal.self) { try await Self.flows(small, execute: true).scaleIn(removing: [3, 4]) }
         #expect(rf?.message.contains("only 2 brokers would remain") == true)
         #expect(await small.alterRequests == 0)
 
         let c = await Self.sixBrokers()
         // Brokers 3 and 6 are rack a (3 % 3 == 0): removing both empties it.
-        let rack = await #expect(throws: InvalidInput.self) { try await Self.flows(c, execute: true).scaleIn(removing: [3, 6]) }
+        let rack = await #expect(throws: Refusal.self) { try await Self.flows(c, execute: true).scaleIn(removing: [3, 6]) }
         #expect(rack?.message.contains("empties rack a") == true)
         #expect(await c.alterRequests == 0)
     }

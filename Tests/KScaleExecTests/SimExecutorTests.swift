@@ -129,16 +129,16 @@ import KScaleCore
     @Test func refusesUnknownAndOfflineBrokersAndForeignReassignments() async throws {
         let h = try await SimHarness.start()
         let bad = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [42, 2, 3])])
-        let e1 = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: bad, admin: h.admin, additional: false) }
+        let e1 = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: bad, admin: h.admin, additional: false) }
         #expect(e1?.message.contains("broker 42") == true)
         await h.sim.stopBroker(2)
         let offline = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 5, replicas: [7, 2, 9])])
-        let e2 = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: offline, admin: h.admin, additional: false) }
+        let e2 = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: offline, admin: h.admin, additional: false) }
         #expect(e2?.message.contains("broker 2") == true)
         await h.sim.startBroker(2)
         _ = try await h.admin.alterReassignments([TopicPartition("clicks", 0): [7, 8]])
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 3, 5])])
-        let e3 = await #expect(throws: InvalidInput.self) { try await Preflight.inspect(plan: plan, admin: h.admin, additional: false) }
+        let e3 = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: plan, admin: h.admin, additional: false) }
         #expect(e3?.message.contains("clicks-0") == true)
         _ = try await Preflight.inspect(plan: plan, admin: h.admin, additional: true)
         #expect(try await h.throttlesLeft() == [])
@@ -167,7 +167,7 @@ extension RunDirectory {
         let orders0 = try #require(await h.sim.state().snapshot.topics.first { $0.name == "orders" }?.partitions.first)
         let target = [BrokerID(7)] + orders0.replicas.dropFirst()
         #expect(try await h.admin.alterReassignments([TopicPartition("orders", 0): target]).isEmpty)
-        await #expect(throws: InvalidInput.self) { _ = try await ThrottleAudit.clearUnowned(admin: h.admin, runs: []) }
+        await #expect(throws: Refusal.self) { _ = try await ThrottleAudit.clearUnowned(admin: h.admin, runs: []) }
         #expect(try await h.throttlesLeft() == before)
 
         // Once it is cancelled, the unknown throttles go and the topic's other config stays.

@@ -54,7 +54,7 @@ import KScaleCore
     @Test func produceToAClosedProducerIsRefused() async throws {
         let producer = try RdKafkaProducer(bootstrapServers: "unused:9092", properties: mock)
         await producer.close()
-        #expect(throws: InvalidInput.self) {
+        #expect(throws: InternalError.self) {
             try producer.produce(topic: "t", value: [1]) { _ in }
         }
     }

@@ -38,11 +38,11 @@ public struct AddPartitionsPlan: Sendable, Hashable, Codable {
             throw InvalidInput("\(targetCount) partitions for \(topic) is far beyond what a cluster can hold")
         }
         if let policy = existing.configs?["cleanup.policy"], policy.lowercased().contains("compact") {
-            throw InvalidInput("\(topic) is compacted (cleanup.policy=\(policy)); refusing to add partitions: each key's "
+            throw Refusal("\(topic) is compacted (cleanup.policy=\(policy)); refusing to add partitions: each key's "
                 + "history would be split across two partitions that compaction never merges")
         }
         guard acceptKeyRemap else {
-            throw InvalidInput("adding partitions to \(topic) sends keyed records to different partitions and breaks "
+            throw Refusal("adding partitions to \(topic) sends keyed records to different partitions and breaks "
                 + "per-key ordering across the change; pass --accept-key-remap to confirm")
         }
         // The topic's replication factor: what most of its partitions have.

@@ -143,7 +143,7 @@ public struct ScaleFlows: Sendable {
                 try await runner.run(planned, label: "scale-out")
             }
             try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
-        } catch let e as InvalidInput {
+        } catch let e as any KindedError where !e.kind.isTransient {
             throw e
         } catch {
             // The run is journaled; the post-flight check below shows where the cluster stands.
@@ -176,7 +176,7 @@ public struct ScaleFlows: Sendable {
                 var parts: [String] = []
                 if !missing.isEmpty { parts.append("not registered: \(Self.ids(missing))") }
                 if !fenced.isEmpty { parts.append("fenced: \(Self.ids(fenced))") }
-                throw InvalidInput("new brokers did not register unfenced within \(options.registrationTimeout) (\(parts.joined(separator: "; "))); start them, check their logs, or raise --registration-timeout")
+                throw Refusal("new brokers did not register unfenced within \(options.registrationTimeout) (\(parts.joined(separator: "; "))); start them, check their logs, or raise --registration-timeout")
             }
             if !announced {
                 emit(LifecycleEvent("registration", "waiting for brokers \(Self.ids(missing + fenced)) to register"))
@@ -194,7 +194,7 @@ public struct ScaleFlows: Sendable {
         let before = try await ClusterObservation.read(from: admin)
         let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
         guard refusals.isEmpty else {
-            throw InvalidInput("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
+            throw Refusal("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
         }
         let preflight = try preflightGate(before, removing: Set(removing))
         let snapshot = before.snapshot()
@@ -312,7 +312,7 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("pre-flight", "\(f.severity): \(f.message)"))
         }
         guard blocking.isEmpty else {
-            throw InvalidInput("pre-flight check failed, nothing changed: " + blocking.map(\.message).joined(separator: "; "))
+            throw Refusal("pre-flight check failed, nothing changed: " + blocking.map(\.message).joined(separator: "; "))
         }
         emit(LifecycleEvent("pre-flight", "pre-flight check passed (\(report.status))"))
         return report

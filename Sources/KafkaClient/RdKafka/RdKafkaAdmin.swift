@@ -149,7 +149,7 @@ public final class RdKafkaAdmin: Sendable {
                 let type: rd_kafka_ResourceType_t = switch r.kind {
                 case .topic: RD_KAFKA_RESOURCE_TOPIC
                 case .broker: RD_KAFKA_RESOURCE_BROKER
-                case .brokerLogger: throw InvalidInput("librdkafka cannot describe broker loggers")
+                case .brokerLogger: throw InternalError("librdkafka cannot describe broker loggers")
                 }
                 list.append(rd_kafka_ConfigResource_new(type, r.name))
             }

@@ -39,7 +39,7 @@ final class RdKafkaHandle: @unchecked Sendable {
     /// callbacks on the conf before librdkafka takes ownership of it.
     init(kind: rd_kafka_type_t, properties: [String: String], configure: (OpaquePointer) -> Void = { _ in }) throws {
         let translated = try RdKafkaProperties.translate(properties)
-        guard let conf = rd_kafka_conf_new() else { throw InvalidInput("librdkafka could not allocate a configuration") }
+        guard let conf = rd_kafka_conf_new() else { throw InternalError("librdkafka could not allocate a configuration") }
         var errstr = [CChar](repeating: 0, count: 512)
         for (name, value) in translated.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, name, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
@@ -79,7 +79,7 @@ final class RdKafkaHandle: @unchecked Sendable {
         start: (OpaquePointer) throws -> Void,
         result: @escaping @Sendable (OpaquePointer) throws -> T
     ) async throws -> T {
-        guard let queue = rd_kafka_queue_new(raw) else { throw InvalidInput("librdkafka could not allocate a queue") }
+        guard let queue = rd_kafka_queue_new(raw) else { throw InternalError("librdkafka could not allocate a queue") }
         do {
             try start(queue)
         } catch {
@@ -123,7 +123,7 @@ final class RdKafkaHandle: @unchecked Sendable {
 
     /// Admin options with a request timeout and, where the API allows, validate-only.
     func adminOptions(_ op: rd_kafka_admin_op_t, timeoutMs: Int32, validateOnly: Bool = false) throws -> OpaquePointer {
-        guard let options = rd_kafka_AdminOptions_new(raw, op) else { throw InvalidInput("librdkafka could not allocate admin options") }
+        guard let options = rd_kafka_AdminOptions_new(raw, op) else { throw InternalError("librdkafka could not allocate admin options") }
         var errstr = [CChar](repeating: 0, count: 512)
         var err = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errstr, errstr.count)
         if err == RD_KAFKA_RESP_ERR_NO_ERROR, validateOnly {

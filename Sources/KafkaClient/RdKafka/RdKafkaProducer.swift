@@ -177,7 +177,7 @@ public final class RdKafkaProducer: @unchecked Sendable {
 
     private func topicHandle(_ topic: String) throws -> OpaquePointer {
         try lock.withLock {
-            if closed { throw InvalidInput("the producer is closed") }
+            if closed { throw InternalError("the producer is closed") }
             if let rkt = topicHandles[topic] { return rkt }
             guard let rkt = rd_kafka_topic_new(handle.raw, topic, nil) else {
                 throw KafkaAPIError(rd: rd_kafka_last_error(), message: "topic \(topic)", api: "Produce")

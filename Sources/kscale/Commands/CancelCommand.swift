@@ -38,7 +38,7 @@ struct CancelCommand: AsyncParsableCommand {
                     return false
                 }
                 guard !RunLock.isHeld(directory: dir) else {
-                    throw InvalidInput("a kscale process is still driving the run in \(dir); stop it first (Ctrl-C), then cancel")
+                    throw Refusal("a kscale process is still driving the run in \(dir); stop it first (Ctrl-C), then cancel")
                 }
                 let lock = try RunLock(directory: dir)
                 let outcome = try await holding(lock) {

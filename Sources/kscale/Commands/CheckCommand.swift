@@ -14,7 +14,8 @@ struct CheckCommand: AsyncParsableCommand {
             Reports under-replicated, under-min-ISR and offline partitions, reassignments in flight, offline or \
             fenced brokers, disk use per broker (warn above 70%, critical above 85%), replicas per broker (warn \
             above 4,000), replica, leader and byte balance, and replication throttles left behind.
-            Exit code: 0 nothing found, 1 the worst finding is a warning, 2 a critical finding (errors also exit 2).
+            Exit code: 0 nothing found, 1 the worst finding is a warning, 2 a critical finding or bad input, 4 the cluster \
+            could not be reached or refused the credentials, 5 it refused a request; no error exits 0 or 1.
             """
     )
 

@@ -54,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         try await runExecCommand {
             guard timeScale > 0 else { throw InvalidInput("--time-scale must be positive") }
-            let rate = try ByteUnits.parseRate(throttle)
+            let rate = try parseRateOption(throttle, "--throttle")
             let json = output == .json
             func say(_ s: String) { if !json { print(s) } }
             guard let order = MoveOrder(rawValue: order) else { throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))") }

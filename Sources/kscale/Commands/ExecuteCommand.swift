@@ -83,7 +83,7 @@ struct PacingOptions: ParsableArguments {
         guard let order = MoveOrder(rawValue: order) else {
             throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var o = RunOptions(throttle: try throttle.map { try ByteUnits.parseRate($0) }, maxMovesPerBroker: maxMovesPerBroker,
+        var o = RunOptions(throttle: try throttle.map { try parseRateOption($0, "--throttle") }, maxMovesPerBroker: maxMovesPerBroker,
                            maxMoves: maxMoves, order: order, stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"),
                            pollInterval: pollInterval)
         if let a = autoThrottle {
@@ -91,7 +91,7 @@ struct PacingOptions: ParsableArguments {
             o.autoThrottleMin = lo
             o.autoThrottleMax = hi
         }
-        guard pollInterval > 0 else { throw InvalidInput("--poll-interval must be positive") }
+        guard pollInterval > 0 else { throw InvalidInput("--poll-interval must be positive, got \(pollInterval)") }
         try o.validate()
         return o
     }

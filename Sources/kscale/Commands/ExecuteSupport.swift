@@ -4,11 +4,9 @@ import KafkaClient
 import KScaleCore
 import KScaleExec
 
-/// Exit codes of the executor's commands (docs/executor.md): 0 done, 1 the cluster failed us (the
-/// run is journaled; resume), 2 bad input or a refusal (nothing changed), 3 not finished (verify
-/// found partitions off target, or some partitions failed).
+/// The executor's verdict besides done (docs/executor.md); errors exit by kind (`ExitCodes`).
 enum ExecExit {
-    static let clusterError: Int32 = 1
+    /// Not finished: verify found partitions off target, or some partitions failed.
     static let notFinished: Int32 = 3
 }
 
@@ -16,17 +14,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// Runs an executor command body: bad input exits 2 (through `reportingErrors`), cluster failures
-/// exit 1 with one line naming them.
+/// Runs an executor command body; its errors exit by kind (`reportingErrors`).
 func runExecCommand(_ body: () async throws -> Void) async throws {
-    try await reportingErrors {
-        do {
-            try await body()
-        } catch let e as ExecutionError {
-            printError("error: \(e.message)")
-            throw ExitCode(ExecExit.clusterError)
-        }
-    }
+    try await reportingErrors { try await body() }
 }
 
 /// Parses `300`, `30s`, `5m`, `2h` into seconds.

@@ -45,7 +45,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 } else if !execute {
                     print("DRY RUN: would remove \(outstanding) throttle settings this run made; add --execute")
                 } else {
-                    guard !RunLock.isHeld(directory: dir) else { throw InvalidInput("the run in \(dir) is still being driven by a kscale process; it removes its throttles itself") }
+                    guard !RunLock.isHeld(directory: dir) else { throw Refusal("the run in \(dir) is still being driven by a kscale process; it removes its throttles itself") }
                     let lock = try RunLock(directory: dir)
                     let counts = try await holding(lock) {
                         try await RunEnd.finish(journal: Journal(path: dir + "/" + RunDirectory.journalName), admin: admin, clock: connection.clock, as: "verified")

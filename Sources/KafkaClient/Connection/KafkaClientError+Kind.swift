@@ -1,0 +1,14 @@
+import KScaleCore
+
+extension KafkaClientError: KindedError {
+    /// Not reaching a broker and a broker refusing our credentials are one kind for the operator
+    /// (check the address, the network, the credentials): `connection`. A broker that answers but
+    /// cannot do what kscale needs is the cluster's; using the client after closing it is a bug.
+    public var kind: ErrorKind {
+        switch self {
+        case .bootstrapFailed, .connectFailed, .connectionClosed, .requestTimedOut, .authenticationFailed: .connection
+        case .unsupported, .malformedResponse, .unknownBroker: .cluster
+        case .closed: .internal
+        }
+    }
+}
