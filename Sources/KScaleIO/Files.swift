@@ -3,11 +3,25 @@ import KScaleCore
 
 /// Snapshot and plan files on disk. A name ending in `.zst` is read and written zstd-compressed.
 public enum KScaleFiles {
-    public static func read(_ path: String, what: String) throws -> Data {
+    /// The most bytes a snapshot or plan may hold once decompressed, unless the operator says
+    /// more (`--max-input-size`): a few times the largest sane input (a 10-million-replica
+    /// snapshot is about 300 MB of JSON).
+    public static let defaultMaxInputBytes = 1 << 30
+
+    /// Reads a file (decompressing `.zst`), refusing one whose content passes `maxBytes`.
+    public static func read(_ path: String, what: String, maxBytes: Int = defaultMaxInputBytes) throws -> Data {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxBytes {
+            throw InvalidInput("\(what) file \(path) holds \(ByteUnits.format(Int64(size))), more than the input size limit of \(ByteUnits.format(Int64(maxBytes))); if it is real, raise --max-input-size")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InvalidInput("cannot read \(what) file \(path): no such file or not readable")
         }
-        return path.hasSuffix(".zst") ? try Zstd.decompress(data) : data
+        guard path.hasSuffix(".zst") else { return data }
+        do {
+            return try Zstd.decompress(data, limit: maxBytes)
+        } catch let e as InvalidInput {
+            throw InvalidInput("\(what) file \(path) \(e.message)")
+        }
     }
 
     /// Writes beside `path` and renames over it, so a reader never sees half a file. Through POSIX,
@@ -29,11 +43,11 @@ public enum KScaleFiles {
         }
     }
 
-    public static func readSnapshot(_ path: String) throws -> ClusterSnapshot {
+    public static func readSnapshot(_ path: String, maxBytes: Int = defaultMaxInputBytes) throws -> ClusterSnapshot {
         do {
-            return try ClusterSnapshot.decode(read(path, what: "snapshot"))
+            return try ClusterSnapshot.decode(read(path, what: "snapshot", maxBytes: maxBytes))
         } catch let e as InvalidInput {
-            throw e.message.hasPrefix("cannot read") ? e : InvalidInput("\(path): \(e.message)")
+            throw e.message.hasPrefix("cannot read") || e.message.contains(path) ? e : InvalidInput("\(path): \(e.message)")
         }
     }
 
@@ -41,7 +55,7 @@ public enum KScaleFiles {
         do {
             return try ReassignmentPlan.decode(read(path, what: "plan"))
         } catch let e as InvalidInput {
-            throw e.message.hasPrefix("cannot read") ? e : InvalidInput("\(path): \(e.message)")
+            throw e.message.hasPrefix("cannot read") || e.message.contains(path) ? e : InvalidInput("\(path): \(e.message)")
         }
     }
 

@@ -18,8 +18,10 @@ public enum Zstd {
     }
 
     /// Decompresses every frame with the streaming API, so frames without a content size
-    /// (as written by `zstd` from a pipe) work too.
-    public static func decompress(_ data: Data) throws -> Data {
+    /// (as written by `zstd` from a pipe) work too. Stops, and throws, as soon as the output
+    /// passes `limit` bytes: a small hostile file can expand to gigabytes, and it is refused
+    /// before it is held in memory whole.
+    public static func decompress(_ data: Data, limit: Int = Int.max) throws -> Data {
         guard let stream = ZSTD_createDStream() else { throw InternalError("zstd: out of memory") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
@@ -36,6 +38,9 @@ public enum Zstd {
                     if ZSTD_isError(r) != 0 { throw InvalidInput("not a valid zstd file: \(String(cString: ZSTD_getErrorName(r)))") }
                     lastResult = r
                     return output.pos
+                }
+                if out.count + produced > limit {
+                    throw InvalidInput("expands to more than \(ByteUnits.format(Int64(clamping: limit))) (the input size limit); if it is a real snapshot, raise --max-input-size")
                 }
                 out.append(contentsOf: buffer[0..<produced])
                 if produced == 0 && input.pos == input.size { break }

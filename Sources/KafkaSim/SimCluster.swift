@@ -43,7 +43,8 @@ public final class SimCluster: Sendable {
         }
         let settings = ClusterModel.Settings(brokerNetworkBytesPerSec: Double(options.brokerNetworkBytesPerSec),
                                              ingestBytesPerSecPerPartition: Double(options.ingestBytesPerSecPerPartition),
-                                             defaultDiskBytes: options.defaultDiskBytes)
+                                             defaultDiskBytes: options.defaultDiskBytes,
+                                             maxPartitionsPerRequest: options.maxPartitionsPerRequest)
         let clock = options.clock ?? ScaledClock(timeScale: options.timeScale)
         let model = try ClusterModel(snapshot: snapshot, settings: settings, host: options.listenHost, startTime: clock.now())
         let order = model.brokerOrder

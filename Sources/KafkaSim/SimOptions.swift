@@ -16,6 +16,8 @@ public struct SimOptions: Sendable {
     public var controlPort: Int?
     /// Disk size of brokers whose snapshot entry has none.
     public var defaultDiskBytes: Int64
+    /// The most partitions one CreateTopics or CreatePartitions request may create (Kafka's 10,000).
+    public var maxPartitionsPerRequest: Int = 10_000
     /// A clock to use instead of wall time times `timeScale`, e.g. a `ManualClock` in tests.
     public var clock: SimClock?
 

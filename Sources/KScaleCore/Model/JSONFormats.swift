@@ -63,6 +63,9 @@ extension ReassignmentPlan {
 
     /// Reads Kafka's reassignment JSON, as written by kafka-reassign-partitions.sh or by kscale.
     public static func decode(_ data: Data) throws -> ReassignmentPlan {
+        if let depth = JSONNesting.firstLevelBeyond(SnapshotParser.maxDepth, in: data) {
+            throw InvalidInput("malformed reassignment JSON: nesting deeper than \(SnapshotParser.maxDepth) levels (at byte \(depth)); not a reassignment plan")
+        }
         let wire: Wire
         do {
             wire = try JSONDecoder().decode(Wire.self, from: data)
@@ -159,5 +162,29 @@ private func describe(_ error: DecodingError) -> String {
     case .valueNotFound(_, let ctx): return "null value\(path(ctx))"
     case .dataCorrupted(let ctx): return "not valid JSON\(path(ctx)): \(ctx.debugDescription)"
     @unknown default: return "\(error)"
+    }
+}
+
+/// How deep a JSON document nests, found by one pass over its bytes (brackets outside strings),
+/// so a hostile file is refused with a message before a recursive decoder sees it.
+enum JSONNesting {
+    /// The byte offset at which nesting first exceeds `limit`, or nil.
+    static func firstLevelBeyond(_ limit: Int, in data: Data) -> Int? {
+        var depth = 0, inString = false, escaped = false
+        for (offset, byte) in data.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth > limit { return offset }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return nil
     }
 }

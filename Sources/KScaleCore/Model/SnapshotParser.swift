@@ -9,14 +9,26 @@ struct SnapshotParser {
     /// Where the reader is, for error messages; built into text only when an error is thrown.
     private enum Step { case key(String), index(Int) }
     private var path: [Step] = []
+    /// Objects and arrays open around the reader. The format nests five deep; an unknown field
+    /// may nest more, but a file nesting thousands deep is hostile (each level is a stack frame
+    /// of this recursive reader: 100,000 levels overflow the stack), so it is refused.
+    private var depth = 0
+    static let maxDepth = 512
 
     private var pathText: String {
-        path.isEmpty ? "" : " at " + path.map { step in
-            switch step {
-            case .key(let k): ".\(k)"
-            case .index(let i): "[\(i)]"
-            }
-        }.joined()
+        func text(_ steps: ArraySlice<Step>) -> String {
+            steps.map { step in
+                switch step {
+                case .key(let k): ".\(k)"
+                case .index(let i): "[\(i)]"
+                }
+            }.joined()
+        }
+        if path.isEmpty { return "" }
+        // A deep path is shown by its ends: where it starts, and where the reader gave up.
+        let shownEnds = 4
+        if path.count > 2 * shownEnds { return " at " + text(path.prefix(shownEnds)) + "..." + text(path.suffix(shownEnds)) }
+        return " at " + text(path[...])
     }
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -133,8 +145,15 @@ struct SnapshotParser {
         return i < bytes.count ? bytes[i] : nil
     }
 
+    private mutating func enter() throws {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth) levels; not a kafka-cluster-v1 snapshot") }
+    }
+
     private mutating func object(_ field: (inout SnapshotParser, String) throws -> Void) throws {
         try expect(UInt8(ascii: "{"), "an object")
+        try enter()
+        defer { depth -= 1 }
         if peek() == UInt8(ascii: "}") { i += 1; return }
         while true {
             let key = try string()
@@ -152,6 +171,8 @@ struct SnapshotParser {
 
     private mutating func array<T>(_ element: (inout SnapshotParser) throws -> T) throws -> [T] {
         try expect(UInt8(ascii: "["), "an array")
+        try enter()
+        defer { depth -= 1 }
         var out: [T] = []
         if peek() == UInt8(ascii: "]") { i += 1; return out }
         while true {

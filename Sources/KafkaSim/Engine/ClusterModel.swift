@@ -15,9 +15,15 @@ public struct ClusterModel: Sendable {
         public var ingestBytesPerSecPerPartition: Double
         /// Disk size for brokers whose snapshot entry has none.
         public var defaultDiskBytes: Int64
+        /// The most partitions one CreateTopics or CreatePartitions request may create: Kafka's
+        /// KRaft controller refuses more (`ReplicationControlManager.MAX_PARTITIONS_PER_BATCH`,
+        /// 10,000: "Excessively large number of partitions per request.", POLICY_VIOLATION), so
+        /// a hostile request is refused before anything is allocated.
+        public var maxPartitionsPerRequest: Int
 
         public init(brokerNetworkBytesPerSec: Double = 125_000_000, ingestBytesPerSecPerPartition: Double = 0,
-                    defaultDiskBytes: Int64 = 1_000_000_000_000) {
+                    defaultDiskBytes: Int64 = 1_000_000_000_000, maxPartitionsPerRequest: Int = 10_000) {
+            self.maxPartitionsPerRequest = maxPartitionsPerRequest
             self.brokerNetworkBytesPerSec = brokerNetworkBytesPerSec
             self.ingestBytesPerSecPerPartition = ingestBytesPerSecPerPartition
             self.defaultDiskBytes = defaultDiskBytes

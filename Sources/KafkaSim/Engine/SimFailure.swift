@@ -33,6 +33,7 @@ public enum SimErrorCode {
     public static let invalidConfig: Int16 = 40
     public static let notController: Int16 = 41
     public static let invalidRequest: Int16 = 42
+    public static let policyViolation: Int16 = 44
     public static let saslAuthenticationFailed: Int16 = 58
     public static let reassignmentInProgress: Int16 = 60
     public static let groupIdNotFound: Int16 = 69

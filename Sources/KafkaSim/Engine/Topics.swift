@@ -12,9 +12,23 @@ extension ClusterModel {
         return legal ? nil : "Topic name \"\(name)\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
     }
 
+    /// Partitions a CreateTopics entry asks for (the broker default of 1 for -1), as Kafka counts
+    /// them against the per-request cap.
+    static func requestedPartitions(_ spec: SimNewTopic) -> Int {
+        spec.assignments.isEmpty ? (spec.numPartitions == -1 ? 1 : max(0, Int(spec.numPartitions))) : spec.assignments.count
+    }
+
+    /// Refuses a request that would create more than `settings.maxPartitionsPerRequest` partitions.
+    func checkPartitionsPerRequest(_ count: Int) throws(SimFailure) {
+        if count > settings.maxPartitionsPerRequest {
+            throw SimFailure(SimErrorCode.policyViolation, "Excessively large number of partitions per request.")
+        }
+    }
+
     /// CreateTopics for one topic. With `validateOnly` nothing changes.
     public mutating func createTopic(_ spec: SimNewTopic, validateOnly: Bool, at t: Double) throws(SimFailure) -> SimCreatedTopic {
         advance(to: t)
+        try checkPartitionsPerRequest(Self.requestedPartitions(spec))
         if let problem = Self.validateTopicName(spec.name) { throw SimFailure(SimErrorCode.invalidTopic, problem) }
         if topics[spec.name] != nil { throw SimFailure(SimErrorCode.topicAlreadyExists, "Topic '\(spec.name)' already exists.") }
         for (k, v) in spec.configs {
@@ -125,6 +139,7 @@ extension ClusterModel {
             throw SimFailure(SimErrorCode.unknownTopicOrPartition, "The topic '\(name)' does not exist.")
         }
         let current = topic.partitions.count
+        try checkPartitionsPerRequest(Int(totalCount) - current)
         guard Int(totalCount) > current else {
             throw SimFailure(SimErrorCode.invalidPartitions, Int(totalCount) == current
                 ? "Topic already has \(current) partitions."

@@ -7,7 +7,10 @@ import KafkaProtocol
 // INVALID_CONFIG for unknown or malformed configs, INVALID_REQUEST when counts and assignments are
 // both given. ValidateOnly checks without creating. v5+ returns the topic id, partition count,
 // replication factor and the resulting configs. Modelled: all of that, with Kafka's rack-unaware
-// round-robin placement.
+// round-robin placement. A request whose topics together ask for more than
+// `maxPartitionsPerRequest` (10,000 by default) partitions is refused whole with POLICY_VIOLATION
+// before anything is allocated, as KRaft's ReplicationControlManager.validateTotalNumberOfPartitions
+// does (metadata/src/main/java/org/apache/kafka/controller/ReplicationControlManager.java).
 enum CreateTopicsHandler: APIHandler {
     typealias Request = CreateTopicsRequest
     typealias Response = CreateTopicsResponse
@@ -17,7 +20,17 @@ enum CreateTopicsHandler: APIHandler {
         let version = ctx.version
         var r = Response()
         r.topics = await ctx.engine.withModel { m, t in
-            request.topics.map { topic in
+            let specs = request.topics.map { topic in
+                SimNewTopic(name: topic.name, numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor,
+                            assignments: [:], configs: [:])
+            }
+            // The whole request is refused when its topics together ask for too many partitions.
+            var total = 0
+            for (topic, spec) in zip(request.topics, specs) { total += topic.assignments.isEmpty ? ClusterModel.requestedPartitions(spec) : topic.assignments.count }
+            do throws(SimFailure) { try m.checkPartitionsPerRequest(total) } catch {
+                return request.topics.map { Response.CreatableTopicResult(name: $0.name, errorCode: error.code, errorMessage: error.message) }
+            }
+            return request.topics.map { topic in
                 var out = Response.CreatableTopicResult(name: topic.name)
                 var configs: [String: String] = [:]
                 for c in topic.configs { if let v = c.value { configs[c.name] = v } }

@@ -4,7 +4,9 @@ import KafkaProtocol
 // count is not an increase, INVALID_REPLICA_ASSIGNMENT when explicit assignments have the wrong
 // number of lists, another replication factor, duplicates or unknown brokers,
 // UNKNOWN_TOPIC_OR_PARTITION for a missing topic. Without assignments the new partitions are
-// placed by the broker. ValidateOnly checks only. Modelled: all of that.
+// placed by the broker. ValidateOnly checks only. Modelled: all of that, and KRaft's cap on the
+// partitions one request creates (`maxPartitionsPerRequest`, POLICY_VIOLATION, checked before any
+// allocation; ReplicationControlManager.MAX_PARTITIONS_PER_BATCH).
 enum CreatePartitionsHandler: APIHandler {
     typealias Request = CreatePartitionsRequest
     typealias Response = CreatePartitionsResponse

@@ -30,6 +30,8 @@ struct PlanOptions: ParsableArguments {
     @Flag(help: "Ignore broker racks (needed when some brokers have a rack and others do not).")
     var disableRackAware = false
 
+    @OptionGroup var inputLimit: InputLimitOptions
+
     enum SummaryFormat: String, ExpressibleByArgument { case text, json }
 
     /// Plans and writes everything; nothing is written when planning fails.
@@ -37,7 +39,7 @@ struct PlanOptions: ParsableArguments {
         try await reportingErrors {
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
-            let snap = try KScaleFiles.readSnapshot(snapshot)
+            let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
             let request = PlanRequest(kind: kind, excludeTopics: excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
                                       rackAware: !disableRackAware, newBrokerRacks: newBrokerRacks)
             let result = try Planner.plan(snap, request)

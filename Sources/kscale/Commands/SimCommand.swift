@@ -42,18 +42,25 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "SASL users file: one `MECHANISM USER PASSWORD` per line (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); turns the listeners into SASL_PLAINTEXT.")
     var users: String?
 
+    @OptionGroup var inputLimit: InputLimitOptions
+
+    @Option(help: "The most partitions one CreateTopics or CreatePartitions request may create (Kafka's KRaft limit is 10000).")
+    var maxPartitionsPerRequest = 10_000
+
     func run() async throws {
         try await reportingErrors {
             guard timeScale > 0, timeScale.isFinite else { throw InvalidInput("--time-scale must be a positive number, got \(timeScale)") }
             guard (0...65535).contains(port), (0...65535).contains(controlPort) else { throw InvalidInput("ports must be between 0 and 65535") }
-            let snap = try KScaleFiles.readSnapshot(snapshot)
+            let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
             let simUsers = try users.map { try Self.readUsers($0) } ?? []
-            let options = SimOptions(
+            guard maxPartitionsPerRequest > 0 else { throw InvalidInput("--max-partitions-per-request must be positive, got \(maxPartitionsPerRequest)") }
+            var options = SimOptions(
                 listenHost: listen, basePort: port, timeScale: timeScale,
                 brokerNetworkBytesPerSec: try parseRateOption(brokerNetwork, "--broker-network"),
                 ingestBytesPerSecPerPartition: try parseRateOption(ingest, "--ingest"),
                 users: simUsers, securityProtocol: simUsers.isEmpty ? .plaintext : .saslPlaintext,
                 controlPort: controlPort)
+            options.maxPartitionsPerRequest = maxPartitionsPerRequest
             let sim = try await SimCluster.start(snapshot: snap, options: options)
             let first = sim.bootstrapServers.split(separator: ",").first.map(String.init) ?? sim.bootstrapServers
             // Written unbuffered: scripts wait for these lines before connecting.

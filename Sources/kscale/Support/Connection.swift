@@ -3,6 +3,7 @@ import Foundation
 import KafkaClient
 import KScaleCore
 import KScaleExec
+import KScaleIO
 
 /// The options every live command shares.
 struct ConnectionOptions: ParsableArguments {
@@ -50,5 +51,21 @@ func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any Clust
 func runLiveCommand(_ connection: ConnectionOptions, _ body: (any ClusterAdmin) async throws -> Void) async throws {
     try await reportingErrors {
         try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, body)
+    }
+}
+
+/// `--max-input-size`, for every command that reads a snapshot: the most bytes a snapshot may hold
+/// once decompressed, so a small hostile `.zst` is refused instead of expanding to gigabytes.
+struct InputLimitOptions: ParsableArguments {
+    @Option(name: .long, help: "The largest snapshot accepted once decompressed, e.g. 4GB (default 1GB).")
+    var maxInputSize: String?
+
+    var bytes: Int {
+        get throws {
+            guard let maxInputSize else { return KScaleFiles.defaultMaxInputBytes }
+            let parsed = try ByteUnits.parseSize(maxInputSize)
+            guard parsed > 0 else { throw InvalidInput("--max-input-size must be positive, got \(maxInputSize)") }
+            return Int(clamping: parsed)
+        }
     }
 }
