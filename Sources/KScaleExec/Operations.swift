@@ -1,6 +1,7 @@
 import Foundation
 import KafkaClient
 import KScaleCore
+import KScaleTime
 
 /// Is every partition of a plan at its target? Read-only; `RunEnd` removes a finished run's throttles.
 public struct VerifyReport: Sendable, Equatable {
@@ -29,7 +30,7 @@ public struct VerifyReport: Sendable, Equatable {
 /// Ends runs: undoes the ledger and journals the end. Shared by verify, cancel and throttle clear so
 /// all three undo throttles the same way.
 public enum RunEnd {
-    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock, as endState: String) async throws -> (rates: Int, entries: Int) {
+    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock, as endState: String) async throws -> (rates: Int, entries: Int) {
         var state = RunState(records: try Journal.read(path: journal.path))
         let c = ThrottleController(admin: admin, journal: journal, clock: clock)
         let counts = try await c.restoreAll(ledger: &state.ledger)
@@ -57,7 +58,7 @@ public enum Canceller {
         return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
     }
 
-    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock) async throws -> Outcome {
+    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
         let state = RunState(records: try Journal.read(path: journal.path))
         var outcome = try await preview(state: state, admin: admin)
         if !outcome.cancelled.isEmpty {

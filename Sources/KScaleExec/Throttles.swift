@@ -1,6 +1,7 @@
 import Foundation
 import KafkaClient
 import KScaleCore
+import KScaleTime
 
 /// Kafka's replication throttle config names.
 public enum ThrottleKeys {
@@ -31,9 +32,9 @@ public struct ExecutionError: Error, Sendable, CustomStringConvertible {
 public struct ThrottleController: Sendable {
     public let admin: any ClusterAdmin
     public let journal: Journal
-    public let clock: any ExecClock
+    public let clock: any KScaleClock
 
-    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock) {
+    public init(admin: any ClusterAdmin, journal: Journal, clock: any KScaleClock) {
         self.admin = admin
         self.journal = journal
         self.clock = clock

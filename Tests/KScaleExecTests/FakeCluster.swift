@@ -1,10 +1,11 @@
 import Foundation
 import KafkaClient
 import KScaleCore
+import KScaleTime
 @testable import KScaleExec
 
 /// A clock whose sleeps return at once after advancing time, so hours of copying take milliseconds.
-final class StepClock: ExecClock, @unchecked Sendable {
+final class StepClock: KScaleClock, @unchecked Sendable {
     private let lock = NSLock()
     private var t: Double
     /// Throws from `sleep` after this many sleeps: a process dying mid-run.

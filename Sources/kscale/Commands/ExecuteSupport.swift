@@ -3,6 +3,7 @@ import Foundation
 import KafkaClient
 import KScaleCore
 import KScaleExec
+import KScaleTime
 
 /// Exit codes of the executor's commands (docs/executor.md): 0 done, 1 the cluster failed us (the
 /// run is journaled; resume), 2 bad input or a refusal (nothing changed), 3 not finished (verify
@@ -21,7 +22,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
     var timeScale: Double?
 
-    var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
+    /// Wall time, or with `--time-scale` wall time that many times faster from now: read it once
+    /// per command, so everything the command runs shares one clock.
+    var clock: any KScaleClock { timeScale.map { ScaledClock(timeScale: $0, start: SystemClock().now()) } ?? SystemClock() }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
