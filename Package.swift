@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "KafkaSim", targets: ["KafkaSim"]),
         .library(name: "KScaleExec", targets: ["KScaleExec"]),
+        .library(name: "KScaleTime", targets: ["KScaleTime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +24,8 @@ let package = Package(
     targets: [
         // Pure: model, planner, sizing, units. No networking, no files, no clock.
         .target(name: "KScaleCore"),
+        // The one clock protocol (now, sleep) and its clocks: system, scaled wall time, manual.
+        .target(name: "KScaleTime"),
         // System libraries.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -47,17 +50,17 @@ let package = Package(
         ]),
         // The simulated multi-broker cluster that speaks the wire protocol.
         .target(name: "KafkaSim", dependencies: [
-            "KScaleCore", "KafkaAdmin", "KafkaProtocol", "KafkaSASL",
+            "KScaleCore", "KafkaAdmin", "KScaleTime", "KafkaProtocol", "KafkaSASL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Executor and lifecycle flows: journal, throttle ledger, pacing, verify, drain.
-        // Depends on the admin seam only, never on a transport.
-        .target(name: "KScaleExec", dependencies: ["KScaleCore", "KafkaAdmin"]),
+        // Depends on the admin seam and the clock only, never on a transport.
+        .target(name: "KScaleExec", dependencies: ["KScaleCore", "KafkaAdmin", "KScaleTime"]),
         // The command line: one ParsableCommand per subcommand, rendering only.
         .executableTarget(name: "kscale", dependencies: [
-            "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec",
+            "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec", "KScaleTime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,11 +71,11 @@ let package = Package(
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
         .testTarget(name: "KafkaAdminTests", dependencies: ["KafkaAdmin", "KScaleCore"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
-        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
-        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),
+        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol", "KScaleTime"]),
+        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTime"]),
         .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec"]),
         // Scenarios written once, run against KafkaSim, and against real Kafka when KSCALE_BOOTSTRAP is set.
-        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore", "KScaleTime"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,13 +1,14 @@
 import Foundation
 import KafkaAdmin
 import KScaleCore
+import KScaleTime
 
 /// Drives one run to its end: paces submissions, throttles each partition just before it starts and
 /// unthrottles it when it finishes, journals every step first, reports progress and stalls, and at
 /// the end puts every broker rate back. `resume` is the same loop started from the journal.
 public final class ReassignmentExecutor {
     public let admin: any ClusterAdmin
-    public let clock: any ExecClock
+    public let clock: any KScaleClock
     public let journal: Journal
     public let emit: EventSink
     public private(set) var state: RunState
@@ -30,7 +31,7 @@ public final class ReassignmentExecutor {
     /// Consecutive failed polls before the run gives up (its journal stays, for `resume`).
     static let maxPollFailures = 30
 
-    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock = SystemClock(), emit: @escaping EventSink = { _ in }) throws {
+    public init(admin: any ClusterAdmin, journal: Journal, clock: any KScaleClock = SystemClock(), emit: @escaping EventSink = { _ in }) throws {
         self.admin = admin
         self.journal = journal
         self.clock = clock

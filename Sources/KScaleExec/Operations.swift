@@ -1,6 +1,7 @@
 import Foundation
 import KafkaAdmin
 import KScaleCore
+import KScaleTime
 
 /// Is every partition of a plan at its target? Read-only; `RunEnd` removes a finished run's throttles.
 public struct VerifyReport: Sendable, Equatable {
@@ -29,7 +30,7 @@ public struct VerifyReport: Sendable, Equatable {
 /// Ends runs: undoes the ledger and journals the end. Shared by verify, cancel and throttle clear so
 /// all three undo throttles the same way.
 public enum RunEnd {
-    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock, as endState: String) async throws -> (rates: Int, entries: Int) {
+    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock, as endState: String) async throws -> (rates: Int, entries: Int) {
         var state = RunState(records: try Journal.read(path: journal.path))
         let c = ThrottleController(admin: admin, journal: journal, clock: clock)
         let counts = try await c.restoreAll(ledger: &state.ledger)
@@ -57,7 +58,7 @@ public enum Canceller {
         return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
     }
 
-    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any ExecClock) async throws -> Outcome {
+    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
         let state = RunState(records: try Journal.read(path: journal.path))
         var outcome = try await preview(state: state, admin: admin)
         if !outcome.cancelled.isEmpty {
@@ -97,7 +98,7 @@ public enum Canceller {
     /// replicas are the original set in another order gets its exact original order back with a
     /// reorder-only reassignment, which copies nothing. A revert still in flight (ZooKeeper mode
     /// reassigns back) is left to complete; verify then shows its order.
-    static func restoreOrder(of outcome: Outcome, state: RunState, journal: Journal, admin: any ClusterAdmin, clock: any ExecClock) async throws {
+    static func restoreOrder(of outcome: Outcome, state: RunState, journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock) async throws {
         let originals = Dictionary((state.rollback?.partitions ?? []).map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
         let topics = Array(Set(outcome.cancelled.map(\.topic))).sorted()
         let after = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaAdmin
 import KScaleCore
+import KScaleTime
 
 /// The cluster failed a request a run cannot do without (kind `cluster`); the run is journaled and
 /// the operator can retry it, as opposed to bad input.
@@ -17,9 +18,9 @@ public struct ExecutionError: KindedError, Sendable {
 public struct ThrottleController: Sendable {
     public let admin: any ClusterAdmin
     public let journal: Journal
-    public let clock: any ExecClock
+    public let clock: any KScaleClock
 
-    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock) {
+    public init(admin: any ClusterAdmin, journal: Journal, clock: any KScaleClock) {
         self.admin = admin
         self.journal = journal
         self.clock = clock

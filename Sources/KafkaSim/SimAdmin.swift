@@ -1,6 +1,7 @@
 import KafkaAdmin
 import KafkaProtocol
 import KScaleCore
+import KScaleTime
 
 /// KafkaSim's engine behind the `ClusterAdmin` seam, in process: no sockets, no codecs, the same
 /// model (KIP-455 reassignment, KIP-339 incremental configs, replication and throttles on the
@@ -17,7 +18,7 @@ public final class SimAdmin: ClusterAdmin {
     public init(engine: SimEngine) { self.engine = engine }
 
     /// An engine of its own built from a snapshot, on `clock` (a `ManualClock` for tests).
-    public convenience init(snapshot: ClusterSnapshot, clock: any SimClock, brokerNetworkBytesPerSec: Int64 = 125_000_000,
+    public convenience init(snapshot: ClusterSnapshot, clock: any KScaleClock, brokerNetworkBytesPerSec: Int64 = 125_000_000,
                             ingestBytesPerSecPerPartition: Int64 = 0) throws {
         let settings = ClusterModel.Settings(brokerNetworkBytesPerSec: Double(brokerNetworkBytesPerSec),
                                              ingestBytesPerSecPerPartition: Double(ingestBytesPerSecPerPartition))

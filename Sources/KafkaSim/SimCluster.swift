@@ -1,5 +1,6 @@
 import Foundation
 import KScaleCore
+import KScaleTime
 import NIOCore
 import NIOPosix
 
@@ -45,7 +46,7 @@ public final class SimCluster: Sendable {
                                              ingestBytesPerSecPerPartition: Double(options.ingestBytesPerSecPerPartition),
                                              defaultDiskBytes: options.defaultDiskBytes,
                                              maxPartitionsPerRequest: options.maxPartitionsPerRequest)
-        let clock = options.clock ?? ScaledClock(timeScale: options.timeScale)
+        let clock: any KScaleClock = options.clock ?? ScaledClock(timeScale: options.timeScale)
         let model = try ClusterModel(snapshot: snapshot, settings: settings, host: options.listenHost, startTime: clock.now())
         let order = model.brokerOrder
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, min(4, System.coreCount)))

@@ -1,4 +1,5 @@
 import KScaleCore
+import KScaleTime
 import KafkaSASL
 
 /// How a simulated cluster listens and how fast it moves data.
@@ -18,13 +19,14 @@ public struct SimOptions: Sendable {
     public var defaultDiskBytes: Int64
     /// The most partitions one CreateTopics or CreatePartitions request may create (Kafka's 10,000).
     public var maxPartitionsPerRequest: Int = 10_000
-    /// A clock to use instead of wall time times `timeScale`, e.g. a `ManualClock` in tests.
-    public var clock: SimClock?
+    /// Simulated time: a `ManualClock` in tests, or the clock the executor shares in process. When
+    /// nil, wall time times `timeScale` from zero (`ScaledClock`).
+    public var clock: (any KScaleClock)?
 
     public init(listenHost: String = "127.0.0.1", basePort: Int = 0, timeScale: Double = 1.0,
                 brokerNetworkBytesPerSec: Int64 = 125_000_000, ingestBytesPerSecPerPartition: Int64 = 0,
                 users: [SimUser] = [], securityProtocol: SimSecurityProtocol = .plaintext,
-                controlPort: Int? = nil, defaultDiskBytes: Int64 = 1_000_000_000_000, clock: SimClock? = nil) {
+                controlPort: Int? = nil, defaultDiskBytes: Int64 = 1_000_000_000_000, clock: (any KScaleClock)? = nil) {
         self.listenHost = listenHost
         self.basePort = basePort
         self.timeScale = timeScale

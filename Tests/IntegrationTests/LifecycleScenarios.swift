@@ -7,12 +7,15 @@ import Testing
 /// The lifecycle scenarios, each written once as a function of a `ScenarioCluster`, run by the
 /// two suites below: against KafkaSim always, against real Kafka when KSCALE_BOOTSTRAP is set.
 enum LifecycleScenarios {
-    static func flows(_ t: any ScenarioCluster, runner: (any LifecycleRunning)? = nil, registrationTimeout: Duration = .seconds(60)) -> ScaleFlows {
+    /// The flows and the executor on the cluster's clock (KafkaSim's scaled time, or wall time);
+    /// timeouts and intervals are in its seconds.
+    static func flows(_ t: any ScenarioCluster, runner: (any LifecycleRunning)? = nil, registrationTimeout: Double = 60,
+                      events: @escaping EventSink = { _ in }) -> ScaleFlows {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
         let executor = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 50_000_000, maxMovesPerBroker: 5, pollInterval: 1),
-                                      stateRoot: root, clock: t.clock)
+                                      stateRoot: root, clock: t.clock, emit: events)
         return ScaleFlows(admin: t.admin, planner: CorePlanner(), runner: runner ?? executor,
-                          options: ScaleOptions(execute: true, registrationTimeout: registrationTimeout, pollInterval: .milliseconds(50)))
+                          options: ScaleOptions(execute: true, registrationTimeout: registrationTimeout, pollInterval: 0.5), clock: t.clock)
     }
 
     static func replicas(on broker: BrokerID, _ t: any ScenarioCluster) async throws -> Int {
@@ -46,7 +49,7 @@ enum LifecycleScenarios {
     static func registrationTimeout(_ t: any ScenarioCluster) async throws {
         let before = try await ClusterObservation.read(from: t.admin).snapshot()
         let error = await #expect(throws: Refusal.self) {
-            try await flows(t, registrationTimeout: .milliseconds(500)).scaleOut(adding: [42])
+            try await flows(t, registrationTimeout: 5).scaleOut(adding: [42])
         }
         #expect(error?.message.contains("not registered: 42") == true)
         let after = try await ClusterObservation.read(from: t.admin).snapshot()
@@ -109,14 +112,17 @@ enum LifecycleScenarios {
 
     /// A broker other than the drained one stops in the middle of the drain and comes back: the
     /// executor waits for it, the drain finishes, the verdict is SAFE, and no throttle is left.
+    /// Broker 2 stops before the drain's first run and starts again at that run's third progress
+    /// report (ordered by the executor's polls, not by wall time).
     static func brokerFailingMidDrain(_ t: any ScenarioCluster) async throws {
-        let runner = HookedRunner(inner: flows(t).runner) { run in
+        let restart = ProgressCountdown(reports: 3)
+        let executor = flows(t, events: { event in
+            if case .progress = event, restart.tick() { Task { try? await t.start(2) } }
+        }).runner
+        let runner = HookedRunner(inner: executor) { run in
             guard run == 1 else { return }
             guard try await t.stop(2) else { return }
-            Task {
-                try? await Task.sleep(for: .milliseconds(800))
-                try? await t.start(2)
-            }
+            restart.arm()
         }
         let f = flows(t, runner: runner)
         let report = try await f.scaleIn(removing: [5])
@@ -149,6 +155,26 @@ extension LifecycleScenarios {
         #expect(down.findings.contains { ["brokers-offline", "brokers-fenced"].contains($0.check) && $0.brokers == [3] })
         #expect(down.counts.underReplicated > 0)
         #expect([.offline, .fenced].contains(down.brokers.first { $0.id == 3 }?.state))
+    }
+}
+
+/// Once armed, counts the executor's progress reports; `tick` is true at the `reports`-th only.
+final class ProgressCountdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private let reports: Int
+    private var armed = false
+    private var seen = 0
+
+    init(reports: Int) { self.reports = reports }
+
+    func arm() { lock.withLock { armed = true } }
+
+    func tick() -> Bool {
+        lock.withLock {
+            guard armed else { return false }
+            seen += 1
+            return seen == reports
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import KafkaClient
 import KafkaSim
 import KScaleCore
 import KScaleExec
+import KScaleTime
 import Testing
 
 /// Where the integration scenarios run: the same scenario code against KafkaSim (always, in
@@ -15,7 +16,7 @@ protocol ScenarioCluster: Sendable {
     /// The concrete client, for what is not on the seam (creating and deleting test topics).
     var client: KafkaAdminClient { get }
     /// The clock the executor paces with (the simulator's scaled time, or wall time).
-    var clock: any ExecClock { get }
+    var clock: any KScaleClock { get }
     /// Stops and restarts a broker, when this target can (`nil` when it cannot).
     func stop(_ id: BrokerID) async throws -> Bool
     func start(_ id: BrokerID) async throws
@@ -54,13 +55,13 @@ enum Scenario {
 }
 
 /// KafkaSim with the scenario layout, a 24-partition topic of 50 MB partitions, on simulated time
-/// 200 times faster than the wall clock.
+/// 200 times faster than the wall clock, which the executor and the flows share.
 struct SimScenarioCluster: ScenarioCluster {
     let sim: SimCluster
     let client: KafkaAdminClient
+    let clock: any KScaleClock
     var name: String { "KafkaSim" }
     var admin: any ClusterAdmin { client }
-    var clock: any ExecClock { ScaledWallClock(scale: Self.timeScale) }
     static let timeScale = 200.0
 
     static func start() async throws -> SimScenarioCluster {
@@ -68,10 +69,11 @@ struct SimScenarioCluster: ScenarioCluster {
         let orders = TopicState(name: "orders", partitions: Scenario.assignment(partitions: 24).enumerated().map {
             PartitionState(partition: Int32($0.offset), replicas: $0.element, size: 50_000_000)
         })
+        let clock = ScaledClock(timeScale: timeScale)
         let sim = try await SimCluster.start(snapshot: ClusterSnapshot(brokers: brokers, topics: [orders]),
-                                             options: SimOptions(timeScale: timeScale))
+                                             options: SimOptions(clock: clock))
         let client = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
-        return SimScenarioCluster(sim: sim, client: client)
+        return SimScenarioCluster(sim: sim, client: client, clock: clock)
     }
 
     func stop(_ id: BrokerID) async throws -> Bool {
@@ -93,7 +95,7 @@ struct RealScenarioCluster: ScenarioCluster {
     let client: KafkaAdminClient
     var name: String { "real Kafka" }
     var admin: any ClusterAdmin { client }
-    var clock: any ExecClock { SystemClock() }
+    var clock: any KScaleClock { SystemClock() }
 
     static func start(bootstrap: String) async throws -> RealScenarioCluster {
         let config = ProcessInfo.processInfo.environment["KSCALE_COMMAND_CONFIG"]

@@ -2,20 +2,21 @@ import Foundation
 import KafkaAdmin
 import KafkaSim
 import KScaleCore
+import KScaleTime
 @testable import KScaleExec
 
 /// The executor's clock on the engine's manual clock: each sleep advances simulated time by
 /// exactly that much and returns at once, so hours of copying take milliseconds. After
 /// `dieAfterSleeps` sleeps it throws: the process killed in the middle of a run.
-final class StepClock: ExecClock, @unchecked Sendable {
-    let sim: KafkaSim.ManualClock
+final class StepClock: KScaleClock, @unchecked Sendable {
+    let sim: ManualClock
     /// The executor's epoch: far from zero, as wall time is.
     let origin: Double = 1_000_000
     private let lock = NSLock()
     private var sleeps = 0
     private var dieAfter: Int?
 
-    init(sim: KafkaSim.ManualClock = KafkaSim.ManualClock()) { self.sim = sim }
+    init(sim: ManualClock = ManualClock()) { self.sim = sim }
 
     var dieAfterSleeps: Int? {
         get { lock.withLock { dieAfter } }

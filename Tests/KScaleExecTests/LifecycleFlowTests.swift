@@ -1,12 +1,21 @@
 import Foundation
 import KafkaClient
 import KScaleCore
+import KScaleTime
 import Testing
 @testable import KScaleExec
 
-/// The scale-out and scale-in flows end to end over the in-memory cluster and the real planner.
-@Suite("Lifecycle: scale-out and scale-in flows")
+/// The scale-out and scale-in flows end to end over the in-memory cluster and the real planner,
+/// on a `ManualClock` that jumps to the next deadline once every task waits on it: no flow waits
+/// for real time, and every wait ends. The time limit only bounds a run whose flow waits on
+/// something else (the wall clock) and would otherwise hang.
+@Suite("Lifecycle: scale-out and scale-in flows", .timeLimit(.minutes(1)))
 struct LifecycleFlowTests {
+    static let start = 1_000.0
+    static let pollInterval = 1.0
+
+    static func testClock() -> ManualClock { ManualClock(start: start, autoAdvance: true) }
+
     /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions of RF 3 placed rack-aware on them.
     static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1) async -> LifecycleFakeCluster {
         let racks = ["a", "b", "c"]
@@ -24,11 +33,12 @@ struct LifecycleFlowTests {
     }
 
     static func flows(_ c: LifecycleFakeCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
-                      timeout: Duration = .seconds(30),
+                      timeout: Double = 30, clock: ManualClock = testClock(),
                       during: @escaping @Sendable (LifecycleFakeCluster, Int) async -> Void = { _, _ in }) -> ScaleFlows {
         ScaleFlows(admin: c, planner: CorePlanner(excludeTopics: exclude),
                    runner: LifecycleFakeRunner(cluster: c, duringRun: during),
-                   options: ScaleOptions(execute: execute, registrationTimeout: timeout, pollInterval: .milliseconds(20), step: step))
+                   options: ScaleOptions(execute: execute, registrationTimeout: timeout, pollInterval: pollInterval, step: step),
+                   clock: clock)
     }
 
     @Test func scaleOutMovesDataOntoTheNewBrokersAndEndsHealthy() async throws {
@@ -66,24 +76,33 @@ struct LifecycleFlowTests {
     @Test func registrationTimeoutNamesTheMissingAndFencedBrokers() async throws {
         let c = await Self.sixBrokers(spares: [7])
         await c.register(8, rack: "c", fenced: true)
-        let flows = Self.flows(c, execute: true, timeout: .milliseconds(200))
+        let clock = Self.testClock()
+        let flows = Self.flows(c, execute: true, timeout: 300, clock: clock)
         let error = await #expect(throws: Refusal.self) { try await flows.scaleOut(adding: [7, 8, 9]) }
+        #expect(error?.message.contains("within 300 s") == true)
         #expect(error?.message.contains("not registered: 9") == true)
         #expect(error?.message.contains("fenced: 8") == true)
         #expect(await c.alterRequests == 0)
+        // It gave up exactly at the deadline on the clock: not before, not a poll later.
+        #expect(clock.now() - Self.start == 300)
     }
 
     @Test func registrationWaitsForBrokersThatArriveLate() async throws {
         let c = await Self.sixBrokers(spares: [7, 8])
         await c.register(9, rack: "a", fenced: true)
-        let late = Task {
-            try await Task.sleep(for: .milliseconds(150))
+        let clock = Self.testClock()
+        // Broker 9 is unfenced 4.5 s in, between the flow's polls at 4 s and 5 s.
+        let late = clock.spawn {
+            try await clock.sleep(seconds: 4.5)
             await c.unfence(9)
         }
-        let report = try await Self.flows(c, execute: true).scaleOut(adding: [7, 8, 9])
-        try await late.value
+        let report = try await Self.flows(c, execute: true, timeout: 30, clock: clock).scaleOut(adding: [7, 8, 9])
+        late.cancel()           // a no-op when it ran; ends its sleep if the flow went on without it
+        _ = await late.result
         #expect(await c.replicas(on: 9).count == 8)
         #expect(report.exitCode == 0)
+        // The flow went on at its first poll after the broker came (nothing later sleeps).
+        #expect(clock.now() - Self.start == 5)
     }
 
     @Test func scaleInMovesLeadershipFirstThenDrainsAndSaysSafe() async throws {
@@ -159,9 +178,12 @@ struct LifecycleFlowTests {
 
     @Test func theControllerIsNotSafeToStop() async throws {
         let c = await Self.sixBrokers(controller: 4)
-        let report = try await Self.flows(c, execute: true).scaleIn(removing: [4])
+        let clock = Self.testClock()
+        let report = try await Self.flows(c, execute: true, clock: clock).scaleIn(removing: [4])
         #expect(report.verdicts?.first?.description == "broker 4: NOT SAFE (it is the controller)")
         #expect(report.exitCode == 1)
+        // Judged again a poll interval apart (KRaft brokers name a random one "controller").
+        #expect(clock.now() - Self.start == Double(ScaleFlows.controllerRejudgements) * Self.pollInterval)
     }
 
     @Test func stepsDrainAtMostNBrokersAtATime() async throws {
@@ -213,17 +235,19 @@ struct LifecycleFlowTests {
 }
 
 /// The flows driving the real executor engine (journal, throttles, pacing, verify) over the
-/// in-memory cluster, with moves finishing between polls.
-@Suite("Lifecycle: flows through the executor engine")
+/// in-memory cluster, with moves finishing between polls, the two on one auto-advancing clock.
+@Suite("Lifecycle: flows through the executor engine", .timeLimit(.minutes(1)))
 struct LifecycleExecutorFlowTests {
     @Test func scaleOutThenScaleInThroughTheExecutorLeaveNoThrottle() async throws {
         let c = await LifecycleFlowTests.sixBrokers(spares: [7, 8, 9])
         await c.setCompleteOnPoll(true)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-lifecycle-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: 0.01), stateRoot: root)
-        let options = ScaleOptions(execute: true, pollInterval: .milliseconds(10))
-        let flows = ScaleFlows(admin: c, planner: CorePlanner(), runner: runner, options: options)
+        let clock = LifecycleFlowTests.testClock()
+        let executorPoll = 2.0
+        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: executorPoll), stateRoot: root, clock: clock)
+        let options = ScaleOptions(execute: true, pollInterval: LifecycleFlowTests.pollInterval)
+        let flows = ScaleFlows(admin: c, planner: CorePlanner(), runner: runner, options: options, clock: clock)
 
         let out = try await flows.scaleOut(adding: [7, 8, 9])
         #expect(out.exitCode == 0)
@@ -232,6 +256,7 @@ struct LifecycleExecutorFlowTests {
         #expect(await c.configs.values.allSatisfy { $0.isEmpty }) // ... and all removed
         #expect(!(out.postflight?.findings.contains { $0.check == "leftover-throttles" } ?? true))
         #expect(RunDirectory.all(root: root).count == 1)        // one journaled run
+        #expect(clock.now() - LifecycleFlowTests.start >= executorPoll) // the executor polled on the shared clock
 
         let back = try await flows.scaleIn(removing: [7, 8, 9])
         #expect(back.verdicts?.map(\.isSafe) == [true, true, true])

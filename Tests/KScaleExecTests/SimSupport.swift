@@ -2,26 +2,17 @@ import Foundation
 import KafkaClient
 import KafkaSim
 import KScaleCore
+import KScaleTime
 @testable import KScaleExec
 
-/// The executor's clock driven by the simulator's manual clock: each poll interval the executor
-/// sleeps advances simulated time by exactly that much, so a run of hours takes a second.
-struct SimStepClock: ExecClock {
-    let sim: KafkaSim.ManualClock
-    let origin: Double = 1_000_000
-    func now() -> Double { origin + sim.now() }
-    func sleep(seconds: Double) async throws {
-        try Task.checkCancellation()
-        sim.advance(by: seconds)
-        await Task.yield()
-    }
-}
-
-/// A simulated cluster reached through the real admin client, as the CLI reaches one.
+/// A simulated cluster reached through the real admin client, as the CLI reaches one. With
+/// `manual`, the cluster and the executor share one auto-advancing `ManualClock`: each poll
+/// interval the executor sleeps moves simulated time by exactly that much, so a run of hours
+/// takes a second.
 struct SimHarness {
     let sim: SimCluster
     let admin: KafkaAdminClient
-    let clock: KafkaSim.ManualClock?
+    let clock: ManualClock?
 
     /// Six brokers over three racks holding three topics, and brokers 7-9 registered and empty.
     static func snapshot(scale: Int64 = 1) -> ClusterSnapshot {
@@ -45,7 +36,7 @@ struct SimHarness {
 
     static func start(snapshot: ClusterSnapshot = snapshot(), manual: Bool = true, timeScale: Double = 1,
                       ingest: Int64 = 0) async throws -> SimHarness {
-        let clock = manual ? KafkaSim.ManualClock() : nil
+        let clock = manual ? ManualClock(autoAdvance: true) : nil
         let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, brokerNetworkBytesPerSec: 125_000_000,
                                                                                        ingestBytesPerSecPerPartition: ingest, clock: clock))
         let admin = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
@@ -57,10 +48,7 @@ struct SimHarness {
         await sim.shutdown()
     }
 
-    var execClock: any ExecClock {
-        if let clock { return SimStepClock(sim: clock) }
-        return SystemClock()
-    }
+    var execClock: any KScaleClock { clock ?? SystemClock() }
 
     /// The planner's scale-out onto brokers 7-9 from what the cluster holds now.
     func scaleOutPlan() async throws -> ReassignmentPlan {
@@ -113,8 +101,8 @@ struct SimHarness {
 }
 
 /// A clock that dies after a number of sleeps: the process killed in the middle of a run.
-struct DyingClock: ExecClock {
-    let inner: any ExecClock
+struct DyingClock: KScaleClock {
+    let inner: any KScaleClock
     let counter: Counter
     let limit: Int
     final class Counter: @unchecked Sendable {

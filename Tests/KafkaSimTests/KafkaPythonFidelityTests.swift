@@ -1,5 +1,6 @@
 import Foundation
 import KScaleCore
+import KScaleTime
 import Testing
 @testable import KafkaSim
 

@@ -1,6 +1,7 @@
 import Foundation
 import KScaleCore
 import KafkaProtocol
+import KScaleTime
 import Testing
 @testable import KafkaSim
 

@@ -1,5 +1,6 @@
 import KafkaAdmin
 import KScaleCore
+import KScaleTime
 
 /// The flows' runner: the executor engine, exactly as `kscale execute --execute` drives it (a
 /// journal and lock per plan under the state root, throttles with a ledger, pacing), followed by
@@ -10,13 +11,13 @@ public struct ExecutorRunner: LifecycleRunning {
     public var options: RunOptions
     /// Where run directories go (`~/.kscale/runs` by default); one per plan, named by its id.
     public var stateRoot: String
-    public var clock: any ExecClock
+    public var clock: any KScaleClock
     public var bootstrap: String?
     public var commandConfig: String?
     public var emit: EventSink
 
     public init(admin: any ClusterAdmin, options: RunOptions, stateRoot: String = RunDirectory.defaultRoot,
-                clock: any ExecClock = SystemClock(), bootstrap: String? = nil, commandConfig: String? = nil,
+                clock: any KScaleClock = SystemClock(), bootstrap: String? = nil, commandConfig: String? = nil,
                 emit: @escaping EventSink = { _ in }) {
         self.admin = admin
         self.options = options

@@ -1,25 +1,31 @@
 import KScaleCore
+import KScaleTime
 import KafkaAdmin
 
 /// Settings shared by scale-out and scale-in.
 public struct ScaleOptions: Sendable {
     /// Change the cluster. Without it every step is planned and printed, and nothing is changed.
     public var execute: Bool
-    /// How long scale-out waits for the new brokers to register unfenced.
-    public var registrationTimeout: Duration
-    /// Between polls of the cluster while waiting (registration, metadata-only reorders).
-    public var pollInterval: Duration
+    /// Seconds scale-out waits for the new brokers to register unfenced.
+    public var registrationTimeout: Double
+    /// Seconds between polls of the cluster while waiting (registration, metadata-only reorders,
+    /// the controller's role in the verdicts).
+    public var pollInterval: Double
+    /// Seconds scale-in waits for Kafka to apply its metadata-only reorders before it elects
+    /// leaders anyway (Kafka applies them at once, so this is a bound, not a pause).
+    public var reorderTimeout: Double
     /// Scale-in removes at most this many brokers per step, each step finished before the next.
     public var step: Int?
     /// Scale-in re-reads metadata after a drain and drains what appeared meanwhile, this many times at most.
     public var maxDrainRounds: Int
     public var thresholds: HealthThresholds
 
-    public init(execute: Bool = false, registrationTimeout: Duration = .seconds(300), pollInterval: Duration = .seconds(1),
+    public init(execute: Bool = false, registrationTimeout: Double = 300, pollInterval: Double = 1, reorderTimeout: Double = 60,
                 step: Int? = nil, maxDrainRounds: Int = 5, thresholds: HealthThresholds = HealthThresholds()) {
         self.execute = execute
         self.registrationTimeout = registrationTimeout
         self.pollInterval = pollInterval
+        self.reorderTimeout = reorderTimeout
         self.step = step
         self.maxDrainRounds = maxDrainRounds
         self.thresholds = thresholds
@@ -103,19 +109,23 @@ public struct ScaleReport: Sendable, Hashable, Codable {
 /// The flows only orchestrate. Judging lives in `HealthCheck`, `ScaleInSafety`, `BrokerVerdict`
 /// and `LeadershipDrain` (pure), planning and executing behind `LifecyclePlanning` and
 /// `LifecycleRunning`, and every change goes through `admin` only when `options.execute` is set.
+/// Every wait (registration, reorders, the verdicts' re-reads) is on `clock`, never the wall
+/// clock: the CLI passes the executor's clock, tests a `ManualClock`.
 public struct ScaleFlows: Sendable {
     public var admin: any ClusterAdmin
     public var planner: any LifecyclePlanning
     public var runner: any LifecycleRunning
     public var options: ScaleOptions
+    public var clock: any KScaleClock
     public var emit: @Sendable (LifecycleEvent) -> Void
 
     public init(admin: any ClusterAdmin, planner: any LifecyclePlanning, runner: any LifecycleRunning, options: ScaleOptions,
-                emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
+                clock: any KScaleClock, emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
         self.admin = admin
         self.planner = planner
         self.runner = runner
         self.options = options
+        self.clock = clock
         self.emit = emit
     }
 
@@ -160,29 +170,39 @@ public struct ScaleFlows: Sendable {
     /// Waits until every broker in `ids` is registered and unfenced, or throws naming the ones that
     /// are not when the registration timeout passes.
     public func waitForRegistration(_ ids: [BrokerID]) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: options.registrationTimeout)
+        var missing: [BrokerID] = [], fenced: [BrokerID] = []
         var announced = false
-        while true {
+        let registered = try await poll(for: options.registrationTimeout) {
             let cluster = try await admin.describeCluster()
-            let registered = Dictionary(cluster.brokers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let missing = ids.filter { registered[$0] == nil }
-            let fenced = ids.filter { registered[$0]?.fenced == true }
-            if missing.isEmpty && fenced.isEmpty {
-                emit(LifecycleEvent("registration", "brokers \(Self.ids(ids)) are registered and unfenced"))
-                return
-            }
-            if clock.now >= deadline {
-                var parts: [String] = []
-                if !missing.isEmpty { parts.append("not registered: \(Self.ids(missing))") }
-                if !fenced.isEmpty { parts.append("fenced: \(Self.ids(fenced))") }
-                throw Refusal("new brokers did not register unfenced within \(options.registrationTimeout) (\(parts.joined(separator: "; "))); start them, check their logs, or raise --registration-timeout")
-            }
+            let known = Dictionary(cluster.brokers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            missing = ids.filter { known[$0] == nil }
+            fenced = ids.filter { known[$0]?.fenced == true }
+            if missing.isEmpty && fenced.isEmpty { return true }
             if !announced {
                 emit(LifecycleEvent("registration", "waiting for brokers \(Self.ids(missing + fenced)) to register"))
                 announced = true
             }
-            try await Task.sleep(for: min(options.pollInterval, deadline - clock.now))
+            return false
+        }
+        guard registered else {
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("not registered: \(Self.ids(missing))") }
+            if !fenced.isEmpty { parts.append("fenced: \(Self.ids(fenced))") }
+            throw Refusal("new brokers did not register unfenced within \(Self.seconds(options.registrationTimeout)) (\(parts.joined(separator: "; "))); start them, check their logs, or raise --registration-timeout")
+        }
+        emit(LifecycleEvent("registration", "brokers \(Self.ids(ids)) are registered and unfenced"))
+    }
+
+    /// Calls `done` now and then every poll interval of `clock` until it returns true (true), or
+    /// until `timeout` seconds of `clock` have passed with it false (false). The last call is at
+    /// the deadline itself, so a condition met exactly then still counts.
+    func poll(for timeout: Double, _ done: () async throws -> Bool) async throws -> Bool {
+        let deadline = clock.now() + timeout
+        while true {
+            if try await done() { return true }
+            let left = deadline - clock.now()
+            if left <= 0 { return false }
+            try await clock.sleep(seconds: min(options.pollInterval, left))
         }
     }
 
@@ -249,12 +269,11 @@ public struct ScaleFlows: Sendable {
         for (tp, e) in failed.sorted(by: { $0.key < $1.key }) { emit(LifecycleEvent("warning", "reorder of \(tp) failed: \(e)")) }
         let submitted = Set(targets.keys).subtracting(failed.keys)
         // A reorder keeps the replica set, so Kafka completes it at once; wait until none is listed.
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(60))
-        while clock.now < deadline {
-            let inFlight = try await admin.listReassignments(Array(submitted))
-            if inFlight.isEmpty { break }
-            try await Task.sleep(for: options.pollInterval)
+        let applied = try await poll(for: options.reorderTimeout) {
+            try await admin.listReassignments(Array(submitted)).isEmpty
+        }
+        if !applied {
+            emit(LifecycleEvent("warning", "reorders still listed after \(Self.seconds(options.reorderTimeout)); electing leaders anyway"))
         }
         try await electPreferred(among: submitted)
     }
@@ -288,14 +307,15 @@ public struct ScaleFlows: Sendable {
     }
 
     /// Judges each removed broker. Brokers of a KRaft cluster report a random live broker as the
-    /// "controller", so a broker whose only objection is that role is judged again a few times.
+    /// "controller", so a broker whose only objection is that role is judged again, up to
+    /// `controllerRejudgements` times, a poll interval apart.
     func verdicts(_ brokers: [BrokerID], _ first: ClusterObservation) async throws -> [BrokerVerdict] {
         var o = first
         var result = brokers.map { BrokerVerdict.judge($0, in: o) }
         var tries = 0
-        while tries < 5, result.contains(where: { $0.isController && $0.replicas.isEmpty && $0.leaders.isEmpty }) {
+        while tries < Self.controllerRejudgements, result.contains(where: { $0.isController && $0.replicas.isEmpty && $0.leaders.isEmpty }) {
             tries += 1
-            try await Task.sleep(for: options.pollInterval)
+            try await clock.sleep(seconds: options.pollInterval)
             o.cluster = try await admin.describeCluster()
             result = brokers.map { BrokerVerdict.judge($0, in: o) }
         }
@@ -362,4 +382,12 @@ public struct ScaleFlows: Sendable {
     }
 
     static func ids(_ list: [BrokerID]) -> String { list.map(String.init).joined(separator: ",") }
+
+    /// How many times `verdicts` judges again a broker whose only objection is the controller role.
+    static let controllerRejudgements = 5
+
+    /// "300 s", "0.5 s": a timeout as the messages name it.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < Double(Int.max) ? "\(Int(value)) s" : "\(value) s"
+    }
 }

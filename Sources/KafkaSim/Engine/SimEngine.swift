@@ -1,15 +1,16 @@
 import KScaleCore
+import KScaleTime
 
 /// The cluster model behind an actor, on a clock: one place where every broker's requests and
 /// every control operation meet, so they see one consistent cluster.
 public actor SimEngine {
     private var model: ClusterModel
-    public let clock: SimClock
+    public let clock: any KScaleClock
     /// Per-broker response delay in milliseconds (the slow-broker fault).
     private var slow: [BrokerID: Int] = [:]
     private var producerIDs: Int64 = 1000
 
-    public init(model: ClusterModel, clock: SimClock) {
+    public init(model: ClusterModel, clock: any KScaleClock) {
         self.model = model
         self.clock = clock
     }

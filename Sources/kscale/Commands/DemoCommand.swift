@@ -4,6 +4,7 @@ import KafkaClient
 import KafkaSim
 import KScaleCore
 import KScaleExec
+import KScaleTime
 
 /// `kscale demo`: the README's first command. A simulated cluster in this process, scaled out from
 /// six brokers to nine with a throttled, paced run, verified, and the balance shown before and after.
@@ -60,9 +61,10 @@ struct DemoCommand: AsyncParsableCommand {
             guard let order = MoveOrder(rawValue: order) else { throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))") }
             guard dataScale >= 1 else { throw InvalidInput("--data-scale must be at least 1") }
             let snapshot = Self.snapshot(dataScale: dataScale)
-            let simClock: KafkaSim.ManualClock? = benchmark ? KafkaSim.ManualClock() : nil
-            let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: benchmark ? 0 : 100_000, clock: simClock))
-            let clock: any ExecClock = simClock.map { SimSteppedClock(sim: $0) } ?? ScaledWallClock(scale: timeScale)
+            // One clock for the cluster and the executor. The benchmark's advances only when the
+            // executor sleeps (by exactly its poll interval), so its duration is exact simulated time.
+            let clock: any KScaleClock = benchmark ? ManualClock(autoAdvance: true) : ScaledClock(timeScale: timeScale)
+            let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: benchmark ? 0 : 100_000, clock: clock))
             do {
                 say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (\(benchmark ? "time stepped by the executor's polls" : "time x\(timeScale)")); brokers 7, 8, 9 are new and empty")
                 try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil) { admin in
@@ -137,18 +139,5 @@ struct DemoCommand: AsyncParsableCommand {
                        ByteUnits.format(x?.bytes ?? 0), ByteUnits.format(a.bytes)])
         }
         return table.render()
-    }
-}
-
-
-/// The executor's clock stepping the simulator's manual clock: every poll interval the executor
-/// sleeps advances simulated time by exactly that much, so a benchmark of hours runs in seconds
-/// and its duration is exact simulated time.
-struct SimSteppedClock: ExecClock {
-    let sim: KafkaSim.ManualClock
-    func now() -> Double { 1_000_000 + sim.now() }
-    func sleep(seconds: Double) async throws {
-        sim.advance(by: seconds)
-        await Task.yield()
     }
 }

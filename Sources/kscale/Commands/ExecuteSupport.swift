@@ -3,6 +3,7 @@ import Foundation
 import KafkaClient
 import KScaleCore
 import KScaleExec
+import KScaleTime
 
 /// The executor's verdict besides done (docs/executor.md); errors exit by kind (`ExitCodes`).
 enum ExecExit {

@@ -53,13 +53,14 @@ struct ScaleCommandOptions: ParsableArguments {
             let runOptions = try pacing.options()
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
+            let clock = connection.clock
             let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
                 let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
-                                            clock: connection.clock, bootstrap: connection.bootstrapServer,
+                                            clock: clock, bootstrap: connection.bootstrapServer,
                                             commandConfig: connection.commandConfig, emit: { printer.handle($0) })
-                let options = ScaleOptions(execute: execute, registrationTimeout: .seconds(timeout), step: step)
+                let options = ScaleOptions(execute: execute, registrationTimeout: timeout, step: step)
                 let flows = ScaleFlows(admin: admin, planner: CorePlanner(excludeTopics: excludeTopics, rackAware: !disableRackAware),
-                                       runner: runner, options: options, emit: { event in
+                                       runner: runner, options: options, clock: clock, emit: { event in
                                            writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.EventLine(event))
                                                           : "[\(event.step)] \(event.message)")
                                        })

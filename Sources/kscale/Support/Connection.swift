@@ -3,6 +3,7 @@ import Foundation
 import KafkaClient
 import KScaleCore
 import KScaleExec
+import KScaleTime
 import KScaleIO
 
 /// The options every live command shares.
@@ -14,7 +15,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
     var timeScale: Double?
 
-    var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
+    /// Wall time, or with `--time-scale` wall time that many times faster from now: read it once
+    /// per command, so everything the command runs shares one clock.
+    var clock: any KScaleClock { timeScale.map { ScaledClock(timeScale: $0, start: SystemClock().now()) } ?? SystemClock() }
 }
 
 /// An admin connection and how to close it.
