@@ -69,12 +69,12 @@ let package = Package(
         .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO", "KScaleTestSupport"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
-        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol"]),
-        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient"]),
-        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim"]),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim", "KScaleTestSupport"]),
+        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol", "KScaleTestSupport"]),
+        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KScaleTestSupport"]),
         // Scenarios written once, run against KafkaSim, and against real Kafka when KSCALE_BOOTSTRAP is set.
-        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore", "KScaleTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KafkaClient
 import KScaleCore
+import KScaleTestSupport
 @testable import KScaleExec
 
 /// The executor's logic against the in-memory `FakeCluster` (fast, deterministic). The same
@@ -159,9 +160,11 @@ import KScaleCore
         let options = RunOptions(throttle: 1_000_000, stallTimeout: 5, pollInterval: 1)
         let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
         // Broker 7 goes down once the copy has started; it comes back after the stall is reported.
-        while await c.inFlightCount() == 0 { await Task.yield() }
+        try await waitUntil("a copy to start", pause: .yield) { await c.inFlightCount() > 0 }
         await c.stop(7)
-        while !events.stalls.contains(where: { $0.reason.contains("target broker 7 is offline") }) { await Task.yield() }
+        try await waitUntil("a stall naming offline target broker 7", pause: .yield) {
+            events.stalls.contains { $0.reason.contains("target broker 7 is offline") }
+        }
         await c.start(7)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)
@@ -221,17 +224,16 @@ extension Sequence {
         let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: temporaryDirectory() + "/journal.jsonl"), clock: clock)
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
         let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
-        var spins = 0
-        while await rates(c).filter({ $0 > 10_000_000 }).count < 3 && spins < 100_000 { await Task.yield(); spins += 1 }
+        try await waitUntil("three follower rates above 10 MB/s", pause: .yield) { await rates(c).filter { $0 > 10_000_000 }.count >= 3 }
         let raised = await rates(c)
         #expect(raised.first == 10_000_000)
         #expect(raised.max() ?? 0 > 10_000_000)
         // Partition t-1 falls under min ISR: the throttle comes down.
         await c.stop(3)
         let peak = raised.max() ?? 0
-        spins = 0
-        while await !rates(c).dropFirst(raised.count).contains(where: { $0 < peak }) && spins < 100_000 { await Task.yield(); spins += 1 }
-        #expect(await rates(c).dropFirst(raised.count).contains { $0 < peak })
+        try await waitUntil("a follower rate below the peak \(peak) after t-1 fell under min ISR", pause: .yield) {
+            await rates(c).dropFirst(raised.count).contains { $0 < peak }
+        }
         await c.start(3)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)
