@@ -64,18 +64,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // What more than one test target needs (a seeded generator), written once.
+        // What more than one test target needs, written once: a seeded generator and seeds, the
+        // child-process runner and kscale locator, bounded waits, repository paths.
         .target(name: "KScaleTestSupport", path: "Tests/KScaleTestSupport"),
         .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO", "KScaleTestSupport"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),
         .testTarget(name: "KafkaAdminTests", dependencies: ["KafkaAdmin", "KScaleCore"]),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim"]),
-        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol", "KScaleTime"]),
-        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTime"]),
-        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec"]),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim", "KScaleTestSupport"]),
+        .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol", "KScaleTime", "KScaleTestSupport"]),
+        .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTime", "KScaleTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec", "KScaleTestSupport"]),
         // Scenarios written once, run against KafkaSim, and against real Kafka when KSCALE_BOOTSTRAP is set.
-        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore", "KScaleTime"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore", "KScaleTime", "KScaleTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,7 @@
 #   SIZES="small medium" scripts/bench-planner.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BENCH=${BENCH:-/work/shared/bench}
+BENCH=${BENCH:-../shared/bench}   # beside the repository, like CI lays it
 WORK=${WORK:-.build/bench-planner}
 OUT=${OUT:-$WORK/table.md}
 SIZES=${SIZES:-"small medium large"}

@@ -5,14 +5,14 @@
 #
 #   scripts/bench-sim.sh [BROKERS] [PARTITIONS]
 #
-# Builds kscale in release mode, generates the cluster with /work/shared/bench/gen_cluster.py (or
+# Builds kscale in release mode, generates the cluster with ../shared/bench/gen_cluster.py (or
 # $GEN_CLUSTER), starts `kscale sim`, times until it prints its bootstrap line, then times ten
 # full Metadata requests from a separate Python client over one connection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BROKERS=${1:-100}
 PARTITIONS=${2:-100000}
-GEN=${GEN_CLUSTER:-/work/shared/bench/gen_cluster.py}
+GEN=${GEN_CLUSTER:-../shared/bench/gen_cluster.py}
 WORK=$(mktemp -d)
 trap 'kill "${SIM_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -23,8 +23,14 @@ python3 "$GEN" --brokers "$BROKERS" --racks 4 --topics 500 --total-partitions "$
 START=$(date +%s.%N)
 "$BIN" sim --snapshot "$WORK/cluster.json" --port 0 --control-port 0 > "$WORK/sim.out" 2>&1 &
 SIM_PID=$!
+STARTUP_LIMIT=120   # seconds; the goal is 5, so this only ends a sim that hangs
+STARTUP_DEADLINE=$((SECONDS + STARTUP_LIMIT))
 until grep -q '^control ' "$WORK/sim.out"; do
   kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/sim.out"; exit 1; }
+  if [ "$SECONDS" -ge "$STARTUP_DEADLINE" ]; then
+    echo "bench-sim: kscale sim printed no control line within $STARTUP_LIMIT s" >&2
+    cat "$WORK/sim.out"; exit 1
+  fi
   sleep 0.02
 done
 END=$(date +%s.%N)

@@ -1,4 +1,5 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 import KScaleCore
 import KafkaSim
@@ -26,7 +27,7 @@ import KafkaSim
         await sim.state().topics.first { $0.name == topic }?.partitions.sorted { $0.partition < $1.partition } ?? []
     }
 
-    func run(_ sim: SimCluster, _ args: [String]) async throws -> KScaleBinary.Result {
+    func run(_ sim: SimCluster, _ args: [String]) async throws -> ProcessResult {
         try await KScaleBinary.run(["add-partitions", "--bootstrap-server", sim.bootstrapServers] + args)
     }
 

@@ -4,6 +4,7 @@ import KafkaClient
 import KScaleCore
 import KScaleExec
 import KafkaSim
+import KScaleTestSupport
 @testable import kscale
 
 /// The exit-code table of docs/operator-guide.md, code by code: the kind -> code mapping itself,

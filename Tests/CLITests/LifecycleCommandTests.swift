@@ -1,4 +1,5 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 import KScaleCore
 import KafkaSim

@@ -1,50 +1,9 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 
 /// `kscale plan ...` run as an operator runs it: the built binary, real files, exit codes.
-/// Output goes to temporary files rather than pipes so a large plan can never block the child.
-private struct PlanCLI {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    static let binary: URL? = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("kscale")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }()
-
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/snapshots")
-
-    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
-
-    static func run(_ arguments: [String]) throws -> PlanCLI {
-        let exe = try #require(binary, "no kscale executable next to \(CommandLine.arguments[0])")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
-        return PlanCLI(status: process.terminationStatus,
-                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-    }
-}
+private func fixture(_ name: String) -> String { Repository.url("Fixtures/snapshots/\(name)").path }
 
 /// A scratch folder per test.
 private struct Scratch {
@@ -59,9 +18,9 @@ private struct Scratch {
 }
 
 @Suite struct PlanCommandTests {
-    @Test func scaleOutWritesPlanRollbackAndSummary() throws {
+    @Test func scaleOutWritesPlanRollbackAndSummary() async throws {
         let s = try Scratch()
-        let r = try PlanCLI.run(["plan", "scale-out", "--snapshot", PlanCLI.fixture("scale-out-racks.json"), "--add-brokers", "7,8,9",
+        let r = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", fixture("scale-out-racks.json"), "--add-brokers", "7,8,9",
                                  "--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("scale-out: "))
@@ -74,8 +33,8 @@ private struct Scratch {
         #expect((rollback?["partitions"] as? [[String: Any]])?.count == lines.count)
     }
 
-    @Test func planGoesToStdoutAndJSONSummaryToStderrWithoutOutput() throws {
-        let r = try PlanCLI.run(["plan", "scale-out", "--snapshot", PlanCLI.fixture("scale-out-two-racks.json.zst"), "--add-brokers", "5,6",
+    @Test func planGoesToStdoutAndJSONSummaryToStderrWithoutOutput() async throws {
+        let r = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", fixture("scale-out-two-racks.json.zst"), "--add-brokers", "5,6",
                                  "--summary", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("{\"version\":1,\"partitions\":["))
@@ -85,12 +44,12 @@ private struct Scratch {
         #expect((summary?["brokers"] as? [Any])?.count == 6)
     }
 
-    @Test func scaleInRebalanceAndLeadersRun() throws {
-        let snap = PlanCLI.fixture("racks-drift.json")
+    @Test func scaleInRebalanceAndLeadersRun() async throws {
+        let snap = fixture("racks-drift.json")
         for args in [["scale-in", "--remove-brokers", "8,9"], ["scale-in", "--remove-brokers", "9", "--rebalance"],
                      ["rebalance"], ["rebalance", "--brokers", "1,2,3,4,5,6"], ["leaders"],
                      ["rebalance", "--max-moves", "5", "--max-bytes", "1.5TiB", "--exclude-topics", "topic-000[0-4]"]] {
-            let r = try PlanCLI.run(["plan"] + args + ["--snapshot", snap])
+            let r = try await KScaleBinary.run(["plan"] + args + ["--snapshot", snap])
             #expect(r.status == 0, "\(args): \(r.stderr)")
             #expect(r.stdout.hasPrefix("{\"version\":1"), "\(args)")
         }
@@ -112,7 +71,7 @@ private struct Scratch {
         (["rebalance", "--snapshot", "racks-drift.json", "--exclude-topics", "(unclosed"], "is not a valid regular expression"),
         (["scale-in", "--snapshot", "racks-drift.json", "--remove-brokers", "9", "--max-moves", "1"], "more than the budget"),
     ])
-    func badInputIsRefusedClearly(_ args: [String], _ message: String) throws {
+    func badInputIsRefusedClearly(_ args: [String], _ message: String) async throws {
         let s = try Scratch()
         let special: [String: String] = [
             "@malformed": #"{"format":"kafka-cluster-v1","brokers":[{"id":1}],"topics":[{"name":"t","partitions":[{"partition":0,"replicas":[1,]}]}]}"#,
@@ -124,12 +83,12 @@ private struct Scratch {
             if i > 0 && args[i - 1] == "--snapshot" {
                 if let text = special[a] { resolved.append(try s.write("snap.json", text)) }
                 else if a.hasPrefix("/") { resolved.append(a) }
-                else { resolved.append(PlanCLI.fixture(a)) }
+                else { resolved.append(fixture(a)) }
             } else {
                 resolved.append(a)
             }
         }
-        let r = try PlanCLI.run(["plan"] + resolved + ["--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
+        let r = try await KScaleBinary.run(["plan"] + resolved + ["--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
         #expect(r.status != 0)
         #expect(r.stderr.contains("error:"), "\(r.stderr)")
         #expect(r.stderr.contains(message), "\(r.stderr)")

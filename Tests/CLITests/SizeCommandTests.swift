@@ -1,53 +1,10 @@
-import Dispatch
 import Foundation
+import KScaleTestSupport
 import Testing
 
-/// Runs the built `kscale` binary, found next to the test bundle, as an operator would.
-enum KScaleBinary {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func locate() throws -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("kscale")
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return candidate
-            }
-            dir.deleteLastPathComponent()
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "kscale next to \(CommandLine.arguments[0])"])
-    }
-
-    static func runBlocking(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = try locate()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Runs the binary and waits for it off the cooperative pool: blocking one of its few threads
-    /// would stall every other test in the process, and KafkaSim when a test serves the binary.
-    static func run(_ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Result, any Error>) in
-            DispatchQueue.global().async { cont.resume(with: Swift.Result { try runBlocking(arguments) }) }
-        }
-    }
-
-    static func json(_ r: Result) throws -> [String: Any] {
+/// kscale's JSON output, read as the tests read it.
+extension KScaleBinary {
+    static func json(_ r: ProcessResult) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
         return try #require(object as? [String: Any])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 
 /// `kscale load` end to end against librdkafka's in-process mock cluster, passed as a producer

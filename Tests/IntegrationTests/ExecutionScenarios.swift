@@ -2,6 +2,7 @@ import Foundation
 import KafkaClient
 import KScaleCore
 import KScaleExec
+import KScaleTestSupport
 import Testing
 
 /// Executor scenarios on the same two targets: a run killed in the middle and resumed, a run
@@ -21,11 +22,16 @@ enum ExecutionScenarios {
     /// Starts `plan` and kills the run (the task, as SIGKILL would the process) once a move is in flight.
     static func startThenKill(_ t: any ScenarioCluster, _ runner: ExecutorRunner, _ plan: LifecyclePlan) async throws {
         let task = Task { try await runner.run(plan, label: "scenario") }
-        for _ in 0..<500 where try await t.admin.listReassignments(nil).isEmpty {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        let waited: (any Error)?
+        do {
+            try await waitUntil("a move of the scale-out to be in flight on \(t.name)") {
+                try await !t.admin.listReassignments(nil).isEmpty
+            }
+            waited = nil
+        } catch { waited = error }
         task.cancel()
         _ = await task.result
+        if let waited { throw waited }
     }
 
     static func assignment(_ t: any ScenarioCluster) async throws -> [String: [BrokerID]] {
@@ -60,9 +66,7 @@ enum ExecutionScenarios {
         if !outcome.rollback.partitions.isEmpty {
             try await runner.run(LifecyclePlan(plan: outcome.rollback, rollback: plan.plan), label: "rollback")
         }
-        for _ in 0..<200 where try await !t.admin.listReassignments(nil).isEmpty {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitUntil("the rollback's moves to finish on \(t.name)") { try await t.admin.listReassignments(nil).isEmpty }
         let after = try await assignment(t)
         for (tp, replicas) in before { #expect(Set(after[tp] ?? []) == Set(replicas), "\(tp)") }
         #expect(try await LifecycleScenarios.throttlesLeft(t).isEmpty)
@@ -93,12 +97,10 @@ extension ExecutionScenarios {
         #expect(try await t.admin.describeTopics([topic]).first?.partitions.count == 3)
         try await t.admin.createPartitions(topic: topic, totalCount: 9, assignments: plan.assignments, validateOnly: false)
         var grown: [PartitionDescription] = []
-        for _ in 0..<50 {
+        try await waitUntil("\(topic) to show 9 partitions on \(t.name)", pause: .sleep(.milliseconds(100))) {
             grown = try await t.admin.describeTopics([topic]).first?.partitions ?? []
-            if grown.count == 9 { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return grown.count == 9
         }
-        #expect(grown.count == 9)
         for p in grown where p.partition >= 3 {
             #expect(Set(p.replicas.map(Scenario.rack)).count == 3, "partition \(p.partition) on \(p.replicas)")
         }

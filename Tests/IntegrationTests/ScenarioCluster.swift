@@ -4,6 +4,7 @@ import KafkaSim
 import KScaleCore
 import KScaleExec
 import KScaleTime
+import KScaleTestSupport
 import Testing
 
 /// Where the integration scenarios run: the same scenario code against KafkaSim (always, in
@@ -104,22 +105,22 @@ struct RealScenarioCluster: ScenarioCluster {
 
     func stop(_ id: BrokerID) async throws -> Bool {
         guard let file = ProcessInfo.processInfo.environment["KSCALE_COMPOSE_FILE"] else { return false }
-        try compose(file, ["stop", "broker-\(id)"])
+        try await compose(file, ["stop", "broker-\(id)"])
         return true
     }
 
     func start(_ id: BrokerID) async throws {
         guard let file = ProcessInfo.processInfo.environment["KSCALE_COMPOSE_FILE"] else { return }
-        try compose(file, ["--profile", "scale-out", "up", "-d", "--wait", "broker-\(id)"])
+        try await compose(file, ["--profile", "scale-out", "up", "-d", "--wait", "broker-\(id)"])
     }
 
-    private func compose(_ file: String, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["docker", "compose", "-f", file] + args
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw InvalidInput("docker compose \(args.joined(separator: " ")) failed") }
+    /// Runs `docker compose`, bounded: `up --wait` for one broker takes well under this.
+    private func compose(_ file: String, _ args: [String]) async throws {
+        let result = try await ChildProcess(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                            arguments: ["docker", "compose", "-f", file] + args).wait(timeout: .seconds(300))
+        guard result.status == 0 else {
+            throw InvalidInput("docker compose \(args.joined(separator: " ")) failed (exit \(result.status)): \(result.stderr.suffix(2000))")
+        }
     }
 
     func shutdown() async { await client.close() }

@@ -1,5 +1,6 @@
 import Foundation
 import KScaleIO
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
@@ -7,8 +8,7 @@ import Testing
 /// (determinism across runs and machines) and must also satisfy the structural goals, so a
 /// regenerated golden file cannot silently accept a worse plan.
 @Suite struct PlannerGoldenTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = root.appendingPathComponent("Fixtures/snapshots")
+    static let fixtures = Repository.url("Fixtures/snapshots")
 
     struct Case: Sendable, CustomTestStringConvertible {
         var snapshot: String

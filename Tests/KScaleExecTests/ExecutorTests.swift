@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KafkaClient
 import KScaleCore
+import KScaleTestSupport
 @testable import KScaleExec
 
 /// The executor's logic against KafkaSim's engine in process (`EngineCluster`: fast,
@@ -162,14 +163,11 @@ import KScaleCore
         let options = RunOptions(throttle: 1_000_000, stallTimeout: 5, pollInterval: 1)
         let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
         // Broker 7 goes down once the copy has started; it comes back after the stall is reported.
-        // Each wait is bounded in turns of the executor's loop, not in time.
-        var turns = 0
-        while try await c.inFlightCount() == 0 && turns < Self.maxTurns { await Task.yield(); turns += 1 }
-        try #require(turns < Self.maxTurns, "the move never started")
+        try await waitUntil("a copy to start", pause: .yield) { try await c.inFlightCount() > 0 }
         try await c.stop(7)
-        turns = 0
-        while !events.stalls.contains(where: { $0.reason.contains("target broker 7 is offline") }) && turns < Self.maxTurns { await Task.yield(); turns += 1 }
-        #expect(turns < Self.maxTurns, "no stall naming broker 7 was reported; stalls: \(events.stalls.map(\.reason))")
+        try await waitUntil("a stall naming offline target broker 7", pause: .yield) {
+            events.stalls.contains { $0.reason.contains("target broker 7 is offline") }
+        }
         try await c.start(7)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)
@@ -228,17 +226,16 @@ extension Sequence {
         let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: temporaryDirectory() + "/journal.jsonl"), clock: clock)
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
         let task = Task { try await exec.execute(inspection, options: options, bootstrap: nil, commandConfig: nil) }
-        var spins = 0
-        while await rates(c).filter({ $0 > 10_000_000 }).count < 3 && spins < 100_000 { await Task.yield(); spins += 1 }
+        try await waitUntil("three follower rates above 10 MB/s", pause: .yield) { await rates(c).filter { $0 > 10_000_000 }.count >= 3 }
         let raised = await rates(c)
         #expect(raised.first == 10_000_000)
         #expect(raised.max() ?? 0 > 10_000_000)
         // Partition t-1 falls under min ISR: the throttle comes down.
         try await c.stop(3)
         let peak = raised.max() ?? 0
-        spins = 0
-        while await !rates(c).dropFirst(raised.count).contains(where: { $0 < peak }) && spins < 100_000 { await Task.yield(); spins += 1 }
-        #expect(await rates(c).dropFirst(raised.count).contains { $0 < peak })
+        try await waitUntil("a follower rate below the peak \(peak) after t-1 fell under min ISR", pause: .yield) {
+            await rates(c).dropFirst(raised.count).contains { $0 < peak }
+        }
         try await c.start(3)
         let summary = try await task.value
         #expect(summary.failed.isEmpty)

@@ -3,6 +3,7 @@ import Testing
 import KafkaClient
 import KafkaSim
 import KScaleCore
+import KScaleTestSupport
 @testable import KScaleExec
 
 /// The required behaviours, end to end: KafkaSim brokers on loopback, reached through
@@ -57,16 +58,11 @@ import KScaleCore
         let dir = temporaryDirectory()
         let run = Task { try await h.run(plan, options: options, dir: dir, emit: { log.add($0) }) }
         // Stop a new broker once copies to it are under way; start it after its stall is reported.
-        while !log.all.contains(where: { if case .partitionStarted(_, _, let to, _) = $0 { return to.contains(8) } else { return false } }) {
-            try await Task.sleep(nanoseconds: 2_000_000)
+        try await waitUntil("a copy to broker 8 to start") {
+            log.all.contains { if case .partitionStarted(_, _, let to, _) = $0 { return to.contains(8) } else { return false } }
         }
         await h.sim.stopBroker(8)
-        var waited = 0
-        while !log.stalls.contains(where: { $0.reason.contains("broker 8 is offline") }) && waited < 5000 {
-            try await Task.sleep(nanoseconds: 2_000_000)
-            waited += 1
-        }
-        #expect(log.stalls.contains { $0.reason.contains("broker 8 is offline") })
+        try await waitUntil("a stall naming offline broker 8") { log.stalls.contains { $0.reason.contains("broker 8 is offline") } }
         await h.sim.startBroker(8)
         let summary = try await run.value
         #expect(summary.failed.isEmpty)
@@ -191,13 +187,11 @@ extension RunDirectory {
         let log = ExecEventLog()
         let options = RunOptions(throttle: 1_000_000, stallTimeout: 20, pollInterval: 2)
         let run = Task { try await h.run(plan, options: options, dir: temporaryDirectory(), emit: { log.add($0) }) }
-        var waited = 0
-        while log.stalls.isEmpty && waited < 5000 {
-            try await Task.sleep(nanoseconds: 2_000_000)
-            waited += 1
-        }
+        let waited: (any Error)?
+        do { try await waitUntil("a stall to be reported") { !log.stalls.isEmpty }; waited = nil } catch { waited = error }
         run.cancel()
         _ = try? await run.value
+        if let waited { throw waited }
         let stall = try #require(log.stalls.first)
         #expect(stall.partition == TopicPartition("clicks", 0))
         #expect(stall.reason.contains("below the partition's ingest rate"), "\(stall.reason)")

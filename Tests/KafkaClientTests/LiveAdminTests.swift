@@ -2,6 +2,7 @@ import Foundation
 import KScaleCore
 import KafkaSASL
 import KafkaSim
+import KScaleTestSupport
 import Testing
 @testable import KafkaClient
 
@@ -188,9 +189,13 @@ import Testing
     @Test func electsPreferredLeaders() async throws {
         try await Self.withSim { sim, admin in
             await sim.stopBroker(1)
-            try await waitUntil { try await admin.describeTopics(["orders"]).first?.partitions.first?.leader == 2 }
+            try await waitUntil("orders-0 led by broker 2 once broker 1 stopped", pause: .sleep(.milliseconds(50))) {
+                try await admin.describeTopics(["orders"]).first?.partitions.first?.leader == 2
+            }
             await sim.startBroker(1)
-            try await waitUntil { try await admin.describeTopics(["orders"]).first?.partitions.first.map { Set($0.isr) == [1, 2] } ?? false }
+            try await waitUntil("orders-0 in sync on brokers 1 and 2 once broker 1 started", pause: .sleep(.milliseconds(50))) {
+                try await admin.describeTopics(["orders"]).first?.partitions.first.map { Set($0.isr) == [1, 2] } ?? false
+            }
             let failed = try await admin.electPreferredLeaders([TopicPartition("orders", 0), TopicPartition("orders", 1)])
             #expect(failed.isEmpty)
             #expect(try await admin.describeTopics(["orders"]).first?.partitions.first?.leader == 1)
@@ -215,7 +220,9 @@ import Testing
     @Test func stoppedBrokerIsNamedAndSnapshotStillReads() async throws {
         try await Self.withSim { sim, admin in
             await sim.stopBroker(3)
-            try await waitUntil { try await admin.describeCluster().brokers.first { $0.id == 3 }?.fenced ?? true }
+            try await waitUntil("stopped broker 3 to be fenced or gone", pause: .sleep(.milliseconds(50))) {
+                try await admin.describeCluster().brokers.first { $0.id == 3 }?.fenced ?? true
+            }
             await #expect { _ = try await admin.logDirs(brokers: [3]) } throws: { e in "\(e)".contains("broker 3") }
             let state = try await ClusterObservation.read(from: admin)
             try state.snapshot().validate()
@@ -255,13 +262,4 @@ import Testing
             _ = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: sim.bootstrapServers, connectTimeout: .seconds(1), retries: 0))
         }
     }
-}
-
-/// Polls `condition` until it holds (at most ~10 s of wall time).
-func waitUntil(_ condition: () async throws -> Bool) async throws {
-    for _ in 0..<200 {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("condition did not become true in time")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KafkaProtocol
 
@@ -23,9 +24,7 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
 }
 
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/protocol")
+    static let directory = Repository.url("Fixtures/protocol")
 
     static func messageFiles() -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []

@@ -1,6 +1,7 @@
 import Foundation
 import KScaleCore
 import KScaleTime
+import KScaleTestSupport
 import Testing
 @testable import KafkaSim
 
@@ -8,30 +9,16 @@ import Testing
 /// Tests/fidelity/kafka_python_check.py and we check both what it saw and what the simulator did.
 /// Needs `pip install 'kafka-python>=3,<4'` (scripts/setup.sh does it on CI).
 struct KafkaPythonFidelityTests {
-    static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../fidelity/\(name)").standardizedFileURL.path
-    }
+    static func script(_ name: String) -> String { Repository.url("Tests/fidelity/\(name)").path }
 
-    /// Runs a script off the cooperative pool and returns its JSON output.
+    /// Runs a script (bounded: the scripts take seconds) and returns its JSON output.
     static func runScript(_ name: String, _ arguments: [String],
                           environment: [String: String] = [:]) async throws -> [String: Any] {
-        let (status, stdout, stderr) = try await offPool { () -> (Int32, Data, String) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", script(name)] + arguments
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, data, errText)
-        }
-        guard status == 0, let json = try JSONSerialization.jsonObject(with: stdout) as? [String: Any] else {
-            throw FidelityError.scriptFailed("exit \(status): \(stderr.suffix(2000))")
+        let result = try await ChildProcess(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                            arguments: ["python3", script(name)] + arguments,
+                                            environment: environment).wait(timeout: .seconds(180))
+        guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw FidelityError.scriptFailed("exit \(result.status): \(result.stderr.suffix(2000))")
         }
         return json
     }

@@ -26,7 +26,14 @@ final class WireClient: @unchecked Sendable {
             close(fd)
             throw WireError.connectFailed(address)
         }
+        // A simulator that never answers fails the test instead of blocking it for ever.
+        var limit = timeval(tv_sec: Self.ioTimeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     }
+
+    /// How long one send or receive may wait.
+    static let ioTimeoutSeconds = 60
 
     deinit { close(fd) }
 
@@ -58,7 +65,7 @@ final class WireClient: @unchecked Sendable {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw WireError.closed }
+            guard n > 0 else { throw Self.failure(n) }
             sent += n
         }
     }
@@ -68,10 +75,15 @@ final class WireClient: @unchecked Sendable {
         var got = 0
         while got < count {
             let n = out[got...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw WireError.closed }
+            guard n > 0 else { throw Self.failure(n) }
             got += n
         }
         return out
+    }
+
+    /// Why a send or receive that returned `n` moved nothing: its time ran out, or the socket closed.
+    private static func failure(_ n: Int) -> WireError {
+        n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? .timedOut(seconds: ioTimeoutSeconds) : .closed
     }
 
     func readFrame() throws -> [UInt8] {
@@ -82,7 +94,7 @@ final class WireClient: @unchecked Sendable {
 }
 
 enum WireError: Error {
-    case badAddress(String), connectFailed(String), closed, wrongCorrelation
+    case badAddress(String), connectFailed(String), closed, wrongCorrelation, timedOut(seconds: Int)
 }
 
 /// Runs blocking work on a Dispatch thread and awaits it.
