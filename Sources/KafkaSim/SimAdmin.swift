@@ -28,10 +28,12 @@ public final class SimAdmin: ClusterAdmin {
 
     // MARK: reads
 
+    /// As DescribeCluster v2 with IncludeFencedBrokers answers, which is what kscale's client asks:
+    /// registered brokers, a stopped one fenced.
     public func describeCluster() async throws -> ClusterDescription {
         await engine.withModel { m, _ in
             ClusterDescription(clusterID: SimDefaults.clusterID, controllerID: m.controller,
-                               brokers: m.liveBrokers.map { BrokerInfo(id: $0.id, host: $0.host, port: $0.port, rack: $0.rack, fenced: $0.fenced) })
+                               brokers: m.registeredBrokers.map { BrokerInfo(id: $0.id, host: $0.host, port: $0.port, rack: $0.rack, fenced: $0.fenced) })
         }
     }
 

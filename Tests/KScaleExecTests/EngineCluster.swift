@@ -36,25 +36,37 @@ final class StepClock: KScaleClock, @unchecked Sendable {
     }
 }
 
-/// KafkaSim's engine in process (`SimAdmin`: the same KIP-455, config and replication model the
-/// wire handlers use) with what executor tests look at: every IncrementalAlterConfigs call and the
-/// most moves in flight per broker and in total. It only records; every answer is the engine's.
+/// KafkaSim's engine in process (`SimAdmin`: the same KIP-455, config, replication and broker
+/// model the wire handlers use) with what tests look at: every IncrementalAlterConfigs call, every
+/// AlterPartitionReassignments and ElectLeaders request, the most moves in flight per broker and in
+/// total. It only records; every answer is the engine's. The one fake cluster of these tests.
 actor EngineCluster: ClusterAdmin {
     let admin: SimAdmin
+    /// The executor's view of the engine's time (executor tests).
     let clock: StepClock
     private(set) var configCalls: [[ConfigResource: [ConfigChange]]] = []
+    private(set) var alterRequests = 0
+    private(set) var electionRequests: [[TopicPartition]] = []
     private(set) var peakPerBroker = 0
     private(set) var peakTotal = 0
 
-    /// Brokers `brokers` over `racks` racks (broker b on rack "r\(b % racks)"), topics added with `addTopic`.
-    init(brokers: [BrokerID], racks: Int = 3, topics: [(String, [[BrokerID]], Int64)], copyRate: Int64 = 125_000_000) throws {
+    /// Brokers with racks, topics as (name, assignment, bytes per partition); `controller` the
+    /// controller's id (the first broker when nil); the engine on `engineClock`.
+    init(brokers: [(BrokerID, String?)], topics: [(String, [[BrokerID]], Int64)], controller: BrokerID? = nil,
+         engineClock: ManualClock = ManualClock(), copyRate: Int64 = 125_000_000) async throws {
         let snapshot = ClusterSnapshot(
-            brokers: brokers.map { Broker(id: $0, rack: "r\(Int($0) % racks)") },
+            brokers: brokers.map { Broker(id: $0.0, rack: $0.1) },
             topics: topics.map { name, assignment, size in
                 TopicState(name: name, partitions: assignment.enumerated().map { PartitionState(partition: Int32($0.offset), replicas: $0.element, size: size) })
             })
-        clock = StepClock()
-        admin = try SimAdmin(snapshot: snapshot, clock: clock.sim, brokerNetworkBytesPerSec: copyRate)
+        clock = StepClock(sim: engineClock)
+        admin = try SimAdmin(snapshot: snapshot, clock: engineClock, brokerNetworkBytesPerSec: copyRate)
+        if let controller { try await admin.engine.withModel { m, t in try m.moveController(to: controller, at: t) } }
+    }
+
+    /// Brokers `brokers` over `racks` racks (broker b on rack "r\(b % racks)").
+    init(brokers: [BrokerID], racks: Int = 3, topics: [(String, [[BrokerID]], Int64)], copyRate: Int64 = 125_000_000) async throws {
+        try await self.init(brokers: brokers.map { ($0, "r\(Int($0) % racks)") }, topics: topics, copyRate: copyRate)
     }
 
     // MARK: test controls, straight on the engine (not recorded)
@@ -72,28 +84,44 @@ actor EngineCluster: ClusterAdmin {
         if let error = failed[resource] { throw error }
     }
 
+    /// The broker process stops: fenced, out of every ISR it is not the last of, leaderships fail over.
     func stop(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.stopBroker(broker, at: t) } }
+    /// The broker process starts: registered and unfenced, its replicas catch up.
     func start(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.startBroker(broker, at: t) } }
+    /// The broker has never started (or was unregistered): absent from all metadata.
+    func unregister(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.unregisterBroker(broker, at: t) } }
+    /// The broker registers but stays fenced (not caught up with the metadata) until `start`.
+    func registerFenced(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.registerBroker(broker, at: t) } }
+
+    /// A topic created while the test runs, empty.
+    func addTopic(_ name: String, _ assignment: [[BrokerID]]) async throws {
+        let spec = SimNewTopic(name: name, assignments: Dictionary(uniqueKeysWithValues: assignment.enumerated().map { (Int32($0.offset), $0.element) }))
+        _ = try await admin.engine.withModel { m, t in try m.createTopic(spec, validateOnly: false, at: t) }
+    }
+
+    /// Lets simulated time pass until every copy that can finish has (a copy to a stopped broker
+    /// cannot): the tests' partitions are kilobytes, an hour is ample.
+    func completeMoves() {
+        clock.sim.advance(by: Self.timeForMovesToFinish)
+    }
+    static let timeForMovesToFinish = 3_600.0
 
     func replicas(_ tp: TopicPartition) async -> [BrokerID]? {
         await admin.engine.withModel { m, _ in m.partitionView(tp.topic, tp.partition)?.replicas }
+    }
+
+    func replicas(on broker: BrokerID) async throws -> [TopicPartition] {
+        try await admin.describeTopics(nil).flatMap { topic in
+            topic.partitions.filter { $0.replicas.contains(broker) }.map { TopicPartition(topic.name, $0.partition) }
+        }.sorted()
     }
 
     func inFlightCount() async throws -> Int { try await admin.listReassignments(nil).count }
 
     /// Every replication throttle left anywhere (dynamic values only), for "no throttle left" checks.
     func throttleConfigs() async throws -> [String] {
-        var out: [String] = []
-        let brokers = try await admin.describeCluster().brokers.map(\.id)
-        let topics = try await admin.describeTopics(nil).map(\.name)
-        let configs = try await admin.describeConfigs(brokers.map { .broker($0) } + topics.map { .topic($0) })
-        for (resource, entries) in configs {
-            for entry in entries where entry.name.contains("throttled") && !entry.isDefault && !(entry.value ?? "").isEmpty {
-                guard entry.source == .dynamicTopic || entry.source == .dynamicBroker else { continue }
-                out.append("\(resource) \(entry.name)=\(entry.value ?? "")")
-            }
-        }
-        return out.sorted()
+        let observation = try await ClusterObservation.read(from: admin, parts: [.topicConfigs, .brokerConfigs])
+        return observation.replicationThrottles.filter(\.isDynamic).map { "\($0.resource) \($0.key)=\($0.value)" }.sorted()
     }
 
     // MARK: ClusterAdmin, forwarded
@@ -109,6 +137,7 @@ actor EngineCluster: ClusterAdmin {
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await admin.consumerLag(group: group) }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
+        alterRequests += 1
         let failed = try await admin.alterReassignments(targets)
         var perBroker: [BrokerID: Int] = [:]
         let moving = try await admin.listReassignments(nil)
@@ -128,6 +157,8 @@ actor EngineCluster: ClusterAdmin {
     }
 
     func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError] {
-        try await admin.electPreferredLeaders(partitions)
+        let all = try await admin.describeTopics(nil).flatMap { topic in topic.partitions.map { TopicPartition(topic.name, $0.partition) } }
+        electionRequests.append(partitions ?? all.sorted())
+        return try await admin.electPreferredLeaders(partitions)
     }
 }

@@ -12,10 +12,10 @@ import KScaleTestSupport
     static let maxTurns = 200_000
 
     /// Six brokers holding two topics; brokers 7-9 are new and empty.
-    func cluster() throws -> EngineCluster {
+    func cluster() async throws -> EngineCluster {
         let orders: [[BrokerID]] = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]
         let events: [[BrokerID]] = [[1, 4], [2, 5], [3, 6], [4, 1]]
-        return try EngineCluster(brokers: Array(1...9), topics: [("orders", orders, 50_000_000), ("events", events, 20_000_000)])
+        return try await EngineCluster(brokers: Array(1...9), topics: [("orders", orders, 50_000_000), ("events", events, 20_000_000)])
     }
 
     /// Moves the first replica of every partition to one of the new brokers.
@@ -45,7 +45,7 @@ import KScaleTestSupport
     }
 
     @Test func fullRunRespectsCapsAndLeavesNoThrottle() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         let plan = try await scaleOut(c)
         let options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 2, maxMoves: 4, order: .largestFirst, pollInterval: 1)
@@ -64,7 +64,7 @@ import KScaleTestSupport
     }
 
     @Test func throttlesSetBySomeoneElseSurvive() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         try await c.setTopicConfig("orders", ThrottleKeys.leaderReplicas, "0:1,5:6")
         try await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "777")
@@ -80,7 +80,7 @@ import KScaleTestSupport
     }
 
     @Test func resumeAfterTheProcessDiesFinishesTheRun() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         let plan = try await scaleOut(c)
         let dir = temporaryDirectory()
@@ -103,7 +103,7 @@ import KScaleTestSupport
     }
 
     @Test func refusalsChangeNothing() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         let bad: [(ReassignmentPlan, String)] = [
             (ReassignmentPlan(partitions: [PartitionAssignment(topic: "nope", partition: 0, replicas: [1, 2])]), "unknown topic nope"),
@@ -128,7 +128,7 @@ import KScaleTestSupport
     }
 
     @Test func cancelWithRollbackRestoresTheOriginalAssignment() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         let plan = try await scaleOut(c)
         let before = Dictionary(uniqueKeysWithValues: await plan.partitions.asyncMap { ($0.topicPartition, await c.replicas($0.topicPartition)) })
@@ -153,7 +153,7 @@ import KScaleTestSupport
     }
 
     @Test func stalledPartitionIsReportedWithItsCause() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [7, 2, 3])])
         let events = ExecEventLog()
@@ -176,7 +176,7 @@ import KScaleTestSupport
     }
 
     @Test func auditMarksWhatTheLedgerKnows() async throws {
-        let c = try cluster()
+        let c = try await cluster()
         let clock = c.clock
         try await c.setBrokerConfig(2, ThrottleKeys.leaderRate, "123")
         let plan = try await scaleOut(c)
@@ -218,7 +218,7 @@ extension Sequence {
     }
 
     @Test func raisesWhileHealthyAndLowersWhenAPartitionIsUnderMinISR() async throws {
-        let c = try EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2], [2, 3]], 200_000_000)], copyRate: 1_000_000)
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2], [2, 3]], 200_000_000)], copyRate: 1_000_000)
         let clock = c.clock
         try await c.setTopicConfig("t", "min.insync.replicas", "2")
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2])])
@@ -247,7 +247,7 @@ extension Sequence {
 /// (broker resource ""), which `check` also flags: one rule for all three.
 @Suite struct ClusterDefaultThrottleTests {
     @Test func auditListsAndClearRemovesTheClusterDefaultRate() async throws {
-        let c = try EngineCluster(brokers: [1, 2, 3], topics: [("t", [[1, 2], [2, 3]], 1_000_000)])
+        let c = try await EngineCluster(brokers: [1, 2, 3], topics: [("t", [[1, 2], [2, 3]], 1_000_000)])
         let failed = try await c.admin.incrementalAlterConfigs([ConfigResource(.broker, ""): [ConfigChange(ThrottleKeys.leaderRate, .set, "4242")]],
                                                                validateOnly: false)
         #expect(failed.isEmpty)

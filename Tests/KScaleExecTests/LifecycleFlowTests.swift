@@ -1,5 +1,6 @@
 import Foundation
-import KafkaClient
+import KafkaAdmin
+import KafkaSim
 import KScaleCore
 import KScaleTime
 import Testing
@@ -16,11 +17,10 @@ struct LifecycleFlowTests {
 
     static func testClock() -> ManualClock { ManualClock(start: start, autoAdvance: true) }
 
-    /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions of RF 3 placed rack-aware on them.
-    static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1) async -> LifecycleFakeCluster {
+    /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions of RF 3 placed rack-aware on them;
+    /// brokers 7-9 exist only as `spares` (registered, empty), the others have never started.
+    static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1, engineClock: ManualClock = ManualClock()) async throws -> EngineCluster {
         let racks = ["a", "b", "c"]
-        let cluster = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), racks[$0 % 3]) }, controller: controller)
-        for s in spares { await cluster.register(s, rack: racks[Int(s) % 3]) }
         // Partition p: one broker from each rack pair {3,6}, {1,4}, {2,5}, rotating the leader.
         let assignment: [[BrokerID]] = (0..<24).map { p in
             let a: BrokerID = p % 2 == 0 ? 3 : 6, b: BrokerID = p % 4 < 2 ? 1 : 4, c: BrokerID = p % 4 == 0 || p % 4 == 3 ? 2 : 5
@@ -28,13 +28,15 @@ struct LifecycleFlowTests {
             let k = p % 3
             return Array(r[k...] + r[..<k])
         }
-        await cluster.addTopic("orders", assignment, size: 10_000)
+        let cluster = try await EngineCluster(brokers: (1...9).map { (BrokerID($0), racks[$0 % 3]) }, topics: [("orders", assignment, 10_000)],
+                                              controller: controller, engineClock: engineClock)
+        for id: BrokerID in [7, 8, 9] where !spares.contains(id) { try await cluster.unregister(id) }
         return cluster
     }
 
-    static func flows(_ c: LifecycleFakeCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
+    static func flows(_ c: EngineCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
                       timeout: Double = 30, clock: ManualClock = testClock(),
-                      during: @escaping @Sendable (LifecycleFakeCluster, Int) async -> Void = { _, _ in }) -> ScaleFlows {
+                      during: @escaping @Sendable (EngineCluster, Int) async throws -> Void = { _, _ in }) -> ScaleFlows {
         ScaleFlows(admin: c, planner: CorePlanner(excludeTopics: exclude),
                    runner: LifecycleFakeRunner(cluster: c, duringRun: during),
                    options: ScaleOptions(execute: execute, registrationTimeout: timeout, pollInterval: pollInterval, step: step),
@@ -42,18 +44,18 @@ struct LifecycleFlowTests {
     }
 
     @Test func scaleOutMovesDataOntoTheNewBrokersAndEndsHealthy() async throws {
-        let c = await Self.sixBrokers(spares: [7, 8, 9])
+        let c = try await Self.sixBrokers(spares: [7, 8, 9])
         let report = try await Self.flows(c, execute: true).scaleOut(adding: [7, 8, 9])
         #expect(report.executed)
         #expect(report.preflight.status == .warn)                          // empty brokers: imbalanced
         for id: BrokerID in [7, 8, 9] {
-            let n = await c.replicas(on: id).count
+            let n = try await c.replicas(on: id).count
             #expect(n == 8)       // 72 replicas over 9 brokers
         }
         #expect(report.after.map(\.replicas) == Array(repeating: 8, count: 9))
         #expect(report.postflight?.status == .ok)
         #expect(report.exitCode == 0)
-        #expect(await c.inFlight == 0)
+        #expect(try await c.inFlightCount() == 0)
         // Leaders follow the preferred replicas after the election.
         let o = try await ClusterObservation.read(from: c)
         #expect(LeadershipDrain.notOnPreferredLeader(in: o).isEmpty)
@@ -61,12 +63,12 @@ struct LifecycleFlowTests {
     }
 
     @Test func scaleOutDryRunChangesNothingAndProjectsTheResult() async throws {
-        let c = await Self.sixBrokers(spares: [7, 8, 9])
+        let c = try await Self.sixBrokers(spares: [7, 8, 9])
         let report = try await Self.flows(c, execute: false).scaleOut(adding: [7, 8, 9])
         #expect(!report.executed)
         #expect(await c.alterRequests == 0)
         #expect(await c.electionRequests.isEmpty)
-        #expect(await c.replicas(on: 7).isEmpty)
+        #expect(try await c.replicas(on: 7).isEmpty)
         #expect(report.before.first { $0.broker == 7 }?.replicas == 0)
         #expect(report.after.first { $0.broker == 7 }?.replicas == 8)
         #expect(report.plans.first?.replicasMoved == 24)
@@ -74,8 +76,8 @@ struct LifecycleFlowTests {
     }
 
     @Test func registrationTimeoutNamesTheMissingAndFencedBrokers() async throws {
-        let c = await Self.sixBrokers(spares: [7])
-        await c.register(8, rack: "c", fenced: true)
+        let c = try await Self.sixBrokers(spares: [7])
+        try await c.registerFenced(8)
         let clock = Self.testClock()
         let flows = Self.flows(c, execute: true, timeout: 300, clock: clock)
         let error = await #expect(throws: Refusal.self) { try await flows.scaleOut(adding: [7, 8, 9]) }
@@ -88,25 +90,25 @@ struct LifecycleFlowTests {
     }
 
     @Test func registrationWaitsForBrokersThatArriveLate() async throws {
-        let c = await Self.sixBrokers(spares: [7, 8])
-        await c.register(9, rack: "a", fenced: true)
+        let c = try await Self.sixBrokers(spares: [7, 8])
+        try await c.registerFenced(9)
         let clock = Self.testClock()
         // Broker 9 is unfenced 4.5 s in, between the flow's polls at 4 s and 5 s.
         let late = clock.spawn {
             try await clock.sleep(seconds: 4.5)
-            await c.unfence(9)
+            try await c.start(9)
         }
         let report = try await Self.flows(c, execute: true, timeout: 30, clock: clock).scaleOut(adding: [7, 8, 9])
         late.cancel()           // a no-op when it ran; ends its sleep if the flow went on without it
         _ = await late.result
-        #expect(await c.replicas(on: 9).count == 8)
+        #expect(try await c.replicas(on: 9).count == 8)
         #expect(report.exitCode == 0)
         // The flow went on at its first poll after the broker came (nothing later sleeps).
         #expect(clock.now() - Self.start == 5)
     }
 
     @Test func scaleInMovesLeadershipFirstThenDrainsAndSaysSafe() async throws {
-        let c = await Self.sixBrokers(controller: 1)
+        let c = try await Self.sixBrokers(controller: 1)
         let ledBy4 = try await ClusterObservation.read(from: c).partitions.filter { $0.1.leader == 4 }.map(\.0)
         #expect(!ledBy4.isEmpty)
         let leadersAtDrain = LifecycleLeaderProbe()
@@ -117,20 +119,19 @@ struct LifecycleFlowTests {
         // When the data started moving, broker 4 led nothing any more.
         #expect(await leadersAtDrain.values == [0])
         #expect(Set(await c.electionRequests.first ?? []) == Set(ledBy4))
-        #expect(await c.replicas(on: 4).isEmpty)
+        #expect(try await c.replicas(on: 4).isEmpty)
         #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"])
         #expect(report.exitCode == 0)
         #expect(report.after.first { $0.broker == 4 }?.replicas == 0)
     }
 
     @Test func scaleInIsRefusedForRFAndForRacksWithNothingChanged() async throws {
-        let small = LifecycleFakeCluster(brokers: [(1, nil), (2, nil), (3, nil), (4, nil)])
-        await small.addTopic("t", [[1, 2, 3], [2, 3, 4]])
+        let small = try await EngineCluster(brokers: [(1, nil), (2, nil), (3, nil), (4, nil)], topics: [("t", [[1, 2, 3], [2, 3, 4]], 1_000)])
         let rf = await #expect(throws: Refusal.self) { try await Self.flows(small, execute: true).scaleIn(removing: [3, 4]) }
         #expect(rf?.message.contains("only 2 brokers would remain") == true)
         #expect(await small.alterRequests == 0)
 
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         // Brokers 3 and 6 are rack a (3 % 3 == 0): removing both empties it.
         let rack = await #expect(throws: Refusal.self) { try await Self.flows(c, execute: true).scaleIn(removing: [3, 6]) }
         #expect(rack?.message.contains("empties rack a") == true)
@@ -138,35 +139,35 @@ struct LifecycleFlowTests {
     }
 
     @Test func aTopicCreatedMidDrainIsDrainedToo() async throws {
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         let report = try await Self.flows(c, execute: true) { cluster, run in
-            if run == 1 { await cluster.addTopic("late", [[4, 1, 2], [5, 4, 3]]) }
+            if run == 1 { try await cluster.addTopic("late", [[4, 1, 2], [5, 4, 3]]) }
         }.scaleIn(removing: [4])
         #expect(report.plans.count == 2)
         #expect(report.plans.last?.partitions == 2)
-        #expect(await c.replicas(on: 4).isEmpty)
+        #expect(try await c.replicas(on: 4).isEmpty)
         #expect(report.verdicts?.allSatisfy(\.isSafe) == true)
         #expect(report.exitCode == 0)
     }
 
     @Test func aBrokerFailingMidDrainStopsTheRunAndTheVerdictSaysNotSafe() async throws {
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         let report = try await Self.flows(c, execute: true) { cluster, _ in
-            await cluster.stop(1)        // the only broker left in rack b: every move targets it
+            try await cluster.stop(1)        // the only broker left in rack b: every move targets it
         }.scaleIn(removing: [4])
         #expect(report.failure?.contains("stalled") == true)
         let verdict = try #require(report.verdicts?.first)
         #expect(!verdict.isSafe)
         #expect(verdict.description.hasPrefix("broker 4: NOT SAFE ("))
         #expect(report.exitCode == 3)
-        #expect(report.postflight?.findings.contains { $0.check == "brokers-offline" } == true)
+        #expect(report.postflight?.findings.contains { $0.check == "brokers-fenced" && $0.brokers == [1] } == true)
     }
 
     @Test func verdictExitCodeIsOneWhenReplicasAreLeft() async throws {
         // Topics keep landing on broker 4 and the drain gives up after its rounds: never "safe".
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         var flows = Self.flows(c, execute: true) { cluster, run in
-            await cluster.addTopic("late\(run)", [[4, 1, 2]])
+            try await cluster.addTopic("late\(run)", [[4, 1, 2]])
         }
         flows.options.maxDrainRounds = 2
         let report = try await flows.scaleIn(removing: [4])
@@ -177,7 +178,7 @@ struct LifecycleFlowTests {
     }
 
     @Test func theControllerIsNotSafeToStop() async throws {
-        let c = await Self.sixBrokers(controller: 4)
+        let c = try await Self.sixBrokers(controller: 4)
         let clock = Self.testClock()
         let report = try await Self.flows(c, execute: true, clock: clock).scaleIn(removing: [4])
         #expect(report.verdicts?.first?.description == "broker 4: NOT SAFE (it is the controller)")
@@ -187,15 +188,15 @@ struct LifecycleFlowTests {
     }
 
     @Test func stepsDrainAtMostNBrokersAtATime() async throws {
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         let events = LifecycleEventLog()
         var flows = Self.flows(c, execute: true, step: 1)
         flows.emit = { e in Task { await events.add(e) } }
-        let held5 = await c.replicas(on: 5).count, held6 = await c.replicas(on: 6).count
+        let held5 = try await c.replicas(on: 5).count, held6 = try await c.replicas(on: 6).count
         let report = try await flows.scaleIn(removing: [5, 6])
         #expect(report.plans.map(\.label) == ["step 1 of 2: drain brokers 5", "step 2 of 2: drain brokers 6"])
-        #expect(await c.replicas(on: 5).isEmpty)
-        #expect(await c.replicas(on: 6).isEmpty)
+        #expect(try await c.replicas(on: 5).isEmpty)
+        #expect(try await c.replicas(on: 6).isEmpty)
         // Step 1 puts nothing on broker 6, which step 2 removes: no replica moves twice.
         #expect(report.plans.map(\.replicasMoved) == [held5, held6])
         #expect(report.verdicts?.allSatisfy(\.isSafe) == true)
@@ -205,26 +206,24 @@ struct LifecycleFlowTests {
     /// fill 6 with broker 5's replicas and step 2 would move them again (or put 6's onto the
     /// now empty 5).
     @Test func aStepPutsNothingOnBrokersALaterStepRemoves() async throws {
-        let c = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), nil) }, controller: 1)
         var assignment: [[BrokerID]] = []
         for p in 0..<20 { assignment.append([BrokerID(p % 5 + 1), BrokerID((p + 1) % 5 + 1)]) }
         assignment.append([6, 1])
-        await c.addTopic("orders", assignment, size: 10_000)
-        let held5 = await c.replicas(on: 5).count, held6 = await c.replicas(on: 6).count
+        let c = try await EngineCluster(brokers: (1...6).map { (BrokerID($0), nil) }, topics: [("orders", assignment, 10_000)], controller: 1)
+        let held5 = try await c.replicas(on: 5).count, held6 = try await c.replicas(on: 6).count
         let report = try await Self.flows(c, execute: true, step: 1).scaleIn(removing: [5, 6])
         #expect(report.failure == nil)
-        #expect(await c.replicas(on: 5).isEmpty)
-        #expect(await c.replicas(on: 6).isEmpty)
+        #expect(try await c.replicas(on: 5).isEmpty)
+        #expect(try await c.replicas(on: 6).isEmpty)
         #expect(report.plans.map(\.replicasMoved) == [held5, held6])
         // The dry run projects the same steps.
-        let c2 = LifecycleFakeCluster(brokers: (1...6).map { (BrokerID($0), nil) }, controller: 1)
-        await c2.addTopic("orders", assignment, size: 10_000)
+        let c2 = try await EngineCluster(brokers: (1...6).map { (BrokerID($0), nil) }, topics: [("orders", assignment, 10_000)], controller: 1)
         let dry = try await Self.flows(c2, execute: false, step: 1).scaleIn(removing: [5, 6])
         #expect(dry.plans.map(\.replicasMoved) == [held5, held6])
     }
 
     @Test func scaleInDryRunPlansEveryStepAndChangesNothing() async throws {
-        let c = await Self.sixBrokers()
+        let c = try await Self.sixBrokers()
         let report = try await Self.flows(c, execute: false, step: 1).scaleIn(removing: [5, 6])
         #expect(await c.alterRequests == 0)
         #expect(report.plans.count == 2)
@@ -239,11 +238,12 @@ struct LifecycleFlowTests {
 @Suite("Lifecycle: flows through the executor engine", .timeLimit(.minutes(1)))
 struct LifecycleExecutorFlowTests {
     @Test func scaleOutThenScaleInThroughTheExecutorLeaveNoThrottle() async throws {
-        let c = await LifecycleFlowTests.sixBrokers(spares: [7, 8, 9])
-        await c.setCompleteOnPoll(true)
+        // The engine, the executor and the flows on one auto-advancing clock: moves copy while the
+        // executor sleeps between polls.
+        let clock = LifecycleFlowTests.testClock()
+        let c = try await LifecycleFlowTests.sixBrokers(spares: [7, 8, 9], engineClock: clock)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-lifecycle-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let clock = LifecycleFlowTests.testClock()
         let executorPoll = 2.0
         let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: executorPoll), stateRoot: root, clock: clock)
         let options = ScaleOptions(execute: true, pollInterval: LifecycleFlowTests.pollInterval)
@@ -252,8 +252,8 @@ struct LifecycleExecutorFlowTests {
         let out = try await flows.scaleOut(adding: [7, 8, 9])
         #expect(out.exitCode == 0)
         #expect(out.after.map(\.replicas) == Array(repeating: 8, count: 9))
-        #expect(await c.configWrites > 0)                       // throttles were set ...
-        #expect(await c.configs.values.allSatisfy { $0.isEmpty }) // ... and all removed
+        #expect(await !c.configCalls.isEmpty)                   // throttles were set ...
+        #expect(try await c.throttleConfigs() == [])            // ... and all removed
         #expect(!(out.postflight?.findings.contains { $0.check == "leftover-throttles" } ?? true))
         #expect(RunDirectory.all(root: root).count == 1)        // one journaled run
         #expect(clock.now() - LifecycleFlowTests.start >= executorPoll) // the executor polled on the shared clock
@@ -262,10 +262,10 @@ struct LifecycleExecutorFlowTests {
         #expect(back.verdicts?.map(\.isSafe) == [true, true, true])
         #expect(back.exitCode == 0)
         for id: BrokerID in [7, 8, 9] {
-            let left = await c.replicas(on: id)
+            let left = try await c.replicas(on: id)
             #expect(left.isEmpty)
         }
-        #expect(await c.configs.values.allSatisfy { $0.isEmpty })
+        #expect(try await c.throttleConfigs() == [])
     }
 }
 
@@ -282,10 +282,13 @@ actor LifecycleEventLog {
 @Suite("Lifecycle: elect-leaders")
 struct LifecycleElectionTests {
     @Test func dryRunReportsAndExecuteElectsOnlyWhatChanges() async throws {
-        let c = LifecycleFakeCluster(brokers: [(1, nil), (2, nil), (3, nil)])
-        await c.addTopic("t", [[1, 2], [2, 3], [3, 1]])
-        await c.set(TopicPartition("t", 0), leader: 2, isr: [1, 2])   // failed over, preferred back in sync
-        await c.set(TopicPartition("t", 1), leader: 3, isr: [3])      // preferred 2 out of the ISR
+        // t-0's leader failed over to 2 and its preferred replica 1 is back in sync; t-1's preferred
+        // replica 4 is down, so 3 leads and 4 is out of the ISR.
+        let c = try await EngineCluster(brokers: [(1, nil), (2, nil), (3, nil), (4, nil)], topics: [("t", [[1, 2], [4, 3], [3, 1]], 1_000)])
+        try await c.stop(1)
+        try await c.start(1)
+        await c.completeMoves()                                       // broker 1 catches up
+        try await c.stop(4)
         let o = try await ClusterObservation.read(from: c)
         let dry = try await LeaderElection.run(in: o, among: nil, admin: nil)
         #expect(dry.changes.map(\.topicPartition) == [TopicPartition("t", 0)])

@@ -101,7 +101,8 @@ public struct ClusterModel: Sendable {
     public var topicNames: [String] { topics.keys.sorted() }
 
     public func broker(_ id: BrokerID) -> SimBrokerInfo? {
-        brokers[id].map { SimBrokerInfo(id: $0.id, rack: $0.rack, host: $0.host, port: $0.port, alive: $0.alive, fenced: $0.fenced) }
+        brokers[id].map { SimBrokerInfo(id: $0.id, rack: $0.rack, host: $0.host, port: $0.port, alive: $0.alive, fenced: $0.fenced,
+                                        registered: $0.registered) }
     }
 
     public func isAlive(_ id: BrokerID) -> Bool { brokers[id]?.alive ?? false }
@@ -203,6 +204,7 @@ public struct ClusterModel: Sendable {
         advance(to: t)
         guard brokers[id] != nil else { throw InvalidInput("no broker \(id) in the simulated cluster") }
         guard brokers[id]?.alive == false else { return }
+        brokers[id]?.registered = true
         brokers[id]?.alive = true
         brokers[id]?.fenced = false
         for tp in partitions(on: id) {
@@ -211,6 +213,25 @@ public struct ClusterModel: Sendable {
         }
         if !isAlive(controller) { controller = id }
     }
+
+    /// The broker leaves the controller's registry (KRaft's UnregisterBroker, or a broker never
+    /// started): stopped first if it runs, then absent from Metadata and DescribeCluster.
+    public mutating func unregisterBroker(_ id: BrokerID, at t: Double) throws {
+        try stopBroker(id, at: t)
+        brokers[id]?.registered = false
+    }
+
+    /// A broker process starts and registers. As in KRaft it is fenced until it has caught up with
+    /// the metadata; `startBroker` then unfences it.
+    public mutating func registerBroker(_ id: BrokerID, at t: Double) throws {
+        advance(to: t)
+        guard brokers[id] != nil else { throw InvalidInput("no broker \(id) in the simulated cluster") }
+        brokers[id]?.registered = true
+    }
+
+    /// Registered brokers in snapshot order, fenced ones included (DescribeCluster v2 with
+    /// IncludeFencedBrokers, which kscale asks for).
+    public var registeredBrokers: [SimBrokerInfo] { brokerOrder.compactMap { broker($0) }.filter(\.registered) }
 
     /// Every partition with a replica on the broker, in topic and partition order.
     func partitions(on id: BrokerID) -> [TopicPartition] {
@@ -245,6 +266,7 @@ public struct SimBrokerInfo: Sendable, Equatable {
     public var port: Int32
     public var alive: Bool
     public var fenced: Bool
+    public var registered: Bool
 }
 
 /// One partition as Metadata reports it.

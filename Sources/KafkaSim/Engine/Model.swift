@@ -9,6 +9,9 @@ struct SimBroker: Sendable {
     var port: Int32
     var alive = true
     var fenced = false
+    /// Known to the controller. An unregistered broker (never started, or removed with
+    /// UnregisterBroker) is in no metadata at all; a stopped one stays registered, fenced.
+    var registered = true
     var diskTotal: Int64
     /// Bytes on the disk that are not partition data (from the snapshot's usable bytes); kept
     /// constant so usable bytes move only with replicas.

@@ -14,7 +14,7 @@ enum DescribeClusterHandler: APIHandler {
             r.clusterId = SimDefaults.clusterID
             r.controllerId = m.controller
             r.endpointType = request.endpointType
-            r.brokers = m.brokerOrder.compactMap { m.broker($0) }.filter { $0.alive || includeFenced }.map {
+            r.brokers = m.registeredBrokers.filter { $0.alive || includeFenced }.map {
                 DescribeClusterResponse.DescribeClusterBroker(brokerId: $0.id, host: $0.host, port: $0.port, rack: $0.rack, isFenced: $0.fenced)
             }
             return r
