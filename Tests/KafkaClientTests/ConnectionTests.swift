@@ -10,7 +10,7 @@ import Testing
 private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async throws -> BrokerConnection {
     let c = config ?? ClientConfig(bootstrapServers: broker.address, connectTimeout: .seconds(20))
     return try await BrokerConnection.connect(to: HostPort(host: "127.0.0.1", port: broker.port), label: "broker 1 (\(broker.address))",
-                                              config: c, tls: nil, group: MultiThreadedEventLoopGroup.singleton)
+                                              config: c, tls: nil, group: MultiThreadedEventLoopGroup.singleton, within: CallBudget(config: c))
 }
 
 @Suite struct ConnectionTests {
@@ -129,7 +129,7 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
         defer { for b in brokers { Task { await b.stop() } } }
         let config = ClientConfig(bootstrapServers: brokers.map(\.address).joined(separator: ","), connectTimeout: .seconds(30), retries: 0)
         let cluster = try ClusterConnections(config: config)
-        let c = try await cluster.anyConnection()
+        let c = try await cluster.anyConnection(within: CallBudget(config: config))
         #expect(c.isActive)
         #expect(waiting.all.count == 4)
         await cluster.close()

@@ -65,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
             let clock: any ExecClock = simClock.map { SimSteppedClock(sim: $0) } ?? ScaledWallClock(scale: timeScale)
             do {
                 say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (\(benchmark ? "time stepped by the executor's polls" : "time x\(timeScale)")); brokers 7, 8, 9 are new and empty")
-                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil) { admin in
+                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil, requestTimeout: nil) { admin in
                     let before = await sim.state().snapshot
                     let planned = try Planner.plan(before, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
                     let s = planned.summary

@@ -53,7 +53,7 @@ struct ScaleCommandOptions: ParsableArguments {
             let runOptions = try pacing.options()
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
-            let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
                                             clock: connection.clock, bootstrap: connection.bootstrapServer,
                                             commandConfig: connection.commandConfig, emit: { printer.handle($0) })
