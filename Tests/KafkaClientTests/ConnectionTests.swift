@@ -213,7 +213,8 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
     @Test func mechanismNotEnabledIsNamed() async throws {
         let broker = try await Self.saslBroker(mechanism: .scramSha512, user: "alice", password: "pw")
         defer { Task { await broker.stop() } }
-        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: .plain, username: "alice", password: "pw")))
+        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: .plain, username: "alice", password: "pw")),
+                                  connectTimeout: .seconds(30))
         await #expect { _ = try await connect(broker, config) } throws: { e in
             "\(e)".contains("does not enable PLAIN") && "\(e)".contains("SCRAM-SHA-512")
         }
