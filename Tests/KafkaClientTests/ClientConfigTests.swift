@@ -47,6 +47,19 @@ private let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\
         #expect(c.connectTimeout == .milliseconds(2500))
     }
 
+    /// The retry budget's settings, Kafka's names; unset, the defaults docs/client.md gives.
+    @Test func retrySettings() throws {
+        let c = try ClientConfig.parse(properties: "retries=2\nretry.backoff.ms=50\nretry.backoff.max.ms=400\n", bootstrap: "k:9092")
+        #expect(c.retries == 2)
+        #expect(c.retryBackoff == .milliseconds(50))
+        #expect(c.retryBackoffMax == .milliseconds(400))
+        #expect(c.otherProperties.isEmpty)
+        let d = try ClientConfig.parse(properties: "", bootstrap: "k:9092")
+        #expect([d.requestTimeout, d.connectTimeout, d.retryBackoff, d.retryBackoffMax] == [.seconds(30), .seconds(10), .milliseconds(100), .seconds(2)])
+        #expect(d.retries == 5)
+        #expect(throws: InvalidInput.self) { try ClientConfig.parse(properties: "retry.backoff.max.ms=soon", bootstrap: "k:9092") }
+    }
+
     @Test func plainFromLibrdkafkaNamesAndInferredFromJAAS() throws {
         let a = try ClientConfig.parse(properties: "security.protocol=sasl_plaintext\nsasl.mechanisms=PLAIN\nsasl.username=u\nsasl.password=p\n", bootstrap: "k:1")
         #expect(a.security.sasl == SaslSettings(mechanism: .plain, username: "u", password: "p"))

@@ -10,7 +10,7 @@ import Testing
 private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async throws -> BrokerConnection {
     let c = config ?? ClientConfig(bootstrapServers: broker.address, connectTimeout: .seconds(20))
     return try await BrokerConnection.connect(to: HostPort(host: "127.0.0.1", port: broker.port), label: "broker 1 (\(broker.address))",
-                                              config: c, tls: nil, group: MultiThreadedEventLoopGroup.singleton)
+                                              config: c, tls: nil, group: MultiThreadedEventLoopGroup.singleton, within: CallBudget(config: c))
 }
 
 @Suite struct ConnectionTests {
@@ -129,7 +129,7 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
         defer { for b in brokers { Task { await b.stop() } } }
         let config = ClientConfig(bootstrapServers: brokers.map(\.address).joined(separator: ","), connectTimeout: .seconds(30), retries: 0)
         let cluster = try ClusterConnections(config: config)
-        let c = try await cluster.anyConnection()
+        let c = try await cluster.anyConnection(within: CallBudget(config: config))
         #expect(c.isActive)
         #expect(waiting.all.count == 4)
         await cluster.close()
@@ -213,7 +213,8 @@ private func connect(_ broker: TinyBroker, _ config: ClientConfig? = nil) async 
     @Test func mechanismNotEnabledIsNamed() async throws {
         let broker = try await Self.saslBroker(mechanism: .scramSha512, user: "alice", password: "pw")
         defer { Task { await broker.stop() } }
-        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: .plain, username: "alice", password: "pw")))
+        let config = ClientConfig(bootstrapServers: broker.address, security: .saslPlaintext(SaslSettings(mechanism: .plain, username: "alice", password: "pw")),
+                                  connectTimeout: .seconds(30))
         await #expect { _ = try await connect(broker, config) } throws: { e in
             "\(e)".contains("does not enable PLAIN") && "\(e)".contains("SCRAM-SHA-512")
         }

@@ -36,7 +36,8 @@ import Testing
 
     static func roundTrip(_ config: ClientConfig, port: Int, host: String) async throws -> Int32 {
         let c = try await BrokerConnection.connect(to: HostPort(host: host, port: port), label: "broker 1 (\(host):\(port))", config: config,
-                                                   tls: try config.security.tls.map(TLSContextFactory.makeContext), group: MultiThreadedEventLoopGroup.singleton)
+                                                   tls: try config.security.tls.map(TLSContextFactory.makeContext), group: MultiThreadedEventLoopGroup.singleton,
+                                                   within: CallBudget(config: config))
         defer { Task { await c.close() } }
         return try await c.send(MetadataRequest(topics: [])).controllerId
     }

@@ -6,24 +6,29 @@ import NIOCore
 ///
 /// Each call picks its broker the way Kafka's AdminClient does (controller, a specific broker,
 /// the group coordinator, or any broker), retries transport failures and retriable error codes
-/// with a doubling backoff, and follows NOT_CONTROLLER by refreshing the metadata.
+/// with a doubling backoff, and follows NOT_CONTROLLER by refreshing the metadata. Each request
+/// with its retries ends within the request timeout (docs/client.md, "Time budget"); each retry
+/// is reported to `onRetry`.
 public final class KafkaAdminClient: ClusterAdmin {
     // createTopics and deleteTopics are this client's own, not the seam's: no kscale command
     // creates or deletes topics; tests and tooling use them.
     let cluster: ClusterConnections
     let config: ClientConfig
+    let onRetry: RetrySink
 
-    init(cluster: ClusterConnections, config: ClientConfig) {
+    init(cluster: ClusterConnections, config: ClientConfig, onRetry: @escaping RetrySink) {
         self.cluster = cluster
         self.config = config
+        self.onRetry = onRetry
     }
 
-    /// Connects to the bootstrap servers and reads the cluster's brokers and controller.
-    public static func connect(_ config: ClientConfig) async throws -> KafkaAdminClient {
+    /// Connects to the bootstrap servers and reads the cluster's brokers and controller. Retries
+    /// go to `onRetry` (silent unless given).
+    public static func connect(_ config: ClientConfig, onRetry: @escaping RetrySink = RetryNotice.silent) async throws -> KafkaAdminClient {
         let cluster = try ClusterConnections(config: config)
-        let client = KafkaAdminClient(cluster: cluster, config: config)
+        let client = KafkaAdminClient(cluster: cluster, config: config, onRetry: onRetry)
         do {
-            _ = try await client.withRetries { _ in try await cluster.refreshMetadata() }
+            _ = try await client.refreshMetadataWithRetries()
         } catch {
             await cluster.close()
             throw error
@@ -40,7 +45,7 @@ public final class KafkaAdminClient: ClusterAdmin {
     // MARK: cluster and topics
 
     public func describeCluster() async throws -> ClusterDescription {
-        try await withRetries { _ in try await cluster.refreshMetadata() }
+        try await refreshMetadataWithRetries()
     }
 
     public func describeTopics(_ names: [String]?) async throws -> [TopicDescription] {
@@ -392,9 +397,13 @@ func grouped(_ partitions: [TopicPartition]) -> [(key: String, value: [Int32])] 
 }
 
 extension KafkaAdminClient {
-    /// `--bootstrap-server` and `--command-config` straight to a connected client: the one line
-    /// every command that reads or changes a live cluster needs.
-    public static func connect(bootstrap: String, commandConfig: String?) async throws -> KafkaAdminClient {
-        try await connect(ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap))
+    /// `--bootstrap-server`, `--command-config` and `--request-timeout` straight to a connected
+    /// client: the one line every command that reads or changes a live cluster needs. A request
+    /// timeout given here wins over `request.timeout.ms` in the file.
+    public static func connect(bootstrap: String, commandConfig: String?, requestTimeout: Duration? = nil,
+                               onRetry: @escaping RetrySink = RetryNotice.silent) async throws -> KafkaAdminClient {
+        var config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap)
+        if let requestTimeout { config.requestTimeout = requestTimeout }
+        return try await connect(config, onRetry: onRetry)
     }
 }

@@ -52,6 +52,7 @@ private struct PropertyReader {
         if let ms = try milliseconds("request.timeout.ms") { config.requestTimeout = ms }
         if let ms = try milliseconds("socket.connection.setup.timeout.ms") { config.connectTimeout = ms }
         if let ms = try milliseconds("retry.backoff.ms") { config.retryBackoff = ms }
+        if let ms = try milliseconds("retry.backoff.max.ms") { config.retryBackoffMax = ms }
         if let r = take("retries") {
             guard let n = Int(r.trimmingCharacters(in: .whitespaces)), n >= 0 else { throw fail("retries must be a non-negative integer, got '\(r)'") }
             config.retries = min(n, 100)

@@ -11,14 +11,18 @@ public struct ClientConfig: Sendable, CustomStringConvertible, CustomDebugString
     public var bootstrapServers: String
     public var security: SecuritySettings
     public var clientID: String
-    /// Per request, from sending to the response (`request.timeout.ms`).
+    /// The longest one request may take with all its retries: connecting, waiting for answers
+    /// and the pauses between attempts (`request.timeout.ms`, `--request-timeout`). Unlike Kafka's
+    /// Java client, where it bounds one attempt, it bounds the call (docs/client.md, "Time budget").
     public var requestTimeout: Duration
-    /// Per TCP (and TLS and SASL) connection setup (`socket.connection.setup.timeout.ms`).
+    /// Per TCP (and TLS and SASL) connection setup, within the request timeout (`socket.connection.setup.timeout.ms`).
     public var connectTimeout: Duration
     /// How many times a call is retried on a retriable error or a lost connection (`retries`).
     public var retries: Int
-    /// The first pause between retries; it doubles each time (`retry.backoff.ms`).
+    /// The first pause between retries; it doubles each time (`retry.backoff.ms`)...
     public var retryBackoff: Duration
+    /// ...up to this (`retry.backoff.max.ms`).
+    public var retryBackoffMax: Duration
     /// Properties kscale did not interpret, kept for the librdkafka wrapper. Values may be secret.
     public var otherProperties: [String: String]
 
@@ -30,6 +34,7 @@ public struct ClientConfig: Sendable, CustomStringConvertible, CustomDebugString
         connectTimeout: Duration = .seconds(10),
         retries: Int = 5,
         retryBackoff: Duration = .milliseconds(100),
+        retryBackoffMax: Duration = .seconds(2),
         otherProperties: [String: String] = [:]
     ) {
         self.bootstrapServers = bootstrapServers
@@ -39,6 +44,7 @@ public struct ClientConfig: Sendable, CustomStringConvertible, CustomDebugString
         self.connectTimeout = connectTimeout
         self.retries = retries
         self.retryBackoff = retryBackoff
+        self.retryBackoffMax = retryBackoffMax
         self.otherProperties = otherProperties
     }
 
@@ -51,7 +57,8 @@ public struct ClientConfig: Sendable, CustomStringConvertible, CustomDebugString
 
     public var description: String {
         var parts = ["bootstrap: \(bootstrapServers)", "security: \(security)", "client.id: \(clientID)",
-                     "request timeout: \(requestTimeout)", "connect timeout: \(connectTimeout)"]
+                     "request timeout: \(requestTimeout)", "connect timeout: \(connectTimeout)",
+                     "retries: \(retries)", "retry backoff: \(retryBackoff) to \(retryBackoffMax)"]
         if !otherProperties.isEmpty {
             parts.append("other properties: \(otherProperties.keys.sorted().joined(separator: ", ")) (values not shown)")
         }

@@ -6,8 +6,10 @@ extension KafkaClientError: KindedError {
     /// cannot do what kscale needs is the cluster's; using the client after closing it is a bug.
     public var kind: ErrorKind {
         switch self {
-        case .bootstrapFailed, .connectFailed, .connectionClosed, .requestTimedOut, .authenticationFailed: .connection
-        case .unsupported, .malformedResponse, .unknownBroker: .cluster
+        // A frame size no Kafka broker sends: the address is not a Kafka listener (TLS read as
+        // plaintext, another protocol), which is the operator's connection settings.
+        case .bootstrapFailed, .connectFailed, .connectionClosed, .requestTimedOut, .authenticationFailed, .frameSizeInvalid: .connection
+        case .unsupported, .malformedResponse, .wrongCorrelationID, .frameTooShort, .unknownBroker: .cluster
         case .closed: .internal
         }
     }

@@ -17,6 +17,14 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case authenticationFailed(broker: String, reason: String)
     /// Bytes from the broker did not decode.
     case malformedResponse(broker: String, api: String, detail: String)
+    /// A response whose correlation id is not that of any request waiting on the connection
+    /// (`expected` is the waiting request's). The connection is out of step and is closed.
+    case wrongCorrelationID(broker: String, api: String, expected: Int32, received: Int32)
+    /// A frame too short to hold a response header (the 4-byte correlation id).
+    case frameTooShort(broker: String, api: String, size: Int)
+    /// A frame size prefix that is negative or above the limit: the port does not speak Kafka
+    /// (a TLS listener read as plaintext, an HTTP server).
+    case frameSizeInvalid(broker: String, api: String, size: Int32, limit: Int32)
     /// A broker id that the cluster metadata does not list.
     case unknownBroker(BrokerID)
     case closed
@@ -37,6 +45,13 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
             return "authentication with \(broker) failed: \(reason)"
         case let .malformedResponse(broker, api, detail):
             return "\(broker) sent a malformed \(api) response: \(detail)"
+        case let .wrongCorrelationID(broker, api, expected, received):
+            return "\(broker) answered correlation id \(received) for \(api) request \(expected)"
+        case let .frameTooShort(broker, api, size):
+            return "\(broker) answered \(api) with a \(size)-byte frame, shorter than a response header (4 bytes)"
+        case let .frameSizeInvalid(broker, api, size, limit):
+            let what = size < 0 ? "a negative frame size (\(size))" : "a \(size)-byte frame, over the \(limit)-byte limit"
+            return "\(broker) answered \(api) with \(what): the port does not speak Kafka (a TLS listener read as plaintext, or another protocol?)"
         case let .unknownBroker(id):
             return "broker \(id) is not in the cluster metadata"
         case .closed:
@@ -45,6 +60,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// Worth another attempt (perhaps on another broker): the network, not the request, failed.
+    /// An answer that breaks the protocol is not: the broker did answer, and would answer so again.
     var isRetriable: Bool {
         switch self {
         case .connectFailed, .connectionClosed, .requestTimedOut: true
@@ -58,7 +74,8 @@ extension KafkaClientError: AdminTransportFailure {
         switch self {
         case let .bootstrapFailed(attempts, _): "bootstrap (\(attempts.joined(separator: "; ")))"
         case let .connectFailed(broker, _), let .connectionClosed(broker, _), let .requestTimedOut(broker, _, _),
-             let .unsupported(broker, _, _), let .authenticationFailed(broker, _), let .malformedResponse(broker, _, _):
+             let .unsupported(broker, _, _), let .authenticationFailed(broker, _), let .malformedResponse(broker, _, _),
+             let .wrongCorrelationID(broker, _, _, _), let .frameTooShort(broker, _, _), let .frameSizeInvalid(broker, _, _, _):
             broker
         case let .unknownBroker(id): "broker \(id)"
         case .closed: "the admin client"
@@ -68,4 +85,12 @@ extension KafkaClientError: AdminTransportFailure {
     public var isAuthenticationFailure: Bool {
         if case .authenticationFailed = self { true } else { false }
     }
+}
+
+/// What went wrong, without the broker the message starts with ("closed the connection during
+/// DescribeCluster" from "broker 3 (...) closed the connection during DescribeCluster"), for
+/// texts that name the broker already.
+func reason(_ error: any Error, after broker: String) -> String {
+    let text = "\(error)"
+    return text.hasPrefix(broker + " ") ? String(text.dropFirst(broker.count + 1)) : text
 }

@@ -11,7 +11,7 @@ struct KafkaFrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
-        guard size >= 0, size <= maxFrameSize else { throw FrameSizeError(size: size) }
+        guard size >= 0, size <= maxFrameSize else { throw FrameSizeError(size: size, limit: maxFrameSize) }
         guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
         guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
@@ -24,8 +24,11 @@ struct KafkaFrameDecoder: ByteToMessageDecoder {
     }
 }
 
+/// A size prefix no Kafka frame has; the router turns it into `KafkaClientError.frameSizeInvalid`
+/// for each request waiting.
 struct FrameSizeError: Error, CustomStringConvertible {
     var size: Int32
+    var limit: Int32
     var description: String {
         "frame size \(size) is not a Kafka frame (is the port speaking TLS, or another protocol?)"
     }

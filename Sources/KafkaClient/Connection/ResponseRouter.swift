@@ -4,12 +4,18 @@ import NIOCore
 struct OutgoingRequest: Sendable {
     var frame: [UInt8]
     var api: String
-    var timeout: TimeAmount
+    /// When the wait ends, failing the request with `timeoutError`.
+    var deadline: NIODeadline
+    var timeoutError: KafkaClientError
     var promise: EventLoopPromise<ByteBuffer>
 }
 
 /// Assigns correlation ids and matches responses to the requests waiting for them, so many
 /// requests can be in flight on one connection. Runs on the channel's event loop only.
+///
+/// An answer that breaks the protocol (a correlation id nobody asked for, a frame too short for
+/// a response header, a frame size no Kafka frame has) fails every waiting request with an error
+/// naming what was wrong, and closes the connection: after it, no later answer can be trusted.
 final class ResponseRouter: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutgoingRequest
@@ -24,9 +30,14 @@ final class ResponseRouter: ChannelDuplexHandler {
     private let label: String
     private var nextCorrelationID: Int32 = 0
     private var waiting: [Int32: Waiting] = [:]
+    /// Requests that timed out: their late answers are dropped, not taken for a broker out of step.
+    /// Emptied as the answers arrive; a connection whose request timed out is normally dropped.
+    private var abandoned: Set<Int32> = []
 
     /// Byte offset of the correlation id in a request frame: size(4) + api key(2) + api version(2).
     static let correlationIDOffset = 8
+    /// The smallest response header: its int32 correlation id.
+    static let minimumResponseHeader = 4
 
     init(label: String) { self.label = label }
 
@@ -41,10 +52,12 @@ final class ResponseRouter: ChannelDuplexHandler {
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let label = self.label
         let api = request.api
-        let timeout = request.timeout
-        let scheduled = context.eventLoop.scheduleTask(in: timeout) {
-            guard let w = loopBoundSelf.value.waiting.removeValue(forKey: id) else { return }
-            w.promise.fail(KafkaClientError.requestTimedOut(broker: label, api: api, timeout: .nanoseconds(timeout.nanoseconds)))
+        let timeoutError = request.timeoutError
+        let scheduled = context.eventLoop.scheduleTask(deadline: request.deadline) {
+            let router = loopBoundSelf.value
+            guard let w = router.waiting.removeValue(forKey: id) else { return }
+            router.abandoned.insert(id)
+            w.promise.fail(timeoutError)
         }
         waiting[id] = Waiting(promise: request.promise, timeout: scheduled, api: api)
         let written = context.eventLoop.makePromise(of: Void.self)
@@ -59,34 +72,47 @@ final class ResponseRouter: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        // A response nobody waits for (its request timed out) is dropped: correlation ids tell us so.
-        guard let id = frame.getInteger(at: frame.readerIndex, as: Int32.self),
-              let w = waiting.removeValue(forKey: id) else { return }
-        w.timeout?.cancel()
-        w.promise.succeed(frame)
+        guard frame.readableBytes >= Self.minimumResponseHeader, let id = frame.getInteger(at: frame.readerIndex, as: Int32.self) else {
+            let size = frame.readableBytes
+            failAll(context: context) { id, api in .frameTooShort(broker: self.label, api: api, size: size) }
+            return
+        }
+        if let w = waiting.removeValue(forKey: id) {
+            w.timeout?.cancel()
+            w.promise.succeed(frame)
+        } else if abandoned.remove(id) == nil {
+            failAll(context: context) { expected, api in
+                .wrongCorrelationID(broker: self.label, api: api, expected: expected, received: id)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let all = waiting
-        waiting.removeAll()
-        for w in all.values {
-            w.timeout?.cancel()
-            w.promise.fail(KafkaClientError.connectionClosed(broker: label, api: w.api))
-        }
+        fail { _, api in .connectionClosed(broker: self.label, api: api) }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(error is KafkaClientError ? error : KafkaClientError.connectFailed(broker: label, reason: "\(error)"))
+        failAll(context: context) { _, api in
+            if let e = error as? KafkaClientError { return e }
+            if let e = error as? FrameSizeError { return .frameSizeInvalid(broker: self.label, api: api, size: e.size, limit: e.limit) }
+            return .connectFailed(broker: self.label, reason: "\(error)")
+        }
+    }
+
+    /// Fails every waiting request, each with the error `make` gives for its correlation id and
+    /// API, and closes the connection.
+    private func failAll(context: ChannelHandlerContext, _ make: (Int32, String) -> KafkaClientError) {
+        fail(make)
         context.close(promise: nil)
     }
 
-    private func failAll(_ error: Error) {
+    private func fail(_ make: (Int32, String) -> KafkaClientError) {
         let all = waiting
         waiting.removeAll()
-        for w in all.values {
+        for (id, w) in all.sorted(by: { $0.key < $1.key }) {
             w.timeout?.cancel()
-            w.promise.fail(error)
+            w.promise.fail(make(id, w.api))
         }
     }
 }

@@ -28,7 +28,7 @@ struct CancelCommand: AsyncParsableCommand {
             guard state.plan != nil else { throw InvalidInput("\(dir) holds no run") }
             var options = try pacing.options()
             if pacing.throttle == nil, let t = state.options?.throttle { options.throttle = t }
-            let failed = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap, commandConfig: connection.commandConfig ?? state.commandConfig) { admin -> Bool in
+            let failed = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap, commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout) { admin -> Bool in
                 if !execute {
                     let preview = try await Canceller.preview(state: state, admin: admin)
                     print("DRY RUN: nothing was changed. Add --execute to cancel.")

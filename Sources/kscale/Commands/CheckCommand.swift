@@ -25,7 +25,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let code = try await reportingErrors {
-            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 let report = HealthCheck.evaluate(try await ClusterObservation.read(from: admin))
                 print(output == .json ? try LifecycleRender.json(report) : LifecycleRender.check(report))
                 return report.status.exitCode

@@ -67,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
             let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: benchmark ? 0 : 100_000, clock: clock))
             do {
                 say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (\(benchmark ? "time stepped by the executor's polls" : "time x\(timeScale)")); brokers 7, 8, 9 are new and empty")
-                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil) { admin in
+                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil, requestTimeout: nil) { admin in
                     let before = await sim.state().snapshot
                     let planned = try Planner.plan(before, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
                     let s = planned.summary

@@ -32,7 +32,7 @@ struct ElectLeadersCommand: AsyncParsableCommand {
         try await runExecCommand {
             guard all != (plan != nil) else { throw InvalidInput("give exactly one of --all or --plan FILE") }
             let among = try plan.map { Set(try KScaleFiles.readPlan($0).partitions.map(\.topicPartition)) }
-            code = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            code = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 let o = try await ClusterObservation.read(from: admin)
                 let result = try await LeaderElection.run(in: o, among: among, admin: execute ? admin : nil)
                 print(output == .json ? try LifecycleRender.json(result) : LifecycleRender.election(result))

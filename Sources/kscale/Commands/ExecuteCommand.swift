@@ -30,7 +30,7 @@ struct ExecuteCommand: AsyncParsableCommand {
             var options = try pacing.options()
             options.additional = additional
             let dir = stateDir ?? RunDirectory.directory(for: plan)
-            let failed = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            let failed = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 try await perform(plan: plan, options: options, dir: dir, admin: admin)
             }
             if failed { throw ExitCode(ExecExit.notFinished) }

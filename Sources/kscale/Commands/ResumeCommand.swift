@@ -25,7 +25,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let state = try RunDirectory.readState(dir)
             guard let plan = state.plan, let options = state.options else { throw InvalidInput("\(dir) holds no run to resume") }
             let failed = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap,
-                                             commandConfig: connection.commandConfig ?? state.commandConfig) { admin -> Bool in
+                                             commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout) { admin -> Bool in
             let ours = Set(state.partitions.filter { $0.value.phase == .submitted }.map(\.key))
             if !execute {
                 let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours)

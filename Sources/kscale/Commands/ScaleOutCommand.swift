@@ -54,7 +54,7 @@ struct ScaleCommandOptions: ParsableArguments {
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
             let clock = connection.clock
-            let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            let report = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
                                             clock: clock, bootstrap: connection.bootstrapServer,
                                             commandConfig: connection.commandConfig, emit: { printer.handle($0) })

@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
             let active = RunLock.isHeld(directory: dir)
             let last = FileManager.default.contents(atPath: dir + "/progress.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             let report = last?["report"] as? [String: Any]
-            let live = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap, commandConfig: connection.commandConfig ?? state.commandConfig) { admin in
+            let live = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap, commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 try await LiveStatus.read(state: state, admin: admin)
             }
             let stalls = state.notes.filter { $0.hasPrefix("stalled") }

@@ -29,7 +29,7 @@ struct ThrottleAuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runExecCommand {
-            let audit = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            let audit = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 try await ThrottleAudit.read(admin: admin, runs: runs.runs)
             }
             if output == .json {
@@ -67,7 +67,7 @@ struct ThrottleClearCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runExecCommand {
-            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig) { admin in
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 let audit = try await ThrottleAudit.read(admin: admin, runs: runs.runs)
                 for i in audit.items where i.run == nil {
                     switch (includeUnknown, execute) {

@@ -25,7 +25,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let plan = try KScaleFiles.readPlan(self.plan)
             let dir = stateDir ?? RunDirectory.directory(for: plan)
             let state = try? RunDirectory.readState(dir)
-            let complete = try await withAdmin(bootstrap: connection.bootstrapServer ?? state?.bootstrap, commandConfig: connection.commandConfig ?? state?.commandConfig) { admin -> Bool in
+            let complete = try await withAdmin(bootstrap: connection.bootstrapServer ?? state?.bootstrap, commandConfig: connection.commandConfig ?? state?.commandConfig, requestTimeout: connection.requestTimeout) { admin -> Bool in
                 let report = try await VerifyReport.check(plan: plan, admin: admin)
                 print("\(report.atTarget.count) of \(plan.partitions.count) partitions at target, \(report.inFlight.count) in flight, \(report.elsewhere.count) elsewhere, \(report.unknown.count) unknown")
                 for tp in report.inFlight.prefix(20) { print("  in flight: \(tp)") }

@@ -12,6 +12,8 @@ struct ConnectionOptions: ParsableArguments {
     var bootstrapServer: String?
     @Option(name: .long, help: "Kafka client properties file (Kafka's or librdkafka's names: security.protocol, sasl.*, ssl.*); see docs/security.md.")
     var commandConfig: String?
+    @Option(name: .long, help: "Longest one request to the cluster may take, retries included (e.g. 30s, 500ms; default request.timeout.ms from --command-config, else 30s); see docs/client.md.")
+    var requestTimeout: String?
     @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
     var timeScale: Double?
 
@@ -27,18 +29,26 @@ struct AdminSession {
 }
 
 /// The one place the executor's commands connect to a cluster.
-func connectAdmin(bootstrap: String?, commandConfig: String?) async throws -> AdminSession {
+/// Each retry is one line on stderr.
+func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: String?) async throws -> AdminSession {
     guard let bootstrap, !bootstrap.isEmpty else {
         throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
     }
+    let timeout = try requestTimeout.map { text in
+        let milliseconds = (try parseDuration(text, option: "--request-timeout") * 1000).rounded()
+        guard milliseconds >= 1 else { throw InvalidInput("--request-timeout \"\(text)\" is under a millisecond") }
+        return Duration.milliseconds(Int64(milliseconds))
+    }
     // KafkaAdminClient over kscale's own wire protocol: swapping the transport touches this line.
-    let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
+    let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: timeout,
+                                                    onRetry: { printError("note: \($0)") })
     return AdminSession(admin: client, close: { await client.close() })
 }
 
 /// Runs `body` with an admin connection and closes it whatever happens.
-func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
-    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig)
+func withAdmin<T>(bootstrap: String?, commandConfig: String?, requestTimeout: String?,
+                  _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
+    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: requestTimeout)
     do {
         let result = try await body(session.admin)
         await session.close()
@@ -53,7 +63,7 @@ func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any Clust
 /// and a non-zero exit through `reportingErrors`.
 func runLiveCommand(_ connection: ConnectionOptions, _ body: (any ClusterAdmin) async throws -> Void) async throws {
     try await reportingErrors {
-        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, body)
+        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, body)
     }
 }
 
