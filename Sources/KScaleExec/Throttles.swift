@@ -30,10 +30,10 @@ public struct ExecutionError: Error, Sendable, CustomStringConvertible {
 /// ever appends entries that were not already there, so undoing never removes someone else's.
 public struct ThrottleController: Sendable {
     public let admin: any ClusterAdmin
-    public let journal: Journal
+    public let journal: any JournalWriting
     public let clock: any ExecClock
 
-    public init(admin: any ClusterAdmin, journal: Journal, clock: any ExecClock) {
+    public init(admin: any ClusterAdmin, journal: any JournalWriting, clock: any ExecClock) {
         self.admin = admin
         self.journal = journal
         self.clock = clock
@@ -152,7 +152,7 @@ public struct ThrottleController: Sendable {
     /// Brokers that cannot be reached keep their ledger lines so a later `throttle clear` finishes the job.
     @discardableResult
     public func restoreAll(ledger: inout ThrottleLedger) async throws -> (rates: Int, entries: Int) {
-        let entries = ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
+        let entries = ledger.replicaEntryCount
         try await release(Array(ledger.replicas.keys), ledger: &ledger)
         var restored = 0
         var failures: [String] = []

@@ -137,8 +137,7 @@ import KScaleCore
             try await run(c, clock, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
         }
         clock.dieAfterSleeps = nil
-        let journal = try Journal(path: dir + "/journal.jsonl")
-        let outcome = try await Canceller.cancel(journal: journal, admin: c, clock: clock)
+        let outcome = try await Canceller.cancel(runIn: dir, admin: DryRunAdmin(c, execute: true), clock: clock)
         #expect(!outcome.cancelled.isEmpty)
         #expect(!outcome.rollback.partitions.isEmpty)
         #expect(await c.inFlightCount() == 0)
@@ -183,7 +182,7 @@ import KScaleCore
         #expect(audit.items.contains { $0.run == "run" && $0.key == ThrottleKeys.followerReplicas })
         // Broker 2's rate is ours now, but its ledger line remembers 123 to restore.
         #expect(audit.items.contains { $0.resource == .broker(2) && $0.run == "run" })
-        _ = try await RunEnd.finish(journal: Journal(path: dir + "/journal.jsonl"), admin: c, clock: clock, as: "cleared")
+        _ = try await RunEnd.finish(runIn: dir, admin: DryRunAdmin(c, execute: true), clock: clock, as: "cleared")
         #expect(await c.throttleConfigs() == ["broker 2 leader.replication.throttled.rate=123"])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaAdmin
 import KafkaClient
 import KScaleCore
 import KScaleExec
@@ -16,25 +17,29 @@ struct ConnectionOptions: ParsableArguments {
     var clock: any ExecClock { timeScale.map { ScaledWallClock(scale: $0) } ?? SystemClock() }
 }
 
-/// An admin connection and how to close it.
+/// An admin connection through the dry-run gate, and how to close it.
 struct AdminSession {
-    var admin: any ClusterAdmin
+    var admin: DryRunAdmin
     var close: @Sendable () async -> Void
 }
 
-/// The one place the executor's commands connect to a cluster.
-func connectAdmin(bootstrap: String?, commandConfig: String?) async throws -> AdminSession {
+/// The one place a command connects to a cluster, and the one place `--execute` becomes the
+/// gate's mode: every command talks to the cluster through a `DryRunAdmin` (KafkaAdmin), which
+/// sends changes only when `execute` is true. A command without `--execute` passes nothing and
+/// gets a dry-run gate, so it cannot change the cluster.
+func connectAdmin(bootstrap: String?, commandConfig: String?, execute: Bool = false) async throws -> AdminSession {
     guard let bootstrap, !bootstrap.isEmpty else {
         throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
     }
     // KafkaAdminClient over kscale's own wire protocol: swapping the transport touches this line.
     let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig)
-    return AdminSession(admin: client, close: { await client.close() })
+    return AdminSession(admin: DryRunAdmin(client, execute: execute), close: { await client.close() })
 }
 
-/// Runs `body` with an admin connection and closes it whatever happens.
-func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
-    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig)
+/// Runs `body` with an admin connection (through the gate) and closes it whatever happens.
+func withAdmin<T>(bootstrap: String?, commandConfig: String?, execute: Bool = false,
+                  _ body: (DryRunAdmin) async throws -> T) async throws -> T {
+    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig, execute: execute)
     do {
         let result = try await body(session.admin)
         await session.close()
@@ -47,8 +52,8 @@ func withAdmin<T>(bootstrap: String?, commandConfig: String?, _ body: (any Clust
 
 /// Connects, runs `body`, closes: a broker's refusal or an unreachable cluster is one `error:` line
 /// and a non-zero exit through `reportingErrors`.
-func runLiveCommand(_ connection: ConnectionOptions, _ body: (any ClusterAdmin) async throws -> Void) async throws {
+func runLiveCommand(_ connection: ConnectionOptions, execute: Bool = false, _ body: (DryRunAdmin) async throws -> Void) async throws {
     try await reportingErrors {
-        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, body)
+        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, execute: execute, body)
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 import KScaleExec
 
@@ -10,10 +10,6 @@ import KScaleExec
 enum ExecExit {
     static let clusterError: Int32 = 1
     static let notFinished: Int32 = 3
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }
 
 /// Runs an executor command body: bad input exits 2 (through `reportingErrors`), cluster failures
