@@ -47,6 +47,8 @@ actor FakeCluster: ClusterAdmin {
     var peakPerBroker = 0
     var peakTotal = 0
     var configCalls: [[ConfigResource: [ConfigChange]]] = []
+    /// IncrementalAlterConfigs sent with validate_only: checked, never applied.
+    var validatedConfigCalls: [[ConfigResource: [ConfigChange]]] = []
     /// Partitions whose copies never finish (a target that does not join the ISR).
     var stuck: Set<TopicPartition> = []
 
@@ -177,6 +179,10 @@ actor FakeCluster: ClusterAdmin {
     }
 
     func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
+        guard !validateOnly else {
+            validatedConfigCalls.append(changes)
+            return [:]
+        }
         configCalls.append(changes)
         for (res, ops) in changes {
             for op in ops {
