@@ -40,7 +40,7 @@ public final class ReassignmentExecutor {
     }
 
     /// Partitions the journal says this run submitted.
-    public var submitted: Set<TopicPartition> { Set(state.partitions.filter { $0.value.phase == .submitted }.map(\.key)) }
+    public var submitted: Set<TopicPartition> { state.submitted }
 
     /// Starts (or, with the same plan in the same state dir, continues) a run from a checked plan.
     public func execute(_ inspection: Inspection, options: RunOptions, bootstrap: String?, commandConfig: String?) async throws -> ExecutionSummary {

@@ -28,16 +28,55 @@ public struct VerifyReport: Sendable, Equatable {
 }
 
 /// Ends runs: undoes the ledger and journals the end. Shared by verify, cancel and throttle clear so
-/// all three undo throttles the same way.
+/// all three undo throttles the same way. Through a dry-run gate the undo is validated and
+/// recorded by the gate, and nothing is journaled (`RunAccess`).
 public enum RunEnd {
-    public static func finish(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock, as endState: String) async throws -> (rates: Int, entries: Int) {
-        var state = RunState(records: try Journal.read(path: journal.path))
+    /// Ends the run in `dir`; returns the broker rates restored and the replica entries removed
+    /// (in a dry run, the ones that would be).
+    public static func finish(runIn dir: String, admin: DryRunAdmin, clock: any KScaleClock, as endState: String) async throws -> (rates: Int, entries: Int) {
+        var ledger = try RunDirectory.readState(dir).ledger
+        let run = try RunAccess.open(dir, through: admin)
+        return try await run.holding {
+            try await finish(ledger: &ledger, journal: run.journal, admin: admin, clock: clock, as: endState)
+        }
+    }
+
+    static func finish(ledger: inout ThrottleLedger, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock,
+                       as endState: String) async throws -> (rates: Int, entries: Int) {
         let c = ThrottleController(admin: admin, journal: journal, clock: clock)
-        let counts = try await c.restoreAll(ledger: &state.ledger)
+        let counts = try await c.restoreAll(ledger: &ledger)
         var r = JournalRecord(.end, at: clock.now())
         r.state = endState
         try journal.append(r)
         return counts
+    }
+}
+
+/// `kscale verify`: the plan's partitions checked and, when every one is at its target, the run
+/// ended and its throttles removed.
+public struct Verification: Sendable, Equatable {
+    public enum RunEnding: Sendable, Equatable {
+        /// No kscale run of this plan in the directory: no throttles of ours to remove.
+        case noRun
+        /// Some partition is not at its target: the run's throttles stay.
+        case notFinished(outstanding: Int)
+        case noThrottlesLeft
+        /// The run ended (in a dry run: would end) and its throttles came off.
+        case throttlesRemoved(rates: Int, entries: Int)
+    }
+    public var report: VerifyReport
+    public var ending: RunEnding
+
+    public static func run(plan: ReassignmentPlan, runIn dir: String, admin: DryRunAdmin, clock: any KScaleClock) async throws -> Verification {
+        let report = try await VerifyReport.check(plan: plan, admin: admin)
+        guard let state = try? RunDirectory.readState(dir) else { return Verification(report: report, ending: .noRun) }
+        guard report.complete else { return Verification(report: report, ending: .notFinished(outstanding: state.ledger.outstanding)) }
+        guard state.ledger.outstanding > 0 else { return Verification(report: report, ending: .noThrottlesLeft) }
+        guard !RunLock.isHeld(directory: dir) else {
+            throw Refusal("the run in \(dir) is still being driven by a kscale process; it removes its throttles itself")
+        }
+        let counts = try await RunEnd.finish(runIn: dir, admin: admin, clock: clock, as: "verified")
+        return Verification(report: report, ending: .throttlesRemoved(rates: counts.rates, entries: counts.entries))
     }
 }
 
@@ -58,8 +97,19 @@ public enum Canceller {
         return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
     }
 
-    public static func cancel(journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
-        let state = RunState(records: try Journal.read(path: journal.path))
+    /// Cancels the run in `dir`. Through a dry-run gate the cancellation is checked against the
+    /// cluster's metadata, the throttle removal validated, and nothing is journaled.
+    public static func cancel(runIn dir: String, admin: DryRunAdmin, clock: any KScaleClock) async throws -> Outcome {
+        let state = try RunDirectory.readState(dir)
+        guard state.plan != nil else { throw InvalidInput("\(dir) holds no run") }
+        guard !RunLock.isHeld(directory: dir) else {
+            throw Refusal("a kscale process is still driving the run in \(dir); stop it first (Ctrl-C), then cancel")
+        }
+        let run = try RunAccess.open(dir, through: admin)
+        return try await run.holding { try await cancel(state: state, journal: run.journal, admin: admin, clock: clock) }
+    }
+
+    static func cancel(state: RunState, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
         var outcome = try await preview(state: state, admin: admin)
         if !outcome.cancelled.isEmpty {
             let errors = try await admin.alterReassignments(Dictionary(uniqueKeysWithValues: outcome.cancelled.map { ($0, [BrokerID]?.none) }))
@@ -88,7 +138,8 @@ public enum Canceller {
             r.detail = "never started"
             try journal.append(r)
         }
-        _ = try await RunEnd.finish(journal: journal, admin: admin, clock: clock, as: "cancelled")
+        var ledger = state.ledger
+        _ = try await RunEnd.finish(ledger: &ledger, journal: journal, admin: admin, clock: clock, as: "cancelled")
         return outcome
     }
 
@@ -96,15 +147,17 @@ public enum Canceller {
     /// order of the in-flight list, which starts with the move's target, so the original preferred
     /// leader can lose its place (KRaft's `PartitionReassignmentRevert`). A reverted partition whose
     /// replicas are the original set in another order gets its exact original order back with a
-    /// reorder-only reassignment, which copies nothing. A revert still in flight (ZooKeeper mode
-    /// reassigns back) is left to complete; verify then shows its order.
-    static func restoreOrder(of outcome: Outcome, state: RunState, journal: Journal, admin: any ClusterAdmin, clock: any KScaleClock) async throws {
+    /// reorder-only reassignment, which copies nothing. A partition still moving after the cancel
+    /// (a dry run sent nothing; ZooKeeper mode reassigns back) is judged by where the revert lands
+    /// (its replicas minus the adding ones), so the dry run lists the same reorders as the run, and
+    /// in ZooKeeper mode the reorder replaces the revert's target with the exact original order.
+    static func restoreOrder(of outcome: Outcome, state: RunState, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock) async throws {
         let originals = Dictionary((state.rollback?.partitions ?? []).map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
         let topics = Array(Set(outcome.cancelled.map(\.topic))).sorted()
         let after = try await ClusterObservation.read(from: admin, parts: .metadata, topics: topics)
         var reorder: [TopicPartition: [BrokerID]?] = [:]
-        for tp in outcome.cancelled where outcome.failures[tp] == nil && after.reassignments[tp] == nil {
-            guard let original = originals[tp], let now = after.partition(tp)?.replicas else { continue }
+        for tp in outcome.cancelled where outcome.failures[tp] == nil {
+            guard let original = originals[tp], let now = after.originalReplicas(tp) else { continue }
             if now != original && Set(now) == Set(original) { reorder[tp] = original }
         }
         guard !reorder.isEmpty else { return }
@@ -117,6 +170,18 @@ public enum Canceller {
             try journal.append(note)
         }
     }
+
+    /// `cancel --rollback`: moves the partitions that finished back to their original replicas,
+    /// throttled like any run, journaled in `<dir>-rollback`. Nil when nothing needs to move back.
+    public static func rollBack(_ outcome: Outcome, runIn dir: String, with runner: PlanRun, options: RunOptions) async throws -> PlanRun.Outcome? {
+        guard !outcome.rollback.partitions.isEmpty else { return nil }
+        var options = options
+        // The cancelled moves may still be reverting: the rollback runs alongside them.
+        options.additional = true
+        return try await runner.execute(outcome.rollback, in: rollbackDirectory(of: dir), options: options)
+    }
+
+    public static func rollbackDirectory(of dir: String) -> String { dir + "-rollback" }
 
     /// Partitions of the run that ended somewhere other than their original replicas.
     static func rollbackNeeded(state: RunState, view: ClusterObservation, cancelling: Set<TopicPartition>) -> ReassignmentPlan {
@@ -204,6 +269,43 @@ public struct ThrottleAudit: Sendable {
             throw ExecutionError("could not clear the throttles on \(res): \(err)")
         }
         return changes.values.reduce(0) { $0 + $1.count }
+    }
+}
+
+/// `kscale throttle clear`: removes the throttles kscale runs left behind, each rate restored to
+/// the value it replaced; runs still driven by a process are skipped; throttles no ledger knows are
+/// left alone unless `includeUnknown` (then removed, refused while a reassignment is in flight).
+public struct ThrottleClear: Sendable, Equatable {
+    public struct RunCleared: Sendable, Equatable {
+        public enum Result: Sendable, Equatable {
+            case drivenByAProcess
+            /// In a dry run: what would be restored and removed.
+            case cleared(rates: Int, entries: Int)
+        }
+        public var dir: String
+        public var result: Result
+    }
+    /// Throttles no kscale run set.
+    public var unknown: [ThrottleAudit.Item]
+    /// Whether they were asked to go (`includeUnknown`) and there were any to remove.
+    public var unknownRemoved: Bool
+    /// Every run whose ledger still held settings.
+    public var runs: [RunCleared]
+
+    public static func run(admin: DryRunAdmin, runs dirs: [String], includeUnknown: Bool, clock: any KScaleClock) async throws -> ThrottleClear {
+        let audit = try await ThrottleAudit.read(admin: admin, runs: dirs)
+        var report = ThrottleClear(unknown: audit.items.filter { $0.run == nil }, unknownRemoved: false, runs: [])
+        if includeUnknown { report.unknownRemoved = try await ThrottleAudit.clearUnowned(admin: admin, runs: dirs) > 0 }
+        for dir in dirs {
+            guard let state = try? RunDirectory.readState(dir), !state.ledger.isEmpty else { continue }
+            if RunLock.isHeld(directory: dir) {
+                report.runs.append(RunCleared(dir: dir, result: .drivenByAProcess))
+                continue
+            }
+            let counts = try await RunEnd.finish(runIn: dir, admin: admin, clock: clock, as: state.ended ?? "throttles-cleared")
+            report.runs.append(RunCleared(dir: dir, result: .cleared(rates: counts.rates, entries: counts.entries)))
+        }
+        return report
     }
 }
 

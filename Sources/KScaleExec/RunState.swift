@@ -47,6 +47,12 @@ public struct ThrottleLedger: Sendable, Equatable {
 
     public var isEmpty: Bool { rates.isEmpty && replicas.values.allSatisfy { $0.values.allSatisfy(\.isEmpty) } }
 
+    /// Topic throttled-replica entries this run appended and has not removed.
+    public var replicaEntryCount: Int { replicaEntries.values.reduce(0) { $0 + $1.count } }
+
+    /// Throttle settings this run made and has not undone: broker rates plus replica entries.
+    public var outstanding: Int { rates.count + replicaEntryCount }
+
     /// All outstanding entries per topic config key.
     public var replicaEntries: [ReplicaKey: Set<String>] {
         var out: [ReplicaKey: Set<String>] = [:]
@@ -150,4 +156,7 @@ public struct RunState: Sendable {
     }
 
     public func count(_ phase: PartitionPhase) -> Int { partitions.values.filter { $0.phase == phase }.count }
+
+    /// Partitions this run submitted and has not seen finish.
+    public var submitted: Set<TopicPartition> { Set(partitions.filter { $0.value.phase == .submitted }.map(\.key)) }
 }

@@ -17,10 +17,10 @@ public struct ExecutionError: KindedError, Sendable {
 /// ever appends entries that were not already there, so undoing never removes someone else's.
 public struct ThrottleController: Sendable {
     public let admin: any ClusterAdmin
-    public let journal: Journal
+    public let journal: any JournalWriting
     public let clock: any KScaleClock
 
-    public init(admin: any ClusterAdmin, journal: Journal, clock: any KScaleClock) {
+    public init(admin: any ClusterAdmin, journal: any JournalWriting, clock: any KScaleClock) {
         self.admin = admin
         self.journal = journal
         self.clock = clock
@@ -139,7 +139,7 @@ public struct ThrottleController: Sendable {
     /// Brokers that cannot be reached keep their ledger lines so a later `throttle clear` finishes the job.
     @discardableResult
     public func restoreAll(ledger: inout ThrottleLedger) async throws -> (rates: Int, entries: Int) {
-        let entries = ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
+        let entries = ledger.replicaEntryCount
         try await release(Array(ledger.replicas.keys), ledger: &ledger)
         var restored = 0
         var failures: [String] = []

@@ -110,6 +110,10 @@ public final class SimCluster: Sendable {
         faults.dropNext(id, count: count)
     }
 
+    /// Requests served that change the cluster (validate_only ones excluded), by api key: a dry run
+    /// leaves every count at zero.
+    public func mutatingRequests() async -> [Int16: Int] { await engine.mutatingRequests() }
+
     /// Seeds a consumer group's committed offset so consumer lag can be tested.
     public func commitOffset(group: String, _ tp: TopicPartition, offset: Int64) async {
         await engine.withModel { m, _ in m.commitOffset(group: group, tp, offset: offset) }

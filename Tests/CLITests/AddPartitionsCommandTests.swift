@@ -31,10 +31,9 @@ import KafkaSim
         try await KScaleBinary.run(["add-partitions", "--bootstrap-server", sim.bootstrapServers] + args)
     }
 
-    @Test(arguments: ["kscale", "librdkafka"])
-    func dryRunValidatesAndChangesNothing(transport: String) async throws {
+    @Test func dryRunValidatesAndChangesNothing() async throws {
         try await withSim { sim in
-            let r = try await run(sim, ["--topic", "orders", "--to", "6", "--accept-key-remap", "--transport", transport])
+            let r = try await run(sim, ["--topic", "orders", "--to", "6", "--accept-key-remap"])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("orders: 3 -> 6 partitions"))
             #expect(r.stdout.contains("orders-5: "))
@@ -44,11 +43,9 @@ import KafkaSim
         }
     }
 
-    @Test(arguments: ["kscale", "librdkafka"])
-    func executeAddsBalancedPartitionsOnTheEmptiestBrokers(transport: String) async throws {
+    @Test func executeAddsBalancedPartitionsOnTheEmptiestBrokers() async throws {
         try await withSim { sim in
-            let r = try await run(sim, ["--topic", "orders", "--to", "6", "--accept-key-remap", "--execute", "--output", "json",
-                                        "--transport", transport])
+            let r = try await run(sim, ["--topic", "orders", "--to", "6", "--accept-key-remap", "--execute", "--output", "json"])
             #expect(r.status == 0, "\(r.stderr)")
             let parts = await partitions(sim, "orders")
             #expect(parts.count == 6)
@@ -57,8 +54,7 @@ import KafkaSim
             let rackOf = Dictionary(uniqueKeysWithValues: state.brokers.map { ($0.id, $0.rack ?? "") })
             let j = try KScaleBinary.json(r)
             let plan = try #require(j["plan"] as? [String: Any])
-            // kscale's client reads racks; librdkafka 2.0.2's metadata has none.
-            #expect(plan["rack_aware"] as? Bool == (transport == "kscale"))
+            #expect(plan["rack_aware"] as? Bool == true)
             for p in added {
                 #expect(Set(p.replicas).count == 3)
                 #expect(!p.replicas.contains(1) && !p.replicas.contains(2), "new replicas went to the two heaviest brokers")

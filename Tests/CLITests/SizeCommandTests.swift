@@ -1,6 +1,8 @@
 import Foundation
 import KScaleTestSupport
 import Testing
+import KScaleCore
+import KafkaSim
 
 /// kscale's JSON output, read as the tests read it.
 extension KScaleBinary {
@@ -54,17 +56,25 @@ extension KScaleBinary {
     }
 
     @Test func partitionsWithBootstrapServerReadsTheLiveCluster() async throws {
-        // librdkafka's in-process mock cluster (3 brokers, no topics), enabled through --command-config.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-mock-\(UUID().uuidString).properties").path
-        try Data("# librdkafka mock\ntest.mock.num.brokers=3\n".utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
-                                      "--bootstrap-server", "unused:9092", "--command-config", path, "--output", "json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let d = try #require(try KScaleBinary.json(r)["replica_density"] as? [String: Any])
-        #expect(d["brokers"] as? Int == 3)
-        #expect(d["replicas_added"] as? Int == 30) // a new topic: 10 partitions x RF 3
-        #expect(d["max_replicas_per_broker_after"] as? Int == 10)
+        // One reading of the cluster, as `kscale snapshot` would write it: 3 brokers, `orders` with 2 partitions x RF 3.
+        let brokers = (1...3).map { Broker(id: BrokerID($0), rack: nil) }
+        let orders = TopicState(name: "orders", partitions: (0..<2).map { PartitionState(partition: Int32($0), replicas: [1, 2, 3], size: 100) })
+        try await withSimCluster(ClusterSnapshot(brokers: brokers, topics: [orders])) { sim in
+            let r = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
+                                                "--bootstrap-server", sim.bootstrapServers, "--output", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let d = try #require(try KScaleBinary.json(r)["replica_density"] as? [String: Any])
+            #expect(d["brokers"] as? Int == 3)
+            #expect(d["replicas_before"] as? Int == 6)
+            #expect(d["replicas_added"] as? Int == 30) // a new topic: 10 partitions x RF 3
+            #expect(d["max_replicas_per_broker_after"] as? Int == 12)
+
+            let grow = try await KScaleBinary.run(["size", "partitions", "--target-throughput", "100MB/s", "--per-partition-throughput", "10MB/s",
+                                                   "--bootstrap-server", sim.bootstrapServers, "--topic", "orders", "--output", "json"])
+            #expect(grow.status == 0, "\(grow.stderr)")
+            let g = try #require(try KScaleBinary.json(grow)["replica_density"] as? [String: Any])
+            #expect(g["replicas_added"] as? Int == 24) // orders grows from 2 to 10 partitions x RF 3
+        }
     }
 
     @Test func brokersJSONHasTheBrokersField() async throws {

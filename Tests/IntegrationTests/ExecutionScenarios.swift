@@ -14,7 +14,7 @@ enum ExecutionScenarios {
         let snapshot = try await ClusterObservation.read(from: t.admin).snapshot()
         let plan = try CorePlanner().plan(.scaleOut(add: Scenario.spares), from: snapshot)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
-        let runner = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 250_000, maxMovesPerBroker: 2, pollInterval: 1),
+        let runner = ExecutorRunner(admin: DryRunAdmin(t.admin, execute: true), options: RunOptions(throttle: 250_000, maxMovesPerBroker: 2, pollInterval: 1),
                                     stateRoot: root, clock: t.clock)
         return (plan, runner, RunDirectory.directory(for: plan.plan, root: root))
     }
@@ -59,8 +59,7 @@ enum ExecutionScenarios {
         let before = try await assignment(t)
         let (plan, runner, dir) = try await slowScaleOut(t)
         try await startThenKill(t, runner, plan)
-        let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
-        let outcome = try await Canceller.cancel(journal: journal, admin: t.admin, clock: t.clock)
+        let outcome = try await Canceller.cancel(runIn: dir, admin: DryRunAdmin(t.admin, execute: true), clock: t.clock)
         #expect(!outcome.cancelled.isEmpty, "the kill left moves in flight to cancel")
         #expect(outcome.failures.isEmpty)
         if !outcome.rollback.partitions.isEmpty {

@@ -12,10 +12,11 @@ enum LifecycleScenarios {
     static func flows(_ t: any ScenarioCluster, runner: (any LifecycleRunning)? = nil, registrationTimeout: Double = 60,
                       events: @escaping EventSink = { _ in }) -> ScaleFlows {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-it-\(UUID().uuidString)").path
-        let executor = ExecutorRunner(admin: t.admin, options: RunOptions(throttle: 50_000_000, maxMovesPerBroker: 5, pollInterval: 1),
+        let gate = DryRunAdmin(t.admin, execute: true)
+        let executor = ExecutorRunner(admin: gate, options: RunOptions(throttle: 50_000_000, maxMovesPerBroker: 5, pollInterval: 1),
                                       stateRoot: root, clock: t.clock, emit: events)
-        return ScaleFlows(admin: t.admin, planner: CorePlanner(), runner: runner ?? executor,
-                          options: ScaleOptions(execute: true, registrationTimeout: registrationTimeout, pollInterval: 0.5), clock: t.clock)
+        return ScaleFlows(admin: gate, planner: CorePlanner(), runner: runner ?? executor,
+                          options: ScaleOptions(registrationTimeout: registrationTimeout, pollInterval: 0.5), clock: t.clock)
     }
 
     static func replicas(on broker: BrokerID, _ t: any ScenarioCluster) async throws -> Int {

@@ -45,6 +45,8 @@ actor EngineCluster: ClusterAdmin {
     /// The executor's view of the engine's time (executor tests).
     let clock: StepClock
     private(set) var configCalls: [[ConfigResource: [ConfigChange]]] = []
+    /// IncrementalAlterConfigs calls with validate_only (a dry run's checks), kept apart.
+    private(set) var validatedConfigCalls: [[ConfigResource: [ConfigChange]]] = []
     private(set) var alterRequests = 0
     private(set) var electionRequests: [[TopicPartition]] = []
     private(set) var peakPerBroker = 0
@@ -148,7 +150,7 @@ actor EngineCluster: ClusterAdmin {
     }
 
     func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
-        configCalls.append(changes)
+        if validateOnly { validatedConfigCalls.append(changes) } else { configCalls.append(changes) }
         return try await admin.incrementalAlterConfigs(changes, validateOnly: validateOnly)
     }
 

@@ -138,8 +138,7 @@ import KScaleTestSupport
             try await run(c, plan: plan, options: RunOptions(throttle: 10_000_000, maxMovesPerBroker: 1, pollInterval: 1), dir: dir)
         }
         clock.dieAfterSleeps = nil
-        let journal = try Journal(path: dir + "/journal.jsonl")
-        let outcome = try await Canceller.cancel(journal: journal, admin: c, clock: clock)
+        let outcome = try await Canceller.cancel(runIn: dir, admin: DryRunAdmin(c, execute: true), clock: clock)
         #expect(!outcome.cancelled.isEmpty)
         // Each cancelled move is back on its original replicas in their original order (Kafka's
         // revert alone puts the move's target first; issue 18 item 4).
@@ -189,7 +188,7 @@ import KScaleTestSupport
         #expect(audit.items.contains { $0.run == "run" && $0.key == ThrottleKeys.followerReplicas })
         // Broker 2's rate is ours now, but its ledger line remembers 123 to restore.
         #expect(audit.items.contains { $0.resource == .broker(2) && $0.run == "run" })
-        _ = try await RunEnd.finish(journal: Journal(path: dir + "/journal.jsonl"), admin: c, clock: clock, as: "cleared")
+        _ = try await RunEnd.finish(runIn: dir, admin: DryRunAdmin(c, execute: true), clock: clock, as: "cleared")
         #expect(try await c.throttleConfigs() == ["broker 2 leader.replication.throttled.rate=123"])
     }
 }

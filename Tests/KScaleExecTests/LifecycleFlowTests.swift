@@ -37,9 +37,9 @@ struct LifecycleFlowTests {
     static func flows(_ c: EngineCluster, execute: Bool, step: Int? = nil, exclude: String? = nil,
                       timeout: Double = 30, clock: ManualClock = testClock(),
                       during: @escaping @Sendable (EngineCluster, Int) async throws -> Void = { _, _ in }) -> ScaleFlows {
-        ScaleFlows(admin: c, planner: CorePlanner(excludeTopics: exclude),
+        ScaleFlows(admin: DryRunAdmin(c, execute: execute), planner: CorePlanner(excludeTopics: exclude),
                    runner: LifecycleFakeRunner(cluster: c, duringRun: during),
-                   options: ScaleOptions(execute: execute, registrationTimeout: timeout, pollInterval: pollInterval, step: step),
+                   options: ScaleOptions(registrationTimeout: timeout, pollInterval: pollInterval, step: step),
                    clock: clock)
     }
 
@@ -245,9 +245,10 @@ struct LifecycleExecutorFlowTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-lifecycle-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executorPoll = 2.0
-        let runner = ExecutorRunner(admin: c, options: RunOptions(throttle: 50_000_000, pollInterval: executorPoll), stateRoot: root, clock: clock)
-        let options = ScaleOptions(execute: true, pollInterval: LifecycleFlowTests.pollInterval)
-        let flows = ScaleFlows(admin: c, planner: CorePlanner(), runner: runner, options: options, clock: clock)
+        let gate = DryRunAdmin(c, execute: true)
+        let runner = ExecutorRunner(admin: gate, options: RunOptions(throttle: 50_000_000, pollInterval: executorPoll), stateRoot: root, clock: clock)
+        let options = ScaleOptions(pollInterval: LifecycleFlowTests.pollInterval)
+        let flows = ScaleFlows(admin: gate, planner: CorePlanner(), runner: runner, options: options, clock: clock)
 
         let out = try await flows.scaleOut(adding: [7, 8, 9])
         #expect(out.exitCode == 0)
@@ -290,19 +291,23 @@ struct LifecycleElectionTests {
         await c.completeMoves()                                       // broker 1 catches up
         try await c.stop(4)
         let o = try await ClusterObservation.read(from: c)
-        let dry = try await LeaderElection.run(in: o, among: nil, admin: nil)
+        let dryGate = DryRunAdmin(c, execute: false)
+        let dry = try await LeaderElection.run(in: o, among: nil, admin: dryGate)
         #expect(dry.changes.map(\.topicPartition) == [TopicPartition("t", 0)])
         #expect(dry.changes.first?.from == 2 && dry.changes.first?.to == 1)
         #expect(dry.notElectable == ["t-1"])
         #expect(!dry.executed)
         #expect(await c.electionRequests.isEmpty)
-        let planned = try await LeaderElection.run(in: o, among: [TopicPartition("t", 2), TopicPartition("nope", 0)], admin: nil)
+        #expect(await dryGate.mutations.map(\.line) == ["would send: t-0: elect the preferred leader"])
+        let planned = try await LeaderElection.run(in: o, among: [TopicPartition("t", 2), TopicPartition("nope", 0)], admin: dryGate)
         #expect(planned.changes.isEmpty && planned.notElectable.isEmpty)
         #expect(planned.unknown == ["nope-0"])
 
-        let done = try await LeaderElection.run(in: o, among: nil, admin: c)
+        let gate = DryRunAdmin(c, execute: true)
+        let done = try await LeaderElection.run(in: o, among: nil, admin: gate)
         #expect(done.executed && done.failed.isEmpty)
         #expect(await c.electionRequests == [[TopicPartition("t", 0)]])
+        #expect(await gate.mutations.map(\.line) == ["sent: t-0: elect the preferred leader"])
         let after = try await ClusterObservation.read(from: c)
         #expect(LeadershipDrain.notOnPreferredLeader(in: after).isEmpty)
         #expect(after.partitions.first { $0.0 == TopicPartition("t", 1) }?.1.leader == 3)

@@ -85,7 +85,7 @@ import KScaleTestSupport
         let state = RunDirectory.readStateOrEmpty(dir)
         #expect(state.count(.done) > 0)
         #expect(state.count(.submitted) > 0)
-        let outcome = try await Canceller.cancel(journal: Journal(path: dir + "/journal.jsonl"), admin: h.admin, clock: h.execClock)
+        let outcome = try await Canceller.cancel(runIn: dir, admin: DryRunAdmin(h.admin, execute: true), clock: h.execClock)
         #expect(!outcome.cancelled.isEmpty)
         #expect(outcome.failures.isEmpty)
         #expect(try await h.admin.listReassignments(nil).isEmpty)

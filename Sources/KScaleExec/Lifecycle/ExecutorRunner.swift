@@ -7,7 +7,7 @@ import KScaleTime
 /// a verify. A scale operation's runs are ordinary runs: `kscale status`, `resume` and `cancel`
 /// see them, and a killed scale-in continues with `kscale resume` then `kscale drain` again.
 public struct ExecutorRunner: LifecycleRunning {
-    public var admin: any ClusterAdmin
+    public var admin: DryRunAdmin
     public var options: RunOptions
     /// Where run directories go (`~/.kscale/runs` by default); one per plan, named by its id.
     public var stateRoot: String
@@ -16,7 +16,7 @@ public struct ExecutorRunner: LifecycleRunning {
     public var commandConfig: String?
     public var emit: EventSink
 
-    public init(admin: any ClusterAdmin, options: RunOptions, stateRoot: String = RunDirectory.defaultRoot,
+    public init(admin: DryRunAdmin, options: RunOptions, stateRoot: String = RunDirectory.defaultRoot,
                 clock: any KScaleClock = SystemClock(), bootstrap: String? = nil, commandConfig: String? = nil,
                 emit: @escaping EventSink = { _ in }) {
         self.admin = admin
@@ -31,14 +31,12 @@ public struct ExecutorRunner: LifecycleRunning {
     public func run(_ plan: LifecyclePlan, label: String) async throws {
         guard !plan.plan.partitions.isEmpty else { return }
         let dir = RunDirectory.directory(for: plan.plan, root: stateRoot)
-        let lock = try RunLock(directory: dir)
-        let journal = try Journal(path: dir + "/" + RunDirectory.journalName)
-        let executor = try ReassignmentExecutor(admin: admin, journal: journal, clock: clock, emit: emit)
-        executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
-        let inspection = try await Preflight.inspect(plan: plan.plan, admin: admin, additional: options.additional, ours: executor.submitted)
         emit(.message("\(label): run \(RunDirectory.runID(for: plan.plan)) in \(dir)"))
-        let summary = try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)
-        withExtendedLifetime(lock) {}
+        let run = PlanRun(admin: admin, clock: clock, bootstrap: bootstrap, commandConfig: commandConfig, emit: emit)
+        guard case let .finished(summary) = try await run.execute(plan.plan, in: dir, options: options) else {
+            // The flows stop before executing in a dry run (`ScaleFlows`); reaching here is a bug.
+            throw ExecutionError("\(label): the plan was not executed: the admin is a dry-run gate")
+        }
         if !summary.failed.isEmpty {
             let first = summary.failed.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key): \($0.value)" }.joined(separator: "; ")
             throw ExecutionError("\(label): \(summary.failed.count) partitions failed (\(first)); the run is journaled in \(dir)")

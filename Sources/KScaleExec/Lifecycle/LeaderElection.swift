@@ -22,8 +22,9 @@ public struct ElectionResult: Sendable, Hashable, Codable {
 /// `kscale elect-leaders`: a preferred election for exactly the partitions whose leader would
 /// change, so the request (and the leader changes clients see) is no larger than needed.
 public enum LeaderElection {
-    /// Elects with `admin`, or only reports when it is nil (the dry run).
-    public static func run(in o: ClusterObservation, among: Set<TopicPartition>?, admin: (any ClusterAdmin)?) async throws -> ElectionResult {
+    /// Elects through the gate: with `--execute` the leaders change; in a dry run the gate answers
+    /// from the cluster's metadata what Kafka would, and nothing changes.
+    public static func run(in o: ClusterObservation, among: Set<TopicPartition>?, admin: DryRunAdmin) async throws -> ElectionResult {
         let changes = LeadershipDrain.electionChanges(in: o, among: among)
         var stuck: [String] = []
         var present = Set<TopicPartition>()
@@ -33,8 +34,8 @@ public enum LeaderElection {
             stuck.append(tp.description)
         }
         let unknown = (among ?? []).subtracting(present).sorted().map(\.description)
-        var result = ElectionResult(executed: admin != nil, changes: changes, notElectable: stuck, unknown: unknown, failed: [:])
-        guard let admin, !changes.isEmpty else { return result }
+        var result = ElectionResult(executed: !admin.isDryRun, changes: changes, notElectable: stuck, unknown: unknown, failed: [:])
+        guard !changes.isEmpty else { return result }
         let errors = try await admin.electPreferredLeaders(changes.map(\.topicPartition))
         for (tp, e) in errors where e.code != 0 && e.name != "ELECTION_NOT_NEEDED" {
             result.failed[tp.description] = e.description

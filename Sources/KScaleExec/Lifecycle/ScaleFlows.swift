@@ -4,8 +4,6 @@ import KafkaAdmin
 
 /// Settings shared by scale-out and scale-in.
 public struct ScaleOptions: Sendable {
-    /// Change the cluster. Without it every step is planned and printed, and nothing is changed.
-    public var execute: Bool
     /// Seconds scale-out waits for the new brokers to register unfenced.
     public var registrationTimeout: Double
     /// Seconds between polls of the cluster while waiting (registration, metadata-only reorders,
@@ -20,9 +18,8 @@ public struct ScaleOptions: Sendable {
     public var maxDrainRounds: Int
     public var thresholds: HealthThresholds
 
-    public init(execute: Bool = false, registrationTimeout: Double = 300, pollInterval: Double = 1, reorderTimeout: Double = 60,
+    public init(registrationTimeout: Double = 300, pollInterval: Double = 1, reorderTimeout: Double = 60,
                 step: Int? = nil, maxDrainRounds: Int = 5, thresholds: HealthThresholds = HealthThresholds()) {
-        self.execute = execute
         self.registrationTimeout = registrationTimeout
         self.pollInterval = pollInterval
         self.reorderTimeout = reorderTimeout
@@ -108,18 +105,19 @@ public struct ScaleReport: Sendable, Hashable, Codable {
 ///
 /// The flows only orchestrate. Judging lives in `HealthCheck`, `ScaleInSafety`, `BrokerVerdict`
 /// and `LeadershipDrain` (pure), planning and executing behind `LifecyclePlanning` and
-/// `LifecycleRunning`, and every change goes through `admin` only when `options.execute` is set.
+/// `LifecycleRunning`, and every change goes through `admin`, the dry-run gate: each flow reads
+/// `admin.isDryRun` once, after the plan, to stop there in a dry run (nothing would move).
 /// Every wait (registration, reorders, the verdicts' re-reads) is on `clock`, never the wall
 /// clock: the CLI passes the executor's clock, tests a `ManualClock`.
 public struct ScaleFlows: Sendable {
-    public var admin: any ClusterAdmin
+    public var admin: DryRunAdmin
     public var planner: any LifecyclePlanning
     public var runner: any LifecycleRunning
     public var options: ScaleOptions
     public var clock: any KScaleClock
     public var emit: @Sendable (LifecycleEvent) -> Void
 
-    public init(admin: any ClusterAdmin, planner: any LifecyclePlanning, runner: any LifecycleRunning, options: ScaleOptions,
+    public init(admin: DryRunAdmin, planner: any LifecyclePlanning, runner: any LifecycleRunning, options: ScaleOptions,
                 clock: any KScaleClock, emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
         self.admin = admin
         self.planner = planner
@@ -140,12 +138,13 @@ public struct ScaleFlows: Sendable {
         let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
         let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
         emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
-        var report = ScaleReport(operation: "scale-out", executed: options.execute, brokers: adding, preflight: preflight, plans: [step],
+        var report = ScaleReport(operation: "scale-out", executed: false, brokers: adding, preflight: preflight, plans: [step],
                                  postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)))
-        guard options.execute else {
+        guard !admin.isDryRun else {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
+        report.executed = true
         do {
             await uncordon(adding)
             if !planned.plan.partitions.isEmpty {
@@ -219,9 +218,9 @@ public struct ScaleFlows: Sendable {
         let preflight = try preflightGate(before, removing: Set(removing))
         let snapshot = before.snapshot()
         let steps = Self.chunks(removing, size: options.step ?? removing.count)
-        var report = ScaleReport(operation: "scale-in", executed: options.execute, brokers: removing, preflight: preflight, plans: [],
+        var report = ScaleReport(operation: "scale-in", executed: false, brokers: removing, preflight: preflight, plans: [],
                                  postflight: nil, before: BrokerBalance.of(snapshot), after: [])
-        guard options.execute else {
+        guard !admin.isDryRun else {
             // Project every step on the snapshot the previous one leaves, as the run would.
             var projected = snapshot
             for (i, group) in steps.enumerated() {
@@ -234,6 +233,7 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
+        report.executed = true
         // A failed step stops the run but not the report: the verdicts below say exactly what
         // is left on each broker, which is what the operator needs to decide what to do next.
         do {

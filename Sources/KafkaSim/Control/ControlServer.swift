@@ -7,6 +7,7 @@ import NIOPosix
 /// The control API, plain HTTP/JSON:
 ///
 ///     GET  /state                    the snapshot format plus isr, leader, moves, time
+///     GET  /mutations                requests served that changed the cluster, by api key
 ///     POST /brokers/{id}/stop        stop a broker (listener and connections close)
 ///     POST /brokers/{id}/start       start it again
 ///     POST /controller/{id}          move the controller
@@ -54,6 +55,10 @@ final class ControlServer: Sendable {
             switch (method, segments.count, segments.first) {
             case (.GET, 1, "state"):
                 return (.ok, try await cluster.state().encodedJSON())
+            case (.GET, 1, "mutations"):
+                let counts = await cluster.mutatingRequests()
+                let byKey = Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) })
+                return (.ok, try JSONSerialization.data(withJSONObject: byKey, options: [.sortedKeys]))
             case (.POST, 2, "controller"):
                 try await cluster.moveControllerChecked(to: try brokerID(segments[1]))
                 return ok()

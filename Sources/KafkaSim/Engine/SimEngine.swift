@@ -9,6 +9,7 @@ public actor SimEngine {
     /// Per-broker response delay in milliseconds (the slow-broker fault).
     private var slow: [BrokerID: Int] = [:]
     private var producerIDs: Int64 = 1000
+    private var mutating: [Int16: Int] = [:]
 
     public init(model: ClusterModel, clock: any KScaleClock) {
         self.model = model
@@ -36,4 +37,9 @@ public actor SimEngine {
     }
 
     public func slowMs(_ broker: BrokerID) -> Int { slow[broker] ?? 0 }
+
+    /// Requests served that change the cluster (validate_only ones excluded), by api key.
+    public func mutatingRequests() -> [Int16: Int] { mutating }
+
+    func countMutatingRequest(apiKey: Int16) { mutating[apiKey, default: 0] += 1 }
 }

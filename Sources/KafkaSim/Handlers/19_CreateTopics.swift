@@ -16,6 +16,8 @@ enum CreateTopicsHandler: APIHandler {
     typealias Response = CreateTopicsResponse
     static let versions: ClosedRange<Int16> = 2...7
 
+    static func changesCluster(_ request: Request) -> Bool { !request.validateOnly }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         let version = ctx.version
         var r = Response()

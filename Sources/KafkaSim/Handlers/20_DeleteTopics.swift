@@ -8,6 +8,8 @@ enum DeleteTopicsHandler: APIHandler {
     typealias Response = DeleteTopicsResponse
     static let versions: ClosedRange<Int16> = 1...6
 
+    static func changesCluster(_ request: Request) -> Bool { true }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         let byState = ctx.version >= 6
         var r = Response()

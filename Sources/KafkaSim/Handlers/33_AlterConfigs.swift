@@ -8,6 +8,8 @@ enum AlterConfigsHandler: APIHandler {
     typealias Response = AlterConfigsResponse
     static let versions: ClosedRange<Int16> = 0...2
 
+    static func changesCluster(_ request: Request) -> Bool { !request.validateOnly }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         var r = Response()
         r.responses = await ctx.engine.withModel { m, t in

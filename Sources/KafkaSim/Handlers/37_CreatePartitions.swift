@@ -12,6 +12,8 @@ enum CreatePartitionsHandler: APIHandler {
     typealias Response = CreatePartitionsResponse
     static let versions: ClosedRange<Int16> = 0...3
 
+    static func changesCluster(_ request: Request) -> Bool { !request.validateOnly }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         var r = Response()
         r.results = await ctx.engine.withModel { m, t in

@@ -11,6 +11,8 @@ enum ElectLeadersHandler: APIHandler {
     typealias Response = ElectLeadersResponse
     static let versions: ClosedRange<Int16> = 0...2
 
+    static func changesCluster(_ request: Request) -> Bool { true }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         let unclean = ctx.version >= 1 && request.electionType == 1
         var r = Response()

@@ -11,6 +11,8 @@ enum IncrementalAlterConfigsHandler: APIHandler {
     typealias Response = IncrementalAlterConfigsResponse
     static let versions: ClosedRange<Int16> = 0...1
 
+    static func changesCluster(_ request: Request) -> Bool { !request.validateOnly }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         var r = Response()
         r.responses = await ctx.engine.withModel { m, t in

@@ -12,6 +12,8 @@ enum AlterPartitionReassignmentsHandler: APIHandler {
     typealias Response = AlterPartitionReassignmentsResponse
     static let versions: ClosedRange<Int16> = 0...1
 
+    static func changesCluster(_ request: Request) -> Bool { true }
+
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         let controller = await ctx.isController()
         let checkRF = ctx.version >= 1 && !request.allowReplicationFactorChange

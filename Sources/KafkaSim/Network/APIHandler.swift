@@ -11,10 +11,15 @@ protocol APIHandler: Sendable {
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Request.Response
     /// False for requests Kafka never answers (Produce with acks=0).
     static func expectsResponse(_ request: Request) -> Bool
+    /// True for a request that changes the cluster's topics, partitions, assignments, leaders or
+    /// configs (not validate_only): what `SimEngine.mutatingRequests` counts, so a test can tell
+    /// that a dry run sent none.
+    static func changesCluster(_ request: Request) -> Bool
 }
 
 extension APIHandler {
     static func expectsResponse(_ request: Request) -> Bool { true }
+    static func changesCluster(_ request: Request) -> Bool { false }
 }
 
 /// What the connection does after a request.
@@ -88,6 +93,7 @@ struct HandlerEntry: Sendable {
         run = { header, body, ctx in
             var reader = ByteReader(body)
             let request = try H.Request(from: &reader, version: header.apiVersion)
+            if H.changesCluster(request) { await ctx.engine.countMutatingRequest(apiKey: H.Request.apiKey) }
             let response = try await H.handle(request, ctx)
             guard H.expectsResponse(request) else { return nil }
             return try KafkaFraming.encodeResponse(correlationId: header.correlationId, version: header.apiVersion, response,

@@ -1,75 +1,10 @@
 import ArgumentParser
 import Foundation
+import KafkaAdmin
 import KScaleCore
-import KafkaClient
+import KScaleExec
 
-/// What add-partitions reads from and does to a cluster, whichever client answers.
-protocol PartitionAddingCluster: Sendable {
-    /// Closes connections; the librdkafka handle closes itself when released.
-    func close() async
-    /// Live brokers new replicas may go to, with racks when the transport knows them.
-    func brokers() async throws -> [Broker]
-    func topics() async throws -> [TopicState]
-    func topicConfigs(_ topic: String) async throws -> [String: String]
-    func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]], validateOnly: Bool) async throws
-}
-
-/// Over kscale's own admin client: racks and fenced brokers are known.
-struct AdminPartitionAdding: PartitionAddingCluster {
-    let admin: KafkaAdminClient
-
-    func close() async { await admin.close() }
-
-    func brokers() async throws -> [Broker] {
-        try await admin.describeCluster().brokers.filter { !$0.fenced }.map { Broker(id: $0.id, rack: $0.rack) }
-    }
-
-    func topics() async throws -> [TopicState] {
-        try await admin.describeTopics(nil).map(TopicState.init(described:))
-    }
-
-    func topicConfigs(_ topic: String) async throws -> [String: String] {
-        let entries = try await admin.describeConfigs([.topic(topic)])[.topic(topic)] ?? []
-        return Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
-    }
-
-    func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]], validateOnly: Bool) async throws {
-        try await admin.createPartitions(topic: topic, totalCount: totalCount, assignments: assignments, validateOnly: validateOnly)
-    }
-}
-
-/// Over librdkafka: its 2.0.2 metadata has no racks, so placement there balances without them.
-struct RdKafkaPartitionAdding: PartitionAddingCluster {
-    let admin: RdKafkaAdmin
-
-    func close() async {}
-
-    func brokers() async throws -> [Broker] {
-        try await admin.metadata(topics: []).brokers.map { Broker(id: $0.id) }
-    }
-
-    func topics() async throws -> [TopicState] {
-        try await admin.metadata().topics.map(TopicState.init(described:))
-    }
-
-    func topicConfigs(_ topic: String) async throws -> [String: String] {
-        let entries = try await admin.describeConfigs([.topic(topic)])[.topic(topic)] ?? []
-        return Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
-    }
-
-    func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]], validateOnly: Bool) async throws {
-        try await admin.createPartitions(topic: topic, totalCount: totalCount, assignments: assignments, validateOnly: validateOnly)
-    }
-}
-
-extension TopicState {
-    init(described t: TopicDescription) {
-        self.init(name: t.name, partitions: t.partitions.map {
-            PartitionState(partition: $0.partition, replicas: $0.replicas, isr: $0.isr, leader: $0.leader)
-        })
-    }
-}
-
+/// `kscale add-partitions`: grows a topic through the gate (`AddPartitions` reads, places and sends).
 struct AddPartitionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-partitions",
@@ -78,14 +13,11 @@ struct AddPartitionsCommand: AsyncParsableCommand {
         Adding partitions cannot be undone and re-routes keyed records: a key maps to a different partition \
         after the change, so per-key ordering breaks across it. Compacted topics are refused; every other \
         topic needs --accept-key-remap. Without --execute the broker validates the request (validate_only) \
-        and nothing changes.
+        and nothing changes; either way the CreatePartitions request is printed ("would send:" or "sent:").
         """
     )
 
-    @Option(help: "Brokers to bootstrap from, host:port[,host:port...].")
-    var bootstrapServer: String
-    @Option(help: "Client properties file (security.protocol, sasl.*, ssl.*).")
-    var commandConfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(help: "The topic to grow.")
     var topic: String
     @Option(help: "The new total partition count.")
@@ -100,25 +32,19 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     var acceptKeyRemap = false
     @Flag(help: "Add the partitions. Without it, the broker only validates the request.")
     var execute = false
-    @Option(help: "Client that talks to the cluster: kscale (racks known) or librdkafka (no racks in librdkafka 2.0.2).")
-    var transport: Transport = .kscale
     @Option(help: "text or json.")
-    var output: SizingOutput = .text
+    var output: OutputFormat = .text
 
-    enum Transport: String, ExpressibleByArgument, CaseIterable {
-        case kscale
-        case librdkafka
-    }
-
-    /// What was planned and done; `racks` is for the text rendering only.
+    /// What was planned and done, and the request the gate sent (or would send).
     struct Report: Encodable {
         var plan: AddPartitionsPlan
         var executed: Bool
-        var validatedByBroker: Bool
-        var warning: String
-        var racks: [BrokerID: String]
+        /// The broker checked the request: with validate_only in a dry run, as it applied it otherwise.
+        var validatedByBroker = true
+        var warning = AddPartitionsPlan.keyRemapWarning
+        var mutations: [AdminMutation]
         enum CodingKeys: String, CodingKey {
-            case plan, executed, warning
+            case plan, executed, warning, mutations
             case validatedByBroker = "validated_by_broker"
         }
     }
@@ -147,66 +73,30 @@ struct AddPartitionsCommand: AsyncParsableCommand {
         }
     }
 
-    func connect() async throws -> any PartitionAddingCluster {
-        let config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)
-        switch transport {
-        case .kscale:
-            return AdminPartitionAdding(admin: try await KafkaAdminClient.connect(config))
-        case .librdkafka:
-            return RdKafkaPartitionAdding(admin: try RdKafkaAdmin(config: config))
-        }
-    }
-
     func run() async throws {
         try await reportingErrors {
             let target = try targetCount()
-            let cluster = try await connect()
-            let report: Report
-            do {
-                report = try await Self.addPartitions(cluster: cluster, topic: topic, targetCount: target,
-                                                      acceptKeyRemap: acceptKeyRemap, execute: execute)
-                await cluster.close()
-            } catch {
-                await cluster.close()
-                throw error
-            }
-            switch output {
-            case .json:
-                try printJSON(report)
-            case .text:
-                let p = report.plan
-                print("\(p.topic): \(p.currentCount) -> \(p.targetCount) partitions (RF \(p.replicationFactor), "
-                    + (p.rackAware ? "rack-aware" : "no racks known: balanced by broker only") + ")")
-                print("new partitions (replicas, leader first):")
-                for line in p.assignmentLines(racks: report.racks) { print("  " + line) }
-                print(report.warning)
-                if report.executed {
-                    print("added \(p.targetCount - p.currentCount) partitions to \(p.topic).")
-                } else {
-                    print("dry run: the broker validated this request (validate_only) and nothing changed; re-run with --execute to add the partitions.")
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
+                let result = try await AddPartitions.run(topic: topic, targetCount: target, acceptKeyRemap: acceptKeyRemap, admin: admin)
+                let report = Report(plan: result.plan, executed: !admin.isDryRun, mutations: await admin.mutations)
+                switch output {
+                case .json:
+                    try printJSON(report)
+                case .text:
+                    let p = report.plan
+                    print("\(p.topic): \(p.currentCount) -> \(p.targetCount) partitions (RF \(p.replicationFactor), "
+                        + (p.rackAware ? "rack-aware" : "no racks known: balanced by broker only") + ")")
+                    print("new partitions (replicas, leader first):")
+                    for line in p.assignmentLines(racks: result.racks) { print("  " + line) }
+                    print(report.warning)
+                    for mutation in report.mutations { print(mutation.line) }
+                    if report.executed {
+                        print("added \(p.targetCount - p.currentCount) partitions to \(p.topic).")
+                    } else {
+                        print("dry run: the broker validated this request (validate_only) and nothing changed; re-run with --execute to add the partitions.")
+                    }
                 }
             }
         }
-    }
-
-    /// Reads the cluster, plans, has the broker validate, and (with `execute`) applies.
-    static func addPartitions(cluster: any PartitionAddingCluster, topic: String, targetCount: Int,
-                              acceptKeyRemap: Bool, execute: Bool) async throws -> Report {
-        let brokers = try await cluster.brokers()
-        var topics = try await cluster.topics()
-        guard let index = topics.firstIndex(where: { $0.name == topic }) else {
-            throw InvalidInput("topic \(topic) does not exist")
-        }
-        topics[index].configs = try await cluster.topicConfigs(topic)
-        // Replicas on brokers that are gone still name them; placement ignores them, validation must too.
-        let snapshot = ClusterSnapshot(brokers: brokers, topics: topics)
-        let plan = try AddPartitionsPlan(snapshot: snapshot, topic: topic, targetCount: targetCount, acceptKeyRemap: acceptKeyRemap)
-        try await cluster.createPartitions(topic: topic, totalCount: Int32(plan.targetCount), assignments: plan.assignments, validateOnly: true)
-        if execute {
-            try await cluster.createPartitions(topic: topic, totalCount: Int32(plan.targetCount), assignments: plan.assignments, validateOnly: false)
-        }
-        let racks = Dictionary(brokers.compactMap { b in b.rack.map { (b.id, $0) } }, uniquingKeysWith: { a, _ in a })
-        return Report(plan: plan, executed: execute, validatedByBroker: true,
-                               warning: AddPartitionsPlan.keyRemapWarning, racks: racks)
     }
 }

@@ -120,7 +120,7 @@ extension LifecycleRender {
             lines.append("preferred replica out of the ISR, left alone: \(r.notElectable.joined(separator: ", "))")
         }
         if !r.unknown.isEmpty { lines.append("not in the cluster: \(r.unknown.joined(separator: ", "))") }
-        for (tp, e) in r.failed.sorted(by: { $0.key < $1.key }) { lines.append("FAILED \(tp): \(e)") }
+        for (tp, e) in r.failed.sorted(by: { $0.key < $1.key }) { lines.append("\(r.executed ? "FAILED" : "WOULD FAIL") \(tp): \(e)") }
         lines.append(r.executed
             ? "elected \(r.changes.count - r.failed.count) of \(r.changes.count) preferred leaders"
             : "dry run: \(r.changes.count) leaders would change; add --execute to elect them")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KafkaClient
 import KafkaSim
 import KScaleCore
 import KScaleExec
@@ -67,27 +66,27 @@ struct DemoCommand: AsyncParsableCommand {
             let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, ingestBytesPerSecPerPartition: benchmark ? 0 : 100_000, clock: clock))
             do {
                 say("simulated cluster up: 9 brokers on \(sim.bootstrapServers) (\(benchmark ? "time stepped by the executor's polls" : "time x\(timeScale)")); brokers 7, 8, 9 are new and empty")
-                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil, requestTimeout: nil) { admin in
+                // The demo's cluster is simulated in this process: it always executes.
+                try await withAdmin(bootstrap: sim.bootstrapServers, commandConfig: nil, requestTimeout: nil, execute: true) { admin in
                     let before = await sim.state().snapshot
                     let planned = try Planner.plan(before, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
-                    let s = planned.summary
-                    say("plan: scale-out onto 7, 8, 9: \(planned.plan.partitions.count) partitions, \(ByteUnits.format(bytesMoved(planned.plan, before))) to copy")
-                    _ = s
+                    say("plan: scale-out onto 7, 8, 9: \(planned.plan.partitions.count) partitions, \(ByteUnits.format(planned.summary.bytesMoved)) to copy")
                     let dir = NSTemporaryDirectory() + "kscale-demo-\(UUID().uuidString)"
                     let printer = ProgressPrinter(format: output)
-                    let exec = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName),
-                                                        clock: clock, emit: { printer.handle($0) })
-                    exec.progressFile = dir + "/progress.json"
                     let options = RunOptions(throttle: rate, maxMovesPerBroker: maxMovesPerBroker, maxMoves: 100, order: order, stallTimeout: 120, pollInterval: pollInterval)
                     try options.validate()
-                    let inspection = try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false)
+                    // The moves as they stand before the run, for the benchmark's bound.
+                    let moves = benchmark ? try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false).moves : []
                     say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(maxMovesPerBroker) moves per broker, \(order.rawValue) (journal in \(dir))")
                     let simStart = await sim.state().timeSeconds
-                    let summary = try await exec.execute(inspection, options: options, bootstrap: sim.bootstrapServers, commandConfig: nil)
+                    let run = PlanRun(admin: admin, clock: clock, bootstrap: sim.bootstrapServers, emit: { printer.handle($0) })
+                    guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options) else {
+                        throw ExecutionError("the demo's run did not execute")
+                    }
                     let simSeconds = await sim.state().timeSeconds - simStart
                     if benchmark {
-                        let leaderBound = RunEstimate.lowerBound(moves: inspection.moves, throttle: rate)
-                        let sourceBound = Self.sourceBound(inspection.moves, throttle: rate)
+                        let leaderBound = RunEstimate.lowerBound(moves: moves, throttle: rate)
+                        let sourceBound = Self.sourceBound(moves, throttle: rate)
                         let bound = max(leaderBound, sourceBound)
                         print(String(format: "benchmark: %@ copied in %.0f simulated s; bound max over brokers of (bytes in, bytes out)/throttle = %.0f s (out = leader sends: %.0f s, out = replica leaves: %.0f s); ratio %.3f",
                                      ByteUnits.format(summary.bytes), simSeconds, bound, leaderBound, sourceBound, simSeconds / bound))
@@ -118,16 +117,6 @@ struct DemoCommand: AsyncParsableCommand {
             for r in m.removing { outB[r, default: 0] += m.bytes }
         }
         return Double(max(inB.values.max() ?? 0, outB.values.max() ?? 0)) / Double(throttle)
-    }
-
-    private func bytesMoved(_ plan: ReassignmentPlan, _ s: ClusterSnapshot) -> Int64 {
-        var size: [TopicPartition: Int64] = [:]
-        var current: [TopicPartition: [BrokerID]] = [:]
-        for (tp, p) in s.allPartitions { size[tp] = p.size ?? 0; current[tp] = p.replicas }
-        return plan.partitions.reduce(0) { acc, line in
-            let from = current[line.topicPartition] ?? []
-            return acc + Int64(line.replicas.filter { !from.contains($0) }.count) * (size[line.topicPartition] ?? 0)
-        }
     }
 
     private func balanceTable(before: ClusterSnapshot, after: ClusterSnapshot) -> String {

@@ -15,10 +15,7 @@ struct LoadCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Brokers to bootstrap from, host:port[,host:port...].")
-    var bootstrapServer: String
-    @Option(help: "Client properties (Kafka's or librdkafka's names): security.protocol, sasl.*, ssl.*.")
-    var commandConfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(help: "The topic to write to (it must exist).")
     var topic: String
     @Option(help: "Bytes per record, e.g. 1KB.")
@@ -30,7 +27,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("producer-property"), help: "An extra librdkafka producer property, name=value (repeatable), e.g. acks=all.")
     var producerProperties: [String] = []
     @Option(help: "text or json.")
-    var output: SizingOutput = .text
+    var output: OutputFormat = .text
 
     func run() async throws {
         try await reportingErrors {
@@ -38,7 +35,10 @@ struct LoadCommand: AsyncParsableCommand {
             guard size <= Int64(Int.max) else { throw InvalidInput("--record-size is too large") }
             let rate: Int64? = throughput.trimmingCharacters(in: .whitespaces) == "-1" ? nil : try parseRateOption(throughput, "--throughput")
             let options = try LoadOptions(topic: topic, recordSize: Int(size), throughput: rate, numRecords: numRecords)
-            let config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrapServer)
+            guard let bootstrap = connection.bootstrapServer, !bootstrap.isEmpty else {
+                throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
+            }
+            let config = try ClientConfig.load(commandConfig: connection.commandConfig, bootstrap: bootstrap)
             var properties: [String: String] = [:]
             for pair in producerProperties {
                 guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {

@@ -13,7 +13,7 @@ struct SimCommand: AsyncParsableCommand {
         discussion: """
         Broker i of the snapshot (in file order) listens on --port + i. Prints `bootstrap HOST:PORT`
         and `control http://HOST:PORT` once every listener accepts connections, then runs until
-        SIGINT or SIGTERM. Control API: GET /state, POST /brokers/{id}/stop|start,
+        SIGINT or SIGTERM. Control API: GET /state, GET /mutations, POST /brokers/{id}/stop|start,
         POST /controller/{id}, POST /brokers/{id}/slow?ms=N, POST /brokers/{id}/drop?count=N.
         """
     )

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 import KScaleIO
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaAdmin
 import KafkaClient
 import KScaleCore
 import KScaleExec
@@ -22,15 +23,17 @@ struct ConnectionOptions: ParsableArguments {
     var clock: any KScaleClock { timeScale.map { ScaledClock(timeScale: $0, start: SystemClock().now()) } ?? SystemClock() }
 }
 
-/// An admin connection and how to close it.
+/// An admin connection through the dry-run gate, and how to close it.
 struct AdminSession {
-    var admin: any ClusterAdmin
+    var admin: DryRunAdmin
     var close: @Sendable () async -> Void
 }
 
-/// The one place the executor's commands connect to a cluster.
-/// Each retry is one line on stderr.
-func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: String?) async throws -> AdminSession {
+/// The one place a command connects to a cluster, and the one place `--execute` becomes the
+/// gate's mode: every command talks to the cluster through a `DryRunAdmin` (KafkaAdmin), which
+/// sends changes only when `execute` is true. A command without `--execute` passes nothing and
+/// gets a dry-run gate, so it cannot change the cluster. Each retry is one line on stderr.
+func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: String?, execute: Bool = false) async throws -> AdminSession {
     guard let bootstrap, !bootstrap.isEmpty else {
         throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
     }
@@ -42,13 +45,13 @@ func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: St
     // KafkaAdminClient over kscale's own wire protocol: swapping the transport touches this line.
     let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: timeout,
                                                     onRetry: { printError("note: \($0)") })
-    return AdminSession(admin: client, close: { await client.close() })
+    return AdminSession(admin: DryRunAdmin(client, execute: execute), close: { await client.close() })
 }
 
-/// Runs `body` with an admin connection and closes it whatever happens.
-func withAdmin<T>(bootstrap: String?, commandConfig: String?, requestTimeout: String?,
-                  _ body: (any ClusterAdmin) async throws -> T) async throws -> T {
-    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: requestTimeout)
+/// Runs `body` with an admin connection (through the gate) and closes it whatever happens.
+func withAdmin<T>(bootstrap: String?, commandConfig: String?, requestTimeout: String?, execute: Bool = false,
+                  _ body: (DryRunAdmin) async throws -> T) async throws -> T {
+    let session = try await connectAdmin(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: requestTimeout, execute: execute)
     do {
         let result = try await body(session.admin)
         await session.close()
@@ -61,9 +64,10 @@ func withAdmin<T>(bootstrap: String?, commandConfig: String?, requestTimeout: St
 
 /// Connects, runs `body`, closes: a broker's refusal or an unreachable cluster is one `error:` line
 /// and a non-zero exit through `reportingErrors`.
-func runLiveCommand(_ connection: ConnectionOptions, _ body: (any ClusterAdmin) async throws -> Void) async throws {
+func runLiveCommand(_ connection: ConnectionOptions, execute: Bool = false, _ body: (DryRunAdmin) async throws -> Void) async throws {
     try await reportingErrors {
-        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, body)
+        try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout,
+                            execute: execute, body)
     }
 }
 

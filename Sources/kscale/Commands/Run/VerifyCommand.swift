@@ -25,33 +25,30 @@ struct VerifyCommand: AsyncParsableCommand {
             let plan = try KScaleFiles.readPlan(self.plan)
             let dir = stateDir ?? RunDirectory.directory(for: plan)
             let state = try? RunDirectory.readState(dir)
-            let complete = try await withAdmin(bootstrap: connection.bootstrapServer ?? state?.bootstrap, commandConfig: connection.commandConfig ?? state?.commandConfig, requestTimeout: connection.requestTimeout) { admin -> Bool in
-                let report = try await VerifyReport.check(plan: plan, admin: admin)
+            let complete = try await withAdmin(bootstrap: connection.bootstrapServer ?? state?.bootstrap,
+                                               commandConfig: connection.commandConfig ?? state?.commandConfig,
+                                               requestTimeout: connection.requestTimeout, execute: execute) { admin -> Bool in
+                let verification = try await Verification.run(plan: plan, runIn: dir, admin: admin, clock: connection.clock)
+                let report = verification.report
                 print("\(report.atTarget.count) of \(plan.partitions.count) partitions at target, \(report.inFlight.count) in flight, \(report.elsewhere.count) elsewhere, \(report.unknown.count) unknown")
                 for tp in report.inFlight.prefix(20) { print("  in flight: \(tp)") }
                 for (tp, r) in report.elsewhere.sorted(by: { $0.key < $1.key }).prefix(20) { print("  not at target: \(tp) has \(r)") }
                 for tp in report.unknown.prefix(20) { print("  unknown: \(tp)") }
-                guard let state else {
+                switch verification.ending {
+                case .noRun:
                     print("no kscale run found for this plan in \(dir): no throttles to remove (see `kscale throttle audit`)")
                     return report.complete
-                }
-                let outstanding = state.ledger.rates.count + state.ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
-                guard report.complete else {
+                case let .notFinished(outstanding):
                     print("the run is not finished; its \(outstanding) throttle settings stay until it is")
                     return false
-                }
-                if outstanding == 0 {
+                case .noThrottlesLeft:
                     print("no throttles left from this run")
-                } else if !execute {
-                    print("DRY RUN: would remove \(outstanding) throttle settings this run made; add --execute")
-                } else {
-                    guard !RunLock.isHeld(directory: dir) else { throw Refusal("the run in \(dir) is still being driven by a kscale process; it removes its throttles itself") }
-                    let lock = try RunLock(directory: dir)
-                    let counts = try await holding(lock) {
-                        try await RunEnd.finish(journal: Journal(path: dir + "/" + RunDirectory.journalName), admin: admin, clock: connection.clock, as: "verified")
-                    }
-                    print("removed throttles: \(counts.rates) broker rates restored, \(counts.entries) replica entries removed")
+                case let .throttlesRemoved(rates, entries) where admin.isDryRun:
+                    print("DRY RUN: would remove \(rates + entries) throttle settings this run made; add --execute")
+                case let .throttlesRemoved(rates, entries):
+                    print("removed throttles: \(rates) broker rates restored, \(entries) replica entries removed")
                 }
+                await printMutations(admin)
                 return true
             }
             if !complete { throw ExitCode(ExecExit.notFinished) }

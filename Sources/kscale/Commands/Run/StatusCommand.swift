@@ -28,7 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
                 try await LiveStatus.read(state: state, admin: admin)
             }
             let stalls = state.notes.filter { $0.hasPrefix("stalled") }
-            let outstanding = state.ledger.rates.count + state.ledger.replicaEntries.values.reduce(0) { $0 + $1.count }
+            let outstanding = state.ledger.outstanding
             if output == .json {
                 var o: [String: Any] = ["run": state.runID ?? "", "state_dir": dir, "active": active, "ended": state.ended ?? NSNull(),
                                         "done": live.done, "in_flight": live.inFlight.count, "pending": live.pending, "failed": live.failed.count,

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KafkaClient
+import KafkaAdmin
 import KScaleCore
 import KScaleExec
 import KScaleTime
@@ -9,10 +9,6 @@ import KScaleTime
 enum ExecExit {
     /// Not finished: verify found partitions off target, or some partitions failed.
     static let notFinished: Int32 = 3
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }
 
 /// Runs an executor command body; its errors exit by kind (`reportingErrors`).

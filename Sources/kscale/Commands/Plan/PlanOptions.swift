@@ -84,12 +84,3 @@ enum PlanSummaryText {
         """
     }
 }
-
-/// Broker id lists as operators type them: `7,8,9`.
-func parseBrokerList(_ text: String, option: String) throws -> [BrokerID] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    return try parts.map { p in
-        guard let id = BrokerID(p) else { throw InvalidInput("\(option) \"\(text)\": \"\(p)\" is not a broker id (expected a comma-separated list such as 7,8,9)") }
-        return id
-    }
-}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import KScaleCore
+
+/// `kscale plan scale-out`: spread the cluster onto added brokers.
+struct PlanScaleOut: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale-out",
+        abstract: "Spread the cluster onto added brokers, moving the fewest replicas and bytes.")
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(help: "Broker ids to add, e.g. 7,8,9 (registered empty brokers, or new ids).")
+    var addBrokers: String
+
+    @Option(help: "Racks of added brokers not in the snapshot yet, e.g. 10=rack0,11=rack1.")
+    var newBrokerRacks: String?
+
+    func run() async throws {
+        let (add, racks) = try await reportingErrors {
+            (try parseBrokerList(addBrokers, option: "--add-brokers"), try parseRacks(newBrokerRacks))
+        }
+        try await options.run(.scaleOut(add: add), newBrokerRacks: racks)
+    }
+
+    private func parseRacks(_ text: String?) throws -> [BrokerID: String] {
+        guard let text else { return [:] }
+        var out: [BrokerID: String] = [:]
+        for item in text.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let id = BrokerID(kv[0]), !kv[1].isEmpty else {
+                throw InvalidInput("--new-broker-racks \"\(text)\": expected ID=RACK pairs such as 10=rack0,11=rack1")
+            }
+            out[id] = kv[1]
+        }
+        return out
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import KScaleCore
+import KScaleExec
+
+/// `kscale cancel`: stops a run's moves in flight and removes its throttles; `--rollback` then
+/// moves the partitions that already finished back where they were.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a run's moves in flight and remove its throttles (a dry run unless --execute).",
+        discussion: "In-flight moves revert to their original replicas. With --rollback the partitions already moved are moved back, throttled like any run (journaled in <state dir>-rollback)."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "The run's directory (default: the most recent run).")
+    var stateDir: String?
+    @Flag(name: .long, help: "Also move the finished partitions back (the run's rollback plan).")
+    var rollback = false
+    @OptionGroup var pacing: PacingOptions
+    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
+    var execute = false
+
+    func run() async throws {
+        try await runExecCommand {
+            let dir = try resolveStateDir(stateDir)
+            let state = try RunDirectory.readState(dir)
+            var options = try pacing.options()
+            if pacing.throttle == nil, let t = state.options?.throttle { options.throttle = t }
+            let bootstrap = connection.bootstrapServer ?? state.bootstrap
+            let commandConfig = connection.commandConfig ?? state.commandConfig
+            let failed = try await withAdmin(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin -> Bool in
+                let outcome = try await Canceller.cancel(runIn: dir, admin: admin, clock: connection.clock)
+                if admin.isDryRun {
+                    print("DRY RUN: nothing was changed. Add --execute to cancel.")
+                    print("would cancel \(outcome.cancelled.count) moves in flight: \(outcome.cancelled.prefix(20).map(\.description).joined(separator: ", "))")
+                    print("would remove \(state.ledger.rates.count) broker rates and \(state.ledger.replicaEntryCount) replica entries this run set")
+                    for (tp, e) in outcome.failures.sorted(by: { $0.key < $1.key }) { print("  could not cancel \(tp): \(e)") }
+                } else {
+                    print("cancelled \(outcome.cancelled.count - outcome.failures.count) moves in flight; the run's throttles are removed")
+                    for (tp, e) in outcome.failures.sorted(by: { $0.key < $1.key }) { print("  could not cancel \(tp): \(e)") }
+                }
+                await printMutations(admin)
+                guard rollback else { return !outcome.failures.isEmpty }
+                let printer = ProgressPrinter(format: pacing.output)
+                let runner = PlanRun(admin: admin, clock: connection.clock, bootstrap: bootstrap, commandConfig: commandConfig,
+                                     emit: { printer.handle($0) })
+                if !admin.isDryRun, !outcome.rollback.partitions.isEmpty {
+                    print("rolling back \(outcome.rollback.partitions.count) partitions (state dir \(Canceller.rollbackDirectory(of: dir)))")
+                }
+                switch try await Canceller.rollBack(outcome, runIn: dir, with: runner, options: options) {
+                case nil:
+                    return !outcome.failures.isEmpty
+                case .preview?:
+                    print("would then move \(outcome.rollback.partitions.count) partitions back to their original replicas")
+                    return false
+                case let .finished(summary)?:
+                    return !summary.failed.isEmpty || !outcome.failures.isEmpty
+                }
+            }
+            if failed { throw ExitCode(ExecExit.notFinished) }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import KafkaAdmin
+import KScaleCore
+import KScaleExec
+
+/// `kscale scale-out`: every step of adding brokers, in order, none skippable.
+struct ScaleOutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale-out",
+        abstract: "Add brokers: wait for them, check, plan, execute with throttles, verify, elect leaders, check again.",
+        discussion: """
+            A dry run unless --execute: it waits for the brokers, runs the pre-flight check and prints the plan and the \
+            projected before/after table. Exit code: 0 done and healthy, 1 the post-flight check warns, 2 bad input, a \
+            refusal or a critical post-flight finding, 3 the run did not finish (it is journaled: kscale resume).
+            """
+    )
+
+    @OptionGroup var scale: ScaleCommandOptions
+    @Option(name: .long, help: "Broker ids to add, e.g. 7,8,9. Start them first; kscale waits until they register.")
+    var addBrokers: String
+    @Option(name: .long, help: "How long to wait for the new brokers to register unfenced (e.g. 5m).")
+    var registrationTimeout = "5m"
+
+    func run() async throws {
+        try await scale.run(registrationTimeout: registrationTimeout) { flows in
+            try await flows.scaleOut(adding: try parseBrokerList(addBrokers, option: "--add-brokers"))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import KScaleExec
+
+/// `kscale throttle audit`: every replication throttle on the cluster and which run set it.
+struct ThrottleAuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "List every replication throttle and mark the ones a kscale ledger knows.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var runs: ThrottleRunsOptions
+    @Option(name: .long, help: "text or json.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        try await runExecCommand {
+            let audit = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
+                try await ThrottleAudit.read(admin: admin, runs: runs.runs)
+            }
+            if output == .json {
+                for i in audit.items {
+                    let o: [String: Any] = ["resource": i.resource.description, "key": i.key, "value": i.value, "run": i.run ?? NSNull()]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                }
+                return
+            }
+            for w in audit.unseen { printError("warning: \(w)") }
+            if audit.items.isEmpty { print("no replication throttles on the cluster"); return }
+            var table = TextTable(["resource", "config", "value", "set by"])
+            for i in audit.items {
+                let owner = i.run.map { "kscale run \($0)" } ?? (i.isDynamic ? "unknown (not kscale)" : "static (server.properties)")
+                table.add([i.resource.description, i.key, i.value, owner])
+            }
+            print(table.render())
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import KScaleCore
+
+/// Parses a rate option, naming the option in the error.
+func parseRateOption(_ text: String, _ option: String) throws -> Int64 {
+    if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") { throw InvalidInput("\(option) must not be negative, got \(text)") }
+    do { return try ByteUnits.parseRate(text) } catch let e as InvalidInput {
+        throw InvalidInput("\(option): \(e.message)")
+    }
+}
+
+/// Parses a size option, naming the option in the error.
+func parseSizeOption(_ text: String, _ option: String) throws -> Int64 {
+    if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") { throw InvalidInput("\(option) must not be negative, got \(text)") }
+    do { return try ByteUnits.parseSize(text) } catch let e as InvalidInput {
+        throw InvalidInput("\(option): \(e.message)")
+    }
+}
+
+/// Broker id lists as operators type them: `7,8,9`.
+func parseBrokerList(_ text: String, option: String) throws -> [BrokerID] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    return try parts.map { p in
+        guard let id = BrokerID(p) else { throw InvalidInput("\(option) \"\(text)\": \"\(p)\" is not a broker id (expected a comma-separated list such as 7,8,9)") }
+        return id
+    }
+}
