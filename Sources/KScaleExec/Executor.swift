@@ -20,6 +20,10 @@ public final class ReassignmentExecutor {
     private var attempts: [TopicPartition: Int] = [:]
     private var failed: [TopicPartition: String] = [:]
     private var tracker = ProgressTracker()
+    /// Each broker's replica sizes as it last reported them, and the brokers whose log dirs the
+    /// last poll could not read (progress keeps their last sizes).
+    private var lastSizes: [BrokerID: [TopicPartition: Int64]] = [:]
+    private var sizeGaps: Set<BrokerID> = []
     private var lastThrottleStep: Double = 0
     private var startedAt: Double = 0
     private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock) }
@@ -227,9 +231,24 @@ public final class ReassignmentExecutor {
             brokers.formUnion(m.adding)
             if let l = view.partition(m.tp)?.leader { brokers.insert(l) }
         }
-        let live = brokers.intersection(view.aliveBrokers).sorted()
-        let dirs = live.isEmpty ? [] : ((try? await admin.logDirs(brokers: live)) ?? [])
-        let sizes = dirs.replicaSizesByBroker
+        let live = view.cluster.brokers.filter { brokers.contains($0.id) && !$0.fenced }
+        let read = live.isEmpty ? (dirs: [], gaps: []) : try await ClusterObservation.readLogDirs(of: live, from: admin)
+        // A broker that did not answer this poll keeps the sizes it last reported: its copies are
+        // not counted as lost, and the gap is noted once, when it opens.
+        var sizes = read.dirs.replicaSizesByBroker
+        var unanswered = Set<BrokerID>()
+        for gap in read.gaps {
+            guard case let .logDirs(broker, _, _) = gap else { continue }
+            unanswered.insert(broker)
+            sizes[broker] = lastSizes[broker]
+            if !sizeGaps.contains(broker) {
+                var note = JournalRecord(.note, at: clock.now())
+                note.detail = "progress: \(gap); its copies count as last seen"
+                try record(note)
+            }
+        }
+        sizeGaps = unanswered
+        for (broker, held) in sizes where !unanswered.contains(broker) { lastSizes[broker] = held }
         var copied: Int64 = 0
         var total: Int64 = 0
         for m in moves.values {

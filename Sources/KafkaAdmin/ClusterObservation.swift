@@ -123,18 +123,9 @@ extension ClusterObservation {
         var logDirs: [BrokerLogDirs] = []
         if parts.contains(.logDirs) {
             for broker in cluster.brokers where broker.fenced { gaps.append(.brokerFenced(broker.id, address: broker.address)) }
-            let answers = try await perBroker(cluster.brokers.filter { !$0.fenced }) { try await admin.logDirs(brokers: [$0.id]) }
-            for (broker, answer) in answers {
-                switch answer {
-                case .success(let dirs): logDirs += dirs
-                case .failure(let failure): gaps.append(.logDirs(broker.id, address: broker.address, reason: failure.reason))
-                }
-            }
-            for broker in logDirs {
-                for dir in broker.dirs {
-                    if let error = dir.error { gaps.append(.logDirOffline(broker.broker, path: dir.path, error: error.name)) }
-                }
-            }
+            let read = try await readLogDirs(of: cluster.brokers.filter { !$0.fenced }, from: admin)
+            logDirs = read.dirs
+            gaps += read.gaps
         }
         var topicConfigs: [String: [ConfigEntry]] = [:]
         if parts.contains(.topicConfigs), !topics.isEmpty {
@@ -164,6 +155,25 @@ extension ClusterObservation {
         }
         return ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
                                   brokerConfigs: brokerConfigs, topicConfigs: topicConfigs, parts: parts, gaps: gaps)
+    }
+
+    /// DescribeLogDirs of `brokers`, each asked on its own and all at once: a broker that does not
+    /// answer, and a log dir a broker reports offline, are gaps, never zeros. The reader above uses
+    /// it for every live broker; the executor's progress poll for the brokers its copies touch.
+    public static func readLogDirs(of brokers: [BrokerInfo], from admin: any ClusterAdmin) async throws -> (dirs: [BrokerLogDirs], gaps: [ReadingGap]) {
+        var dirs: [BrokerLogDirs] = [], gaps: [ReadingGap] = []
+        for (broker, answer) in try await perBroker(brokers, { try await admin.logDirs(brokers: [$0.id]) }) {
+            switch answer {
+            case .success(let answered): dirs += answered
+            case .failure(let failure): gaps.append(.logDirs(broker.id, address: broker.address, reason: failure.reason))
+            }
+        }
+        for broker in dirs {
+            for dir in broker.dirs {
+                if let error = dir.error { gaps.append(.logDirOffline(broker.broker, path: dir.path, error: error.name)) }
+            }
+        }
+        return (dirs, gaps)
     }
 
     /// Asks every broker at once; a broker error answer or a transport failure is that broker's

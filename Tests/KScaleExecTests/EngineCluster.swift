@@ -49,6 +49,8 @@ actor EngineCluster: ClusterAdmin {
     private(set) var validatedConfigCalls: [[ConfigResource: [ConfigChange]]] = []
     private(set) var alterRequests = 0
     private(set) var electionRequests: [[TopicPartition]] = []
+    /// Brokers whose DescribeLogDirs fails (a broker that stops answering it), set by a test.
+    private(set) var logDirsRefused: Set<BrokerID> = []
     private(set) var peakPerBroker = 0
     private(set) var peakTotal = 0
 
@@ -130,7 +132,15 @@ actor EngineCluster: ClusterAdmin {
 
     func describeCluster() async throws -> ClusterDescription { try await admin.describeCluster() }
     func describeTopics(_ names: [String]?) async throws -> [TopicDescription] { try await admin.describeTopics(names) }
-    func logDirs(brokers: [BrokerID]?) async throws -> [BrokerLogDirs] { try await admin.logDirs(brokers: brokers) }
+    func refuseLogDirs(_ brokers: Set<BrokerID>) { logDirsRefused = brokers }
+
+    func logDirs(brokers: [BrokerID]?) async throws -> [BrokerLogDirs] {
+        if let refused = (brokers ?? []).first(where: logDirsRefused.contains) {
+            throw KafkaAPIError(code: 8, name: "BROKER_NOT_AVAILABLE", message: "broker \(refused) refuses DescribeLogDirs (test fault)",
+                                api: "DescribeLogDirs", broker: "broker \(refused)")
+        }
+        return try await admin.logDirs(brokers: brokers)
+    }
     func listReassignments(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: OngoingReassignment] {
         try await admin.listReassignments(partitions)
     }

@@ -258,3 +258,30 @@ extension Sequence {
         #expect(try await ThrottleAudit.read(admin: c, runs: []).items.isEmpty)
     }
 }
+
+/// A broker that stops answering DescribeLogDirs mid-run costs progress nothing: its copies count
+/// as last seen (never zero), and the journal says which broker could not be read.
+@Suite struct ProgressGapTests {
+    @Test func unansweredLogDirsKeepTheLastSizes() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2]], 100_000_000)], copyRate: 10_000_000)
+        let events = ExecEventLog()
+        let dir = temporaryDirectory()
+        let journal = try Journal(path: dir + "/journal.jsonl")
+        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: c.clock, emit: { events.add($0) })
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4])])
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
+        let task = Task { try await exec.execute(inspection, options: RunOptions(pollInterval: 1), bootstrap: nil, commandConfig: nil) }
+        func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
+        try await waitUntil("a progress report with bytes copied", pause: .yield) { copied().contains { $0 > 0 } }
+        await c.refuseLogDirs([4])
+        let seen = copied().count
+        try await waitUntil("three progress reports while broker 4 refuses", pause: .yield) { copied().count >= seen + 3 }
+        await c.refuseLogDirs([])
+        let summary = try await task.value
+        #expect(summary.failed.isEmpty)
+        let reports = copied()
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0 <= $1 }, "bytes copied never went down: \(reports)")
+        let notes = RunState(records: try Journal.read(path: journal.path)).notes
+        #expect(notes.contains { $0.contains("no log dirs from broker 4") && $0.contains("count as last seen") }, "\(notes)")
+    }
+}
