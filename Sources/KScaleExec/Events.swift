@@ -14,8 +14,16 @@ public struct ProgressReport: Sendable, Equatable {
     public var etaSeconds: Double?
     public var throttle: Int64?
     public var stalled: [Stall]
+    /// Pending moves that cannot start, with why (a target broker offline, no live leader).
+    public var waiting: [Waiting] = []
 
     public var fraction: Double { bytesTotal > 0 ? min(1, Double(bytesCopied) / Double(bytesTotal)) : (pending + inFlight == 0 ? 1 : 0) }
+}
+
+/// A pending move that cannot start yet, and why.
+public struct Waiting: Sendable, Equatable {
+    public var partition: TopicPartition
+    public var reason: String
 }
 
 /// A partition that made no progress for `--stall-timeout`, with the most likely reason.
@@ -43,6 +51,8 @@ public enum ExecutionEvent: Sendable {
     case partitionFailed(TopicPartition, reason: String)
     case progress(ProgressReport)
     case stalled(Stall)
+    /// A pending move that cannot start, reported when its reason first appears or changes.
+    case waiting(Waiting)
     case throttleChanged(Int64, reason: String)
     case throttlesRemoved(rates: Int, entries: Int)
     case finished(ExecutionSummary)
@@ -68,6 +78,9 @@ public enum ExecutionEvent: Sendable {
             if let e = p.etaSeconds { o["eta_seconds"] = Int64(e.rounded()) }
             if let t = p.throttle { o["throttle"] = t }
             if !p.stalled.isEmpty { o["stalled"] = p.stalled.map { ["topic": $0.partition.topic, "partition": $0.partition.partition, "reason": $0.reason] as [String: Any] } }
+            if !p.waiting.isEmpty { o["waiting"] = p.waiting.map { ["topic": $0.partition.topic, "partition": $0.partition.partition, "reason": $0.reason] as [String: Any] } }
+        case let .waiting(w):
+            o = ["event": "waiting", "topic": w.partition.topic, "partition": w.partition.partition, "reason": w.reason]
         case let .stalled(s):
             o = ["event": "stalled", "topic": s.partition.topic, "partition": s.partition.partition, "reason": s.reason, "seconds": Int64(s.seconds)]
         case let .throttleChanged(rate, reason):

@@ -23,6 +23,8 @@ public final class ReassignmentExecutor {
     /// Each broker's replica sizes as it last reported them, and the brokers whose log dirs the
     /// last poll could not read (progress keeps their last sizes).
     private var lastSizes: [BrokerID: [TopicPartition: Int64]] = [:]
+    /// Pending moves that could not start at the last poll, with why.
+    private var waiting: [TopicPartition: String] = [:]
     private var sizeGaps: Set<BrokerID> = []
     private var lastThrottleStep: Double = 0
     private var startedAt: Double = 0
@@ -116,7 +118,7 @@ public final class ReassignmentExecutor {
         let stale = ledger.replicas.keys.filter { inFlight[$0] == nil }
         if !stale.isEmpty { try await controller.release(Array(stale), ledger: &ledger) }
         if let rate, !inFlight.isEmpty {
-            try await controller.throttle(Array(inFlight.values), rate: rate, ledger: &ledger)
+            try await controller.throttle(Array(inFlight.values), rate: rate, alive: inspection.view.aliveBrokers, ledger: &ledger)
         }
         state.ledger = ledger
 
@@ -191,15 +193,33 @@ public final class ReassignmentExecutor {
         }
         if !finished.isEmpty { try await controller.release(finished, ledger: &ledger) }
 
-        // Start what fits, on live brokers only (a stopped broker's moves wait for it).
-        let startable = pending.filter { m in Set(m.from + m.to).isSubset(of: view.aliveBrokers) }
+        // Start what fits among the moves that can start (live target brokers, a live leader); a
+        // move waiting says why, once per reason.
+        var startable: [Move] = []
+        var nowWaiting: [TopicPartition: String] = [:]
+        for m in pending {
+            if let reason = MoveScheduler.waitReason(m, alive: view.aliveBrokers, leader: view.partition(m.tp)?.leader) {
+                nowWaiting[m.tp] = reason
+            } else {
+                startable.append(m)
+            }
+        }
+        for (tp, reason) in nowWaiting.sorted(by: { $0.key < $1.key }) where waiting[tp] != reason {
+            emit(.waiting(Waiting(partition: tp, reason: reason)))
+            var note = JournalRecord(.note, at: clock.now())
+            note.topic = tp.topic
+            note.partition = tp.partition
+            note.detail = "waiting: \(reason)"
+            try record(note)
+        }
+        waiting = nowWaiting
         let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
         var next = scheduler.next(pending: startable, inFlight: Array(inFlight.values))
         if !next.isEmpty {
             for i in next.indices {
                 if let current = view.partition(next[i].tp) { next[i].from = current.replicas; next[i].leader = current.leader }
             }
-            if let rate { try await controller.throttle(next, rate: rate, ledger: &ledger) }
+            if let rate { try await controller.throttle(next, rate: rate, alive: view.aliveBrokers, ledger: &ledger) }
             for m in next { try transition(m.tp, .submitted, move: m, detail: nil) }
             let started = Set(next.map(\.tp))
             pending.removeAll { started.contains($0.tp) }
@@ -286,7 +306,8 @@ public final class ReassignmentExecutor {
         let report = ProgressReport(done: state.count(.done), inFlight: inFlight.count, pending: pending.count, failed: failed.count,
                                     bytesCopied: copied, bytesTotal: total, rate: tracker.rate,
                                     etaSeconds: tracker.rate.flatMap { $0 > 0 ? Double(max(0, total - copied)) / $0 : nil },
-                                    throttle: rate, stalled: stalls.all)
+                                    throttle: rate, stalled: stalls.all,
+                                    waiting: waiting.sorted { $0.key < $1.key }.map { Waiting(partition: $0.key, reason: $0.value) })
         emit(.progress(report))
         if let progressFile {
             let line = "{\"at\":\(now),\"report\":\(ExecutionEvent.progress(report).json)}\n"

@@ -62,6 +62,23 @@ public struct MoveScheduler: Sendable {
         return out
     }
 
+    /// Why `move` cannot start now, or nil when it can. Kafka copies a new replica from the
+    /// partition's leader, so a move needs every broker of its target alive (the ones it copies to,
+    /// and the ones it keeps, which must be in sync for the move to complete) and a live leader; a
+    /// dead broker the move takes the partition off does not block it. That is how a failed
+    /// broker is drained.
+    public static func waitReason(_ move: Move, alive: Set<BrokerID>, leader: BrokerID?) -> String? {
+        let deadTargets = move.to.filter { !alive.contains($0) }
+        if !deadTargets.isEmpty {
+            return "target broker\(deadTargets.count > 1 ? "s" : "") \(deadTargets.map(String.init).joined(separator: ", ")) \(deadTargets.count > 1 ? "are" : "is") offline"
+        }
+        guard let leader, alive.contains(leader) else {
+            let dead = move.from.filter { !alive.contains($0) }
+            return "no live leader to copy from" + (dead.isEmpty ? "" : " (broker\(dead.count > 1 ? "s" : "") \(dead.map(String.init).joined(separator: ", ")) offline)")
+        }
+        return nil
+    }
+
     /// Sorts moves by the run's order; ties break on the partition so runs are reproducible.
     public static func sorted(_ moves: [Move], by order: MoveOrder) -> [Move] {
         moves.sorted { a, b in

@@ -27,7 +27,9 @@ public struct ThrottleController: Sendable {
     }
 
     /// Throttles the replicas of `moves` before they start and sets `rate` on every broker they touch.
-    public func throttle(_ moves: [Move], rate: Int64, ledger: inout ThrottleLedger) async throws {
+    /// Throttles `moves`: their replica entries on the topics, and `rate` on every broker of
+    /// `alive` they touch (a dead broker sends and receives nothing, and cannot be configured).
+    public func throttle(_ moves: [Move], rate: Int64, alive: Set<BrokerID>, ledger: inout ThrottleLedger) async throws {
         guard !moves.isEmpty else { return }
         // Topic entries: sources lead, new replicas follow, as kafka-reassign-partitions.sh sets them.
         let topics = Array(Set(moves.map(\.tp.topic))).sorted()
@@ -64,7 +66,7 @@ public struct ThrottleController: Sendable {
             if !ops.isEmpty { changes[.topic(t)] = ops }
         }
         try await apply(changes, what: "throttled replicas")
-        let brokers = Set(moves.flatMap { $0.from + $0.to })
+        let brokers = Set(moves.flatMap { $0.from + $0.to }).intersection(alive)
         try await setRate(rate, on: brokers, ledger: &ledger)
     }
 

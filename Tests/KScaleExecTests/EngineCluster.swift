@@ -31,6 +31,7 @@ final class StepClock: KScaleClock, @unchecked Sendable {
             return dieAfter.map { sleeps >= $0 } ?? false
         }
         if die { throw CancellationError() }
+        try Task.checkCancellation()
         sim.advance(by: seconds)
         await Task.yield()
     }

@@ -285,3 +285,60 @@ extension Sequence {
         #expect(notes.contains { $0.contains("no log dirs from broker 4") && $0.contains("count as last seen") }, "\(notes)")
     }
 }
+
+/// Draining a dead broker (runbook "replace a failed broker", option B): moves off it start and
+/// finish, copied from the leaders; a move that needs a dead broker says so instead of sitting at 0%.
+@Suite struct DeadBrokerTests {
+    @Test func movesOffADeadBrokerStartAndFinish() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2], [2, 1], [1, 3]], 10_000_000)])
+        try await c.stop(1)
+        let plan = ReassignmentPlan(partitions: [
+            PartitionAssignment(topic: "t", partition: 0, replicas: [4, 2]),
+            PartitionAssignment(topic: "t", partition: 1, replicas: [2, 4]),
+            PartitionAssignment(topic: "t", partition: 2, replicas: [4, 3]),
+        ])
+        let exec = try ReassignmentExecutor(admin: c, journal: Journal(path: temporaryDirectory() + "/journal.jsonl"), clock: c.clock)
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
+        let task = Task { try await exec.execute(inspection, options: RunOptions(throttle: 50_000_000, pollInterval: 1), bootstrap: nil, commandConfig: nil) }
+        defer { task.cancel() }
+        // Bounded: before the fix no move ever started and the run never ended.
+        try await waitUntil("the drain of dead broker 1 to finish", timeout: .seconds(30), pause: .yield) {
+            let moving = try await c.inFlightCount()
+            let atTarget = await plan.partitions.asyncAllSatisfy { await c.replicas($0.topicPartition) == $0.replicas }
+            return moving == 0 && atTarget
+        }
+        let summary = try await task.value
+        #expect(summary.failed.isEmpty && summary.done == 3)
+        #expect(try await c.throttleConfigs() == [])
+    }
+
+    @Test func aMoveOntoADeadBrokerWaitsAndSaysWhy() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2]], 10_000_000)])
+        try await c.stop(4)
+        let events = ExecEventLog()
+        let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
+        let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: c.clock, emit: { events.add($0) })
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4])])
+        // Preflight refuses an offline target; the broker dies after it.
+        try await c.start(4)
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
+        try await c.stop(4)
+        let task = Task { try await exec.execute(inspection, options: RunOptions(pollInterval: 1), bootstrap: nil, commandConfig: nil) }
+        defer { task.cancel() }
+        func waits() -> [Waiting] { events.all.compactMap { if case .waiting(let w) = $0 { w } else { nil } } }
+        try await waitUntil("a waiting report", pause: .yield) { !waits().isEmpty }
+        #expect(waits() == [Waiting(partition: TopicPartition("t", 0), reason: "target broker 4 is offline")])
+        try await c.start(4)
+        let summary = try await task.value
+        #expect(summary.failed.isEmpty)
+        #expect(waits().count == 1, "reported once per reason")
+        #expect(RunState(records: try Journal.read(path: journal.path)).notes.contains("waiting: target broker 4 is offline"))
+    }
+}
+
+extension Sequence {
+    func asyncAllSatisfy(_ predicate: (Element) async throws -> Bool) async rethrows -> Bool {
+        for element in self where !(try await predicate(element)) { return false }
+        return true
+    }
+}

@@ -63,3 +63,19 @@ import KScaleCore
         #expect(throws: InvalidInput.self) { try RunOptions.parseRange("fast") }
     }
 }
+
+/// Which moves may start: a dead broker the move removes never blocks it (issue 13 item 3).
+@Suite struct WaitReasonTests {
+    let move = Move(tp: TopicPartition("t", 0), from: [1, 2, 3], to: [2, 3, 4], bytes: 1)
+
+    @Test func aDeadSourceBeingRemovedDoesNotBlock() {
+        #expect(MoveScheduler.waitReason(move, alive: [2, 3, 4], leader: 2) == nil)
+    }
+
+    @Test func aDeadTargetOrNoLiveLeaderBlocksAndSaysWhy() {
+        #expect(MoveScheduler.waitReason(move, alive: [1, 2, 3], leader: 1) == "target broker 4 is offline")
+        #expect(MoveScheduler.waitReason(move, alive: [1, 4], leader: 1) == "target brokers 2, 3 are offline")
+        #expect(MoveScheduler.waitReason(move, alive: [2, 3, 4], leader: nil) == "no live leader to copy from (broker 1 offline)")
+        #expect(MoveScheduler.waitReason(move, alive: [2, 3, 4], leader: 1) == "no live leader to copy from (broker 1 offline)")
+    }
+}

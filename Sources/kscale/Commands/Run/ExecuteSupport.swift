@@ -94,6 +94,8 @@ final class ProgressPrinter: @unchecked Sendable {
             }
         case let .stalled(s):
             line("STALLED \(s.partition) for \(formatDuration(s.seconds)): \(s.reason)")
+        case let .waiting(w):
+            line("WAITING \(w.partition): \(w.reason); it starts when that changes")
         case let .throttleChanged(rate, reason):
             line("throttle now \(ByteUnits.formatRate(rate)) (\(reason))")
         case let .throttlesRemoved(rates, entries):
@@ -114,6 +116,7 @@ final class ProgressPrinter: @unchecked Sendable {
         s += " | done \(p.done) in-flight \(p.inFlight) pending \(p.pending)"
         if p.failed > 0 { s += " failed \(p.failed)" }
         if !p.stalled.isEmpty { s += " stalled \(p.stalled.count)" }
+        if !p.waiting.isEmpty { s += " waiting \(p.waiting.count)" }
         return s
     }
 }

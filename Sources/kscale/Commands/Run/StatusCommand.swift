@@ -36,6 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
                 if let r = report?["rate"] { o["rate"] = r }
                 if let e = report?["eta_seconds"] { o["eta_seconds"] = e }
                 if let s = report?["stalled"] { o["stalled"] = s }
+                if let w = report?["waiting"] { o["waiting"] = w }
                 let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
@@ -49,11 +50,11 @@ struct StatusCommand: AsyncParsableCommand {
                 if let eta = report?["eta_seconds"] as? Int64 { line += ", ETA \(formatDuration(Double(eta)))" }
                 print(line)
             }
-            if let s = report?["stalled"] as? [[String: Any]], !s.isEmpty, active {
-                for x in s { print("STALLED \(x["topic"] ?? "")-\(x["partition"] ?? ""): \(x["reason"] ?? "")") }
-            } else if !stalls.isEmpty {
-                print("stalls reported during the run: \(stalls.count), last: \(stalls.last ?? "")")
-            }
+            let liveStalls = active ? (report?["stalled"] as? [[String: Any]]) ?? [] : []
+            for x in liveStalls { print("STALLED \(x["topic"] ?? "")-\(x["partition"] ?? ""): \(x["reason"] ?? "")") }
+            if liveStalls.isEmpty, !stalls.isEmpty { print("stalls reported during the run: \(stalls.count), last: \(stalls.last ?? "")") }
+            let liveWaits = active ? (report?["waiting"] as? [[String: Any]]) ?? [] : []
+            for x in liveWaits { print("WAITING \(x["topic"] ?? "")-\(x["partition"] ?? ""): \(x["reason"] ?? "")") }
             for tp in live.inFlight.prefix(20) { print("  in flight: \(tp) -> \(state.partitions[tp]?.to ?? [])") }
             for (tp, why) in live.failed.sorted(by: { $0.key < $1.key }) { print("  failed: \(tp): \(why)") }
             print("throttles this run set and has not removed: \(outstanding)")
