@@ -88,3 +88,45 @@ public struct RunEstimate: Sendable {
         return Double(worst) / Double(t)
     }
 }
+
+/// What a plan copies per broker, and how long it takes at a run's throttle and pacing: what a
+/// scale operation's dry run shows before anything moves.
+public struct TransferEstimate: Sendable, Hashable, Codable {
+    public struct BrokerTraffic: Sendable, Hashable, Codable {
+        public var broker: BrokerID
+        /// Bytes of the new replicas it receives.
+        public var bytesIn: Int64
+        /// Bytes it sends as the source of new replicas (the leader, when it stays).
+        public var bytesOut: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case broker, bytesIn = "bytes_in", bytesOut = "bytes_out"
+        }
+    }
+
+    /// Nil: unthrottled (durations unknown).
+    public var throttle: Int64?
+    /// The run simulated with its pacing, and the bound no schedule beats.
+    public var seconds: Double
+    public var lowerBoundSeconds: Double
+    public var brokers: [BrokerTraffic]
+
+    public init(moves: [Move], throttle: Int64?, scheduler: MoveScheduler, order: MoveOrder) {
+        let run = RunEstimate.simulate(moves: moves, throttle: throttle, scheduler: scheduler, order: order)
+        var bytesIn: [BrokerID: Int64] = [:], bytesOut: [BrokerID: Int64] = [:]
+        for move in moves {
+            for broker in move.adding { bytesIn[broker, default: 0] += move.bytes }
+            if let sender = move.sender { bytesOut[sender, default: 0] += move.copyBytes }
+        }
+        self.throttle = throttle
+        seconds = run.seconds
+        lowerBoundSeconds = run.lowerBoundSeconds
+        brokers = Set(bytesIn.keys).union(bytesOut.keys).sorted().map {
+            BrokerTraffic(broker: $0, bytesIn: bytesIn[$0] ?? 0, bytesOut: bytesOut[$0] ?? 0)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case throttle, seconds, lowerBoundSeconds = "lower_bound_seconds", brokers
+    }
+}

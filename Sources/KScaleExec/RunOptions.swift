@@ -53,6 +53,19 @@ public struct RunOptions: Sendable, Codable, Equatable {
         }
     }
 
+    /// Moves on a live cluster are throttled unless the operator says otherwise out loud: a run
+    /// that copies at full speed because a flag was forgotten saturates the brokers' networks and
+    /// starves producers and consumers.
+    public func requireThrottle(unthrottledOnPurpose: Bool) throws {
+        if unthrottledOnPurpose {
+            if throttle != nil || autoThrottleMin != nil { throw InvalidInput("--no-throttle contradicts --throttle/--auto-throttle: give one") }
+            return
+        }
+        if throttle == nil && autoThrottleMin == nil {
+            throw InvalidInput("moving data needs a replication throttle: give --throttle RATE (e.g. --throttle 50MB/s) or --auto-throttle MIN..MAX, or --no-throttle to copy at full speed on purpose")
+        }
+    }
+
     /// The rate to set when the run starts: the explicit throttle, clamped into the auto range.
     public var initialThrottle: Int64? {
         if let lo = autoThrottleMin, let hi = autoThrottleMax { return min(max(throttle ?? lo, lo), hi) }
@@ -63,7 +76,7 @@ public struct RunOptions: Sendable, Codable, Equatable {
     public static func parseRange(_ text: String) throws -> (Int64, Int64) {
         let parts = text.components(separatedBy: "..")
         guard parts.count == 2 else { throw InvalidInput("\"\(text)\" is not a rate range: expected MIN..MAX such as 10MB/s..100MB/s") }
-        let lo = try ByteUnits.parseRate(parts[0]), hi = try ByteUnits.parseRate(parts[1])
+        let lo = try ByteUnits.parseThrottle(parts[0]), hi = try ByteUnits.parseThrottle(parts[1])
         guard lo > 0, lo <= hi else { throw InvalidInput("\"\(text)\": MIN must be positive and at most MAX") }
         return (lo, hi)
     }

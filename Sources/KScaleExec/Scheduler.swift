@@ -31,6 +31,19 @@ public struct Move: Sendable, Hashable {
     public var sender: BrokerID? { leader.flatMap { from.contains($0) ? $0 : nil } ?? from.first }
 }
 
+extension Move {
+    /// The moves of `plan` from the placement in `snapshot` (partitions already at target move
+    /// nothing and are left out).
+    public static func moves(of plan: ReassignmentPlan, from snapshot: ClusterSnapshot) -> [Move] {
+        var current: [TopicPartition: PartitionState] = [:]
+        for (tp, partition) in snapshot.allPartitions { current[tp] = partition }
+        return plan.partitions.compactMap { line in
+            guard let now = current[line.topicPartition], now.replicas != line.replicas else { return nil }
+            return Move(tp: line.topicPartition, from: now.replicas, to: line.replicas, bytes: now.size ?? 0, leader: now.leader)
+        }
+    }
+}
+
 /// Chooses which pending moves start now. Pure, so the pacing rules are tested without a cluster.
 ///
 /// A broker counts every move it sends or receives against `maxPerBroker`; the cluster counts every

@@ -275,7 +275,7 @@ import KScaleTime
     static func dryThenExecute(_ sim: SimCluster, _ command: [String]) async throws -> (dry: Set<TopicPartition>, executed: Set<TopicPartition>) {
         let root = temporaryPath("runs")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let args = command + ["--bootstrap-server", sim.bootstrapServers, "--state-dir", root, "--poll-interval", "0.2", "--output", "json"]
+        let args = command + ["--bootstrap-server", sim.bootstrapServers, "--state-dir", root, "--poll-interval", "0.2", "--output", "json", "--throttle", "50MB/s"]
         let dry = try await KScaleBinary.run(args)
         #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
         #expect(await mutating(sim) == 0)

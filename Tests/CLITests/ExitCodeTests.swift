@@ -142,7 +142,7 @@ import KScaleTestSupport
     }
 
     @Test func anUnreachableClusterExits4() async throws {
-        for command in [["check"], ["describe"], ["scale-in", "--remove-brokers", "3"]] {
+        for command in [["check"], ["describe"], ["scale-in", "--remove-brokers", "3", "--throttle", "50MB/s"]] {
             let r = try await KScaleBinary.run(command + ["--bootstrap-server", "127.0.0.1:1"])
             #expect(r.status == 4, "\(command): \(r.stdout)\(r.stderr)")
             #expect(r.stderr.hasPrefix("error: connection: could not connect to any bootstrap server"), "\(r.stderr)")
@@ -228,7 +228,7 @@ import KScaleTestSupport
             ]
             for (stateDir, message) in cases {
                 let r = try await KScaleBinary.run(["execute", "--bootstrap-server", sim.bootstrapServers, "--plan", s.plan,
-                                                    "--state-dir", stateDir, "--execute"])
+                                                    "--state-dir", stateDir, "--no-throttle", "--execute"])
                 #expect(r.status == 6, "\(r.stdout)\(r.stderr)")
                 #expect(r.stderr.hasPrefix(message), "\(r.stderr)")
             }

@@ -50,14 +50,17 @@ import KScaleIO
             defer { try? FileManager.default.removeItem(atPath: stateDir) }
             let before = await sim.state().snapshot
             let common = ["scale-in", "--bootstrap-server", sim.bootstrapServers, "--remove-brokers", "6",
-                          "--poll-interval", "0.2", "--state-dir", stateDir]
+                          "--poll-interval", "0.2", "--state-dir", stateDir, "--throttle", "50MB/s"]
 
             let dry = try await KScaleBinary.run(common)
             #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+            // The dry run shows the throttle, the estimate and each broker's bytes in and out.
+            #expect(dry.stdout.contains("throttle 50.0 MB/s per broker: about"), "\(dry.stdout)")
+            #expect(dry.stdout.contains("bytes in") && dry.stdout.contains("bytes out"), "\(dry.stdout)")
             #expect(await sim.state().snapshot.topics == before.topics)
             #expect(await replicas(on: 6, sim).count == 3)
 
-            let real = try await KScaleBinary.run(common + ["--throttle", "50MB/s", "--execute"])
+            let real = try await KScaleBinary.run(common + ["--execute"])
             #expect(real.status == 0, "\(real.stdout)\(real.stderr)")
             #expect(real.stdout.contains("broker 6: SAFE TO STOP"), "\(real.stdout)")
             #expect(await replicas(on: 6, sim) == [])
@@ -67,7 +70,7 @@ import KScaleIO
     @Test func scaleInThatEmptiesARackIsRefusedWithNothingChanged() async throws {
         try await withSim { sim in
             let before = await sim.state().snapshot
-            let r = try await KScaleBinary.run(["scale-in", "--bootstrap-server", sim.bootstrapServers, "--remove-brokers", "3,6", "--execute"])
+            let r = try await KScaleBinary.run(["scale-in", "--bootstrap-server", sim.bootstrapServers, "--remove-brokers", "3,6", "--throttle", "50MB/s", "--execute"])
             #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
             #expect(r.stderr.hasPrefix("error: refused: refusing to remove brokers 3,6"), "\(r.stderr)")
             #expect(r.stderr.contains("rack"), "\(r.stderr)")
@@ -90,6 +93,21 @@ import KScaleIO
             #expect(written.brokers.map(\.id) == expected.brokers.map(\.id))
             #expect(written.brokers.map(\.rack) == expected.brokers.map(\.rack))
             #expect(written.topics.first?.partitions.map(\.replicas) == expected.topics.first?.partitions.map(\.replicas))
+        }
+    }
+
+    @Test func movingDataWithoutAThrottleIsRefusedWithNothingChanged() async throws {
+        try await withSim { sim in
+            let before = await sim.state().snapshot
+            let base = ["scale-in", "--bootstrap-server", sim.bootstrapServers, "--remove-brokers", "6", "--execute"]
+            let missing = try await KScaleBinary.run(base)
+            #expect(missing.status == 2, "\(missing.stderr)")
+            #expect(missing.stderr.contains("moving data needs a replication throttle"), "\(missing.stderr)")
+            let bare = try await KScaleBinary.run(base + ["--throttle", "50"])
+            #expect(bare.status == 2, "\(bare.stderr)")
+            #expect(bare.stderr.contains("did you mean 50MB/s?"), "\(bare.stderr)")
+            #expect(await sim.state().snapshot.topics == before.topics)
+            #expect(await sim.mutatingRequests().values.reduce(0, +) == 0)
         }
     }
 }

@@ -21,3 +21,17 @@ import Testing
         #expect(throws: InvalidInput.self) { try ByteUnits.parseSize(text) }
     }
 }
+
+/// `--throttle 50` is 50 B/s: a bare number under 1 MB/s is a forgotten unit (issue 13 item 4).
+@Suite struct ThrottleParsingTests {
+    @Test func aBareSmallNumberIsRefusedNamingTheLikelyMeaning() {
+        let error = #expect(throws: InvalidInput.self) { try ByteUnits.parseThrottle("50") }
+        #expect(error?.message.contains("did you mean 50MB/s?") == true)
+    }
+
+    @Test func unitsAndLargeBareNumbersAreTakenAsMeant() throws {
+        #expect(try ByteUnits.parseThrottle("50KB/s") == 50_000)
+        #expect(try ByteUnits.parseThrottle("50MB/s") == 50_000_000)
+        #expect(try ByteUnits.parseThrottle("50000000") == 50_000_000)
+    }
+}

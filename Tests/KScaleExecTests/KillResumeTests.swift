@@ -96,7 +96,7 @@ import KScaleTestSupport
         // A plan naming an unknown topic is refused with exit 2.
         let bad = home + "/bad.json"
         try Data(#"{"version":1,"partitions":[{"topic":"nope","partition":0,"replicas":[1,2]}]}"#.utf8).write(to: URL(fileURLWithPath: bad))
-        let refused = try await runKscale(["execute", "--plan", bad, "--execute"] + common, home: home)
+        let refused = try await runKscale(["execute", "--plan", bad, "--throttle", "10MB/s", "--execute"] + common, home: home)
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("unknown topic nope"), "\(refused.stderr)")
 

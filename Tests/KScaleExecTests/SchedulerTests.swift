@@ -79,3 +79,26 @@ import KScaleCore
         #expect(MoveScheduler.waitReason(move, alive: [2, 3, 4], leader: 1) == "no live leader to copy from (broker 1 offline)")
     }
 }
+
+/// Moving data on a live cluster needs a throttle, or `--no-throttle` said out loud.
+@Suite struct RequiredThrottleTests {
+    @Test func aRunWithoutAThrottleIsRefusedUnlessUnthrottledOnPurpose() throws {
+        let error = #expect(throws: InvalidInput.self) { try RunOptions().requireThrottle(unthrottledOnPurpose: false) }
+        #expect(error?.message.contains("--no-throttle") == true)
+        try RunOptions().requireThrottle(unthrottledOnPurpose: true)
+        try RunOptions(throttle: 1).requireThrottle(unthrottledOnPurpose: false)
+        try RunOptions(autoThrottleMin: 1, autoThrottleMax: 2).requireThrottle(unthrottledOnPurpose: false)
+        #expect(throws: InvalidInput.self) { try RunOptions(throttle: 1).requireThrottle(unthrottledOnPurpose: true) }
+    }
+
+    @Test func theTransferEstimateCountsBytesInAndOutPerBroker() {
+        // Two 100 MB moves from leader 1 to new brokers 7 and 8, at 10 MB/s: 10 s each in parallel.
+        let moves = [Move(tp: TopicPartition("t", 0), from: [1, 2], to: [7, 2], bytes: 100_000_000, leader: 1),
+                     Move(tp: TopicPartition("t", 1), from: [1, 3], to: [8, 3], bytes: 100_000_000, leader: 1)]
+        let estimate = TransferEstimate(moves: moves, throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 10), order: .largestFirst)
+        #expect(estimate.brokers == [.init(broker: 1, bytesIn: 0, bytesOut: 200_000_000), .init(broker: 7, bytesIn: 100_000_000, bytesOut: 0),
+                                     .init(broker: 8, bytesIn: 100_000_000, bytesOut: 0)])
+        #expect(estimate.lowerBoundSeconds == 20)   // broker 1 sends 200 MB at 10 MB/s
+        #expect(estimate.seconds >= estimate.lowerBoundSeconds)
+    }
+}

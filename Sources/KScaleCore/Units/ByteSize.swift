@@ -43,6 +43,22 @@ public enum ByteUnits {
         }
     }
 
+    /// Throttles below this many bytes per second given as a bare number are refused: `--throttle 50`
+    /// is 50 B/s (an ETA of years), almost always a forgotten unit.
+    public static let bareThrottleFloor: Int64 = 1_000_000
+
+    /// A replication throttle: a rate, where a bare number under 1 MB/s is refused as a forgotten
+    /// unit ("did you mean 50MB/s?"); an explicit unit, however small (`50KB/s`), is taken as meant.
+    public static func parseThrottle(_ text: String) throws -> Int64 {
+        let rate = try parseRate(text)
+        let bare = !text.contains { $0.isLetter }
+        if bare, rate < bareThrottleFloor {
+            let number = text.trimmingCharacters(in: .whitespaces)
+            throw InvalidInput("\"\(number)\" is \(format(rate))/s with no unit; did you mean \(number)MB/s? Give the unit (e.g. \(number)MB/s, or \(number)KB/s if you mean it)")
+        }
+        return rate
+    }
+
     /// A size for people: `1.50 GB`, decimal units, three significant figures.
     public static func format(_ bytes: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"]

@@ -28,6 +28,11 @@ public struct ExecutorRunner: LifecycleRunning {
         self.emit = emit
     }
 
+    public func estimate(_ moves: [Move]) -> TransferEstimate? {
+        TransferEstimate(moves: moves, throttle: options.initialThrottle,
+                         scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
+    }
+
     public func run(_ plan: LifecyclePlan, label: String) async throws {
         guard !plan.plan.partitions.isEmpty else { return }
         let dir = RunDirectory.directory(for: plan.plan, root: stateRoot)

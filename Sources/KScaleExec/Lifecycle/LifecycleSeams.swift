@@ -27,4 +27,11 @@ public protocol LifecyclePlanning: Sendable {
 /// throttles removed) and return, or throw naming what stopped it.
 public protocol LifecycleRunning: Sendable {
     func run(_ plan: LifecyclePlan, label: String) async throws
+    /// What running `moves` would copy and take, at this runner's throttle and pacing; nil when
+    /// the runner cannot say.
+    func estimate(_ moves: [Move]) -> TransferEstimate?
+}
+
+extension LifecycleRunning {
+    public func estimate(_ moves: [Move]) -> TransferEstimate? { nil }
 }

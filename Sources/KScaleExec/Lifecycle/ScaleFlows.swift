@@ -46,12 +46,23 @@ public struct PlanStepReport: Sendable, Hashable, Codable {
     public var replicasMoved: Int
     public var bytesMoved: Int64
     public var plan: String
+    /// Bytes in and out per broker and the duration at the run's throttle (nil: not estimated).
+    public var estimate: TransferEstimate?
+
+    public init(label: String, partitions: Int, replicasMoved: Int, bytesMoved: Int64, plan: String, estimate: TransferEstimate? = nil) {
+        self.label = label
+        self.partitions = partitions
+        self.replicasMoved = replicasMoved
+        self.bytesMoved = bytesMoved
+        self.plan = plan
+        self.estimate = estimate
+    }
 
     enum CodingKeys: String, CodingKey {
         case label, partitions
         case replicasMoved = "replicas_moved"
         case bytesMoved = "bytes_moved"
-        case plan
+        case plan, estimate
     }
 }
 
@@ -353,18 +364,10 @@ public struct ScaleFlows: Sendable {
     }
 
     func stepReport(_ label: String, _ plan: ReassignmentPlan, _ snapshot: ClusterSnapshot) -> PlanStepReport {
-        var current: [TopicPartition: PartitionState] = [:]
-        for (tp, p) in snapshot.allPartitions { current[tp] = p }
-        var moved = 0
-        var bytes: Int64 = 0
-        for p in plan.partitions {
-            let before = Set(current[p.topicPartition]?.replicas ?? [])
-            let added = p.replicas.filter { !before.contains($0) }.count
-            moved += added
-            bytes += Int64(added) * (current[p.topicPartition]?.size ?? 0)
-        }
-        return PlanStepReport(label: label, partitions: plan.partitions.count, replicasMoved: moved, bytesMoved: bytes,
-                              plan: String(decoding: plan.encoded(), as: UTF8.self))
+        let moves = Move.moves(of: plan, from: snapshot)
+        return PlanStepReport(label: label, partitions: plan.partitions.count, replicasMoved: moves.reduce(0) { $0 + $1.adding.count },
+                              bytesMoved: moves.reduce(0) { $0 + $1.copyBytes }, plan: String(decoding: plan.encoded(), as: UTF8.self),
+                              estimate: runner.estimate(moves))
     }
 
     func stepLabel(_ i: Int, _ n: Int, _ group: [BrokerID]) -> String {

@@ -57,6 +57,7 @@ enum LifecycleRender {
         var lines: [String] = []
         for p in r.plans {
             lines.append("\(p.label): \(p.partitions) partitions, \(p.replicasMoved) replicas, \(ByteUnits.format(p.bytesMoved)) to move")
+            if let e = p.estimate { lines += transfer(e) }
         }
         lines.append("")
         lines.append(balance(before: r.before, after: r.after, afterLabel: r.executed ? "after" : "planned"))
@@ -79,6 +80,20 @@ enum LifecycleRender {
 }
 
 extension LifecycleRender {
+    /// The throttle, the estimated duration and the bytes each broker receives and sends.
+    static func transfer(_ e: TransferEstimate) -> [String] {
+        var lines: [String] = []
+        if let throttle = e.throttle {
+            lines.append("  throttle \(ByteUnits.formatRate(throttle)) per broker: about \(formatDuration(e.seconds)) (no schedule beats \(formatDuration(e.lowerBoundSeconds)))")
+        } else {
+            lines.append("  unthrottled (--no-throttle): the duration depends on the network")
+        }
+        var table = TextTable(["broker", "bytes in", "bytes out"])
+        for b in e.brokers { table.add([String(b.broker), ByteUnits.format(b.bytesIn), ByteUnits.format(b.bytesOut)]) }
+        lines += table.render().split(separator: "\n").map { "  " + $0 }
+        return lines
+    }
+
     /// A flow's progress line in `--output json`.
     struct EventLine: Encodable {
         var event = "lifecycle"

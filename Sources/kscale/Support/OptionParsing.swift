@@ -8,6 +8,14 @@ func parseRateOption(_ text: String, _ option: String) throws -> Int64 {
     }
 }
 
+/// Parses a throttle option (a rate; a bare number under 1 MB/s is refused), naming the option.
+func parseThrottleOption(_ text: String, _ option: String) throws -> Int64 {
+    if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") { throw InvalidInput("\(option) must not be negative, got \(text)") }
+    do { return try ByteUnits.parseThrottle(text) } catch let e as InvalidInput {
+        throw InvalidInput("\(option): \(e.message)")
+    }
+}
+
 /// Parses a size option, naming the option in the error.
 func parseSizeOption(_ text: String, _ option: String) throws -> Int64 {
     if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") { throw InvalidInput("\(option) must not be negative, got \(text)") }

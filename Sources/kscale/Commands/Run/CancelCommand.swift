@@ -25,8 +25,10 @@ struct CancelCommand: AsyncParsableCommand {
         try await runExecCommand {
             let dir = try resolveStateDir(stateDir)
             let state = try RunDirectory.readState(dir)
-            var options = try pacing.options()
+            // Only --rollback moves data; it keeps the cancelled run's throttle unless given another.
+            var options = try pacing.options(movesData: false)
             if pacing.throttle == nil, let t = state.options?.throttle { options.throttle = t }
+            if rollback { try options.requireThrottle(unthrottledOnPurpose: pacing.noThrottle) }
             let bootstrap = connection.bootstrapServer ?? state.bootstrap
             let commandConfig = connection.commandConfig ?? state.commandConfig
             let failed = try await withAdmin(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin -> Bool in

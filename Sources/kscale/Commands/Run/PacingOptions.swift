@@ -4,8 +4,10 @@ import KScaleExec
 
 /// Pacing, throttle and output options shared by execute and resume.
 struct PacingOptions: ParsableArguments {
-    @Option(name: .long, help: "Replication throttle per broker, e.g. 50MB/s.")
+    @Option(name: .long, help: "Replication throttle per broker, e.g. 50MB/s (required to move data, or --auto-throttle, or --no-throttle).")
     var throttle: String?
+    @Flag(name: .long, help: "Copy at full speed, unthrottled, on purpose.")
+    var noThrottle = false
     @Option(name: .long, help: "Moves a broker may send or receive at once.")
     var maxMovesPerBroker = 5
     @Option(name: .long, help: "Moves in flight in the whole cluster.")
@@ -21,11 +23,12 @@ struct PacingOptions: ParsableArguments {
     @Option(name: .long, help: "text (a progress bar on a terminal, plain lines otherwise) or json (one event per line).")
     var output: OutputFormat = .text
 
-    func options() throws -> RunOptions {
+    /// The run's options; `movesData` when the command copies replicas (a throttle is then required).
+    func options(movesData: Bool = true) throws -> RunOptions {
         guard let order = MoveOrder(rawValue: order) else {
             throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var o = RunOptions(throttle: try throttle.map { try parseRateOption($0, "--throttle") }, maxMovesPerBroker: maxMovesPerBroker,
+        var o = RunOptions(throttle: try throttle.map { try parseThrottleOption($0, "--throttle") }, maxMovesPerBroker: maxMovesPerBroker,
                            maxMoves: maxMoves, order: order, stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"),
                            pollInterval: pollInterval)
         if let a = autoThrottle {
@@ -35,6 +38,7 @@ struct PacingOptions: ParsableArguments {
         }
         guard pollInterval > 0 else { throw InvalidInput("--poll-interval must be positive, got \(pollInterval)") }
         try o.validate()
+        if movesData { try o.requireThrottle(unthrottledOnPurpose: noThrottle) }
         return o
     }
 }
