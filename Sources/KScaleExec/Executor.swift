@@ -78,7 +78,8 @@ public final class ReassignmentExecutor {
         guard let plan = state.plan, let options = state.options else {
             throw InvalidInput("the journal \(journal.path) holds no run to resume")
         }
-        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: additional || options.additional, ours: submitted)
+        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: additional || options.additional, ours: submitted,
+                                                      allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
         var r = JournalRecord(.run, at: clock.now())
         r.runID = state.runID
         try record(r)

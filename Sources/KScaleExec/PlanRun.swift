@@ -36,13 +36,15 @@ public struct PlanRun: Sendable {
     public func execute(_ plan: ReassignmentPlan, in dir: String, options: RunOptions) async throws -> Outcome {
         guard !admin.isDryRun else {
             let ours = (try? RunDirectory.readState(dir))?.submitted ?? []
-            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours), options)
+            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours,
+                                                               allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
-        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted)
+        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
+                                                   allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
         return .finished(try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig))
     }
 
@@ -51,7 +53,8 @@ public struct PlanRun: Sendable {
         let state = try RunDirectory.readState(dir)
         guard let plan = state.plan, let options = state.options else { throw InvalidInput("\(dir) holds no run to resume") }
         guard !admin.isDryRun else {
-            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted), options)
+            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted,
+                                                               allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }

@@ -14,6 +14,9 @@ public struct Inspection: Sendable {
     public var inFlight: [TopicPartition]
     /// The reading the plan was checked against (metadata, log dirs and the topics' configs).
     public var view: ClusterObservation
+    /// Partitions whose replica count the plan changes (listed in the dry run; refused unless
+    /// `--allow-rf-change`).
+    public var replicationFactorChanges: [ReplicationFactorChange] = []
     /// What the reading could not see (a broker's log dirs, the topics' configs), to print: a move
     /// whose size is unknown is copied all the same, but its progress and ETA are not.
     public var warnings: [String]
@@ -23,8 +26,11 @@ public enum Preflight {
     /// Refuses, with nothing changed, a plan naming unknown topics, partitions or brokers, a target
     /// broker that is offline, or a reassignment in flight that this run did not start (unless
     /// `additional`). `ours` lists the partitions the run's journal says it submitted.
+    ///
+    /// A plan that changes a partition's replica count is refused unless
+    /// `allowReplicationFactorChange`: a partition going from RF 3 to 2 silently loses a copy.
     public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
-                               ours: Set<TopicPartition> = []) async throws -> Inspection {
+                               ours: Set<TopicPartition> = [], allowReplicationFactorChange: Bool = false) async throws -> Inspection {
         guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
         let view = try await ClusterObservation.read(from: admin, parts: [.logDirs, .topicConfigs], topics: nil)
         var problems: [String] = []
@@ -86,7 +92,24 @@ public enum Preflight {
             }
             moves.append(Move(tp: tp, from: from, to: line.replicas, bytes: sizes[tp] ?? 0, leader: p.leader, atRisk: risky))
         }
-        return Inspection(plan: plan, rollback: ReassignmentPlan(partitions: rollback), moves: moves, atTarget: atTarget,
-                          inFlight: inFlight, view: view, warnings: warnings)
+        let rfChanges = moves.compactMap { move in
+            move.from.count == move.to.count ? nil : ReplicationFactorChange(partition: move.tp, from: move.from.count, to: move.to.count)
+        }
+        if !rfChanges.isEmpty && !allowReplicationFactorChange {
+            let shown = rfChanges.prefix(10).map(\.description).joined(separator: ", ")
+            throw Refusal("refusing the plan, nothing was changed: it changes the replication factor of \(rfChanges.count) partitions (\(shown)\(rfChanges.count > 10 ? ", ..." : "")); pass --allow-rf-change if that is meant")
+        }
+        var inspection = Inspection(plan: plan, rollback: ReassignmentPlan(partitions: rollback), moves: moves, atTarget: atTarget,
+                                    inFlight: inFlight, view: view, warnings: warnings)
+        inspection.replicationFactorChanges = rfChanges
+        return inspection
     }
+}
+
+/// A partition whose number of replicas a plan changes.
+public struct ReplicationFactorChange: Sendable, Hashable, CustomStringConvertible {
+    public var partition: TopicPartition
+    public var from: Int
+    public var to: Int
+    public var description: String { "\(partition): RF \(from) -> \(to)" }
 }

@@ -27,6 +27,9 @@ public struct RunOptions: Sendable, Codable, Equatable {
     public var autoThrottleMax: Int64?
     /// Seconds between polls of the cluster.
     public var pollInterval: Double
+    /// `--allow-rf-change`: accept a plan that changes partitions' replica counts (nil in journals
+    /// written before the option existed: refused).
+    public var allowReplicationFactorChange: Bool?
 
     public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
                 additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,

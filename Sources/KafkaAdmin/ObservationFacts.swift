@@ -89,6 +89,32 @@ extension ClusterObservation {
         return described.isr.count < min
     }
 
+    /// The number of replicas a partition is meant to have: its target's while it moves.
+    public func replicationFactor(of tp: TopicPartition) -> Int {
+        inFlightTarget(tp)?.count ?? partitionIndex[tp]?.replicas.count ?? 0
+    }
+
+    /// Partitions whose replication factor is below the rest of their topic's (a plan or a hand
+    /// edit dropped a copy), or at or below min.insync.replicas (one lost replica stops acks=all
+    /// producers), with the reason.
+    public var weakReplicationFactors: [(TopicPartition, String)] {
+        var out: [(TopicPartition, String)] = []
+        for topic in topics.sorted(by: { $0.name < $1.name }) {
+            let factors = topic.partitions.map { replicationFactor(of: TopicPartition(topic.name, $0.partition)) }
+            let topicFactor = factors.max() ?? 0
+            for partition in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
+                let tp = TopicPartition(topic.name, partition.partition)
+                let factor = replicationFactor(of: tp)
+                if factor < topicFactor {
+                    out.append((tp, "RF \(factor), below the topic's \(topicFactor)"))
+                } else if case .known(let min) = minInSyncReplicas(of: topic.name), factor <= min, factor > 1 || min > 1 {
+                    out.append((tp, "RF \(factor), not above min.insync.replicas \(min)"))
+                }
+            }
+        }
+        return out
+    }
+
     /// Topics whose min.insync.replicas could not be read, sorted.
     public var topicsWithUnknownMinISR: [String] {
         topics.map(\.name).filter { minInSyncReplicas(of: $0) == .unknown }.sorted()

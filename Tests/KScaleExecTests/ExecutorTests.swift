@@ -342,3 +342,17 @@ extension Sequence {
         return true
     }
 }
+
+/// A plan that changes a partition's replication factor runs only with --allow-rf-change.
+@Suite struct ReplicationFactorChangeTests {
+    @Test func anRFChangeIsRefusedUnlessAllowed() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2, 3], [2, 3, 4]], 1_000)])
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 2]),
+                                                 PartitionAssignment(topic: "t", partition: 1, replicas: [2, 3, 1])])
+        let refused = await #expect(throws: Refusal.self) { try await Preflight.inspect(plan: plan, admin: c, additional: false) }
+        #expect(refused?.message.contains("t-0: RF 3 -> 2") == true, "\(refused?.message ?? "")")
+        #expect(await c.alterRequests == 0)
+        let allowed = try await Preflight.inspect(plan: plan, admin: c, additional: false, allowReplicationFactorChange: true)
+        #expect(allowed.replicationFactorChanges == [ReplicationFactorChange(partition: TopicPartition("t", 0), from: 3, to: 2)])
+    }
+}

@@ -192,3 +192,18 @@ struct LifecyclePreflightTests {
         #expect(HealthCheck.blocking(r, in: o, removing: [3]).map(\.check) == ["offline-partitions"])
     }
 }
+
+/// A partition with fewer copies than its topic's others, or no more than min ISR, is flagged
+/// (issue 13 item 5).
+@Suite struct ReplicationFactorCheckTests {
+    @Test func aPartitionBelowItsTopicAndOneAtMinISRAreFlagged() {
+        var o = LifecycleFixture.observation(brokers: 4, partitions: [("t", 0, [1, 2, 3]), ("t", 1, [2, 3]), ("u", 0, [1, 2])], minISR: 2)
+        let report = HealthCheck.evaluate(o)
+        let finding = report.findings.first { $0.check == "replication-factor" }
+        #expect(finding?.partitions == ["t-1", "u-0"], "\(report.findings)")
+        #expect(finding?.message.contains("t-1 (RF 2, below the topic's 3)") == true)
+        #expect(finding?.message.contains("u-0 (RF 2, not above min.insync.replicas 2)") == true)
+        o = LifecycleFixture.observation(brokers: 4, partitions: [("t", 0, [1, 2, 3]), ("t", 1, [2, 3, 4])], minISR: 2)
+        #expect(!HealthCheck.evaluate(o).findings.contains { $0.check == "replication-factor" })
+    }
+}

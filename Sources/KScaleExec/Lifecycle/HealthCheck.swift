@@ -143,6 +143,12 @@ public enum HealthCheck {
         if !under.isEmpty {
             findings.append(Finding(.warn, "under-replicated", "\(under.count) partitions are under-replicated: \(listed(under))", partitions: under))
         }
+        let weak = o.weakReplicationFactors
+        if !weak.isEmpty {
+            findings.append(Finding(.warn, "replication-factor",
+                                    "\(weak.count) partitions have a weak replication factor: \(listed(weak.map { "\($0.0) (\($0.1))" }))",
+                                    partitions: weak.map(\.0)))
+        }
         if !o.reassignments.isEmpty {
             findings.append(Finding(.warn, "reassignments-in-flight",
                                     "\(o.reassignments.count) reassignments in flight: \(listed(o.reassignments.keys.sorted()))"))

@@ -139,6 +139,9 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
         print("throttle: none (pass --throttle to limit replication traffic); duration depends on the brokers' network")
     }
     print("pacing: at most \(options.maxMovesPerBroker) moves per broker, \(options.maxMoves) in the cluster, order \(options.order.rawValue)")
+    if !inspection.replicationFactorChanges.isEmpty {
+        print("replication factor changes (--allow-rf-change): \(inspection.replicationFactorChanges.map(\.description).joined(separator: ", "))")
+    }
     for (i, w) in est.waves.prefix(20).enumerated() {
         let names = w.moves.prefix(8).map { "\($0.tp) \($0.from)->\($0.to)" }.joined(separator: ", ")
         let more = w.moves.count > 8 ? ", and \(w.moves.count - 8) more" : ""

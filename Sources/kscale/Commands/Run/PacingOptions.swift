@@ -8,6 +8,8 @@ struct PacingOptions: ParsableArguments {
     var throttle: String?
     @Flag(name: .long, help: "Copy at full speed, unthrottled, on purpose.")
     var noThrottle = false
+    @Flag(name: .long, help: "Accept a plan that changes partitions' replication factor.")
+    var allowRfChange = false
     @Option(name: .long, help: "Moves a broker may send or receive at once.")
     var maxMovesPerBroker = 5
     @Option(name: .long, help: "Moves in flight in the whole cluster.")
@@ -31,6 +33,7 @@ struct PacingOptions: ParsableArguments {
         var o = RunOptions(throttle: try throttle.map { try parseThrottleOption($0, "--throttle") }, maxMovesPerBroker: maxMovesPerBroker,
                            maxMoves: maxMoves, order: order, stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"),
                            pollInterval: pollInterval)
+        if allowRfChange { o.allowReplicationFactorChange = true }
         if let a = autoThrottle {
             let (lo, hi) = try RunOptions.parseRange(a)
             o.autoThrottleMin = lo
