@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a finished child process left: its exit status and everything it wrote.
 public struct ProcessResult: Sendable {
@@ -58,6 +61,11 @@ public final class ChildProcess: Sendable {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     public var isRunning: Bool { !exit.hasEnded }
+
+    /// Sends `number` (e.g. SIGTERM) to the child if it is still running.
+    public func signal(_ number: Int32) {
+        if isRunning { _ = Glibc.kill(processIdentifier, number) }
+    }
 
     /// Kills the child with SIGKILL if it is still running.
     public func kill() { exit.killIfRunning(processIdentifier) }

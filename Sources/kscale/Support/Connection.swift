@@ -21,6 +21,9 @@ struct ConnectionOptions: ParsableArguments {
     /// Wall time, or with `--time-scale` wall time that many times faster from now: read it once
     /// per command, so everything the command runs shares one clock.
     var clock: any KScaleClock { timeScale.map { ScaledClock(timeScale: $0, start: SystemClock().now()) } ?? SystemClock() }
+
+    /// `clock`, interrupted by Ctrl-C or SIGTERM: for the commands that move data.
+    var runClock: any KScaleClock { InterruptibleClock(clock, interruption: Interrupts.interruption) }
 }
 
 /// An admin connection through the dry-run gate, and how to close it.

@@ -31,11 +31,13 @@ struct ExecuteCommand: AsyncParsableCommand {
             options.additional = additional
             let dir = stateDir ?? RunDirectory.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
-            let failed = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
-                let run = PlanRun(admin: admin, clock: connection.clock, bootstrap: connection.bootstrapServer,
+            let failed = try await reportingInterruptions(runIn: { dir }) {
+                try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
+                let run = PlanRun(admin: admin, clock: connection.runClock, bootstrap: connection.bootstrapServer,
                                   commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 if !admin.isDryRun, printer.mode != .json { print("state dir: \(dir)") }
                 return await printOutcome(try await run.execute(plan, in: dir, options: options), dir: dir, admin: admin, printer: printer)
+                }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
         }

@@ -24,12 +24,15 @@ struct ResumeCommand: AsyncParsableCommand {
             let dir = try resolveStateDir(stateDir)
             let state = try RunDirectory.readState(dir)
             let printer = ProgressPrinter(format: output)
-            let failed = try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap,
-                                             commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin -> Bool in
-                let run = PlanRun(admin: admin, clock: connection.clock, emit: { printer.handle($0) })
-                let outcome = try await run.resume(in: dir)
-                if case .preview = outcome, let ended = state.ended { print("the run ended (\(ended)); resuming checks it again") }
-                return await printOutcome(outcome, dir: dir, admin: admin, printer: printer)
+            let failed = try await reportingInterruptions(runIn: { dir }) {
+                try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap,
+                                    commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout,
+                                    execute: execute) { admin -> Bool in
+                    let run = PlanRun(admin: admin, clock: connection.runClock, emit: { printer.handle($0) })
+                    let outcome = try await run.resume(in: dir)
+                    if case .preview = outcome, let ended = state.ended { print("the run ended (\(ended)); resuming checks it again") }
+                    return await printOutcome(outcome, dir: dir, admin: admin, printer: printer)
+                }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
         }

@@ -28,8 +28,10 @@ struct ScaleCommandOptions: ParsableArguments {
             let runOptions = try pacing.options()
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
-            let clock = connection.clock
-            let (report, sent) = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
+            let clock = connection.runClock
+            let root = stateDir ?? RunDirectory.defaultRoot
+            let (report, sent) = try await reportingInterruptions(runIn: { try? RunDirectory.latest(root: root) }) {
+                try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
                                                      requestTimeout: connection.requestTimeout, execute: execute) { admin in
                 let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
                                             clock: clock, bootstrap: connection.bootstrapServer,
@@ -42,6 +44,7 @@ struct ScaleCommandOptions: ParsableArguments {
                                        })
                 let report = try await body(flows)
                 return (report, await admin.mutations)
+                }
             }
             if report.executed, !json { writeLine(mutationSummary(sent)) }
             writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report)) : LifecycleRender.scale(report))
