@@ -110,4 +110,16 @@ import KScaleIO
             #expect(await sim.mutatingRequests().values.reduce(0, +) == 0)
         }
     }
+
+    @Test func aBadExcludePatternIsRefusedBeforeTheRegistrationWait() async throws {
+        try await withSim { sim in
+            // Broker 42 never registers: a wait would last the whole timeout before any planning.
+            let r = try await KScaleBinary.run(["scale-out", "--bootstrap-server", sim.bootstrapServers, "--add-brokers", "42",
+                                                "--throttle", "50MB/s", "--exclude-topics", "orders(", "--registration-timeout", "10m"],
+                                               timeout: .seconds(60))
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("--exclude-topics \"orders(\" is not a valid regular expression"), "\(r.stderr)")
+            #expect(!r.stdout.contains("waiting for brokers"), "\(r.stdout)")
+        }
+    }
 }

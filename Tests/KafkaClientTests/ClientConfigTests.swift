@@ -157,3 +157,24 @@ private let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\
         }
     }
 }
+
+/// A key the admin client does not use is warned about, a typo with the key it is near, and no
+/// value is ever shown (issue 13 item 11).
+@Suite struct UnusedPropertyTests {
+    @Test func aTypoIsNamedWithTheKeyItIsNear() throws {
+        let config = try ClientConfig.parse(properties: """
+            security.protocol=SASL_PLAINTEXT
+            sasl.mechanism=PLAIN
+            sasl.username=alice
+            sasl.password=secret-pw
+            sasl.passwrod=secret-typo
+            linger.ms=5
+            """, bootstrap: "127.0.0.1:9092", source: "client.properties")
+        let warnings = config.unusedPropertyWarnings(source: "client.properties")
+        #expect(warnings == [
+            "client.properties: 'linger.ms' is not used by kscale's admin client",
+            "client.properties: 'sasl.passwrod' is not used by kscale's admin client (did you mean sasl.password?)",
+        ])
+        #expect(!warnings.joined().contains("secret"))
+    }
+}

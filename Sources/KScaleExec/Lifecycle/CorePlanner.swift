@@ -11,6 +11,17 @@ public struct CorePlanner: LifecyclePlanning {
         self.rackAware = rackAware
     }
 
+    /// The same, refusing an `excludeTopics` that is not a regular expression now, before a flow
+    /// waits for registration or reads the cluster (the planner would refuse it only at planning).
+    public static func checked(excludeTopics: String?, rackAware: Bool = true) throws -> CorePlanner {
+        if let pattern = excludeTopics {
+            do { _ = try Regex(pattern) } catch {
+                throw InvalidInput("--exclude-topics \"\(pattern)\" is not a valid regular expression: \(error)")
+            }
+        }
+        return CorePlanner(excludeTopics: excludeTopics, rackAware: rackAware)
+    }
+
     public func plan(_ goal: LifecycleGoal, from snapshot: ClusterSnapshot) throws -> LifecyclePlan {
         let (kind, keepOff): (PlanKind, [BrokerID]) = switch goal {
         case .scaleOut(let add): (.scaleOut(add: add), [])

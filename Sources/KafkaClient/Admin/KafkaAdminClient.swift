@@ -400,9 +400,14 @@ extension KafkaAdminClient {
     /// `--bootstrap-server`, `--command-config` and `--request-timeout` straight to a connected
     /// client: the one line every command that reads or changes a live cluster needs. A request
     /// timeout given here wins over `request.timeout.ms` in the file.
+    /// `onWarning` hears of each key in `commandConfig` that kscale's admin client does not use
+    /// (a typo such as `sasl.passwrod` would otherwise pass silently), with the known key it is
+    /// nearest to.
     public static func connect(bootstrap: String, commandConfig: String?, requestTimeout: Duration? = nil,
-                               onRetry: @escaping RetrySink = RetryNotice.silent) async throws -> KafkaAdminClient {
+                               onRetry: @escaping RetrySink = RetryNotice.silent,
+                               onWarning: (String) -> Void = { _ in }) async throws -> KafkaAdminClient {
         var config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap)
+        for warning in config.unusedPropertyWarnings(source: commandConfig ?? "--command-config") { onWarning(warning) }
         if let requestTimeout { config.requestTimeout = requestTimeout }
         return try await connect(config, onRetry: onRetry)
     }

@@ -36,8 +36,11 @@ extension ClientConfig {
 private struct PropertyReader {
     var props: [String: String]
     let source: String
+    /// Every name asked for: what a leftover key is compared with, to name a likely typo.
+    var asked: Set<String> = []
 
     mutating func take(_ keys: String...) -> String? {
+        asked.formUnion(keys)
         var found: String?
         for k in keys { if let v = props.removeValue(forKey: k), found == nil { found = v } }
         return found
@@ -59,6 +62,7 @@ private struct PropertyReader {
         }
         config.security = try security()
         config.otherProperties = props
+        config.propertyNamesRead = asked.sorted()
         return config
     }
 
@@ -186,5 +190,34 @@ extension Duration {
     public var milliseconds: Int64 {
         let (s, atto) = components
         return s * 1000 + atto / 1_000_000_000_000_000
+    }
+}
+
+extension ClientConfig {
+    /// One line per property the admin client ignores; a name within two edits of a known one is
+    /// named as the likely typo. Values are never shown (one may be a password).
+    public func unusedPropertyWarnings(source: String) -> [String] {
+        otherProperties.keys.sorted().map { key in
+            let nearest = propertyNamesRead.map { ($0, Self.editDistance(key, $0)) }.min { $0.1 < $1.1 }
+            let hint = nearest.flatMap { $0.1 <= Self.typoDistance ? " (did you mean \($0.0)?)" : nil } ?? ""
+            return "\(source): '\(key)' is not used by kscale's admin client\(hint)"
+        }
+    }
+
+    /// How many single-character edits still read as a typo of a known name.
+    static let typoDistance = 2
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let left = Array(a), right = Array(b)
+        guard !left.isEmpty else { return right.count }
+        var previous = Array(0...right.count)
+        for (i, leftChar) in left.enumerated() {
+            var current = [i + 1]
+            for (j, rightChar) in right.enumerated() {
+                current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (leftChar == rightChar ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[right.count]
     }
 }

@@ -25,6 +25,8 @@ public struct ClientConfig: Sendable, CustomStringConvertible, CustomDebugString
     public var retryBackoffMax: Duration
     /// Properties kscale did not interpret, kept for the librdkafka wrapper. Values may be secret.
     public var otherProperties: [String: String]
+    /// The property names the loader reads (Kafka's and librdkafka's spellings), for typo hints.
+    public var propertyNamesRead: [String] = []
 
     public init(
         bootstrapServers: String,

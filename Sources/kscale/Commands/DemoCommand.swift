@@ -72,12 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
                     let planned = try Planner.plan(before, PlanRequest(kind: .scaleOut(add: [7, 8, 9])))
                     say("plan: scale-out onto 7, 8, 9: \(planned.plan.partitions.count) partitions, \(ByteUnits.format(planned.summary.bytesMoved)) to copy")
                     let dir = NSTemporaryDirectory() + "kscale-demo-\(UUID().uuidString)"
+                    // The demo's journal is scratch: removed however the demo ends.
+                    defer { try? FileManager.default.removeItem(atPath: dir) }
                     let printer = ProgressPrinter(format: output)
                     let options = RunOptions(throttle: rate, maxMovesPerBroker: maxMovesPerBroker, maxMoves: 100, order: order, stallTimeout: 120, pollInterval: pollInterval)
                     try options.validate()
                     // The moves as they stand before the run, for the benchmark's bound.
                     let moves = benchmark ? try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false).moves : []
-                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(maxMovesPerBroker) moves per broker, \(order.rawValue) (journal in \(dir))")
+                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(maxMovesPerBroker) moves per broker, \(order.rawValue) (journal in \(dir), removed at the end)")
                     let simStart = await sim.state().timeSeconds
                     let run = PlanRun(admin: admin, clock: clock, bootstrap: sim.bootstrapServers, emit: { printer.handle($0) })
                     guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options) else {

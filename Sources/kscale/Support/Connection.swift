@@ -47,7 +47,7 @@ func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: St
     }
     // KafkaAdminClient over kscale's own wire protocol: swapping the transport touches this line.
     let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: timeout,
-                                                    onRetry: { printError("note: \($0)") })
+                                                    onRetry: { printError("note: \($0)") }, onWarning: { printError("warning: \($0)") })
     return AdminSession(admin: DryRunAdmin(client, execute: execute), close: { await client.close() })
 }
 

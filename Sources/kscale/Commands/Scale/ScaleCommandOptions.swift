@@ -26,6 +26,7 @@ struct ScaleCommandOptions: ParsableArguments {
         var code: Int32 = 0
         try await runExecCommand {
             let runOptions = try pacing.options()
+            let planner = try CorePlanner.checked(excludeTopics: excludeTopics, rackAware: !disableRackAware)
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
             let clock = connection.runClock
@@ -37,7 +38,7 @@ struct ScaleCommandOptions: ParsableArguments {
                                             clock: clock, bootstrap: connection.bootstrapServer,
                                             commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 let options = ScaleOptions(registrationTimeout: timeout, step: step)
-                let flows = ScaleFlows(admin: admin, planner: CorePlanner(excludeTopics: excludeTopics, rackAware: !disableRackAware),
+                let flows = ScaleFlows(admin: admin, planner: planner,
                                        runner: runner, options: options, clock: clock, emit: { event in
                                            writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.EventLine(event))
                                                           : "[\(event.step)] \(event.message)")
