@@ -176,6 +176,10 @@ import KScaleTime
 
     // MARK: item 9: owner-only state
 
+    /// The modes the issue asks for (rwx------, rw-------), spelled out rather than read from kscale.
+    static let ownerOnlyDirectory: mode_t = 0o700
+    static let ownerOnlyFile: mode_t = 0o600
+
     /// Every directory and file under `root` that is not owner-only (0700, 0600), with its mode.
     static func notOwnerOnly(under root: String) throws -> [String] {
         var out: [String] = []
@@ -186,7 +190,7 @@ import KScaleTime
             guard lstat(path, &info) == 0 else { out.append("\(path): cannot stat"); continue }
             let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             let mode = info.st_mode & 0o7777
-            if mode != (isDirectory ? StateFiles.directoryMode : StateFiles.fileMode) { out.append("\(path) \(String(mode, radix: 8))") }
+            if mode != (isDirectory ? ownerOnlyDirectory : ownerOnlyFile) { out.append("\(path) \(String(mode, radix: 8))") }
         }
         return out.sorted()
     }
