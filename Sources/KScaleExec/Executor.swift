@@ -52,9 +52,7 @@ public final class ReassignmentExecutor {
     public func execute(_ inspection: Inspection, options: RunOptions, bootstrap: String?, commandConfig: String?) async throws -> ExecutionSummary {
         try options.validate()
         let id = RunDirectory.runID(for: inspection.plan)
-        if let existing = state.plan, existing != inspection.plan {
-            throw InvalidInput("the state dir \((journal.path as NSString).deletingLastPathComponent) holds a run of a different plan; use another --state-dir")
-        }
+        try state.refuseUnlessSamePlan(inspection.plan, in: (journal.path as NSString).deletingLastPathComponent)
         let resumed = state.plan != nil
         var r = JournalRecord(.run, at: clock.now())
         r.runID = id
@@ -312,7 +310,7 @@ public final class ReassignmentExecutor {
         emit(.progress(report))
         if let progressFile {
             let line = "{\"at\":\(now),\"report\":\(ExecutionEvent.progress(report).json)}\n"
-            try? Data(line.utf8).write(to: URL(fileURLWithPath: progressFile), options: .atomic)
+            try? StateFiles.replace(progressFile, with: Data(line.utf8))
         }
     }
 

@@ -53,18 +53,28 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     }
 
     /// A plan line as the journal stores it (the same fields as Kafka's reassignment JSON).
+    /// `log_dirs` only when the line names a directory: "any", the default, is left out, so a
+    /// plan read back from the journal asks for the same as the one journaled.
     public struct PlanLine: Codable, Sendable, Equatable {
         public var topic: String
         public var partition: Int32
         public var replicas: [BrokerID]
+        public var logDirs: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case topic, partition, replicas
+            case logDirs = "log_dirs"
+        }
     }
 
     static func lines(_ plan: ReassignmentPlan) -> [PlanLine] {
-        plan.partitions.map { PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas) }
+        plan.partitions.map { PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.namedLogDirs) }
     }
 
     static func plan(_ lines: [PlanLine]?) -> ReassignmentPlan? {
-        lines.map { ReassignmentPlan(partitions: $0.map { PartitionAssignment(topic: $0.topic, partition: $0.partition, replicas: $0.replicas) }) }
+        lines.map {
+            ReassignmentPlan(partitions: $0.map { PartitionAssignment(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.logDirs) })
+        }
     }
 }
 
@@ -80,9 +90,9 @@ public final class Journal: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        try Self.makeDirectories(dir)
+        try StateFiles.makeDirectories(dir)
         let existed = FileManager.default.fileExists(atPath: path)
-        let fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0o644)
+        let fd = StateFiles.openFile(path, O_RDWR | O_APPEND)
         guard fd >= 0 else { throw LocalIOError("cannot open journal", path: path) }
         self.fd = fd
         if existed { try Self.cutTornTail(fd: fd, path: path) } else { Self.syncDirectory(dir) }
@@ -123,15 +133,6 @@ public final class Journal: @unchecked Sendable {
             }
         }
         return records
-    }
-
-    /// `mkdir -p`, failing with the errno of the step that failed.
-    static func makeDirectories(_ dir: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        let parent = (dir as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != dir { try makeDirectories(parent) }
-        guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { throw LocalIOError("cannot create state directory", path: dir) }
     }
 
     private static func cutTornTail(fd: Int32, path: String) throws {

@@ -171,17 +171,76 @@ public enum Canceller {
         }
     }
 
-    /// `cancel --rollback`: moves the partitions that finished back to their original replicas,
-    /// throttled like any run, journaled in `<dir>-rollback`. Nil when nothing needs to move back.
-    public static func rollBack(_ outcome: Outcome, runIn dir: String, with runner: PlanRun, options: RunOptions) async throws -> PlanRun.Outcome? {
-        guard !outcome.rollback.partitions.isEmpty else { return nil }
-        var options = options
-        // The cancelled moves may still be reverting: the rollback runs alongside them.
-        options.additional = true
-        return try await runner.execute(outcome.rollback, in: rollbackDirectory(of: dir), options: options)
+    /// What `cancel --rollback` does after the cancel: start the rollback run in `<dir>-rollback`,
+    /// or continue the one already there, or nothing.
+    public struct RollbackStep: Sendable {
+        public enum Action: Sendable, Equatable {
+            /// Nothing is off its original replicas and no rollback run was started before.
+            case nothing
+            /// A new rollback run of this plan.
+            case start(ReassignmentPlan)
+            /// The rollback run an earlier `cancel --rollback` started (and was killed in, or
+            /// finished): continued from its journal, as `resume` does.
+            case continueRun(runID: String, plan: ReassignmentPlan, ended: String?)
+        }
+        /// `<dir>-rollback`.
+        public var dir: String
+        public var action: Action
+        /// Partitions off their original replicas that the continued rollback run does not hold
+        /// (moved since it started): it cannot take them on, so they are reported, not moved.
+        public var outside: [TopicPartition]
     }
 
-    public static func rollbackDirectory(of dir: String) -> String { dir + "-rollback" }
+    /// Decides the rollback of the run in `dir` after its cancel (`outcome`). A rollback run in
+    /// `<dir>-rollback` is continued when each of its lines is this run's original assignment of
+    /// that partition, and refused otherwise (the directory holds something else). Reads only.
+    public static func rollbackStep(after outcome: Outcome, runIn dir: String) throws -> RollbackStep {
+        let target = rollbackDirectory(of: dir)
+        guard let existing = try RunDirectory.existingState(target), let plan = existing.plan else {
+            return RollbackStep(dir: target, action: outcome.rollback.partitions.isEmpty ? .nothing : .start(outcome.rollback), outside: [])
+        }
+        let originals = try RunDirectory.readState(dir).rollback?.partitions ?? []
+        let original = Dictionary(originals.map { ($0.topicPartition, $0) }, uniquingKeysWith: { first, _ in first })
+        let id = existing.runID ?? RunDirectory.runID(for: plan)
+        if let foreign = plan.partitions.first(where: { line in original[line.topicPartition].map { !$0.asksForTheSame(as: line) } ?? true }) {
+            let was = original[foreign.topicPartition].map { "its original replicas are \($0.replicas)" } ?? "the run in \(dir) does not hold it"
+            throw Refusal("\(target) holds run \(id), which is not this run's rollback (it moves \(foreign.topicPartition) to \(foreign.replicas); \(was)); resume or cancel it with --state-dir \(target), or move the directory aside, then cancel --rollback again")
+        }
+        let held = Set(plan.partitions.map(\.topicPartition))
+        let outside = outcome.rollback.partitions.map(\.topicPartition).filter { !held.contains($0) }.sorted()
+        return RollbackStep(dir: target, action: .continueRun(runID: id, plan: plan, ended: existing.ended), outside: outside)
+    }
+
+    /// `cancel --rollback`: moves the partitions that finished back to their original replicas,
+    /// throttled like any run, journaled in `<dir>-rollback`; a rollback run already there is
+    /// continued (`resume`: its journaled options, not `options`). Nil when there is nothing to do.
+    public static func rollBack(_ step: RollbackStep, with runner: PlanRun, options: RunOptions) async throws -> PlanRun.Outcome? {
+        switch step.action {
+        case .nothing:
+            return nil
+        case let .start(plan):
+            var options = options
+            // The cancelled moves may still be reverting: the rollback runs alongside them.
+            options.additional = true
+            return try await runner.execute(plan, in: step.dir, options: options)
+        case .continueRun:
+            return try await runner.resume(in: step.dir)
+        }
+    }
+
+    public static func rollbackDirectory(of dir: String) -> String { dir + rollbackSuffix }
+    static let rollbackSuffix = "-rollback"
+
+    /// The run `cancel --rollback` given no `--state-dir` acts on: the most recent run under
+    /// `root`, except that a rollback run (`<dir>-rollback` beside a run in `<dir>`, the most
+    /// recent one after a killed `cancel --rollback`) stands for the run it rolls back, so the same
+    /// command run again continues that rollback instead of rolling the rollback back.
+    public static func latestRunToRollBack(root: String = RunDirectory.defaultRoot) throws -> String {
+        let latest = try RunDirectory.latest(root: root)
+        guard latest.hasSuffix(rollbackSuffix) else { return latest }
+        let rolledBack = String(latest.dropLast(rollbackSuffix.count))
+        return FileManager.default.fileExists(atPath: rolledBack + "/" + RunDirectory.journalName) ? rolledBack : latest
+    }
 
     /// Partitions of the run that ended somewhere other than their original replicas.
     static func rollbackNeeded(state: RunState, view: ClusterObservation, cancelling: Set<TopicPartition>) -> ReassignmentPlan {

@@ -35,14 +35,17 @@ public struct PlanRun: Sendable {
     /// Starts the run of `plan` in `dir`, or continues it when `dir` holds a run of the same plan.
     public func execute(_ plan: ReassignmentPlan, in dir: String, options: RunOptions) async throws -> Outcome {
         guard !admin.isDryRun else {
-            let ours = (try? RunDirectory.readState(dir))?.submitted ?? []
-            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours,
-                                                               allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
+            // The dry run refuses what the run would refuse: another plan's run in `dir`.
+            let existing = try RunDirectory.existingState(dir)
+            try existing?.refuseUnlessSamePlan(plan, in: dir)
+            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: existing?.submitted ?? [],
+                                                        allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
+        try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
                                                    allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
         return .finished(try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig))

@@ -59,6 +59,12 @@ public enum RunDirectory {
     public static func readState(_ dir: String) throws -> RunState {
         RunState(records: try Journal.read(path: dir + "/" + journalName))
     }
+
+    /// The run journaled in `dir`, nil when `dir` holds no journal; a damaged journal is refused.
+    public static func existingState(_ dir: String) throws -> RunState? {
+        guard FileManager.default.fileExists(atPath: dir + "/" + journalName) else { return nil }
+        return try readState(dir)
+    }
 }
 
 /// An exclusive lock on a run directory, so two processes never drive the same run. The kernel
@@ -67,9 +73,9 @@ public final class RunLock: @unchecked Sendable {
     private let fd: Int32
 
     public init(directory: String) throws {
-        try Journal.makeDirectories(directory)
+        try StateFiles.makeDirectories(directory)
         let path = directory + "/" + RunDirectory.lockName
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        let fd = StateFiles.openFile(path, O_RDWR)
         guard fd >= 0 else { throw LocalIOError("cannot open lock file", path: path) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)

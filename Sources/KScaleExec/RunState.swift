@@ -160,3 +160,36 @@ public struct RunState: Sendable {
     /// Partitions this run submitted and has not seen finish.
     public var submitted: Set<TopicPartition> { Set(partitions.filter { $0.value.phase == .submitted }.map(\.key)) }
 }
+
+extension RunState {
+    /// Refuses to run `plan` in `dir` when the run journaled there is of another plan: the refusal
+    /// names that run and how to go on with it, and points to another state dir only for once it
+    /// has ended (two runs at once would throttle and pace without seeing each other). The same
+    /// plan (`ReassignmentPlan.asksForTheSame`) continues the run.
+    public func refuseUnlessSamePlan(_ plan: ReassignmentPlan, in dir: String) throws {
+        guard let existing = self.plan, !existing.asksForTheSame(as: plan) else { return }
+        let id = runID ?? RunDirectory.runID(for: existing)
+        let what = "the state dir \(dir) holds run \(id) of another plan (\(existing.partitions.count) partitions; \(Self.firstDifference(existing, plan)))"
+        if let ended {
+            throw Refusal("\(what), which ended (\(ended)); execute this plan in a state dir of its own: another --state-dir, or none for the default (a directory named by the plan's id)")
+        }
+        throw Refusal("\(what), which has not ended: its moves may be in flight and its throttles set. Continue it with `kscale resume --state-dir \(dir) --execute` or stop it with `kscale cancel --state-dir \(dir) --execute`; once it has ended, execute this plan in a state dir of its own")
+    }
+
+    /// The first partition, in order, on which two plans differ, in words.
+    static func firstDifference(_ journaled: ReassignmentPlan, _ given: ReassignmentPlan) -> String {
+        let theirs = Dictionary(journaled.partitions.map { ($0.topicPartition, $0) }, uniquingKeysWith: { first, _ in first })
+        let ours = Dictionary(given.partitions.map { ($0.topicPartition, $0) }, uniquingKeysWith: { first, _ in first })
+        for tp in Set(theirs.keys).union(ours.keys).sorted() {
+            switch (theirs[tp], ours[tp]) {
+            case let (there?, here?) where !there.asksForTheSame(as: here):
+                if there.replicas != here.replicas { return "\(tp) goes to \(there.replicas) there, to \(here.replicas) in this plan" }
+                return "\(tp) goes to log dirs \(there.namedLogDirs ?? []) there, to \(here.namedLogDirs ?? []) in this plan"
+            case (nil, _?): return "\(tp) is not in it"
+            case (_?, nil): return "\(tp) is not in this plan"
+            default: continue
+            }
+        }
+        return "the plans list a partition twice"
+    }
+}

@@ -28,3 +28,38 @@ public struct ReassignmentPlan: Sendable, Hashable {
         self.partitions = partitions
     }
 }
+
+extension PartitionAssignment {
+    /// Kafka's `log_dirs` entry for "wherever the broker puts it", the default.
+    public static let anyLogDir = "any"
+
+    /// The log dirs this line names: nil when it names none, every replica going to "any" (what a
+    /// line without `log_dirs` means too).
+    public var namedLogDirs: [String]? {
+        guard let logDirs, logDirs.contains(where: { $0 != Self.anyLogDir }) else { return nil }
+        return logDirs
+    }
+
+    /// Whether two lines ask for the same thing: the same partition, the same replicas in the same
+    /// order (the first is the preferred leader) and the same log dirs, "any" being the default.
+    public func asksForTheSame(as other: PartitionAssignment) -> Bool {
+        topic == other.topic && partition == other.partition && replicas == other.replicas && namedLogDirs == other.namedLogDirs
+    }
+}
+
+extension ReassignmentPlan {
+    /// Whether two plans ask for the same thing: the same partitions, line by line the same
+    /// (`PartitionAssignment.asksForTheSame`). The order the partitions are listed in is not part
+    /// of a plan: the run id ignores it (`encoded()` sorts) and the executor paces by `--order`.
+    public func asksForTheSame(as other: ReassignmentPlan) -> Bool {
+        guard version == other.version, partitions.count == other.partitions.count else { return false }
+        var theirs: [TopicPartition: PartitionAssignment] = [:]
+        for line in other.partitions { theirs[line.topicPartition] = line }
+        guard theirs.count == other.partitions.count else { return false }
+        var seen = Set<TopicPartition>()
+        for line in partitions {
+            guard seen.insert(line.topicPartition).inserted, let their = theirs[line.topicPartition], line.asksForTheSame(as: their) else { return false }
+        }
+        return true
+    }
+}

@@ -13,7 +13,7 @@ struct CancelCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .long, help: "The run's directory (default: the most recent run).")
+    @Option(name: .long, help: "The run's directory (default: the most recent run; with --rollback, the run a rollback run in <dir>-rollback rolls back).")
     var stateDir: String?
     @Flag(name: .long, help: "Also move the finished partitions back (the run's rollback plan).")
     var rollback = false
@@ -23,7 +23,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runExecCommand {
-            let dir = try resolveStateDir(stateDir)
+            let dir = try stateDir ?? (rollback ? Canceller.latestRunToRollBack() : RunDirectory.latest())
             let state = try RunDirectory.readState(dir)
             // Only --rollback moves data; it keeps the cancelled run's throttle unless given another.
             var options = try pacing.options(movesData: false)
@@ -47,17 +47,32 @@ struct CancelCommand: AsyncParsableCommand {
                 let printer = ProgressPrinter(format: pacing.output)
                 let runner = PlanRun(admin: admin, clock: connection.clock, bootstrap: bootstrap, commandConfig: commandConfig,
                                      emit: { printer.handle($0) })
-                if !admin.isDryRun, !outcome.rollback.partitions.isEmpty {
-                    print("rolling back \(outcome.rollback.partitions.count) partitions (state dir \(Canceller.rollbackDirectory(of: dir)))")
+                let step = try Canceller.rollbackStep(after: outcome, runIn: dir)
+                let would = admin.isDryRun ? "would " : ""
+                switch step.action {
+                case .nothing:
+                    break
+                case let .start(plan):
+                    if !admin.isDryRun { print("rolling back \(plan.partitions.count) partitions (state dir \(step.dir))") }
+                case let .continueRun(runID, plan, ended):
+                    let how = ended.map { "it ended (\($0)); checking it again" } ?? "an earlier cancel --rollback did not finish it"
+                    print("\(admin.isDryRun ? "would continue" : "continuing") the rollback run \(runID) in \(step.dir) (\(plan.partitions.count) partitions; \(how))")
                 }
-                switch try await Canceller.rollBack(outcome, runIn: dir, with: runner, options: options) {
+                if !step.outside.isEmpty {
+                    let some = step.outside.prefix(20).map(\.description).joined(separator: ", ")
+                    print("\(step.outside.count) partitions are off their original replicas but not in that rollback run, and \(would)stay where they are: \(some)")
+                }
+                let rolledBack = try await Canceller.rollBack(step, with: runner, options: options)
+                let unfinished = !outcome.failures.isEmpty || !step.outside.isEmpty
+                switch rolledBack {
                 case nil:
-                    return !outcome.failures.isEmpty
+                    return unfinished
                 case .preview?:
-                    print("would then move \(outcome.rollback.partitions.count) partitions back to their original replicas")
+                    if case let .start(plan) = step.action { print("would then move \(plan.partitions.count) partitions back to their original replicas") }
                     return false
                 case let .finished(summary)?:
-                    return !summary.failed.isEmpty || !outcome.failures.isEmpty
+                    if case let .continueRun(runID, _, _) = step.action { print("continued the rollback run \(runID) in \(step.dir)") }
+                    return !summary.failed.isEmpty || unfinished
                 }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
