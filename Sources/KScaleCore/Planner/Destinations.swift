@@ -6,15 +6,17 @@ extension MoverState {
     /// `CountGoals`) is counted down as destinations fill.
     /// `relay`: a forced replica may cost one more move to keep counts on their goals (not in
     /// plain scale-in, which moves exactly the removed brokers' replicas).
-    mutating func place(_ leavers: [Leaver], need: inout PerBroker<Int>, byteMean: PerGroup<Int64>, relay: Bool) {
-        let biggestFirst = leavers.sorted { leaver, other in
+    mutating func place(_ leavers: consuming [Leaver], need: inout PerBroker<Int>, byteMean: PerGroup<Int64>, relay: Bool) {
+        // Sorted in place: a scale-out or scale-in of a large cluster has 100,000s of leavers.
+        leavers.sort { leaver, other in
             sizeOf(leaver.slot) != sizeOf(other.slot) ? sizeOf(leaver.slot) > sizeOf(other.slot) : leaver.slot < other.slot
         }
+        let biggestFirst = leavers
         var destinations = PerGroup<[BrokerIndex]>(repeating: [], count: groups.count)
         for group in groups.indices { destinations[group] = groups.members[group].filter { need[$0] > 0 } }
         var unplaced: [SlotIndex] = []
         // Slots already chosen to leave are not offered again as alternatives.
-        var leaving = Set(leavers.map(\.slot))
+        var leaving = Set(biggestFirst.lazy.map(\.slot))
         for leaver in biggestFirst {
             let slot = leaver.slot
             let source = layout.replicas[slot]

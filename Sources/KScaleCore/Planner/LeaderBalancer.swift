@@ -11,7 +11,7 @@ struct LeaderBalancer {
     private var leadersOn: PerBroker<Int>
     /// Per broker: movable partitions it leads, and each partition's position in that list.
     private var led: PerBroker<[PartitionIndex]>
-    private var ledPosition: PerPartition<Int>
+    private var ledPosition: PerPartition<Int32>
 
     init(_ layout: Layout) {
         self.layout = layout
@@ -22,7 +22,7 @@ struct LeaderBalancer {
             let leader = layout.replicas[layout.slots(of: partition).lowerBound]
             leadersOn[leader] += 1
             if layout.movable[partition] {
-                ledPosition[partition] = led[leader].count
+                ledPosition[partition] = Int32(led[leader].count)
                 led[leader].append(partition)
             }
         }
@@ -39,10 +39,10 @@ struct LeaderBalancer {
         }
         layout.replicas[first] = new
         leadersOn[old] -= 1; leadersOn[new] += 1
-        let at = ledPosition[partition]
+        let at = Int(ledPosition[partition])
         let last = led[old].removeLast()
-        if last != partition { led[old][at] = last; ledPosition[last] = at }
-        ledPosition[partition] = led[new].count
+        if last != partition { led[old][at] = last; ledPosition[last] = Int32(at) }
+        ledPosition[partition] = Int32(led[new].count)
         led[new].append(partition)
     }
 

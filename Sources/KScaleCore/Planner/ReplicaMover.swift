@@ -40,8 +40,10 @@ struct ReplicaMover {
         var goals = CountGoals(state, mode: mode)
         var shedding = Shedding(state, goals)
         let shed = shedding.shedAll(state, goals)
-        state.place(goals.forced + shed.map { Leaver(slot: $0, forcedInto: nil) }, need: &goals.need,
-                    byteMean: goals.byteMean, relay: mode == .balance)
+        var leavers = goals.forced
+        leavers.reserveCapacity(leavers.count + shed.count)
+        for slot in shed { leavers.append(Leaver(slot: slot, forcedInto: nil)) }
+        state.place(consume leavers, need: &goals.need, byteMean: goals.byteMean, relay: mode == .balance)
         for group in state.groups.indices { state.evenTopics(in: group) }
         let extraPerGroup = byteExtraMoves / max(1, state.groups.count)
         for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup) }
