@@ -181,14 +181,19 @@ import Testing
     /// are new. Placement sent a0, a1 to broker 3 and b0, b1 to broker 4: each new broker holds
     /// two of one topic where its fair share is one of each.
     static func unevenTopics() throws -> MoverState {
-        let brokers = (1...4).map { Broker(id: BrokerID($0), rack: nil) }
         let topics = [("a", BrokerID(1)), ("b", BrokerID(2))].map { name, home in
             TopicState(name: name, partitions: (0..<4).map { PartitionState(partition: Int32($0), replicas: [home], size: 1 << 30) })
         }
-        var state = MoverState(try layout(ClusterSnapshot(brokers: brokers, topics: topics), .scaleOut(add: [3, 4])))
-        let three = broker(3, in: state.layout), four = broker(4, in: state.layout)
         // Partitions a0 a1 a2 a3 b0 b1 b2 b3: one slot each.
-        for (slot, destination) in [(0, three), (1, three), (4, four), (5, four)] { state.apply(SlotIndex(slot), to: destination) }
+        return try placedOntoNewBrokers(topics, moves: [(0, 3), (1, 3), (4, 4), (5, 4)])
+    }
+
+    /// Brokers 1-4 without racks holding `topics` (RF 1), scaled out onto 3 and 4, with `moves`
+    /// (slot, broker id) applied as if placement had made them.
+    static func placedOntoNewBrokers(_ topics: [TopicState], moves: [(slot: Int, to: BrokerID)]) throws -> MoverState {
+        let brokers = (1...4).map { Broker(id: BrokerID($0), rack: nil) }
+        var state = MoverState(try layout(ClusterSnapshot(brokers: brokers, topics: topics), .scaleOut(add: [3, 4])))
+        for move in moves { state.apply(SlotIndex(move.slot), to: broker(move.to, in: state.layout)) }
         return state
     }
 
@@ -220,16 +225,11 @@ import Testing
     /// largest partitions to broker 3 and broker 2's two smallest to broker 4: counts balanced,
     /// bytes far apart.
     static func unevenBytes() throws -> MoverState {
-        let brokers = (1...4).map { Broker(id: BrokerID($0), rack: nil) }
         let sizes: [Int64] = [1, 2, 3, 4, 5, 6, 7, 8].map { $0 << 30 }
-        let parts = sizes.enumerated().map { p, size in
-            PartitionState(partition: Int32(p), replicas: [p < 4 ? 1 : 2], size: size)
+        let parts = sizes.enumerated().map { partition, size in
+            PartitionState(partition: Int32(partition), replicas: [partition < 4 ? 1 : 2], size: size)
         }
-        var state = MoverState(try layout(ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "t", partitions: parts)]),
-                                          .scaleOut(add: [3, 4])))
-        let three = broker(3, in: state.layout), four = broker(4, in: state.layout)
-        for (slot, destination) in [(2, three), (3, three), (4, four), (5, four)] { state.apply(SlotIndex(slot), to: destination) }
-        return state
+        return try placedOntoNewBrokers([TopicState(name: "t", partitions: parts)], moves: [(2, 3), (3, 3), (4, 4), (5, 4)])
     }
 
     @Test func polishNarrowsTheByteGapAndKeepsCountsAndMoves() throws {
