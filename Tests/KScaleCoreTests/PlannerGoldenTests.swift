@@ -27,19 +27,37 @@ import Testing
         Case(snapshot: "scale-out-two-racks.json.zst", expected: "scale-out-two-racks.plan.json", request: PlanRequest(kind: .scaleOut(add: [5, 6]))),
     ]
 
+    /// `x.plan.json` -> `x.plan.summary.json`, beside it.
+    static func summaryURL(_ plan: URL) -> URL {
+        plan.deletingPathExtension().appendingPathExtension("summary.json")
+    }
+
+    /// The summary as `kscale plan --summary json` prints it, pretty-printed for review.
+    static func encodeSummary(_ summary: PlanSummary) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return try encoder.encode(summary) + Data("\n".utf8)
+    }
+
     @Test(arguments: cases)
     func planMatchesTheReviewedFile(_ c: Case) throws {
         let snapshot = try KScaleFiles.readSnapshot(Self.fixtures.appendingPathComponent(c.snapshot).path)
         let result = try Planner.plan(snapshot, c.request)
         let expectedURL = Self.fixtures.appendingPathComponent("expected").appendingPathComponent(c.expected)
+        let summaryURL = Self.summaryURL(expectedURL)
         if ProcessInfo.processInfo.environment["KSCALE_UPDATE_GOLDEN"] == "1" {
             try FileManager.default.createDirectory(at: expectedURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try result.plan.encoded().write(to: expectedURL)
+            try Self.encodeSummary(result.summary).write(to: summaryURL)
         }
         let expected = try Data(contentsOf: expectedURL)
         #expect(result.plan.encoded() == expected, "plan differs from \(c.expected)")
         // The golden file must parse back to the same plan.
         #expect(try ReassignmentPlan.decode(expected).partitions.count == result.plan.partitions.count)
+        // The summary beside it (what a reviewer reads when a golden is regenerated) must be this
+        // plan's: compared as values, so JSON formatting differences between platforms do not matter.
+        let expectedSummary = try JSONDecoder().decode(PlanSummary.self, from: Data(contentsOf: summaryURL))
+        #expect(result.summary == expectedSummary, "summary differs from \(summaryURL.lastPathComponent)")
 
         let targets = Set(snapshot.brokers.map(\.id)).subtracting(c.removed)
         let check = PlanCheck(snapshot, result.plan)

@@ -91,9 +91,9 @@ enum LayoutBuilder {
         }
 
         var names: [TopicPartition] = []
-        var start: [Int] = [0]
-        var slotPartition: [Int32] = []
-        var replicas: [Int32] = []
+        var firstSlot: [SlotIndex] = [SlotIndex(0)]
+        var slotPartition: [PartitionIndex] = []
+        var replicas: [BrokerIndex] = []
         var size: [Int64] = []
         var movable: [Bool] = []
         let replicaTotal = snapshot.replicaCount
@@ -116,11 +116,11 @@ enum LayoutBuilder {
                 movable.append(!excluded)
                 for id in part.replicas {
                     guard let b = index(id) else { throw InvalidInput("partition \(tp) has a replica on broker \(id), which is not in the snapshot's broker list") }
-                    replicas.append(Int32(b))
-                    slotPartition.append(Int32(p))
+                    replicas.append(BrokerIndex(b))
+                    slotPartition.append(PartitionIndex(p))
                     if excluded && !isTarget[b] { pinned.append("\(tp) on broker \(id)") }
                 }
-                start.append(replicas.count)
+                firstSlot.append(SlotIndex(replicas.count))
                 let rf = part.replicas.count
                 if rf > targetCount { tooWide.append("\(tp) (RF \(rf))") }
                 // A rack the partition spans today must not disappear when it needs every rack it has.
@@ -150,10 +150,11 @@ enum LayoutBuilder {
             throw InvalidInput("no target broker may take new replicas: every one is kept off")
         }
 
-        return Layout(brokerIDs: ids, rackNames: brokers.map(\.rack), rack: rack, isTarget: isTarget, acceptsNew: acceptsNew,
-                      targetRackCount: targetRacks.count, names: names, start: start,
-                      slotPartition: slotPartition, replicas: replicas, original: replicas,
-                      size: size, movable: movable)
+        return Layout(brokerIDs: PerBroker(ids), rackNames: PerBroker(brokers.map(\.rack)), rack: PerBroker(rack),
+                      isTarget: PerBroker(isTarget), acceptsNew: PerBroker(acceptsNew),
+                      targetRackCount: targetRacks.count, names: PerPartition(names), firstSlot: firstSlot,
+                      slotPartition: PerSlot(slotPartition), replicas: PerSlot(replicas), original: PerSlot(replicas),
+                      size: PerPartition(size), movable: PerPartition(movable))
     }
 
     private static func isSorted<T>(_ items: [T], by less: (T, T) -> Bool) -> Bool {

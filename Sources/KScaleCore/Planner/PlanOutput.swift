@@ -5,45 +5,44 @@ enum PlanOutput {
         var rollback: [PartitionAssignment] = []
         var replicasMoved = 0, leadersChanged = 0
         var bytesMoved: Int64 = 0
-        for p in 0..<after.partitionCount {
-            let s = after.start[p], e = after.start[p + 1]
-            var same = true
-            for i in s..<e where after.replicas[i] != before.replicas[i] { same = false; break }
-            if same { continue }
-            let tp = after.names[p]
-            let newIDs = (s..<e).map { after.brokerIDs[Int(after.replicas[$0])] }
-            let oldIDs = (s..<e).map { before.brokerIDs[Int(before.replicas[$0])] }
+        for partition in after.partitions {
+            let partitionSlots = after.slots(of: partition)
+            if !partitionSlots.contains(where: { after.replicas[$0] != before.replicas[$0] }) { continue }
+            let tp = after.names[partition]
+            let newIDs = partitionSlots.map { after.brokerIDs[after.replicas[$0]] }
+            let oldIDs = partitionSlots.map { before.brokerIDs[before.replicas[$0]] }
             plan.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: newIDs))
             rollback.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: oldIDs))
             let added = newIDs.filter { !oldIDs.contains($0) }.count
             replicasMoved += added
-            bytesMoved += Int64(added) * after.size[p]
+            bytesMoved += Int64(added) * after.size[partition]
             if newIDs[0] != oldIDs[0] { leadersChanged += 1 }
         }
-        let b = load(before), a = load(after)
-        let brokers = before.brokerIDs.indices.map { i in
-            PlanSummary.BrokerLoad(broker: before.brokerIDs[i], rack: before.rackNames[i],
-                                   replicasBefore: b.replicas[i], replicasAfter: a.replicas[i],
-                                   leadersBefore: b.leaders[i], leadersAfter: a.leaders[i],
-                                   bytesBefore: b.bytes[i], bytesAfter: a.bytes[i])
+        let loadBefore = load(before), loadAfter = load(after)
+        let brokers = before.brokers.map { broker in
+            PlanSummary.BrokerLoad(broker: before.brokerIDs[broker], rack: before.rackNames[broker],
+                                   replicasBefore: loadBefore.replicas[broker], replicasAfter: loadAfter.replicas[broker],
+                                   leadersBefore: loadBefore.leaders[broker], leadersAfter: loadAfter.leaders[broker],
+                                   bytesBefore: loadBefore.bytes[broker], bytesAfter: loadAfter.bytes[broker])
         }
         let summary = PlanSummary(kind: kind.name, partitionsInPlan: plan.count, replicasMoved: replicasMoved,
                                   leadersChanged: leadersChanged, bytesMoved: bytesMoved, rackRepairs: rackRepairs, brokers: brokers)
         return PlanResult(plan: ReassignmentPlan(partitions: plan), rollback: ReassignmentPlan(partitions: rollback), summary: summary)
     }
 
-    private static func load(_ L: Layout) -> (replicas: [Int], leaders: [Int], bytes: [Int64]) {
-        var r = [Int](repeating: 0, count: L.brokerCount)
-        var l = r
-        var bytes = [Int64](repeating: 0, count: L.brokerCount)
-        for p in 0..<L.partitionCount {
-            l[Int(L.replicas[L.start[p]])] += 1
-            for i in L.start[p]..<L.start[p + 1] {
-                r[Int(L.replicas[i])] += 1
-                bytes[Int(L.replicas[i])] += L.size[p]
+    private static func load(_ layout: Layout) -> (replicas: PerBroker<Int>, leaders: PerBroker<Int>, bytes: PerBroker<Int64>) {
+        var replicas = PerBroker(repeating: 0, count: layout.brokerCount)
+        var leaders = replicas
+        var bytes = PerBroker(repeating: Int64(0), count: layout.brokerCount)
+        for partition in layout.partitions {
+            let partitionSlots = layout.slots(of: partition)
+            leaders[layout.replicas[partitionSlots.lowerBound]] += 1
+            for slot in partitionSlots {
+                replicas[layout.replicas[slot]] += 1
+                bytes[layout.replicas[slot]] += layout.size[partition]
             }
         }
-        return (r, l, bytes)
+        return (replicas, leaders, bytes)
     }
 }
 

@@ -1,9 +1,15 @@
 /// The reassignment planner: pure, deterministic, offline. See docs/planner.md for what a good
 /// plan is and how this one gets there.
 public enum Planner {
+    /// Moves beyond the count plan that rebalance and scale-in `--rebalance` may spend on byte
+    /// balance: a tenth of the count lower bound, at least `minByteExtraMoves` (count balance
+    /// alone can leave bytes uneven).
+    static let byteExtraMovesDivisor = 10
+    static let minByteExtraMoves = 4
+
     public static func plan(_ snapshot: ClusterSnapshot, _ request: PlanRequest) throws -> PlanResult {
-        if let m = request.maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
-        if let m = request.maxBytes, m < 0 { throw InvalidInput("--max-bytes must be 0 or more, not \(m)") }
+        if let limit = request.maxMoves, limit < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(limit)") }
+        if let limit = request.maxBytes, limit < 0 { throw InvalidInput("--max-bytes must be 0 or more, not \(limit)") }
         let before = try LayoutBuilder.build(snapshot, request)
         var layout = before
         var rackRepairs = 0
@@ -11,62 +17,55 @@ public enum Planner {
         if request.kind != .leaders {
             var mover = ReplicaMover(before)
             let mode: ReplicaMover.Mode
-            var extra = 0
+            var extraMoves = 0
             switch request.kind {
             case .scaleIn(_, let rebalance) where !rebalance: mode = .fillOnly
             case .rebalance, .scaleIn:
                 mode = .balance
-                // Byte balance may need a few moves beyond count balance; allow a small share.
-                extra = max(4, lowerBoundMoves(mover) / 10)
+                extraMoves = max(minByteExtraMoves, mover.lowerBoundMoves / byteExtraMovesDivisor)
             default: mode = .balance
             }
-            if request.maxMoves != nil || request.maxBytes != nil { extra = 0 }
-            mover.run(mode: mode, byteExtraMoves: extra)
-            rackRepairs = mover.rackRepairs
-            layout = mover.L
+            if request.maxMoves != nil || request.maxBytes != nil { extraMoves = 0 }
+            rackRepairs = mover.run(mode: mode, byteExtraMoves: extraMoves)
+            layout = mover.layout
             try applyBudget(&layout, original: before, request)
         }
 
         var leaders = LeaderBalancer(layout)
         leaders.run()
-        layout = leaders.L
+        layout = leaders.layout
         return PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs)
-    }
-
-    /// The score's count lower bound: surplus above the goals plus everything on removed brokers.
-    static func lowerBoundMoves(_ m: ReplicaMover) -> Int {
-        var lb = 0
-        for b in 0..<m.L.brokerCount where !m.L.isTarget[b] { lb += m.count[b] }
-        for members in m.groups {
-            let total = members.reduce(0) { $0 + m.count[$1] }
-            let goal = m.balancedGoals(members, total: total)
-            for (i, b) in members.enumerated() { lb += max(0, m.count[b] - goal[i]) }
-        }
-        return lb
     }
 
     /// Keeps whole partitions' changes, most useful first, until a budget would be exceeded;
     /// the rest go back to where they were (always valid: that is the snapshot's assignment).
-    static func applyBudget(_ L: inout Layout, original: Layout, _ request: PlanRequest) throws {
+    static func applyBudget(_ layout: inout Layout, original: Layout, _ request: PlanRequest) throws {
         guard request.maxMoves != nil || request.maxBytes != nil else { return }
         let maxMoves = request.maxMoves ?? Int.max
         let maxBytes = request.maxBytes ?? Int64.max
-        struct Change { var p: Int; var moves: Int; var bytes: Int64; var forced: Bool; var source: Int }
+        /// One partition's planned change.
+        struct Change {
+            var partition: PartitionIndex
+            var moves: Int
+            var bytes: Int64
+            /// Whether it moves a replica off a removed broker.
+            var forced: Bool
+            /// The lowest broker that loses a replica of it (nil when none does).
+            var source: BrokerIndex?
+        }
         var changes: [Change] = []
-        for p in 0..<L.partitionCount {
-            var moves = 0, forced = false, source = Int.max
-            for i in L.start[p]..<L.start[p + 1] {
-                let b = L.replicas[i]
-                var wasThere = false
-                for j in L.start[p]..<L.start[p + 1] where original.replicas[j] == b { wasThere = true }
-                if !wasThere { moves += 1 }
-                let o = Int(original.replicas[i])
-                if !L.isTarget[o] { forced = true }
-                var stays = false
-                for j in L.start[p]..<L.start[p + 1] where L.replicas[j] == Int32(o) { stays = true }
-                if !stays { source = min(source, o) }
+        for partition in layout.partitions {
+            var moves = 0, forced = false
+            var source: BrokerIndex?
+            let partitionSlots = layout.slots(of: partition)
+            for slot in partitionSlots {
+                let planned = layout.replicas[slot]
+                if !partitionSlots.contains(where: { original.replicas[$0] == planned }) { moves += 1 }
+                let old = original.replicas[slot]
+                if !layout.isTarget[old] { forced = true }
+                if !partitionSlots.contains(where: { layout.replicas[$0] == old }) { source = min(source ?? old, old) }
             }
-            if moves > 0 { changes.append(Change(p: p, moves: moves, bytes: Int64(moves) * L.size[p], forced: forced, source: source)) }
+            if moves > 0 { changes.append(Change(partition: partition, moves: moves, bytes: Int64(moves) * layout.size[partition], forced: forced, source: source)) }
         }
         let forcedMoves = changes.filter(\.forced).reduce(0) { $0 + $1.moves }
         let forcedBytes = changes.filter(\.forced).reduce(Int64(0)) { $0 + $1.bytes }
@@ -75,38 +74,42 @@ public enum Planner {
         }
         // Forced first; then round-robin over the brokers that shed, smallest partitions first,
         // so every over-full broker gets relief and the byte budget buys the most moves.
-        var bySource: [Int: [Change]] = [:]
-        for c in changes where !c.forced { bySource[c.source, default: []].append(c) }
-        var queues = bySource.keys.sorted().map { k in (bySource[k] ?? []).sorted { $0.bytes != $1.bytes ? $0.bytes < $1.bytes : $0.p < $1.p } }
+        var bySource: [BrokerIndex?: [Change]] = [:]
+        for change in changes where !change.forced { bySource[change.source, default: []].append(change) }
+        let sources = bySource.keys.sorted { ($0?.position ?? Int.max) < ($1?.position ?? Int.max) }
+        var queues = sources.map { source in
+            (bySource[source] ?? []).sorted { $0.bytes != $1.bytes ? $0.bytes < $1.bytes : $0.partition < $1.partition }
+        }
         var keep = changes.filter(\.forced)
         var dropped: [Change] = []
         var moves = forcedMoves, bytes = forcedBytes
         while queues.contains(where: { !$0.isEmpty }) {
-            for q in queues.indices where !queues[q].isEmpty {
-                let c = queues[q].removeFirst()
-                if moves + c.moves <= maxMoves && bytes + c.bytes <= maxBytes {
-                    keep.append(c); moves += c.moves; bytes += c.bytes
+            for queue in queues.indices where !queues[queue].isEmpty {
+                let change = queues[queue].removeFirst()
+                if moves + change.moves <= maxMoves && bytes + change.bytes <= maxBytes {
+                    keep.append(change); moves += change.moves; bytes += change.bytes
                 } else {
-                    dropped.append(c)
+                    dropped.append(change)
                 }
             }
         }
-        var kept = [Bool](repeating: false, count: L.partitionCount)
-        for c in keep { kept[c.p] = true }
-        let planned = L.replicas
-        for c in changes where !kept[c.p] {
-            for i in L.start[c.p]..<L.start[c.p + 1] { L.replicas[i] = original.replicas[i] }
+        var kept = PerPartition(repeating: false, count: layout.partitionCount)
+        for change in keep { kept[change.partition] = true }
+        let planned = layout.replicas
+        for change in changes where !kept[change.partition] {
+            for slot in layout.slots(of: change.partition) { layout.replicas[slot] = original.replicas[slot] }
         }
         // What is left of the budget buys single replicas of partitions that move several: a
         // replica moved alone still goes from a broker above its goal to one below, so the budget
         // is spent on balance rather than left over.
-        for c in dropped where moves < maxMoves {
-            for i in L.start[c.p]..<L.start[c.p + 1] where planned[i] != original.replicas[i] && !L.holds(c.p, planned[i]) {
-                guard moves + 1 <= maxMoves, bytes + L.size[c.p] <= maxBytes else { break }
-                if L.rackViolation(c.p, replacing: i, with: planned[i]) > L.rackViolation(c.p) { continue }
-                L.replicas[i] = planned[i]
+        for change in dropped where moves < maxMoves {
+            let partition = change.partition
+            for slot in layout.slots(of: partition) where planned[slot] != original.replicas[slot] && !layout.holds(partition, planned[slot]) {
+                guard moves + 1 <= maxMoves, bytes + layout.size[partition] <= maxBytes else { break }
+                if layout.rackViolation(partition, replacing: slot, with: planned[slot]) > layout.rackViolation(partition) { continue }
+                layout.replicas[slot] = planned[slot]
                 moves += 1
-                bytes += L.size[c.p]
+                bytes += layout.size[partition]
             }
         }
     }

@@ -1,102 +1,108 @@
 /// How evenly each topic's replicas sit on the brokers of each balance group (goal 4), kept up to
 /// date as the mover moves replicas, and what one more or one fewer replica costs.
 ///
-/// A topic's fair share on a broker of group `g` is `total / members` rounded down (`lo`) or up
-/// (`hi`), where `total` is what the group holds of the topic after the plan: one replica per
-/// partition when racks hold fixed shares, every replica otherwise. The imbalance is the sum over
-/// topics and brokers of the squared distance outside `lo...hi`, so one broker holding 8 too
-/// many weighs more than eight holding one too many; the costs below are changes in that sum.
-/// The mover uses them only to choose between moves it would make anyway, so topic spread never
-/// costs a move or a byte of balance that the higher goals need.
+/// A topic's fair share on a broker of a group is `total / members` rounded down (`floor`) or
+/// up (`ceiling`), where `total` is what the group holds of the topic after the plan: one replica
+/// per partition when racks hold fixed shares, every replica otherwise. The imbalance is the sum
+/// over topics and brokers of the squared distance outside `floor...ceiling`, so one broker
+/// holding 8 too many weighs more than eight holding one too many; the costs below are changes in
+/// that sum. The mover uses them only to choose between moves it would make anyway, so topic
+/// spread never costs a move or a byte of balance that the higher goals need.
 struct TopicSpread {
-    /// Partition -> dense topic index (partitions come grouped by topic name).
-    let topicOf: [Int32]
+    /// Partition -> its topic (partitions come grouped by topic name).
+    private let topicOfPartition: PerPartition<TopicIndex>
     /// Replicas of the topic its group holds after the plan; -1 for excluded topics (ignored).
-    let total: [Int32]
-    /// `count[t * brokers + b]`: replicas of topic `t` on broker `b` now.
-    private(set) var count: [Int32]
-    let brokers: Int
-    private let groupOf: [Int]
-    private let groupSize: [Int32]
-    private let isTarget: [Bool]
+    private let total: PerTopic<Int32>
+    /// `held[topic * brokerCount + broker]`: replicas of the topic on the broker now.
+    private var held: [Int32]
+    private let brokerCount: Int
+    private let groupOf: PerBroker<GroupIndex>
+    private let groupSize: PerGroup<Int32>
+    private let isTarget: PerBroker<Bool>
 
-    init(_ L: Layout, group: [Int], groups: [[Int]], rackShares: Bool) {
-        var topicOf = [Int32](repeating: 0, count: L.partitionCount)
+    init(_ layout: Layout, groups: BalanceGroups) {
+        var topicOfPartition = PerPartition(repeating: TopicIndex(0), count: layout.partitionCount)
         var total: [Int32] = []
-        var t: Int32 = -1
-        var last: String?
-        for p in 0..<L.partitionCount {
-            if L.names[p].topic != last {
-                last = L.names[p].topic
-                t += 1
-                total.append(L.movable[p] ? 0 : -1)
+        var topic = -1
+        var lastName: String?
+        for partition in layout.partitions {
+            if layout.names[partition].topic != lastName {
+                lastName = layout.names[partition].topic
+                topic += 1
+                total.append(layout.movable[partition] ? 0 : -1)
             }
-            topicOf[p] = t
-            if L.movable[p] { total[Int(t)] += rackShares ? 1 : Int32(L.rf(p)) }
+            topicOfPartition[partition] = TopicIndex(topic)
+            if layout.movable[partition] { total[topic] += groups.racksHoldShares ? 1 : Int32(layout.rf(partition)) }
         }
-        let n = L.brokerCount
-        var count = [Int32](repeating: 0, count: total.count * n)
-        for s in L.replicas.indices {
-            count[Int(topicOf[Int(L.slotPartition[s])]) * n + Int(L.replicas[s])] += 1
+        let brokerCount = layout.brokerCount
+        var held = [Int32](repeating: 0, count: total.count * brokerCount)
+        for slot in layout.slots {
+            held[topicOfPartition[layout.slotPartition[slot]].position * brokerCount + layout.replicas[slot].position] += 1
         }
-        self.topicOf = topicOf
-        self.total = total
-        self.count = count
-        self.brokers = n
-        self.groupOf = group
-        self.groupSize = groups.map { Int32($0.count) }
-        self.isTarget = L.isTarget
+        self.topicOfPartition = topicOfPartition
+        self.total = PerTopic(total)
+        self.held = held
+        self.brokerCount = brokerCount
+        self.groupOf = groups.groupOf
+        self.groupSize = PerGroup(groups.members.values.map { Int32($0.count) })
+        self.isTarget = layout.isTarget
     }
 
     var topicCount: Int { total.count }
+    var topics: Range<TopicIndex> { total.indices }
 
-    @inline(__always) func topic(ofPartition p: Int) -> Int { Int(topicOf[p]) }
+    @inline(__always) func topic(of partition: PartitionIndex) -> TopicIndex { topicOfPartition[partition] }
 
-    /// Fair share bounds of topic `t` on a broker of group `g`.
-    @inline(__always) func bounds(_ t: Int, group g: Int) -> (lo: Int32, hi: Int32) {
-        let m = groupSize[g]
-        return (total[t] / m, (total[t] + m - 1) / m)
+    /// Whether `topic` belongs to excluded topics, which the spread ignores.
+    @inline(__always) func isExcluded(_ topic: TopicIndex) -> Bool { total[topic] < 0 }
+
+    /// Fair share bounds of `topic` on a broker of `group`.
+    @inline(__always) func bounds(_ topic: TopicIndex, group: GroupIndex) -> (floor: Int32, ceiling: Int32) {
+        let members = groupSize[group]
+        return (total[topic] / members, (total[topic] + members - 1) / members)
     }
 
-    @inline(__always) func onBroker(_ t: Int, _ b: Int) -> Int32 { count[t * brokers + b] }
+    /// Replicas of `topic` on `broker` now.
+    @inline(__always) func onBroker(_ topic: TopicIndex, _ broker: BrokerIndex) -> Int32 { held[topic.position * brokerCount + broker.position] }
 
-    /// Squared distance of `c` outside `lo...hi`.
-    @inline(__always) static func off(_ c: Int32, _ lo: Int32, _ hi: Int32) -> Int {
-        let d = Int(c > hi ? c - hi : (c < lo ? lo - c : 0))
-        return d * d
+    /// Squared distance of `value` outside `floor...ceiling`.
+    @inline(__always) static func squaredExcess(_ value: Int32, _ floor: Int32, _ ceiling: Int32) -> Int {
+        let distance = Int(value > ceiling ? value - ceiling : (value < floor ? floor - value : 0))
+        return distance * distance
     }
 
-    /// Cost of one replica of `t` leaving `b` when `b` holds `c` of them.
-    @inline(__always) func leaveCost(_ t: Int, _ b: Int, holding c: Int32) -> Int {
-        guard isTarget[b], total[t] >= 0 else { return 0 }
-        let (lo, hi) = bounds(t, group: groupOf[b])
-        return Self.off(c - 1, lo, hi) - Self.off(c, lo, hi)
+    /// Cost of one replica of `topic` leaving `broker` when `broker` holds `holding` of them.
+    @inline(__always) func leaveCost(_ topic: TopicIndex, _ broker: BrokerIndex, holding: Int32) -> Int {
+        guard isTarget[broker], !isExcluded(topic) else { return 0 }
+        let (floor, ceiling) = bounds(topic, group: groupOf[broker])
+        return Self.squaredExcess(holding - 1, floor, ceiling) - Self.squaredExcess(holding, floor, ceiling)
     }
 
-    /// Cost of one replica of `t` arriving on `d` when `d` holds `c` of them.
-    @inline(__always) func arriveCost(_ t: Int, _ d: Int, holding c: Int32) -> Int {
-        guard isTarget[d], total[t] >= 0 else { return 0 }
-        let (lo, hi) = bounds(t, group: groupOf[d])
-        return Self.off(c + 1, lo, hi) - Self.off(c, lo, hi)
+    /// Cost of one replica of `topic` arriving on `broker` when `broker` holds `holding` of them.
+    @inline(__always) func arriveCost(_ topic: TopicIndex, _ broker: BrokerIndex, holding: Int32) -> Int {
+        guard isTarget[broker], !isExcluded(topic) else { return 0 }
+        let (floor, ceiling) = bounds(topic, group: groupOf[broker])
+        return Self.squaredExcess(holding + 1, floor, ceiling) - Self.squaredExcess(holding, floor, ceiling)
     }
 
-    /// Cost of moving one replica of `t` from `from` to `to`.
-    @inline(__always) func moveCost(_ t: Int, from: Int, to: Int) -> Int {
-        if from == to { return 0 }
-        return leaveCost(t, from, holding: onBroker(t, from)) + arriveCost(t, to, holding: onBroker(t, to))
+    /// Cost of moving one replica of `topic` from `source` to `destination`.
+    @inline(__always) func moveCost(_ topic: TopicIndex, from source: BrokerIndex, to destination: BrokerIndex) -> Int {
+        if source == destination { return 0 }
+        return leaveCost(topic, source, holding: onBroker(topic, source)) + arriveCost(topic, destination, holding: onBroker(topic, destination))
     }
 
-    mutating func move(_ t: Int, from: Int, to: Int) {
-        count[t * brokers + from] -= 1
-        count[t * brokers + to] += 1
+    mutating func move(_ topic: TopicIndex, from source: BrokerIndex, to destination: BrokerIndex) {
+        held[topic.position * brokerCount + source.position] -= 1
+        held[topic.position * brokerCount + destination.position] += 1
     }
 
     /// Cost of two moves made one after the other (an exchange), counts left as they were.
-    mutating func pairCost(_ t1: Int, _ f1: Int, _ d1: Int, _ t2: Int, _ f2: Int, _ d2: Int) -> Int {
-        let first = moveCost(t1, from: f1, to: d1)
-        move(t1, from: f1, to: d1)
-        let second = moveCost(t2, from: f2, to: d2)
-        move(t1, from: d1, to: f1)
-        return first + second
+    mutating func pairCost(_ first: (topic: TopicIndex, from: BrokerIndex, to: BrokerIndex),
+                           _ second: (topic: TopicIndex, from: BrokerIndex, to: BrokerIndex)) -> Int {
+        let firstCost = moveCost(first.topic, from: first.from, to: first.to)
+        move(first.topic, from: first.from, to: first.to)
+        let secondCost = moveCost(second.topic, from: second.from, to: second.to)
+        move(first.topic, from: first.to, to: first.from)
+        return firstCost + secondCost
     }
 }
