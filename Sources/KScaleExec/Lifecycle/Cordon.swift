@@ -38,7 +38,7 @@ extension ScaleFlows {
     /// Lifts the cordon of brokers being added back (a broker drained earlier keeps its cordon),
     /// through the gate: a dry run has the brokers validate it and says it would.
     func uncordon(_ brokers: [BrokerID], in o: ClusterObservation) async throws {
-        let result = try await Uncordon.run(brokers.filter(o.registeredBrokers.contains), in: o, admin: admin)
+        let result = try await Uncordon.run(brokers, in: o, admin: admin)
         if !result.uncordoned.isEmpty {
             let done = result.uncordoned.filter { result.failed[$0] == nil }
             if !done.isEmpty {
@@ -50,6 +50,9 @@ extension ScaleFlows {
         for (b, e) in result.failed.sorted(by: { $0.key < $1.key }) { emit(LifecycleEvent("warning", "could not uncordon broker \(b): \(e)")) }
         for (b, why) in result.cordonedElsewhere.sorted(by: { $0.key < $1.key }) {
             emit(LifecycleEvent("warning", "broker \(b) stays cordoned: \(why)"))
+        }
+        if !result.unread.isEmpty {
+            emit(LifecycleEvent("warning", "the configs of brokers \(Self.ids(result.unread)) could not be read: a cordon on them, if any, stays (kscale uncordon)"))
         }
     }
 }
