@@ -12,7 +12,7 @@ public enum AddPartitions {
     }
 
     public static func run(topic: String, targetCount: Int, acceptKeyRemap: Bool, admin: DryRunAdmin) async throws -> Result {
-        let reading = try await ClusterObservation.read(from: admin, parts: .metadata)
+        let reading = try await ClusterObservation.read(from: admin, parts: [.brokerConfigs])
         guard reading.topicNames.contains(topic) else { throw InvalidInput("topic \(topic) does not exist") }
         let configs = try await admin.describeConfigs([.topic(topic)])[.topic(topic)] ?? []
         let snapshot = placementInput(reading, topic: topic, configs: configs)
@@ -22,11 +22,13 @@ public enum AddPartitions {
         return Result(plan: plan, racks: racks)
     }
 
-    /// What placement balances against: every topic's replicas, and as brokers only the live ones.
-    /// Replicas on brokers that are gone still name them; no new replica may go there.
+    /// What placement balances against: every topic's replicas, and as brokers only the live,
+    /// uncordoned ones. Replicas on brokers that are gone or cordoned still name them; no new
+    /// replica may go there.
     static func placementInput(_ reading: ClusterObservation, topic: String, configs: [ConfigEntry]) -> ClusterSnapshot {
         var snapshot = reading.snapshot()
-        snapshot.brokers.removeAll { !reading.aliveBrokers.contains($0.id) }
+        let cordoned = reading.cordonedBrokers
+        snapshot.brokers.removeAll { !reading.aliveBrokers.contains($0.id) || cordoned.contains($0.id) }
         if let index = snapshot.topics.firstIndex(where: { $0.name == topic }) {
             // Effective values, defaults included: a cluster-wide compact policy refuses as an override does.
             snapshot.topics[index].configs = Dictionary(configs.compactMap { e in e.value.map { (e.name, $0) } },

@@ -68,7 +68,7 @@ public struct ReadParts: OptionSet, Sendable, Hashable {
     public static let logDirs = ReadParts(rawValue: 1 << 0)
     /// DescribeConfigs of the topics read: min.insync.replicas, throttled replicas, dynamic overrides.
     public static let topicConfigs = ReadParts(rawValue: 1 << 1)
-    /// DescribeConfigs of every live broker, one at a time: throttle rates.
+    /// DescribeConfigs of every live broker, one at a time: throttle rates, cordons.
     public static let brokerConfigs = ReadParts(rawValue: 1 << 2)
     /// Brokers, topics and reassignments only: the executor's poll.
     public static let metadata: ReadParts = []
@@ -87,7 +87,7 @@ public enum ReadingGap: Sendable, Hashable, CustomStringConvertible {
     case logDirOffline(BrokerID, path: String, error: String)
     /// DescribeConfigs of the topics failed: no min.insync.replicas, no topic throttles.
     case topicConfigs(reason: String)
-    /// A live broker did not answer DescribeConfigs for itself: its throttle rates are unknown.
+    /// A live broker did not answer DescribeConfigs for itself: its throttle rates and cordon are unknown.
     case brokerConfigs(BrokerID, reason: String)
 
     public var description: String {
@@ -103,7 +103,7 @@ public enum ReadingGap: Sendable, Hashable, CustomStringConvertible {
         case let .topicConfigs(reason):
             "topic configs could not be read (min.insync.replicas and topic throttles unknown): \(reason)"
         case let .brokerConfigs(id, reason):
-            "broker \(id) configs could not be read (its throttle rates are unknown): \(reason)"
+            "broker \(id) configs could not be read (its throttle rates and cordon are unknown): \(reason)"
         }
     }
 }

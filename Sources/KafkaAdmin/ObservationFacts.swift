@@ -137,6 +137,36 @@ extension ClusterObservation {
         logDirs.first { $0.broker == broker }?.diskCapacity
     }
 
+    // MARK: cordons (KIP-1066)
+
+    /// The broker config KIP-1066 cordons log dirs with: `*` (every dir) or a list of dirs.
+    public static let cordonKey = "cordoned.log.dirs"
+
+    /// Every broker whose effective `cordoned.log.dirs` is not empty, by broker id. Needs
+    /// `.brokerConfigs`: a broker whose configs were not read is absent (its gap says so).
+    public var cordons: [BrokerCordon] {
+        brokerConfigs.keys.sorted().compactMap { broker in
+            guard let entry = brokerConfigs[broker]?.first(where: { $0.name == Self.cordonKey }) else { return nil }
+            let dirs = ThrottleKeys.parse(entry.value)
+            guard !dirs.isEmpty, let value = entry.value else { return nil }
+            // A list covering every dir the broker reports cordons the broker; a list whose dirs
+            // were not read is taken as covering them all (kept off rather than filled).
+            let reported = logDirs.first { $0.broker == broker }.map { Set($0.dirs.map(\.path)) }
+            let whole = dirs.contains("*") || reported.map { $0.isSubset(of: dirs) } ?? true
+            return BrokerCordon(broker: broker, value: value, source: entry.source, coversEveryLogDir: whole)
+        }
+    }
+
+    /// Brokers whose every log dir is cordoned: Kafka places no new partition on them and no
+    /// kscale plan puts a new replica there (a plan may still move replicas off them).
+    public var cordonedBrokers: Set<BrokerID> { Set(cordons.filter(\.coversEveryLogDir).map(\.broker)) }
+
+    /// Live brokers that report `cordoned.log.dirs` at all (Kafka 4.2+ at a metadata version that
+    /// supports KIP-1066): the ones that can be cordoned.
+    public var brokersSupportingCordon: Set<BrokerID> {
+        Set(brokerConfigs.filter { _, entries in entries.contains { $0.name == Self.cordonKey } }.keys)
+    }
+
     // MARK: per-broker load
 
     /// Replicas, leaders, bytes, disk and moves per broker, for every broker that is registered or
@@ -153,13 +183,15 @@ extension ClusterObservation {
             for broker in Set(reassignment.adding + reassignment.removing) { moving[broker, default: 0] += 1 }
         }
         let bytes = bytesByBroker
+        let cordoned = cordonedBrokers
         let dirsByBroker = Dictionary(logDirs.map { ($0.broker, $0) }, uniquingKeysWith: { first, _ in first })
         return knownBrokers.sorted().map { id in
             let info = cluster.brokers.first { $0.id == id }
             let state: BrokerLoad.State = info == nil ? .offline : (info?.fenced == true ? .fenced : .online)
             return BrokerLoad(id: id, rack: info?.rack, host: info?.address, state: state, replicas: replicas[id] ?? 0,
                               leaders: leaders[id] ?? 0, bytes: bytes[id], diskUsedPercent: dirsByBroker[id]?.diskUsedPercent,
-                              reassignmentsInFlight: moving[id] ?? 0, isController: id == cluster.controllerID)
+                              reassignmentsInFlight: moving[id] ?? 0, isController: id == cluster.controllerID,
+                              cordoned: cordoned.contains(id))
         }
     }
 
@@ -179,7 +211,26 @@ extension ClusterObservation {
     /// The planner's input from this observation (`ClusterSnapshot(reading:)`, the one
     /// reading-to-snapshot rule), so the pre-flight check and the plan judge the same state.
     public func snapshot() -> ClusterSnapshot {
-        ClusterSnapshot(reading: cluster, topics: topics, logDirs: logDirs, topicConfigs: dynamicTopicConfigs)
+        ClusterSnapshot(reading: cluster, topics: topics, logDirs: logDirs, topicConfigs: dynamicTopicConfigs, cordoned: cordonedBrokers)
+    }
+}
+
+/// A broker's KIP-1066 cordon as its configs report it.
+public struct BrokerCordon: Sendable, Hashable {
+    public var broker: BrokerID
+    /// `*`, or the cordoned log dirs, as set.
+    public var value: String
+    /// Where it is set: on the broker (dynamic, what `kscale uncordon` deletes), as the
+    /// cluster-wide broker default, or in the broker's properties file.
+    public var source: ConfigEntry.Source
+    /// Every log dir of the broker is cordoned: the broker takes no new partition.
+    public var coversEveryLogDir: Bool
+
+    public init(broker: BrokerID, value: String, source: ConfigEntry.Source, coversEveryLogDir: Bool) {
+        self.broker = broker
+        self.value = value
+        self.source = source
+        self.coversEveryLogDir = coversEveryLogDir
     }
 }
 
@@ -210,9 +261,12 @@ public struct BrokerLoad: Sendable, Hashable, Codable {
     /// Partitions moving onto or off this broker.
     public var reassignmentsInFlight: Int
     public var isController: Bool
+    /// Every log dir cordoned (`cordoned.log.dirs`, KIP-1066): it takes no new replica.
+    public var cordoned: Bool
 
     public init(id: BrokerID, rack: String? = nil, host: String? = nil, state: State = .online, replicas: Int = 0, leaders: Int = 0,
-                bytes: Int64? = nil, diskUsedPercent: Double? = nil, reassignmentsInFlight: Int = 0, isController: Bool = false) {
+                bytes: Int64? = nil, diskUsedPercent: Double? = nil, reassignmentsInFlight: Int = 0, isController: Bool = false,
+                cordoned: Bool = false) {
         self.id = id
         self.rack = rack
         self.host = host
@@ -223,10 +277,11 @@ public struct BrokerLoad: Sendable, Hashable, Codable {
         self.diskUsedPercent = diskUsedPercent
         self.reassignmentsInFlight = reassignmentsInFlight
         self.isController = isController
+        self.cordoned = cordoned
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, rack, host, state, replicas, leaders, bytes
+        case id, rack, host, state, replicas, leaders, bytes, cordoned
         case diskUsedPercent = "disk_used_percent", reassignmentsInFlight = "reassignments_in_flight", isController = "controller"
     }
 }

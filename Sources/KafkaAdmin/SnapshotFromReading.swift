@@ -9,15 +9,17 @@ extension ClusterSnapshot {
     /// The planner's input from one reading of a live cluster, the one place a reading becomes a
     /// snapshot (the snapshot command, describe, the lifecycle flows): every registered broker with
     /// its rack and disk capacity, the brokers partitions name but that are not registered, and
-    /// every partition with replicas, ISR, leader and the size of its largest copy.
+    /// every partition with replicas, ISR, leader and the size of its largest copy. Brokers in
+    /// `cordoned` (`ClusterObservation.cordonedBrokers`) are recorded `"cordoned": true`.
     public init(reading cluster: ClusterDescription, topics: [TopicDescription], logDirs: [BrokerLogDirs],
-                topicConfigs: [String: [String: String]] = [:]) {
+                topicConfigs: [String: [String: String]] = [:], cordoned: Set<BrokerID> = []) {
         let sizes = logDirs.largestReplicaSizes
         let disk = logDirs.diskCapacities
         let registered = Set(cluster.brokers.map(\.id))
         let racked = cluster.brokers.contains { $0.rack != nil }
         var brokers = cluster.brokers.map {
-            Broker(id: $0.id, rack: $0.rack, diskTotalBytes: disk[$0.id]?.total, diskUsableBytes: disk[$0.id]?.usable)
+            Broker(id: $0.id, rack: $0.rack, diskTotalBytes: disk[$0.id]?.total, diskUsableBytes: disk[$0.id]?.usable,
+                   cordoned: cordoned.contains($0.id) ? true : nil)
         }
         let referenced = Set(topics.flatMap { $0.partitions.flatMap(\.replicas) })
         brokers += referenced.subtracting(registered).map { Broker(id: $0, rack: racked ? Self.offlineRack : nil) }

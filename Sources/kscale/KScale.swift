@@ -24,6 +24,7 @@ struct KScale: AsyncParsableCommand {
             CheckCommand.self,
             ScaleOutCommand.self,
             ScaleInCommand.self,
+            UncordonCommand.self,
             ElectLeadersCommand.self,
             SimCommand.self,
         ]

@@ -29,4 +29,28 @@ import Testing
         #expect(throws: InvalidInput.self) { try ClusterSnapshot.decode(Data(dup.utf8)) }
         #expect(throws: InvalidInput.self) { try ClusterSnapshot.decode(Data("{\"format\":\"x\"}".utf8)) }
     }
+
+    /// `"cordoned": true` on a broker (written by `kscale snapshot` for KIP-1066 cordons) reads
+    /// back; false and null read as not cordoned; a snapshot without the field reads as before and
+    /// encodes without it.
+    @Test func snapshotCarriesCordonedBrokers() throws {
+        let text = #"{"format":"kafka-cluster-v1","brokers":[{"id":1,"cordoned":true},{"id":2,"cordoned":false},{"id":3,"cordoned":null},{"id":4}],"topics":[]}"#
+        let s = try ClusterSnapshot.decode(Data(text.utf8))
+        #expect(s.brokers.map(\.cordoned) == [true, false, nil, nil])
+        #expect(s.cordonedBrokers == [1])
+        let old = #"{"brokers":[{"id":1},{"id":2,"rack":"a"}],"format":"kafka-cluster-v1","topics":[]}"#
+        let parsed = try ClusterSnapshot.decode(Data(old.utf8))
+        #expect(parsed.cordonedBrokers.isEmpty)
+        #expect(String(decoding: try parsed.encoded(), as: UTF8.self) == old)
+        let bad = text.replacingOccurrences(of: #""cordoned":true"#, with: #""cordoned":"yes""#)
+        #expect(throws: InvalidInput.self) { try ClusterSnapshot.decode(Data(bad.utf8)) }
+    }
+
+    /// Every plan keeps new replicas off cordoned brokers, except the brokers a scale-out adds.
+    @Test func cordonedBrokersAreKeptOffExceptTheOnesAdded() {
+        let s = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 4, cordoned: true), Broker(id: 9, cordoned: true)], topics: [])
+        #expect(s.cordonKeepOff(for: .rebalance(brokers: nil)) == [4, 9])
+        #expect(s.cordonKeepOff(for: .scaleIn(remove: [1], rebalance: false)) == [4, 9])
+        #expect(s.cordonKeepOff(for: .scaleOut(add: [7, 9])) == [4])
+    }
 }

@@ -97,4 +97,17 @@ import KScaleCore
                                          topic: "orders", targetCount: 3, acceptKeyRemap: true)
         #expect(plan.assignments.allSatisfy { Set($0).isSubset(of: [1, 2]) })
     }
+
+    /// A cordoned broker (a drain left it to be stopped) gets no new partition either.
+    @Test func newPartitionsGoOnlyToUncordonedBrokers() throws {
+        let brokers = (1...3).map { BrokerInfo(id: BrokerID($0), host: "h", port: 1) }
+        let reading = ClusterObservation(cluster: ClusterDescription(clusterID: nil, controllerID: 1, brokers: brokers), topics: [
+            TopicDescription(name: "orders", partitions: [PartitionDescription(partition: 0, leader: 1, replicas: [1, 2], isr: [1, 2])]),
+        ], brokerConfigs: [2: [ConfigEntry(name: ClusterObservation.cordonKey, value: "*", source: .dynamicBroker)]])
+        let input = AddPartitions.placementInput(reading, topic: "orders", configs: [])
+        #expect(input.brokers.map(\.id) == [1, 3])
+        let plan = try AddPartitionsPlan(snapshot: ClusterSnapshot(brokers: input.brokers, topics: [TopicState(name: "orders", partitions: input.topics[0].partitions)]),
+                                         topic: "orders", targetCount: 4, acceptKeyRemap: true)
+        #expect(plan.assignments.allSatisfy { !$0.contains(2) })
+    }
 }

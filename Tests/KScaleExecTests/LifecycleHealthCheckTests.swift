@@ -8,6 +8,29 @@ import Testing
 struct LifecycleHealthCheckTests {
     typealias F = LifecycleFixture
 
+    /// A drained broker stays cordoned until it is stopped: empty, it is no imbalance and an OK
+    /// line says it is safe to stop; holding replicas, stopping it loses them (a warning).
+    @Test func aCordonedBrokerHoldingReplicasWarnsAndAnEmptyOneIsNoImbalance() {
+        let cordon = [ConfigEntry(name: ClusterObservation.cordonKey, value: "*", source: .dynamicBroker)]
+        var o = F.observation(brokers: 4, partitions: F.roundRobin("orders", count: 6, rf: 2, brokers: 3))   // broker 4 empty
+        #expect(HealthCheck.evaluate(o).findings.contains { $0.check == "replica-balance" })
+        o.brokerConfigs = [4: cordon]
+        var r = HealthCheck.evaluate(o)
+        #expect(r.status == .ok)
+        #expect(r.brokers.map(\.cordoned) == [false, false, false, true])
+        #expect(!r.findings.contains { $0.check == "replica-balance" })
+        #expect(r.findings.contains { $0.check == "cordoned" && $0.severity == .ok && $0.brokers == [4] })
+
+        o.brokerConfigs[2] = cordon
+        r = HealthCheck.evaluate(o)
+        #expect(r.status == .warn)
+        let finding = r.findings.first { $0.check == "cordoned-holds-replicas" }
+        #expect(finding?.severity == .warn)
+        #expect(finding?.brokers == [2])
+        #expect(finding?.message.contains("broker 2 is cordoned") == true)
+        #expect(finding?.message.contains("holds 4 replicas") == true)
+    }
+
     @Test func aBalancedHealthyClusterIsOK() {
         let o = F.observation(brokers: 3, partitions: F.roundRobin("orders", count: 6, rf: 3, brokers: 3))
         let r = HealthCheck.evaluate(o)

@@ -131,3 +131,55 @@ import KafkaAdmin
         ])
     }
 }
+
+/// The one rule for which brokers are cordoned (KIP-1066), and the snapshot that records it.
+@Suite struct CordonFactTests {
+    static let key = ClusterObservation.cordonKey
+
+    /// Brokers 1-6 with one replica each; 1 is cordoned with "*", 2 with a list naming both its
+    /// dirs, 3 with a list naming one of its two, 4 has an empty value, 5 reports the default, 6's
+    /// configs were not read.
+    static func observation() -> ClusterObservation {
+        let brokers = (1...6).map { BrokerInfo(id: BrokerID($0), host: "h\($0)", port: 9092) }
+        let topics = [TopicDescription(name: "t", partitions: (1...6).map {
+            PartitionDescription(partition: Int32($0 - 1), leader: BrokerID($0), replicas: [BrokerID($0)], isr: [BrokerID($0)])
+        })]
+        let twoDirs = { (b: BrokerID) in BrokerLogDirs(broker: b, dirs: [LogDirInfo(path: "/a", replicas: []), LogDirInfo(path: "/b", replicas: [])]) }
+        return ClusterObservation(
+            cluster: ClusterDescription(clusterID: nil, controllerID: 1, brokers: brokers), topics: topics,
+            logDirs: [twoDirs(2), twoDirs(3)],
+            brokerConfigs: [
+                1: [ConfigEntry(name: key, value: "*", source: .dynamicBroker)],
+                2: [ConfigEntry(name: key, value: "/a, /b", source: .dynamicBroker)],
+                3: [ConfigEntry(name: key, value: "/a", source: .dynamicBroker)],
+                4: [ConfigEntry(name: key, value: "", source: .dynamicBroker)],
+                5: [ConfigEntry(name: key, value: "", source: .defaultConfig)],
+            ],
+            gaps: [.brokerConfigs(6, reason: "test")])
+    }
+
+    @Test func cordonedMeansEveryLogDirCordoned() {
+        let o = Self.observation()
+        #expect(o.cordons.map(\.broker) == [1, 2, 3])
+        #expect(o.cordonedBrokers == [1, 2])                  // broker 3 still takes replicas on /b
+        #expect(o.brokersSupportingCordon == [1, 2, 3, 4, 5])
+        #expect(o.brokerLoads.filter(\.cordoned).map(\.id) == [1, 2])
+    }
+
+    @Test func aListWhoseDirsWereNotReadCountsAsTheWholeBroker() {
+        var o = Self.observation()
+        o.logDirs = []
+        #expect(o.cordonedBrokers == [1, 2, 3])
+    }
+
+    @Test func theSnapshotRecordsCordonedBrokersAndNothingForTheOthers() throws {
+        let s = Self.observation().snapshot()
+        #expect(s.brokers.map(\.cordoned) == [true, true, nil, nil, nil, nil])
+        #expect(s.cordonedBrokers == [1, 2])
+        let text = String(decoding: try s.encoded(), as: UTF8.self)
+        #expect(text.components(separatedBy: "\"cordoned\":true").count == 3)
+        #expect(!text.contains("\"cordoned\":false") && !text.contains("\"cordoned\":null"))
+        let back = try ClusterSnapshot.decode(try s.encoded())
+        #expect(back.cordonedBrokers == [1, 2])
+    }
+}

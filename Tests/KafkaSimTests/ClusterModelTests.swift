@@ -263,4 +263,18 @@ struct ClusterModelTests {
         #expect(dir.replicas.first { $0.partition == 0 }?.size == 800)
         #expect(dir.totalBytes - dir.usableBytes == 800)
     }
+
+    /// A snapshot's cordoned broker starts cordoned (KIP-1066): new topics avoid it, and the
+    /// state the simulator reports marks it.
+    @Test func aSnapshotsCordonedBrokerStartsCordoned() throws {
+        var snap = ClusterSnapshot(brokers: (1...4).map { Broker(id: BrokerID($0)) }, topics: [])
+        snap.brokers[1].cordoned = true
+        var m = try ClusterModel(snapshot: snap)
+        #expect(m.isCordoned(2) && !m.isCordoned(1))
+        let created = try m.createTopic(SimNewTopic(name: "new", numPartitions: 6, replicationFactor: 3), validateOnly: false, at: 0)
+        #expect(created.numPartitions == 6)
+        let placed = m.partitionViews("new").map(\.replicas)
+        #expect(placed.count == 6 && placed.allSatisfy { !$0.contains(2) })
+        #expect(m.state().snapshot.brokers.map(\.cordoned) == [nil, true, nil, nil])
+    }
 }

@@ -9,16 +9,24 @@ public struct Broker: Sendable, Hashable, Codable {
     /// Total and usable log-dir bytes when known (from DescribeLogDirs); used by drain and checks.
     public var diskTotalBytes: Int64?
     public var diskUsableBytes: Int64?
+    /// True when the broker is cordoned (every log dir in KIP-1066's `cordoned.log.dirs`): no plan
+    /// puts a new replica on it. Absent (nil) in snapshots of uncordoned brokers and in snapshots
+    /// written before kscale recorded cordons, so those read and encode as before.
+    public var cordoned: Bool?
 
-    public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil) {
+    public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil, cordoned: Bool? = nil) {
         self.id = id
         self.rack = rack
         self.diskTotalBytes = diskTotalBytes
         self.diskUsableBytes = diskUsableBytes
+        self.cordoned = cordoned
     }
 
+    /// Whether the snapshot records the broker as cordoned.
+    public var isCordoned: Bool { cordoned == true }
+
     enum CodingKeys: String, CodingKey {
-        case id, rack
+        case id, rack, cordoned
         case diskTotalBytes = "disk_total_bytes"
         case diskUsableBytes = "disk_usable_bytes"
     }

@@ -64,18 +64,19 @@ struct SnapshotParser {
     }
 
     private mutating func broker() throws -> Broker {
-        var id: BrokerID?, rack: String?, total: Int64?, usable: Int64?
+        var id: BrokerID?, rack: String?, total: Int64?, usable: Int64?, cordoned: Bool?
         try object { p, key in
             switch key {
             case "id": id = try p.int32()
             case "rack": rack = try p.nullable { try $0.string() }
             case "disk_total_bytes": total = try p.nullable { try $0.int64() }
             case "disk_usable_bytes": usable = try p.nullable { try $0.int64() }
+            case "cordoned": cordoned = try p.nullable { try $0.bool() }
             default: try p.skipValue()
             }
         }
         guard let id else { throw missing("id") }
-        return Broker(id: id, rack: rack, diskTotalBytes: total, diskUsableBytes: usable)
+        return Broker(id: id, rack: rack, diskTotalBytes: total, diskUsableBytes: usable, cordoned: cordoned)
     }
 
     private mutating func topic() throws -> TopicState {
@@ -201,6 +202,19 @@ struct SnapshotParser {
         guard i + n <= bytes.count else { throw fail("unexpected end of input") }
         for k in 0..<n where bytes[i + k] != word.utf8Start[k] { throw fail("expected \(word)") }
         i += n
+    }
+
+    private mutating func bool() throws -> Bool {
+        switch peek() {
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return true
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return false
+        default:
+            throw fail("expected true or false")
+        }
     }
 
     private mutating func int64() throws -> Int64 {

@@ -6,63 +6,146 @@ import KafkaAdmin
 /// (Kafka 4.2 and later, at a metadata version that supports it) can do this; elsewhere the drain's
 /// extra rounds catch what lands meanwhile. Cordoning is best effort: a broker that cannot be
 /// cordoned is still drained, and the reason is reported.
+///
+/// The cordon stays after the drain (the broker is about to be stopped), and the snapshot records
+/// it, so no later plan gives the broker data back. `kscale uncordon` (and a scale-out that adds
+/// the broker) lifts it.
 extension ScaleFlows {
-    static let cordonKey = "cordoned.log.dirs"
-
-    /// Cordons every log dir of `brokers` where the cluster supports it.
-    func cordon(_ brokers: [BrokerID]) async {
-        let supported = await brokersSupportingCordon(brokers)
+    /// Cordons every log dir of `brokers` where the cluster supports it (`supported`: the brokers
+    /// that report `cordoned.log.dirs`, `ClusterObservation.brokersSupportingCordon`).
+    func cordon(_ brokers: [BrokerID], supported: Set<BrokerID>) async {
+        let key = ClusterObservation.cordonKey
         let unsupported = brokers.filter { !supported.contains($0) }
         if !unsupported.isEmpty {
-            emit(LifecycleEvent("cordon", "brokers \(Self.ids(unsupported)) cannot be cordoned (no \(Self.cordonKey), KIP-1066); partitions created during the drain are drained in extra rounds"))
+            emit(LifecycleEvent("cordon", "brokers \(Self.ids(unsupported)) cannot be cordoned (no \(key), KIP-1066); partitions created during the drain are drained in extra rounds"))
         }
-        guard !supported.isEmpty else { return }
+        let cordoning = brokers.filter(supported.contains)
+        guard !cordoning.isEmpty else { return }
         var changes: [ConfigResource: [ConfigChange]] = [:]
-        for b in supported { changes[.broker(b)] = [ConfigChange(Self.cordonKey, .set, "*")] }
+        for b in cordoning { changes[.broker(b)] = [ConfigChange(key, .set, "*")] }
         do {
             let failed = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
             for (r, e) in failed.sorted(by: { $0.key.name < $1.key.name }) { emit(LifecycleEvent("warning", "could not cordon \(r): \(e)")) }
-            let done = supported.filter { failed[.broker($0)] == nil }
+            let done = cordoning.filter { failed[.broker($0)] == nil }
             if !done.isEmpty {
-                emit(LifecycleEvent("cordon", "cordoned brokers \(Self.ids(done)) (\(Self.cordonKey)=*): no new partitions will be placed on them"))
+                emit(LifecycleEvent("cordon", "cordoned brokers \(Self.ids(done)) (\(key)=*): no new partitions will be placed on them"))
             }
         } catch {
-            emit(LifecycleEvent("warning", "could not cordon brokers \(Self.ids(supported)): \(error)"))
+            emit(LifecycleEvent("warning", "could not cordon brokers \(Self.ids(cordoning)): \(error)"))
         }
     }
 
-    /// Lifts a cordon from brokers being added back (a broker drained earlier keeps its cordon).
-    func uncordon(_ brokers: [BrokerID]) async {
-        let resources = brokers.map { ConfigResource.broker($0) }
-        guard let configs = try? await admin.describeConfigs(resources) else { return }
+    /// Lifts the cordon of brokers being added back (a broker drained earlier keeps its cordon),
+    /// through the gate: a dry run has the brokers validate it and says it would.
+    func uncordon(_ brokers: [BrokerID], in o: ClusterObservation) async throws {
+        let result = try await Uncordon.run(brokers, in: o, admin: admin)
+        if !result.uncordoned.isEmpty {
+            let done = result.uncordoned.filter { result.failed[$0] == nil }
+            if !done.isEmpty {
+                emit(LifecycleEvent("cordon", result.executed
+                    ? "uncordoned brokers \(Self.ids(done)) (\(ClusterObservation.cordonKey) deleted): they take new replicas again"
+                    : "brokers \(Self.ids(done)) are cordoned; --execute uncordons them before moving data onto them"))
+            }
+        }
+        for (b, e) in result.failed.sorted(by: { $0.key < $1.key }) { emit(LifecycleEvent("warning", "could not uncordon broker \(b): \(e)")) }
+        for (b, why) in result.cordonedElsewhere.sorted(by: { $0.key < $1.key }) {
+            emit(LifecycleEvent("warning", "broker \(b) stays cordoned: \(why)"))
+        }
+        if !result.unread.isEmpty {
+            emit(LifecycleEvent("warning", "the configs of brokers \(Self.ids(result.unread)) could not be read: a cordon on them, if any, stays (kscale uncordon)"))
+        }
+    }
+}
+
+/// `kscale uncordon`: deletes `cordoned.log.dirs` from brokers so they take new replicas again,
+/// the explicit way back for a broker a drain left cordoned.
+public enum Uncordon {
+    /// What an uncordon did, or in a dry run would do.
+    public struct Result: Sendable, Hashable, Codable {
+        public var executed: Bool
+        /// Brokers whose per-broker cordon was (or would be) deleted; refused ones are in `failed`.
+        public var uncordoned: [BrokerID]
+        /// Named brokers that are not cordoned: nothing to do.
+        public var notCordoned: [BrokerID]
+        /// Brokers cordoned where a per-broker delete does not reach (the cluster-wide broker
+        /// default, the broker's properties file), with what to change instead.
+        public var cordonedElsewhere: [BrokerID: String]
+        /// Brokers whose configs could not be read (fenced, or not answering): left alone.
+        public var unread: [BrokerID]
+        /// The brokers' refusals (or, in a dry run, what validate_only refused), by broker.
+        public var failed: [BrokerID: String]
+
+        public init(executed: Bool, uncordoned: [BrokerID] = [], notCordoned: [BrokerID] = [],
+                    cordonedElsewhere: [BrokerID: String] = [:], unread: [BrokerID] = [], failed: [BrokerID: String] = [:]) {
+            self.executed = executed
+            self.uncordoned = uncordoned
+            self.notCordoned = notCordoned
+            self.cordonedElsewhere = cordonedElsewhere
+            self.unread = unread
+            self.failed = failed
+        }
+
+        /// 0 when every named broker takes new replicas (or will, in a dry run); 1 when one stays
+        /// cordoned (refused, cordoned where a per-broker delete does not reach, configs unread).
+        public var exitCode: Int32 { failed.isEmpty && cordonedElsewhere.isEmpty && unread.isEmpty ? 0 : 1 }
+
+        enum CodingKeys: String, CodingKey {
+            case executed, uncordoned, unread, failed
+            case notCordoned = "not_cordoned"
+            case cordonedElsewhere = "cordoned_elsewhere"
+        }
+    }
+
+    /// `kscale uncordon --brokers`: checks the list, reads the brokers' configs and lifts their
+    /// cordons through the gate.
+    public static func run(brokers: [BrokerID], admin: DryRunAdmin) async throws -> Result {
+        try ScaleFlows.validateIDs(brokers, option: "--brokers")
+        let o = try await ClusterObservation.read(from: admin, parts: [.brokerConfigs])
+        return try await run(brokers, in: o, admin: admin)
+    }
+
+    /// Sorts `brokers` by what lifting their cordon takes (pure). Brokers the cluster does not
+    /// have registered are refused, naming them: nothing is changed.
+    public static func judge(_ brokers: [BrokerID], in o: ClusterObservation) throws -> Result {
+        let unknown = brokers.filter { !o.registeredBrokers.contains($0) }
+        guard unknown.isEmpty else {
+            throw InvalidInput("unknown brokers \(ScaleFlows.ids(unknown)): not registered in the cluster (brokers are \(ScaleFlows.ids(o.registeredBrokers.sorted())))")
+        }
+        let cordons = Dictionary(o.cordons.map { ($0.broker, $0) }, uniquingKeysWith: { first, _ in first })
+        var result = Result(executed: false)
+        for b in Array(Set(brokers)).sorted() {
+            guard o.brokerConfigs[b] != nil else {
+                result.unread.append(b)
+                continue
+            }
+            guard let cordon = cordons[b] else {
+                result.notCordoned.append(b)
+                continue
+            }
+            switch cordon.source {
+            case .dynamicBroker:
+                result.uncordoned.append(b)
+            case .dynamicDefaultBroker:
+                result.cordonedElsewhere[b] = "\(ClusterObservation.cordonKey)=\(cordon.value) is the cluster-wide broker default; delete it there (kafka-configs --entity-type brokers --entity-default)"
+            default:
+                result.cordonedElsewhere[b] = "\(ClusterObservation.cordonKey)=\(cordon.value) is set in the broker's properties file; remove it there and restart the broker"
+            }
+        }
+        return result
+    }
+
+    /// Deletes the per-broker cordon of `brokers` through the gate: with `--execute` it is sent;
+    /// in a dry run the brokers validate the same request (validate_only) and nothing changes.
+    public static func run(_ brokers: [BrokerID], in o: ClusterObservation, admin: DryRunAdmin) async throws -> Result {
+        var result = try judge(brokers, in: o)
+        result.executed = !admin.isDryRun
+        guard !result.uncordoned.isEmpty else { return result }
         var changes: [ConfigResource: [ConfigChange]] = [:]
-        for r in resources {
-            let entry = configs[r]?.first { $0.name == Self.cordonKey }
-            if let entry, entry.source == .dynamicBroker, !(entry.value ?? "").isEmpty {
-                changes[r] = [ConfigChange(Self.cordonKey, .delete)]
-            }
+        for b in result.uncordoned { changes[.broker(b)] = [ConfigChange(ClusterObservation.cordonKey, .delete)] }
+        let failed = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        for b in result.uncordoned {
+            if let error = failed[.broker(b)], error.code != 0 { result.failed[b] = error.description }
         }
-        guard !changes.isEmpty else { return }
-        do {
-            let failed = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
-            for (r, e) in failed.sorted(by: { $0.key.name < $1.key.name }) { emit(LifecycleEvent("warning", "could not uncordon \(r): \(e)")) }
-            let done = changes.keys.filter { failed[$0] == nil }.compactMap { BrokerID($0.name) }.sorted()
-            if !done.isEmpty { emit(LifecycleEvent("cordon", "uncordoned brokers \(Self.ids(done)) so they take new partitions again")) }
-        } catch {
-            emit(LifecycleEvent("warning", "could not uncordon brokers \(Self.ids(brokers)): \(error)"))
-        }
-    }
-
-    /// Brokers that report `cordoned.log.dirs` in DescribeConfigs. A broker that cannot be asked
-    /// (it is down) counts as unsupported.
-    private func brokersSupportingCordon(_ brokers: [BrokerID]) async -> [BrokerID] {
-        var out: [BrokerID] = []
-        for b in brokers {
-            let r = ConfigResource.broker(b)
-            if let configs = try? await admin.describeConfigs([r]), configs[r]?.contains(where: { $0.name == Self.cordonKey }) == true {
-                out.append(b)
-            }
-        }
-        return out
+        return result
     }
 }

@@ -2,6 +2,8 @@ import KScaleCore
 
 /// The flows' planner: KScaleCore's rack-aware, minimal-movement planner. Scale-in moves only the
 /// replicas on the removed brokers (no `--rebalance`), so a drain moves the least data possible.
+/// No plan puts a new replica on a broker the snapshot records as cordoned (a broker drained
+/// earlier, waiting to be stopped), except a broker the scale-out adds.
 public struct CorePlanner: LifecyclePlanning {
     public var excludeTopics: String?
     public var rackAware: Bool
@@ -27,7 +29,8 @@ public struct CorePlanner: LifecyclePlanning {
         case .scaleOut(let add): (.scaleOut(add: add), [])
         case .scaleIn(let remove, let keepOff): (.scaleIn(remove: remove, rebalance: false), keepOff)
         }
-        let result = try Planner.plan(snapshot, PlanRequest(kind: kind, excludeTopics: excludeTopics, rackAware: rackAware, keepOff: Set(keepOff)))
+        let keptOff = Set(keepOff).union(snapshot.cordonKeepOff(for: kind))
+        let result = try Planner.plan(snapshot, PlanRequest(kind: kind, excludeTopics: excludeTopics, rackAware: rackAware, keepOff: keptOff))
         return LifecyclePlan(plan: result.plan, rollback: result.rollback)
     }
 }

@@ -110,7 +110,9 @@ public enum HealthCheck {
             findings.append(Finding(.warn, "partitions-per-broker",
                                     "broker \(l.id) holds \(l.replicas) replicas (above \(t.partitionsPerBrokerWarn))", brokers: [l.id]))
         }
-        balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) }, t, into: &findings)
+        cordonFindings(loads, into: &findings)
+        // Cordoned brokers take no new replica, as retiring ones: their emptiness is no imbalance.
+        balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) && !$0.cordoned }, t, into: &findings)
         throttleFindings(o, into: &findings)
         gapFindings(o, into: &findings)
         if findings.isEmpty { findings.append(Finding(.ok, "summary", "no problems found")) }
@@ -185,6 +187,24 @@ public enum HealthCheck {
             } else if used > t.diskWarnPercent {
                 findings.append(Finding(.warn, "disk", "\(text) (above \(percent(t.diskWarnPercent)))", brokers: [l.id]))
             }
+        }
+    }
+
+    /// A cordoned broker (KIP-1066) is one a drain left to be stopped: empty, it is safe to stop
+    /// (an OK line says so); holding replicas, stopping it loses them and it takes no new partition
+    /// (a warning, `cordoned-holds-replicas`).
+    private static func cordonFindings(_ loads: [BrokerLoad], into findings: inout [Finding]) {
+        let cordoned = loads.filter(\.cordoned)
+        for l in cordoned where l.replicas > 0 {
+            findings.append(Finding(.warn, "cordoned-holds-replicas",
+                                    "broker \(l.id) is cordoned (\(ClusterObservation.cordonKey)) but holds \(l.replicas) replica\(l.replicas == 1 ? "" : "s"): do not stop it; drain it (kscale scale-in --remove-brokers \(l.id)) or lift the cordon (kscale uncordon --brokers \(l.id))",
+                                    brokers: [l.id]))
+        }
+        let empty = cordoned.filter { $0.replicas == 0 }.map(\.id)
+        if !empty.isEmpty {
+            let ids = empty.map(String.init).joined(separator: ",")
+            findings.append(Finding(.ok, "cordoned", "brokers \(ids) are cordoned and hold no replica: safe to stop, or kscale uncordon --brokers \(ids) to use them again",
+                                    brokers: empty))
         }
     }
 

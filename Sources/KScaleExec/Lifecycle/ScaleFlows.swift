@@ -144,20 +144,24 @@ public struct ScaleFlows: Sendable {
         try Self.validateIDs(adding, option: "--add-brokers")
         try await waitForRegistration(adding)
         let before = try await ClusterObservation.read(from: admin)
-        let preflight = try preflightGate(before)
         let snapshot = before.snapshot()
+        if let refusal = ScaleOutSafety.refusal(adding: adding, in: snapshot) { throw refusal }
+        let preflight = try preflightGate(before)
+        // Cordoned brokers other than the added ones take no new replica (CorePlanner keeps them off).
         let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
         let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
         emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
         var report = ScaleReport(operation: "scale-out", executed: false, brokers: adding, preflight: preflight, plans: [step],
                                  postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)))
+        // An added broker a drain left cordoned is uncordoned before data moves onto it (a dry run
+        // has the brokers validate it). After the plan, so a refused plan changes nothing.
+        try await uncordon(adding, in: before)
         guard !admin.isDryRun else {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
         report.executed = true
         do {
-            await uncordon(adding)
             if !planned.plan.partitions.isEmpty {
                 emit(LifecycleEvent("execute", "executing the plan"))
                 try await runner.run(planned, label: "scale-out")
@@ -251,7 +255,7 @@ public struct ScaleFlows: Sendable {
             for (i, group) in steps.enumerated() {
                 let label = stepLabel(i, steps.count, group)
                 emit(LifecycleEvent("step", label))
-                await cordon(group)
+                await cordon(group, supported: before.brokersSupportingCordon)
                 try await moveLeadershipOff(Set(group))
                 report.plans += try await drain(group, keepOff: removing.filter { !group.contains($0) }, label: label)
             }

@@ -59,6 +59,8 @@ public struct ClusterModel: Sendable {
             let total = b.diskTotalBytes ?? settings.defaultDiskBytes
             let other = b.diskUsableBytes.map { max(0, total - $0 - used[b.id, default: 0]) } ?? 0
             brokers[b.id] = SimBroker(id: b.id, rack: b.rack, host: host, port: ports[b.id] ?? 0, diskTotal: total, diskOther: other)
+            // A snapshot's cordoned broker starts cordoned, as `kscale drain` left it (KIP-1066).
+            if b.isCordoned { brokers[b.id]?.configs[Self.cordonKey] = "*" }
         }
         for t in snapshot.topics {
             let sorted = t.partitions.sorted { $0.partition < $1.partition }

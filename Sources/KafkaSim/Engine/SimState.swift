@@ -111,7 +111,8 @@ extension ClusterModel {
         for id in brokerOrder {
             guard let b = brokers[id] else { continue }
             let usable = max(0, b.diskTotal - b.diskOther - Int64(used[id, default: 0]))
-            brokerList.append(Broker(id: id, rack: b.rack, diskTotalBytes: b.diskTotal, diskUsableBytes: usable))
+            brokerList.append(Broker(id: id, rack: b.rack, diskTotalBytes: b.diskTotal, diskUsableBytes: usable,
+                                     cordoned: isCordoned(id) ? true : nil))
             status.append(SimBrokerStatus(id: id, host: b.host, port: b.port, alive: b.alive, slowMs: slowMs[id] ?? 0))
         }
         return SimState(snapshot: ClusterSnapshot(brokers: brokerList, topics: topicStates), controller: controller,

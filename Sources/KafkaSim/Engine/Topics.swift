@@ -118,8 +118,11 @@ extension ClusterModel {
         return out
     }
 
+    /// KIP-1066's broker config (the simulator has one log dir per broker, so any value cordons it).
+    static let cordonKey = "cordoned.log.dirs"
+
     func isCordoned(_ broker: BrokerID) -> Bool {
-        !(brokerConfigEntry("cordoned.log.dirs", broker: broker)?.value ?? "").isEmpty
+        !(brokerConfigEntry(Self.cordonKey, broker: broker)?.value ?? "").isEmpty
     }
 
     public mutating func deleteTopic(_ name: String, at t: Double) throws(SimFailure) {

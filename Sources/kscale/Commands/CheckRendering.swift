@@ -20,10 +20,10 @@ enum LifecycleRender {
     }
 
     static func check(_ r: HealthReport) -> String {
-        var t = TextTable(["broker", "state", "rack", "replicas", "leaders", "bytes", "disk used"])
+        var t = TextTable(["broker", "state", "rack", "replicas", "leaders", "bytes", "disk used", "cordoned"])
         for b in r.brokers {
             t.add([String(b.id), b.state.rawValue, b.rack ?? "-", String(b.replicas), String(b.leaders), b.bytes.map(ByteUnits.format) ?? "unknown",
-                   b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "unknown"])
+                   b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "unknown", b.cordoned ? "yes" : "no"])
         }
         var lines = [t.render(), ""]
         let c = r.counts

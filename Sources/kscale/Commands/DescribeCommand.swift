@@ -36,14 +36,14 @@ struct DescribeCommand: AsyncParsableCommand {
         out.append("cluster \(s.clusterID ?? "?"), controller \(s.controllerID.map(String.init) ?? "none"), \(s.brokers.count) brokers, "
                    + "\(s.topics.count) topics, \(s.partitionCount) partitions, \(s.replicaCount) replicas, \(ByteUnits.format(s.totalBytes))")
         out.append("")
-        var brokers = TextTable(["broker", "rack", "host", "replicas", "leaders", "bytes", "disk used", "moving"])
+        var brokers = TextTable(["broker", "rack", "host", "replicas", "leaders", "bytes", "disk used", "moving", "cordoned"])
         for b in s.brokers {
             let id = "\(b.id)" + (b.isController ? "*" : "") + (b.state == .online ? "" : " (\(b.state.rawValue))")
             brokers.add([id, b.rack ?? "-", b.host ?? "-", "\(b.replicas)", "\(b.leaders)", b.bytes.map(ByteUnits.format) ?? "?",
-                         b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "-", "\(b.reassignmentsInFlight)"])
+                         b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "-", "\(b.reassignmentsInFlight)", b.cordoned ? "yes" : "no"])
         }
         out.append(brokers.render())
-        out.append("(* controller; disk used from DescribeLogDirs v4+, '-' when the broker does not report it)")
+        out.append("(* controller; disk used from DescribeLogDirs v4+, '-' when the broker does not report it; cordoned: cordoned.log.dirs, no new replicas)")
         out.append("")
         var topics = TextTable(["topic", "partitions", "rf", "bytes", "under-replicated", "offline"])
         for t in s.topics.prefix(max(0, topTopics)) {

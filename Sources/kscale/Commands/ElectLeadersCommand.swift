@@ -27,35 +27,15 @@ struct ElectLeadersCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
 
-    /// The election's JSON with the gate's record of what was (or would be) sent.
-    struct Output: Encodable {
-        var result: ElectionResult
-        var mutations: [AdminMutation]
-        enum Key: String, CodingKey { case mutations }
-        func encode(to encoder: Encoder) throws {
-            try result.encode(to: encoder)
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(mutations, forKey: .mutations)
-        }
-    }
-
     func run() async throws {
-        var code: Int32 = 0
-        try await runExecCommand {
+        let among = try await reportingErrors { () -> Set<TopicPartition>? in
             guard all != (plan != nil) else { throw InvalidInput("give exactly one of --all or --plan FILE") }
-            let among = try plan.map { Set(try KScaleFiles.readPlan($0).partitions.map(\.topicPartition)) }
-            code = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
-                let o = try await ClusterObservation.read(from: admin)
-                let result = try await LeaderElection.run(in: o, among: among, admin: admin)
-                if output == .json {
-                    print(try LifecycleRender.json(Output(result: result, mutations: await admin.mutations)))
-                } else {
-                    print(LifecycleRender.election(result))
-                    await printMutations(admin)
-                }
-                return result.failed.isEmpty ? Int32(0) : 1
-            }
+            return try plan.map { Set(try KScaleFiles.readPlan($0).partitions.map(\.topicPartition)) }
         }
-        if code != 0 { throw ExitCode(code) }
+        try await runMutatingCommand(connection, execute: execute, output: output) { admin in
+            let o = try await ClusterObservation.read(from: admin)
+            let result = try await LeaderElection.run(in: o, among: among, admin: admin)
+            return (result, LifecycleRender.election(result), result.failed.isEmpty ? 0 : 1)
+        }
     }
 }

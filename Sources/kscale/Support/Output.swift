@@ -35,3 +35,38 @@ func mutationSummary(_ mutations: [AdminMutation]) -> String {
     let refused = mutations.filter { $0.refusal != nil }.count
     return "sent \(mutations.count) changes to the cluster (\(counts.joined(separator: ", "))), \(refused) refused"
 }
+
+/// A mutating command's JSON: its result's fields and the gate's record of what was (or would
+/// be) sent, under `mutations`.
+struct ResultWithMutations<Result: Encodable>: Encodable {
+    var result: Result
+    var mutations: [AdminMutation]
+    enum Key: String, CodingKey { case mutations }
+    func encode(to encoder: Encoder) throws {
+        try result.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(mutations, forKey: .mutations)
+    }
+}
+
+/// A one-shot command that changes the cluster (elect-leaders, uncordon): connects through the
+/// gate (`execute` decides), runs `body`, prints its result as JSON with the gate's mutations or
+/// as text followed by the mutation lines, and exits with the code `body` gives.
+func runMutatingCommand<Result: Encodable>(_ connection: ConnectionOptions, execute: Bool, output: OutputFormat,
+                                           _ body: (DryRunAdmin) async throws -> (result: Result, text: String, exitCode: Int32)) async throws {
+    var code: Int32 = 0
+    try await reportingErrors {
+        code = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
+                                   requestTimeout: connection.requestTimeout, execute: execute) { admin in
+            let done = try await body(admin)
+            if output == .json {
+                print(try LifecycleRender.json(ResultWithMutations(result: done.result, mutations: await admin.mutations)))
+            } else {
+                print(done.text)
+                await printMutations(admin)
+            }
+            return done.exitCode
+        }
+    }
+    if code != 0 { throw ExitCode(code) }
+}

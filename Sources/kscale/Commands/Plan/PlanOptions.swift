@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KScaleCore
+import KScaleExec
 import KScaleIO
 
 /// Options every `kscale plan` subcommand shares, and the one place that runs the planner and
@@ -40,9 +41,12 @@ struct PlanOptions: ParsableArguments {
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
             let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
+            if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
+            let keepOff = snap.cordonKeepOff(for: kind)
             let request = PlanRequest(kind: kind, excludeTopics: excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
-                                      rackAware: !disableRackAware, newBrokerRacks: newBrokerRacks)
+                                      rackAware: !disableRackAware, newBrokerRacks: newBrokerRacks, keepOff: keepOff)
             let result = try Planner.plan(snap, request)
+            for note in cordonNotes(snap.cordonedBrokers, keptOff: keepOff) { printError("note: \(note)") }
             if let output {
                 try KScaleFiles.writePlan(result.plan, to: output)
             } else {
@@ -54,6 +58,22 @@ struct PlanOptions: ParsableArguments {
             if output == nil { printError(text) } else { print(text) }
         }
     }
+
+    /// What the plan did about the snapshot's cordoned brokers, on stderr with the other notes.
+    private func cordonNotes(_ cordoned: Set<BrokerID>, keptOff: Set<BrokerID>) -> [String] {
+        var notes: [String] = []
+        if !keptOff.isEmpty {
+            notes.append("brokers \(ids(keptOff)) are cordoned in the snapshot: the plan puts no new replica on them")
+        }
+        let lifted = cordoned.subtracting(keptOff)
+        if !lifted.isEmpty {
+            notes.append("brokers \(ids(lifted)) are cordoned in the snapshot and added by this plan: lift the cordon first "
+                         + "(kscale uncordon --brokers \(ids(lifted)) --execute) or Kafka may refuse replicas on them")
+        }
+        return notes
+    }
+
+    private func ids(_ brokers: Set<BrokerID>) -> String { brokers.sorted().map(String.init).joined(separator: ",") }
 
     private func render(_ s: PlanSummary) throws -> String {
         switch summary {
