@@ -168,7 +168,7 @@ import Testing
     @Test func scaleOutOfABrokerThatHoldsReplicasIsRefusedWithNothingChanged() async throws {
         try await withSimCluster(Self.snapshot()) { sim in
             let before = await sim.state().snapshot.topics
-            let r = try await KScaleBinary.run(["scale-out", "--bootstrap-server", sim.bootstrapServers, "--add-brokers", "7,3", "--execute"])
+            let r = try await KScaleBinary.run(["scale-out", "--bootstrap-server", sim.bootstrapServers, "--add-brokers", "7,3", "--throttle", "50MB/s", "--execute"])
             #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
             #expect(r.stderr.hasPrefix("error: refused: refusing to add brokers 7,3: broker 3 holds 3 replicas"), "\(r.stderr)")
             #expect(await Self.mutating(sim) == 0)
