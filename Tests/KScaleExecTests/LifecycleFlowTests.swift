@@ -313,3 +313,45 @@ struct LifecycleElectionTests {
         #expect(after.partitions.first { $0.0 == TopicPartition("t", 1) }?.1.leader == 3)
     }
 }
+
+/// A scale-in whose process died mid-drain, run again after its moves finished (issue 18 item 5):
+/// the earlier run's throttles are removed before the new run plans, and the command exits 0 only
+/// with no throttle left.
+@Suite("Lifecycle: an earlier run left behind", .timeLimit(.minutes(1)))
+struct LifecycleEarlierRunTests {
+    @Test func aCrashedScaleInRunAgainRemovesTheFirstRunsThrottles() async throws {
+        let c = try await LifecycleFlowTests.sixBrokers()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-earlier-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let events = LifecycleEventLog()
+        func flows() -> ScaleFlows {
+            let gate = DryRunAdmin(c, execute: true)
+            let runner = ExecutorRunner(admin: gate, options: RunOptions(throttle: 10_000_000, pollInterval: 1), stateRoot: root, clock: c.clock)
+            var flows = ScaleFlows(admin: gate, planner: CorePlanner(), runner: runner, options: ScaleOptions(pollInterval: 1),
+                                   clock: LifecycleFlowTests.testClock())
+            flows.emit = { e in Task { await events.add(e) } }
+            return flows
+        }
+        // The executor dies at its first wait: moves submitted and throttled, nothing copied yet.
+        c.clock.dieAfterSleeps = 1
+        _ = try? await flows().scaleIn(removing: [4])
+        c.clock.dieAfterSleeps = nil
+        #expect(try await !c.throttleConfigs().isEmpty, "the killed run left its throttles")
+        await c.completeMoves()                        // its copies finish on the cluster meanwhile
+
+        let report = try await flows().scaleIn(removing: [4])
+        #expect(report.exitCode == 0, "\(report.failure ?? "")")
+        #expect(try await c.throttleConfigs() == [])
+        #expect(try await c.replicas(on: 4).isEmpty)
+        let said = await events.events.filter { $0.step == "earlier-run" }.map(\.message)
+        #expect(said.contains { $0.contains("had stopped with nothing moving: removed the throttles it left") }, "\(said)")
+    }
+
+    @Test func throttlesLeftAfterAScaleInMakeItExitNonZero() {
+        let leftover = HealthReport(status: .warn, findings: [Finding(.warn, "leftover-throttles", "2 replication throttles set")],
+                                    brokers: [], counts: .init(partitions: 0, underReplicated: 0, underMinISR: 0, offline: 0, reassignmentsInFlight: 0))
+        let report = ScaleReport(operation: "scale-in", executed: true, brokers: [4], preflight: leftover, plans: [], postflight: leftover,
+                                 before: [], after: [], verdicts: [])
+        #expect(report.exitCode == 1)
+    }
+}

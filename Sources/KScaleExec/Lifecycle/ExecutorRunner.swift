@@ -1,3 +1,4 @@
+import Foundation
 import KafkaAdmin
 import KScaleCore
 import KScaleTime
@@ -31,6 +32,26 @@ public struct ExecutorRunner: LifecycleRunning {
     public func estimate(_ moves: [Move]) -> TransferEstimate? {
         TransferEstimate(moves: moves, throttle: options.initialThrottle,
                          scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
+    }
+
+    public func settleEarlierRuns() async throws -> [String] {
+        var lines: [String] = []
+        let moving = try await admin.listReassignments(nil)
+        for dir in RunDirectory.all(root: stateRoot) {
+            guard let state = try? RunDirectory.readState(dir), state.plan != nil, state.ended == nil,
+                  !RunLock.isHeld(directory: dir) else { continue }
+            let id = state.runID ?? (dir as NSString).lastPathComponent
+            let stillMoving = state.partitions.filter { $0.value.phase == .submitted && moving[$0.key] != nil }.count
+            if stillMoving > 0 {
+                lines.append("earlier run \(id) in \(dir) still has \(stillMoving) partitions moving: continue it with `kscale resume --state-dir \(dir) --execute` or stop it with `kscale cancel --state-dir \(dir) --execute`")
+                continue
+            }
+            guard state.ledger.outstanding > 0 else { continue }
+            let counts = try await RunEnd.finish(runIn: dir, admin: admin, clock: clock, as: "settled")
+            let verb = admin.isDryRun ? "would remove" : "removed"
+            lines.append("earlier run \(id) in \(dir) had stopped with nothing moving: \(verb) the throttles it left (\(counts.rates) broker rates restored, \(counts.entries) replica entries)")
+        }
+        return lines
     }
 
     public func run(_ plan: LifecyclePlan, label: String) async throws {

@@ -30,8 +30,14 @@ public protocol LifecycleRunning: Sendable {
     /// What running `moves` would copy and take, at this runner's throttle and pacing; nil when
     /// the runner cannot say.
     func estimate(_ moves: [Move]) -> TransferEstimate?
+    /// Earlier runs this runner's state root holds that no process drives any more (killed, or
+    /// interrupted): one with nothing left moving has its throttles removed and is ended; one
+    /// still moving is named with how to continue it (the pre-flight then refuses to start
+    /// alongside it). One line per run, for the flow to report.
+    func settleEarlierRuns() async throws -> [String]
 }
 
 extension LifecycleRunning {
     public func estimate(_ moves: [Move]) -> TransferEstimate? { nil }
+    public func settleEarlierRuns() async throws -> [String] { [] }
 }

@@ -88,7 +88,9 @@ public struct ScaleReport: Sendable, Hashable, Codable {
     /// `kscale execute` (refusals and bad input exit 2 before any report exists).
     public var exitCode: Int32 {
         if failure != nil { return 3 }
-        if operation == "scale-in" { return executed ? BrokerVerdict.exitCode(verdicts ?? []) : 0 }
+        // A run that ends with replication throttles still on the cluster did not finish cleanly.
+        let throttlesLeft = postflight?.findings.contains { $0.check == "leftover-throttles" } ?? false
+        if operation == "scale-in" { return executed ? max(BrokerVerdict.exitCode(verdicts ?? []), throttlesLeft ? 1 : 0) : 0 }
         return postflight?.status.exitCode ?? 0
     }
 
@@ -142,6 +144,7 @@ public struct ScaleFlows: Sendable {
 
     public func scaleOut(adding: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(adding, option: "--add-brokers")
+        try await settleEarlierRuns()
         try await waitForRegistration(adding)
         let before = try await ClusterObservation.read(from: admin)
         let snapshot = before.snapshot()
@@ -225,6 +228,7 @@ public struct ScaleFlows: Sendable {
     public func scaleIn(removing: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(removing, option: "--remove-brokers")
         if let s = options.step, s < 1 { throw InvalidInput("--step must be at least 1, got \(s)") }
+        try await settleEarlierRuns()
         let before = try await ClusterObservation.read(from: admin)
         let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
         guard refusals.isEmpty else {
@@ -340,6 +344,12 @@ public struct ScaleFlows: Sendable {
     // MARK: - Shared steps
 
     /// The pre-flight gate (see `HealthCheck.blocking`): stops the run before anything changes.
+    /// A lifecycle command that finds an earlier run its process left finishes or cleans it first
+    /// (a crashed scale-in run again would otherwise leave the first run's throttles for good).
+    func settleEarlierRuns() async throws {
+        for line in try await runner.settleEarlierRuns() { emit(LifecycleEvent("earlier-run", line)) }
+    }
+
     func preflightGate(_ o: ClusterObservation, removing: Set<BrokerID> = []) throws -> HealthReport {
         let report = HealthCheck.evaluate(o, thresholds: options.thresholds)
         let blocking = HealthCheck.blocking(report, in: o, removing: removing)
