@@ -49,8 +49,12 @@ struct ExecuteCommand: AsyncParsableCommand {
 func printOutcome(_ outcome: PlanRun.Outcome, dir: String, admin: DryRunAdmin, printer: ProgressPrinter) async -> Bool {
     switch outcome {
     case let .preview(inspection, options):
-        printPreview(inspection, options: options)
-        print("state dir: \(dir)")
+        if printer.mode == .json {
+            print(previewJSON(inspection, options: options, dir: dir))
+        } else {
+            printPreview(inspection, options: options)
+            print("state dir: \(dir)")
+        }
         return false
     case let .finished(summary):
         if printer.mode != .json { print(mutationSummary(await admin.mutations)) }

@@ -151,6 +151,27 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
     if est.waves.count > 20 { print("... \(est.waves.count - 20) more batches") }
 }
 
+/// The dry run of `execute`/`resume` with `--output json`: one object with what the text preview
+/// shows (moves, bytes, throttle, estimate, pacing, batches, RF changes, warnings).
+func previewJSON(_ inspection: Inspection, options: RunOptions, dir: String) -> String {
+    let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
+    let est = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle, scheduler: scheduler, order: options.order)
+    var o: [String: Any] = [
+        "event": "dry_run", "state_dir": dir, "partitions": inspection.plan.partitions.count,
+        "at_target": inspection.atTarget.count, "to_move": inspection.moves.count, "bytes": est.bytes,
+        "estimated_seconds": est.seconds.rounded(), "lower_bound_seconds": est.lowerBoundSeconds.rounded(),
+        "max_moves_per_broker": options.maxMovesPerBroker, "max_moves": options.maxMoves, "order": options.order.rawValue,
+        "batches": est.waves.map { wave in
+            ["start_seconds": wave.start.rounded(), "partitions": wave.moves.map { $0.tp.description }] as [String: Any]
+        },
+        "replication_factor_changes": inspection.replicationFactorChanges.map(\.description),
+        "warnings": inspection.warnings,
+    ]
+    o["throttle"] = options.initialThrottle ?? NSNull()
+    guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+}
+
 /// Keeps a run's lock held until `body` returns.
 func holding<T>(_ lock: RunLock, _ body: () async throws -> T) async throws -> T {
     defer { withExtendedLifetime(lock) {} }

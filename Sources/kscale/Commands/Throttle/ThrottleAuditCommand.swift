@@ -17,10 +17,12 @@ struct ThrottleAuditCommand: AsyncParsableCommand {
                 try await ThrottleAudit.read(admin: admin, runs: runs.runs)
             }
             if output == .json {
-                for i in audit.items {
-                    let o: [String: Any] = ["resource": i.resource.description, "key": i.key, "value": i.value, "run": i.run ?? NSNull()]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                // One object, whatever is found: an empty list is an answer too.
+                let throttles: [[String: Any]] = audit.items.map {
+                    ["resource": $0.resource.description, "key": $0.key, "value": $0.value, "run": $0.run ?? NSNull(), "dynamic": $0.isDynamic]
                 }
+                let o: [String: Any] = ["throttles": throttles, "unseen": audit.unseen]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 return
             }
             for w in audit.unseen { printError("warning: \(w)") }
