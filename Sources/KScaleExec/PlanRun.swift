@@ -39,7 +39,8 @@ public struct PlanRun: Sendable {
             let existing = try RunDirectory.existingState(dir)
             try existing?.refuseUnlessSamePlan(plan, in: dir)
             return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: existing?.submitted ?? [],
-                                                        allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
+                                                        allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+                                                        adopt: options.adopt ?? false, owners: Self.owners(besides: dir)), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
@@ -47,8 +48,23 @@ public struct PlanRun: Sendable {
         executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
         try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
-                                                   allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
+                                                   allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+                                                   adopt: options.adopt ?? false, owners: Self.owners(besides: dir))
         return .finished(try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig))
+    }
+
+    /// The partitions other runs beside `dir` (the same state root) have submitted and not ended,
+    /// by "run ID in DIR": whose moves a plan finds in flight.
+    static func owners(besides dir: String) -> [TopicPartition: String] {
+        var owners: [TopicPartition: String] = [:]
+        let root = (dir as NSString).deletingLastPathComponent
+        for other in RunDirectory.all(root: root) where other != dir {
+            guard let state = try? RunDirectory.readState(other), state.ended == nil else { continue }
+            for (tp, partition) in state.partitions where partition.phase == .submitted {
+                owners[tp] = "run \(state.runID ?? "?") in \(other)"
+            }
+        }
+        return owners
     }
 
     /// Continues the run in `dir` after its process died, from its journal.

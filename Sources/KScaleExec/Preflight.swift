@@ -29,8 +29,14 @@ public enum Preflight {
     ///
     /// A plan that changes a partition's replica count is refused unless
     /// `allowReplicationFactorChange`: a partition going from RF 3 to 2 silently loses a copy.
+    ///
+    /// A partition already moving to the plan's target that this run's journal did not submit
+    /// (another kscale process with another state dir, another host, another tool) is refused
+    /// unless `adopt`: two runs driving one plan would each throttle it and restore the other's
+    /// rates. `owners` names the local runs known to have submitted partitions, for the message.
     public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
-                               ours: Set<TopicPartition> = [], allowReplicationFactorChange: Bool = false) async throws -> Inspection {
+                               ours: Set<TopicPartition> = [], allowReplicationFactorChange: Bool = false,
+                               adopt: Bool = false, owners: [TopicPartition: String] = [:]) async throws -> Inspection {
         guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
         let view = try await ClusterObservation.read(from: admin, parts: [.logDirs, .topicConfigs], topics: nil)
         var problems: [String] = []
@@ -54,14 +60,23 @@ public enum Preflight {
         let targets = Dictionary(uniqueKeysWithValues: plan.partitions.map { ($0.topicPartition, $0.replicas) })
         var foreign: [String] = []
         var inFlight: [TopicPartition] = []
+        var unowned: [TopicPartition] = []
         for (tp, _) in view.reassignments.sorted(by: { $0.key < $1.key }) {
             let target = view.inFlightTarget(tp) ?? []
             if let want = targets[tp] {
-                if Set(want) == Set(target) { inFlight.append(tp); continue }
+                if Set(want) == Set(target) {
+                    if ours.contains(tp) || adopt { inFlight.append(tp) } else { unowned.append(tp) }
+                    continue
+                }
                 foreign.append("\(tp) is being moved to \(target) but the plan wants \(want)")
             } else if !additional && !ours.contains(tp) {
                 foreign.append("\(tp) is being moved to \(target) by someone else")
             }
+        }
+        if !unowned.isEmpty {
+            let byOwner = Set(unowned.compactMap { owners[$0] }).sorted()
+            let who = byOwner.isEmpty ? "not by this run's journal (another kscale run elsewhere, or another tool)" : "by \(byOwner.joined(separator: ", "))"
+            throw Refusal("refusing: \(unowned.count) partitions of the plan are already moving to its targets \(who): \(unowned.prefix(10).map(\.description).joined(separator: ", "))\(unowned.count > 10 ? ", ..." : ""); continue that run with `kscale resume`, or pass --adopt to drive them as this run's")
         }
         if !foreign.isEmpty {
             let shown = foreign.prefix(10).joined(separator: "; ")

@@ -30,6 +30,9 @@ public struct RunOptions: Sendable, Codable, Equatable {
     /// `--allow-rf-change`: accept a plan that changes partitions' replica counts (nil in journals
     /// written before the option existed: refused).
     public var allowReplicationFactorChange: Bool?
+    /// `--adopt`: drive partitions already moving to the plan's targets that this run's journal
+    /// did not submit (nil in older journals: refused).
+    public var adopt: Bool?
 
     public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
                 additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,

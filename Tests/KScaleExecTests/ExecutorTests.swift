@@ -356,3 +356,34 @@ extension Sequence {
         #expect(allowed.replicationFactorChanges == [ReplicationFactorChange(partition: TopicPartition("t", 0), from: 3, to: 2)])
     }
 }
+
+/// Two runs of one plan with different state dirs (two operators, two hosts): the second is
+/// refused, naming the first, unless --adopt (issue 13 item 2c).
+@Suite struct AdoptTests {
+    @Test func aPlanAlreadyMovingUnderAnotherRunIsRefusedNamingIt() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2], [2, 3]], 50_000_000)])
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4]),
+                                                 PartitionAssignment(topic: "t", partition: 1, replicas: [4, 3])])
+        let root = temporaryDirectory()
+        let options = RunOptions(throttle: 1_000_000, pollInterval: 1)
+        c.clock.dieAfterSleeps = 1                      // the first run dies with its moves in flight
+        await #expect(throws: CancellationError.self) {
+            _ = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock).execute(plan, in: root + "/first", options: options)
+        }
+        c.clock.dieAfterSleeps = nil
+        #expect(try await c.inFlightCount() == 2)
+        let refused = await #expect(throws: Refusal.self) {
+            _ = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock).execute(plan, in: root + "/second", options: options)
+        }
+        #expect(refused?.message.contains("already moving to its targets by run") == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.contains(root + "/first") == true, "\(refused?.message ?? "")")
+        var adopting = options
+        adopting.adopt = true
+        guard case let .finished(summary) = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock)
+            .execute(plan, in: root + "/second", options: adopting) else {
+            Issue.record("--adopt did not run")
+            return
+        }
+        #expect(summary.failed.isEmpty)
+    }
+}

@@ -21,6 +21,8 @@ struct ExecuteCommand: AsyncParsableCommand {
     var stateDir: String?
     @Flag(name: .long, help: "Run alongside reassignments in flight that this run did not start (on other partitions).")
     var additional = false
+    @Flag(name: .long, help: "Drive partitions already moving to this plan's targets that another run or tool started.")
+    var adopt = false
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
 
@@ -29,6 +31,7 @@ struct ExecuteCommand: AsyncParsableCommand {
             let plan = try KScaleFiles.readPlan(self.plan)
             var options = try pacing.options()
             options.additional = additional
+            if adopt { options.adopt = true }
             let dir = stateDir ?? RunDirectory.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
             let failed = try await reportingInterruptions(runIn: { dir }) {
