@@ -107,8 +107,12 @@ public enum Preflight {
             }
             moves.append(Move(tp: tp, from: from, to: line.replicas, bytes: sizes[tp] ?? 0, leader: p.leader, atRisk: risky))
         }
+        // Against the partition's replication factor (its in-flight target's while it moves), not
+        // the move's `from`: a target resubmitted over a move in flight starts from the merged
+        // replica list (KIP-455), which is longer than the partition ever meant to be.
         let rfChanges = moves.compactMap { move in
-            move.from.count == move.to.count ? nil : ReplicationFactorChange(partition: move.tp, from: move.from.count, to: move.to.count)
+            let factor = view.replicationFactor(of: move.tp)
+            return factor == move.to.count ? nil : ReplicationFactorChange(partition: move.tp, from: factor, to: move.to.count)
         }
         if !rfChanges.isEmpty && !allowReplicationFactorChange {
             let shown = rfChanges.prefix(10).map(\.description).joined(separator: ", ")

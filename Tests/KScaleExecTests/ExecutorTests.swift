@@ -387,3 +387,17 @@ extension Sequence {
         #expect(summary.failed.isEmpty)
     }
 }
+
+extension ReplicationFactorChangeTests {
+    /// Found by the kill/resume test: a target resubmitted over a move in flight starts from the
+    /// merged replica list (4 replicas for an RF 3 partition); that is no RF change.
+    @Test func aTargetResubmittedOverItsOwnMoveIsNoRFChange() async throws {
+        let c = try await EngineCluster(brokers: [1, 2, 3, 4, 5], topics: [("t", [[1, 2, 3]], 1_000_000)])
+        let target: [BrokerID] = [4, 2, 3]
+        _ = try await c.admin.alterReassignments([TopicPartition("t", 0): target])
+        _ = try await c.admin.alterReassignments([TopicPartition("t", 0): target])
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: target)])
+        let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false, adopt: true)
+        #expect(inspection.replicationFactorChanges.isEmpty)
+    }
+}
