@@ -29,11 +29,6 @@ public final class KafkaAdminClient: ClusterAdmin {
         let client = KafkaAdminClient(cluster: cluster, config: config, onRetry: onRetry)
         do {
             _ = try await client.refreshMetadataWithRetries()
-        } catch let KafkaClientError.connectionClosed(broker, api) where config.security.sasl == nil {
-            await cluster.close()
-            // A SASL listener closes a connection that sends anything but ApiVersions or SASL
-            // before logging in: without SASL settings, that is the likely reason.
-            throw KafkaClientError.connectFailed(broker: broker, reason: "it closed the connection\(api.map { " during \($0)" } ?? "") without an answer, as a listener that requires SASL does to a client that does not log in; if it does, set security.protocol=SASL_PLAINTEXT (or SASL_SSL) and sasl.mechanism, sasl.username, sasl.password in --command-config (docs/security.md)")
         } catch {
             await cluster.close()
             throw error
@@ -414,6 +409,12 @@ extension KafkaAdminClient {
         var config = try ClientConfig.load(commandConfig: commandConfig, bootstrap: bootstrap)
         for warning in config.unusedPropertyWarnings(source: commandConfig ?? "--command-config") { onWarning(warning) }
         if let requestTimeout { config.requestTimeout = requestTimeout }
-        return try await connect(config, onRetry: onRetry)
+        do {
+            return try await connect(config, onRetry: onRetry)
+        } catch let KafkaClientError.connectionClosed(broker, api) where config.security.sasl == nil {
+            // A SASL listener closes a connection that sends anything but ApiVersions or SASL
+            // before logging in: for an operator without SASL settings, that is the likely reason.
+            throw KafkaClientError.connectFailed(broker: broker, reason: "it closed the connection\(api.map { " during \($0)" } ?? "") without an answer, as a listener that requires SASL does to a client that does not log in; if it does, set security.protocol=SASL_PLAINTEXT (or SASL_SSL) and sasl.mechanism, sasl.username, sasl.password in --command-config (docs/security.md)")
+        }
     }
 }
