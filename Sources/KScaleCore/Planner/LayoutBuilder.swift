@@ -81,14 +81,7 @@ enum LayoutBuilder {
         for i in ids.indices where isTarget[i] { targetRacks.insert(rack[i]) }
         let targetCount = isTarget.filter { $0 }.count
 
-        let exclude: Regex<AnyRegexOutput>?
-        if let pattern = request.excludeTopics {
-            do { exclude = try Regex(pattern) } catch {
-                throw InvalidInput("--exclude-topics \"\(pattern)\" is not a valid regular expression: \(error)")
-            }
-        } else {
-            exclude = nil
-        }
+        let exclude = try PlanRequest.excludePattern(request.excludeTopics)
 
         var names: [TopicPartition] = []
         var firstSlot: [SlotIndex] = [SlotIndex(0)]

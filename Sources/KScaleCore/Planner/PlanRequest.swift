@@ -96,3 +96,14 @@ public struct PlanSummary: Sendable, Hashable, Codable {
         case brokers
     }
 }
+
+extension PlanRequest {
+    /// `--exclude-topics` compiled, or a refusal naming the pattern: the one place the pattern is
+    /// judged, used by the planner and by the flows before they wait for anything.
+    public static func excludePattern(_ pattern: String?) throws -> Regex<AnyRegexOutput>? {
+        guard let pattern else { return nil }
+        do { return try Regex(pattern) } catch {
+            throw InvalidInput("--exclude-topics \"\(pattern)\" is not a valid regular expression: \(error)")
+        }
+    }
+}

@@ -16,11 +16,7 @@ public struct CorePlanner: LifecyclePlanning {
     /// The same, refusing an `excludeTopics` that is not a regular expression now, before a flow
     /// waits for registration or reads the cluster (the planner would refuse it only at planning).
     public static func checked(excludeTopics: String?, rackAware: Bool = true) throws -> CorePlanner {
-        if let pattern = excludeTopics {
-            do { _ = try Regex(pattern) } catch {
-                throw InvalidInput("--exclude-topics \"\(pattern)\" is not a valid regular expression: \(error)")
-            }
-        }
+        _ = try PlanRequest.excludePattern(excludeTopics)
         return CorePlanner(excludeTopics: excludeTopics, rackAware: rackAware)
     }
 

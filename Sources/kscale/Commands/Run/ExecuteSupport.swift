@@ -172,8 +172,3 @@ func previewJSON(_ inspection: Inspection, options: RunOptions, dir: String) -> 
     return String(decoding: data, as: UTF8.self)
 }
 
-/// Keeps a run's lock held until `body` returns.
-func holding<T>(_ lock: RunLock, _ body: () async throws -> T) async throws -> T {
-    defer { withExtendedLifetime(lock) {} }
-    return try await body()
-}
