@@ -14,3 +14,5 @@ fi
 # Independent clients that check the simulator's fidelity and made the golden protocol bytes.
 python3 -c 'import kafka, sys; sys.exit(0 if kafka.__version__.startswith("3.") else 1)' 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check 'kafka-python>=3,<4'
+# PyYAML for scripts/check-compose.py (the static check of the compose files).
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check 'PyYAML>=6,<7'
