@@ -26,7 +26,7 @@ run() {
   # Hide every toolchain runtime directory, then run with a PATH that has no Swift.
   unshare -m --propagation private sh -c '
     for dir in "$0/lib/swift/linux" "$0/lib/swift_static/linux" "$0/lib"; do mount --bind "$1" "$dir"; done
-    shift 2; exec env -i PATH=/usr/bin:/bin HOME="$HOME_DIR" "$@"' "$toolchain" "$hidden" "$@"
+    shift; exec env -i PATH=/usr/bin:/bin HOME="$HOME_DIR" "$@"' "$toolchain" "$hidden" "$@"
 }
 export HOME_DIR="$work/home"
 version="$(run "$bin" --version)" || fail "kscale --version failed without the toolchain"
