@@ -58,9 +58,12 @@ let package = Package(
         // Executor and lifecycle flows: journal, throttle ledger, pacing, verify, drain.
         // Depends on the admin seam and the clock only, never on a transport.
         .target(name: "KScaleExec", dependencies: ["KScaleCore", "KafkaAdmin", "KScaleTime"]),
+        // Pictures of a plan for people: per-broker bars that fit a terminal, and a self-contained
+        // HTML report (inline CSS and SVG). Pure: values in, text out.
+        .target(name: "KScaleView", dependencies: ["KScaleCore", "KScaleExec"]),
         // The command line: one ParsableCommand per subcommand, rendering only.
         .executableTarget(name: "kscale", dependencies: [
-            "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec", "KScaleTime",
+            "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec", "KScaleTime", "KScaleView",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -73,6 +76,7 @@ let package = Package(
         .testTarget(name: "KafkaAdminTests", dependencies: ["KafkaAdmin", "KScaleCore"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaSim", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSimTests", dependencies: ["KafkaSim", "KafkaProtocol", "KScaleTime", "KScaleTestSupport"]),
+        .testTarget(name: "KScaleViewTests", dependencies: ["KScaleView", "KScaleExec", "KScaleCore", "KScaleTestSupport"]),
         .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTime", "KScaleIO", "KScaleTestSupport"]),
         // KScaleExec and KafkaClient: to leave a run behind as a killed process would, for the binary to pick up.
         .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec", "KScaleTestSupport"]),

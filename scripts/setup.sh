@@ -4,7 +4,8 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
-for p in librdkafka-dev libzstd-dev pkg-config zstd; do
+# chromium: PlanReportChromiumTests renders the --html report headless and reads its screenshot and DOM.
+for p in librdkafka-dev libzstd-dev pkg-config zstd chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

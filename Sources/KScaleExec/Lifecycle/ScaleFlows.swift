@@ -48,21 +48,25 @@ public struct PlanStepReport: Sendable, Hashable, Codable {
     public var plan: String
     /// Bytes in and out per broker and the duration at the run's throttle (nil: not estimated).
     public var estimate: TransferEstimate?
+    /// Replicas moved per broker pair (nil in reports that did not count them).
+    public var relocations: [ReplicaRelocation]?
 
-    public init(label: String, partitions: Int, replicasMoved: Int, bytesMoved: Int64, plan: String, estimate: TransferEstimate? = nil) {
+    public init(label: String, partitions: Int, replicasMoved: Int, bytesMoved: Int64, plan: String, estimate: TransferEstimate? = nil,
+                relocations: [ReplicaRelocation]? = nil) {
         self.label = label
         self.partitions = partitions
         self.replicasMoved = replicasMoved
         self.bytesMoved = bytesMoved
         self.plan = plan
         self.estimate = estimate
+        self.relocations = relocations
     }
 
     enum CodingKeys: String, CodingKey {
         case label, partitions
         case replicasMoved = "replicas_moved"
         case bytesMoved = "bytes_moved"
-        case plan, estimate
+        case plan, estimate, relocations
     }
 }
 
@@ -381,7 +385,7 @@ public struct ScaleFlows: Sendable {
         let moves = Move.moves(of: plan, from: snapshot)
         return PlanStepReport(label: label, partitions: plan.partitions.count, replicasMoved: moves.reduce(0) { $0 + $1.adding.count },
                               bytesMoved: moves.reduce(0) { $0 + $1.copyBytes }, plan: String(decoding: plan.encoded(), as: UTF8.self),
-                              estimate: runner.estimate(moves))
+                              estimate: runner.estimate(moves), relocations: ReplicaRelocation.of(moves))
     }
 
     func stepLabel(_ i: Int, _ n: Int, _ group: [BrokerID]) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KScaleCore
 import KScaleExec
+import KScaleView
 
 /// Text and JSON for check, scale-out, scale-in and elect-leaders. Rendering only: every number
 /// comes from the reports KScaleExec builds.
@@ -53,7 +54,8 @@ enum LifecycleRender {
         return t.render()
     }
 
-    static func scale(_ r: ScaleReport) -> String {
+    /// The report for people; the per-broker bars fit `width` columns.
+    static func scale(_ r: ScaleReport, width: Int) -> String {
         var lines: [String] = []
         for p in r.plans {
             lines.append("\(p.label): \(p.partitions) partitions, \(p.replicasMoved) replicas, \(ByteUnits.format(p.bytesMoved)) to move")
@@ -61,6 +63,8 @@ enum LifecycleRender {
         }
         lines.append("")
         lines.append(balance(before: r.before, after: r.after, afterLabel: r.executed ? "after" : "planned"))
+        lines.append("")
+        lines.append(BalanceBars.render(PlanPicture.scale(r), width: width))
         if let post = r.postflight {
             lines.append("")
             lines.append("post-flight check: \(post.status)")

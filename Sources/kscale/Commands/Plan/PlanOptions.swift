@@ -3,6 +3,7 @@ import Foundation
 import KScaleCore
 import KScaleExec
 import KScaleIO
+import KScaleView
 
 /// Options every `kscale plan` subcommand shares, and the one place that runs the planner and
 /// writes its outputs, so the four subcommands differ only in the request they build.
@@ -31,6 +32,12 @@ struct PlanOptions: ParsableArguments {
     @Flag(help: "Ignore broker racks (needed when some brokers have a rack and others do not).")
     var disableRackAware = false
 
+    @Option(help: "Estimate the run at this replication throttle per broker, e.g. 50MB/s (execute takes its own).")
+    var throttle: String?
+
+    @Option(help: "Also write a self-contained HTML report of the plan (charts, moves by broker pair, estimate) to this file.")
+    var html: String?
+
     @OptionGroup var inputLimit: InputLimitOptions
 
     enum SummaryFormat: String, ExpressibleByArgument { case text, json }
@@ -40,6 +47,7 @@ struct PlanOptions: ParsableArguments {
         try await reportingErrors {
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
+            let throttleRate = try throttle.map { try parseThrottleOption($0, "--throttle") }
             let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
             if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
             let keepOff = snap.cordonKeepOff(for: kind)
@@ -53,7 +61,9 @@ struct PlanOptions: ParsableArguments {
                 FileHandle.standardOutput.write(result.plan.encoded())
             }
             if let rollback { try KScaleFiles.writePlan(result.rollback, to: rollback) }
-            let text = try render(result.summary)
+            let picture = PlanPicture.plan(result.summary, plan: result.plan, snapshot: snap, throttle: throttleRate)
+            if let html { try KScaleFiles.write(Data(HTMLReport.render(picture).utf8), to: html, what: "HTML report") }
+            let text = try render(result.summary, picture)
             // The plan owns stdout when it has no file; the summary then goes to stderr.
             if output == nil { printError(text) } else { print(text) }
         }
@@ -75,21 +85,22 @@ struct PlanOptions: ParsableArguments {
 
     private func ids(_ brokers: Set<BrokerID>) -> String { brokers.sorted().map(String.init).joined(separator: ",") }
 
-    private func render(_ s: PlanSummary) throws -> String {
+    private func render(_ s: PlanSummary, _ picture: PlanPicture) throws -> String {
         switch summary {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             return String(decoding: try encoder.encode(s), as: UTF8.self)
         case .text:
-            return PlanSummaryText.render(s)
+            return PlanSummaryText.render(s, picture, width: TerminalWidth.columns(environment: ProcessInfo.processInfo.environment))
         }
     }
 }
 
-/// The human summary: totals, then one row per broker.
+/// The human summary: totals, the estimate when a throttle is given, one row per broker, then the
+/// per-broker bars.
 enum PlanSummaryText {
-    static func render(_ s: PlanSummary) -> String {
+    static func render(_ s: PlanSummary, _ picture: PlanPicture, width: Int) -> String {
         var table = TextTable(["broker", "rack", "replicas", "leaders", "bytes"])
         for b in s.brokers {
             table.add([String(b.broker), b.rack ?? "-",
@@ -98,9 +109,11 @@ enum PlanSummaryText {
                        "\(ByteUnits.format(b.bytesBefore)) -> \(ByteUnits.format(b.bytesAfter))"])
         }
         let repairs = s.rackRepairs > 0 ? ", \(s.rackRepairs) partitions moved to repair their rack placement" : ""
-        return """
-        \(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)
-        \(table.render())
-        """
+        var lines = ["\(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)"]
+        if let e = picture.steps.first?.estimate, let throttle = e.throttle, let seconds = e.seconds, let bound = e.lowerBoundSeconds {
+            lines.append("at \(throttle.text) per broker: about \(seconds.text) (no schedule beats \(bound.text))")
+        }
+        lines += [table.render(), "", BalanceBars.render(picture, width: width)]
+        return lines.joined(separator: "\n")
     }
 }

@@ -27,13 +27,7 @@ func parseDuration(_ text: String, option: String) throws -> Double {
     throw InvalidInput("\(option) \"\(text)\" is not a duration: expected seconds or a number with s, m or h (e.g. 5m)")
 }
 
-func formatDuration(_ s: Double) -> String {
-    guard s.isFinite, s >= 0 else { return "?" }
-    let t = Int(s.rounded())
-    if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
-    if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
-    return "\(t)s"
-}
+func formatDuration(_ s: Double) -> String { DurationText.format(s) }
 
 /// Prints a run's events: a live bar on a terminal, plain lines otherwise, or JSON lines.
 final class ProgressPrinter: @unchecked Sendable {

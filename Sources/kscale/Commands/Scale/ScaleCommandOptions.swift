@@ -3,6 +3,8 @@ import Foundation
 import KafkaAdmin
 import KScaleCore
 import KScaleExec
+import KScaleIO
+import KScaleView
 
 /// Options scale-out and scale-in share: the connection, the executor's pacing and throttle, where
 /// runs are journaled, and whether to change anything.
@@ -17,6 +19,8 @@ struct ScaleCommandOptions: ParsableArguments {
     var disableRackAware = false
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
+    @Option(name: .long, help: "Also write a self-contained HTML report (charts, moves by broker pair, throttle, estimate) to this file.")
+    var html: String?
 
     /// Connects, builds the flows over the planner and the executor engine, runs `body` and prints
     /// its report; exits with the report's code.
@@ -48,7 +52,9 @@ struct ScaleCommandOptions: ParsableArguments {
                 }
             }
             if report.executed, !json { writeLine(mutationSummary(sent)) }
-            writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report)) : LifecycleRender.scale(report))
+            if let html { try KScaleFiles.write(Data(HTMLReport.render(PlanPicture.scale(report)).utf8), to: html, what: "HTML report") }
+            writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report))
+                           : LifecycleRender.scale(report, width: TerminalWidth.columns(environment: ProcessInfo.processInfo.environment)))
             code = report.exitCode
         }
         if code != 0 { throw ExitCode(code) }
