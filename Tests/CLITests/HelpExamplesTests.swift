@@ -13,14 +13,24 @@ import Testing
     }
 
     /// The example invocations of a help text: the lines after `EXAMPLES:` that start with `kscale `,
-    /// as the words a shell passes (the examples quote nothing).
+    /// joined with their ` \\` continuation lines, as the words a shell passes (the examples quote nothing).
     static func examples(_ help: String) -> [[String]] {
         guard let section = help.range(of: "EXAMPLES:\n") else { return [] }
-        return help[section.upperBound...].split(separator: "\n")
+        let lines = help[section.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .prefix { !$0.isEmpty }
-            .filter { $0.hasPrefix("kscale ") }
-            .map { $0.split(separator: " ").dropFirst().map(String.init) }
+        var invocations: [String] = []
+        var continuing = false
+        for line in lines {
+            let text = line.hasSuffix(" \\") ? String(line.dropLast(2)) : line
+            if continuing, let last = invocations.popLast() {
+                invocations.append(last + " " + text)
+            } else if text.hasPrefix("kscale ") {
+                invocations.append(text)
+            }
+            continuing = line.hasSuffix(" \\") && (continuing || text.hasPrefix("kscale "))
+        }
+        return invocations.map { $0.split(separator: " ").dropFirst().map(String.init) }
     }
 
     @Test func everyCommandsDiscussionEndsWithExamples() {
@@ -30,15 +40,16 @@ import Testing
             let discussion = type.configuration.discussion
             let lastSection = discussion.components(separatedBy: "\n\n").last ?? ""
             #expect(lastSection.hasPrefix("EXAMPLES:\n"), "\(path): the discussion ends with its EXAMPLES section")
-            // The rendered help shows it (wide columns: no wrapping inside an example).
-            let help = KScale.helpMessage(for: type, columns: 10_000)
+            // An 80-column help shows the examples as written: nothing of them is wrapped.
+            let help = KScale.helpMessage(for: type, columns: 80)
             #expect(!Self.examples(help).isEmpty, "\(path): no example in `kscale \(path.joined(separator: " ")) --help`")
+            #expect(Self.examples(help) == Self.examples(lastSection), "\(path): an example wraps in an 80-column help")
         }
     }
 
     @Test func everyExampleParsesAndALeafCommandsExamplesRunIt() throws {
         for (path, type) in Self.commands() {
-            let examples = Self.examples(KScale.helpMessage(for: type, columns: 10_000))
+            let examples = Self.examples(KScale.helpMessage(for: type, columns: 80))
             var parsedAsItself = false
             for words in examples {
                 let parsed: any ParsableCommand

@@ -112,7 +112,7 @@ import KScaleTime
         let ended = await #expect(throws: Refusal.self) {
             try await PlanRun(admin: gate, clock: c.clock).execute(other, in: dir, options: options)
         }
-        #expect(ended?.message.contains("which ended (completed); execute this plan in a state dir of its own") == true, "\(ended?.message ?? "")")
+        #expect(ended?.message.contains("which ended (completed); execute this plan in a run directory of its own") == true, "\(ended?.message ?? "")")
     }
 
     // MARK: item 3: a killed cancel --rollback run again continues its rollback

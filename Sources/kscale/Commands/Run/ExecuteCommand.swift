@@ -10,7 +10,7 @@ struct ExecuteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "execute",
         abstract: "Execute a reassignment plan with throttles and pacing (a dry run unless --execute).",
-        discussion: helpDiscussion("The run is journaled in --state-dir (default ~/.kscale/runs/<plan id>/); `kscale resume` continues it after a crash, and running execute again with the same plan continues the same run.", examples: [
+        discussion: helpDiscussion("The run is journaled in a directory of its own under --state-dir, named by the plan's id (default ~/.kscale/runs/<plan id>/); `kscale resume` continues it after a crash, and running execute again with the same plan continues the same run.", examples: [
             "# A dry run: the batches, the throttle and the estimated duration:",
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s",
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --max-in-flight-per-broker 5 --max-in-flight 50 --execute",
