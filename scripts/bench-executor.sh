@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --product kscale >/dev/null
-for args in "--max-moves-per-broker 5 --poll-interval 2" \
-            "--max-moves-per-broker 5 --poll-interval 5" \
-            "--max-moves-per-broker 10 --poll-interval 2" \
-            "--max-moves-per-broker 3 --poll-interval 2" \
-            "--max-moves-per-broker 5 --poll-interval 2 --order smallest-first"; do
+for args in "--max-in-flight-per-broker 5 --poll-interval 2" \
+            "--max-in-flight-per-broker 5 --poll-interval 5" \
+            "--max-in-flight-per-broker 10 --poll-interval 2" \
+            "--max-in-flight-per-broker 3 --poll-interval 2" \
+            "--max-in-flight-per-broker 5 --poll-interval 2 --order smallest-first"; do
   echo "== $args"
   .build/debug/kscale demo --benchmark --data-scale 4 --throttle 50MB/s $args | grep -E '^(plan|benchmark):'
 done

@@ -70,7 +70,7 @@ run_case() {
     while [ "$1" != "--" ]; do sargs+=("$1"); shift; done; shift
     glist=$1
     local plan="$WORK/$size-$scenario.kscale.json" gen="$WORK/$size-$scenario.generate.json" tv="$WORK/$size-$scenario.time"
-    /usr/bin/time -v "$KSCALE" plan "${kargs[@]}" --snapshot "$cluster" --output "$plan" --summary json >/dev/null 2>"$tv"
+    /usr/bin/time -v "$KSCALE" plan "${kargs[@]}" --snapshot "$cluster" --out "$plan" --output json >/dev/null 2>"$tv"
     local wall rss
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$tv" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")

@@ -204,7 +204,7 @@ public enum Canceller {
         let id = existing.runID ?? RunDirectory.runID(for: plan)
         if let foreign = plan.partitions.first(where: { line in original[line.topicPartition].map { !$0.asksForTheSame(as: line) } ?? true }) {
             let was = original[foreign.topicPartition].map { "its original replicas are \($0.replicas)" } ?? "the run in \(dir) does not hold it"
-            throw Refusal("\(target) holds run \(id), which is not this run's rollback (it moves \(foreign.topicPartition) to \(foreign.replicas); \(was)); resume or cancel it with --state-dir \(target), or move the directory aside, then cancel --rollback again")
+            throw Refusal("\(target) holds run \(id), which is not this run's rollback (it moves \(foreign.topicPartition) to \(foreign.replicas); \(was)); resume or cancel it with \(RunDirectory.selection(of: target)), or move the directory aside, then cancel --rollback again")
         }
         let held = Set(plan.partitions.map(\.topicPartition))
         let outside = outcome.rollback.partitions.map(\.topicPartition).filter { !held.contains($0) }.sorted()

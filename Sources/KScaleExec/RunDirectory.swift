@@ -45,9 +45,15 @@ public enum RunDirectory {
             best = (root + "/" + n, m)
         }
         guard let dir = best?.0 else {
-            throw InvalidInput("no kscale run found under \(root); pass --state-dir DIR")
+            throw InvalidInput("no kscale run found under \(root); pass --state-dir ROOT, the root the run was journaled under")
         }
         return dir
+    }
+
+    /// The options that name the run in `dir` to a command: `--state-dir ROOT --run ID`.
+    public static func selection(of dir: String) -> String {
+        let path = URL(fileURLWithPath: dir).standardizedFileURL
+        return "--state-dir \(path.deletingLastPathComponent().path) --run \(path.lastPathComponent)"
     }
 
     /// Every run directory under `root` (for `throttle audit`).

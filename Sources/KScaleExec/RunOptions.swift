@@ -50,8 +50,8 @@ public struct RunOptions: Sendable, Codable, Equatable {
 
     /// Refuses settings that cannot make progress, naming the option.
     public func validate() throws {
-        guard maxMovesPerBroker >= 1 else { throw InvalidInput("--max-moves-per-broker must be at least 1, got \(maxMovesPerBroker)") }
-        guard maxMoves >= 1 else { throw InvalidInput("--max-moves must be at least 1, got \(maxMoves)") }
+        guard maxMovesPerBroker >= 1 else { throw InvalidInput("--max-in-flight-per-broker must be at least 1, got \(maxMovesPerBroker)") }
+        guard maxMoves >= 1 else { throw InvalidInput("--max-in-flight must be at least 1, got \(maxMoves)") }
         if let t = throttle, t <= 0 { throw InvalidInput("--throttle must be positive, got \(t) B/s") }
         guard stallTimeout > 0 else { throw InvalidInput("--stall-timeout must be positive") }
         if let lo = autoThrottleMin, let hi = autoThrottleMax {

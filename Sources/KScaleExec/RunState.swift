@@ -171,9 +171,9 @@ extension RunState {
         let id = runID ?? RunDirectory.runID(for: existing)
         let what = "the state dir \(dir) holds run \(id) of another plan (\(existing.partitions.count) partitions; \(Self.firstDifference(existing, plan)))"
         if let ended {
-            throw Refusal("\(what), which ended (\(ended)); execute this plan in a state dir of its own: another --state-dir, or none for the default (a directory named by the plan's id)")
+            throw Refusal("\(what), which ended (\(ended)); execute this plan in a run directory of its own: another --state-dir root, or none for the default")
         }
-        throw Refusal("\(what), which has not ended: its moves may be in flight and its throttles set. Continue it with `kscale resume --state-dir \(dir) --execute` or stop it with `kscale cancel --state-dir \(dir) --execute`; once it has ended, execute this plan in a state dir of its own")
+        throw Refusal("\(what), which has not ended: its moves may be in flight and its throttles set. Continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`; once it has ended, execute this plan in a state dir of its own")
     }
 
     /// The first partition, in order, on which two plans differ, in words.

@@ -6,6 +6,17 @@ struct KScale: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kscale",
         abstract: "Rebalance and scale self-managed Apache Kafka clusters, moving the least data possible.",
+        discussion: helpDiscussion("", examples: [
+            "# Try it on a simulated cluster, no Kafka needed:",
+            "kscale demo",
+            "# Check a cluster, then rehearse adding brokers 7-9 (a dry run):",
+            "kscale check --bootstrap-server kafka-1:9092",
+            "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s",
+            "# Offline: snapshot, plan, review, execute:",
+            "kscale snapshot --bootstrap-server kafka-1:9092 --out cluster.json.zst",
+            "kscale plan scale-out --snapshot cluster.json.zst --add-brokers 7,8,9 --out plan.json --rollback rollback.json",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --execute",
+        ]),
         version: "0.1.0",
         subcommands: [
             PlanCommand.self,

@@ -115,7 +115,7 @@ import Testing
             try await Self.cordonBroker(7, sim)
             let path = Self.temporaryPath("snapshot.json")
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let s = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--output", path])
+            let s = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--out", path])
             #expect(s.status == 0, "\(s.stderr)")
             let written = try KScaleFiles.readSnapshot(path)
             #expect(written.cordonedBrokers == [7])

@@ -149,14 +149,14 @@ import KScaleTime
 
     @Test func resume() async throws {
         try await Self.withFrozenSim { sim, clock in
-            let dir = Self.temporaryPath("run")
-            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let root = Self.temporaryPath("runs"), dir = root + "/run"
+            defer { try? FileManager.default.removeItem(atPath: root) }
             let plan = try await Self.killedRun(sim, dir: dir)
             let inFlight = await sim.state().moves.count
             #expect(inFlight > 0)
             let journal = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + RunDirectory.journalName))
             let sentBefore = await Self.mutating(sim)
-            let args = ["resume", "--bootstrap-server", sim.bootstrapServers, "--state-dir", dir]
+            let args = ["resume", "--bootstrap-server", sim.bootstrapServers, "--state-dir", root, "--run", "run"]
 
             let dry = try await KScaleBinary.run(args)
             #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
@@ -177,14 +177,14 @@ import KScaleTime
 
     @Test func cancel() async throws {
         try await Self.withFrozenSim { sim, _ in
-            let dir = Self.temporaryPath("run")
-            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let root = Self.temporaryPath("runs"), dir = root + "/run"
+            defer { try? FileManager.default.removeItem(atPath: root) }
             _ = try await Self.killedRun(sim, dir: dir)
             let inFlight = await sim.state().moves.map(\.topicPartition).sorted()
             #expect(!inFlight.isEmpty)
             let sentBefore = await Self.mutating(sim)
             let journal = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + RunDirectory.journalName))
-            let args = ["cancel", "--bootstrap-server", sim.bootstrapServers, "--state-dir", dir]
+            let args = ["cancel", "--bootstrap-server", sim.bootstrapServers, "--state-dir", root, "--run", "run"]
 
             let dry = try await KScaleBinary.run(args)
             #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
@@ -205,14 +205,14 @@ import KScaleTime
 
     @Test func verify() async throws {
         try await Self.withFrozenSim { sim, clock in
-            let dir = Self.temporaryPath("run")
+            let root = Self.temporaryPath("runs"), dir = root + "/run"
             let planFile = Self.temporaryPath("plan.json")
-            defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: planFile) }
+            defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: planFile) }
             let plan = try await Self.killedRun(sim, dir: dir)
             try KScaleFiles.writePlan(plan, to: planFile)
             clock.advance(by: 3600)      // every move finishes; the dead process never removed its throttles
             let sentBefore = await Self.mutating(sim)
-            let args = ["verify", "--bootstrap-server", sim.bootstrapServers, "--plan", planFile, "--state-dir", dir]
+            let args = ["verify", "--bootstrap-server", sim.bootstrapServers, "--plan", planFile, "--state-dir", root, "--run", "run"]
 
             let dry = try await KScaleBinary.run(args)
             #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
@@ -231,8 +231,8 @@ import KScaleTime
 
     @Test func throttleClear() async throws {
         try await Self.withFrozenSim { sim, clock in
-            let dir = Self.temporaryPath("run")
-            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let root = Self.temporaryPath("runs"), dir = root + "/run"
+            defer { try? FileManager.default.removeItem(atPath: root) }
             _ = try await Self.killedRun(sim, dir: dir)
             clock.advance(by: 3600)      // nothing in flight: unknown throttles may go too
             // A throttle no kscale run set, as kafka-reassign-partitions.sh leaves one, on a topic the run left alone.
@@ -240,7 +240,7 @@ import KScaleTime
             _ = try await client.incrementalAlterConfigs([.topic("logs"): [ConfigChange(ThrottleKeys.leaderReplicas, .set, "0:1")]], validateOnly: false)
             await client.close()
             let sentBefore = await Self.mutating(sim)
-            let args = ["throttle", "clear", "--bootstrap-server", sim.bootstrapServers, "--state-dir", dir, "--include-unknown"]
+            let args = ["throttle", "clear", "--bootstrap-server", sim.bootstrapServers, "--state-dir", root, "--include-unknown"]
 
             let dry = try await KScaleBinary.run(args)
             #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")

@@ -109,8 +109,8 @@ import KScaleTestSupport
              "error: bad input: --throttle must not be negative, got -5MB/s"),
             (["execute", "--plan", s.plan, "--bootstrap-server", "127.0.0.1:1", "--throttle", "5 parsecs"],
              "error: bad input: --throttle: \"5 parsecs\" is not a rate"),
-            (["execute", "--plan", s.plan, "--bootstrap-server", "127.0.0.1:1", "--max-moves", "-1"],
-             "error: bad input: --max-moves must be at least 1, got -1"),
+            (["execute", "--plan", s.plan, "--bootstrap-server", "127.0.0.1:1", "--max-in-flight", "-1"],
+             "error: bad input: --max-in-flight must be at least 1, got -1"),
             // ArgumentParser's own refusals: the same code, its message names the value and the usage follows.
             (["plan", "rebalance", "--snapshot", "s.json", "--max-moves", "lots"],
              "error: bad input: The value 'lots' is invalid for '--max-moves <max-moves>'"),
@@ -131,7 +131,7 @@ import KScaleTestSupport
         let cases: [([String], String)] = [
             (["check", "--bootstrap-server", "127.0.0.1:1", "--command-config", "/nonexistent/client.properties"],
              "error: bad input: cannot read --command-config file /nonexistent/client.properties"),
-            (["plan", "rebalance", "--snapshot", "/nonexistent/snap.json", "--output", "/nonexistent/plan.json"],
+            (["plan", "rebalance", "--snapshot", "/nonexistent/snap.json", "--out", "/nonexistent/plan.json"],
              "error: bad input: cannot read snapshot file /nonexistent/snap.json"),
         ]
         for (args, message) in cases {
@@ -201,7 +201,7 @@ import KScaleTestSupport
         try journal.append(rate)
 
         try await withSimCluster(Self.unevenSnapshot()) { sim in
-            let r = try await KScaleBinary.run(["throttle", "clear", "--bootstrap-server", sim.bootstrapServers, "--state-dir", run, "--execute"])
+            let r = try await KScaleBinary.run(["throttle", "clear", "--bootstrap-server", sim.bootstrapServers, "--state-dir", s.dir, "--execute"])
             #expect(r.status == 5, "\(r.stdout)\(r.stderr)")
             #expect(r.stderr.hasPrefix("error: cluster error: "), "\(r.stderr)")
             #expect(r.stderr.contains("broker 99"), "\(r.stderr)")
@@ -217,14 +217,16 @@ import KScaleTestSupport
         defer { try? FileManager.default.removeItem(atPath: s.dir) }
         let file = s.dir + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        // The plan's run directory under the root `blocked` holds a directory where its journal goes.
         let blocked = s.dir + "/journal-is-a-directory"
-        try FileManager.default.createDirectory(atPath: blocked + "/journal.jsonl", withIntermediateDirectories: true)
+        let id = RunDirectory.runID(for: try ReassignmentPlan.decode(Data(contentsOf: URL(fileURLWithPath: s.plan))))
+        try FileManager.default.createDirectory(atPath: blocked + "/\(id)/journal.jsonl", withIntermediateDirectories: true)
 
         try await withSimCluster(Self.unevenSnapshot()) { sim in
             let before = await sim.state().snapshot.topics
             let cases: [(String, String)] = [
-                (file + "/run", "error: local I/O: cannot create state directory \(file)/run: \(String(cString: strerror(ENOTDIR)))"),
-                (blocked, "error: local I/O: cannot open journal \(blocked)/journal.jsonl: \(String(cString: strerror(EISDIR)))"),
+                (file + "/runs", "error: local I/O: cannot create state directory \(file)/runs: \(String(cString: strerror(ENOTDIR)))"),
+                (blocked, "error: local I/O: cannot open journal \(blocked)/\(id)/journal.jsonl: \(String(cString: strerror(EISDIR)))"),
             ]
             for (stateDir, message) in cases {
                 let r = try await KScaleBinary.run(["execute", "--bootstrap-server", sim.bootstrapServers, "--plan", s.plan,
@@ -236,7 +238,7 @@ import KScaleTestSupport
         }
 
         let snapshot = Self.fixtures.appendingPathComponent("racks-drift.json").path
-        let r = try await KScaleBinary.run(["plan", "rebalance", "--snapshot", snapshot, "--output", file + "/plan.json"])
+        let r = try await KScaleBinary.run(["plan", "rebalance", "--snapshot", snapshot, "--out", file + "/plan.json"])
         #expect(r.status == 6, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.hasPrefix("error: local I/O: cannot write plan file \(file)/plan.json: \(String(cString: strerror(ENOTDIR)))"), "\(r.stderr)")
     }

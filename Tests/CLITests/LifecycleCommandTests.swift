@@ -86,7 +86,7 @@ import KScaleIO
 
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-snap-\(UUID().uuidString).json.zst").path
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let s = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--output", path])
+            let s = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--out", path])
             #expect(s.status == 0, "\(s.stderr)")
             let written = try KScaleFiles.readSnapshot(path)
             let expected = Self.snapshot()

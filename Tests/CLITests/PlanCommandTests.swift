@@ -21,7 +21,7 @@ private struct Scratch {
     @Test func scaleOutWritesPlanRollbackAndSummary() async throws {
         let s = try Scratch()
         let r = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", fixture("scale-out-racks.json"), "--add-brokers", "7,8,9",
-                                 "--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
+                                 "--out", s.path("plan.json"), "--rollback", s.path("rollback.json")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("scale-out: "))
         #expect(r.stdout.contains("replicas moved"))
@@ -35,7 +35,7 @@ private struct Scratch {
 
     @Test func planGoesToStdoutAndJSONSummaryToStderrWithoutOutput() async throws {
         let r = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", fixture("scale-out-two-racks.json.zst"), "--add-brokers", "5,6",
-                                 "--summary", "json"])
+                                 "--output", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("{\"version\":1,\"partitions\":["))
         let summary = try JSONSerialization.jsonObject(with: Data(r.stderr.utf8)) as? [String: Any]
@@ -88,7 +88,7 @@ private struct Scratch {
                 resolved.append(a)
             }
         }
-        let r = try await KScaleBinary.run(["plan"] + resolved + ["--output", s.path("plan.json"), "--rollback", s.path("rollback.json")])
+        let r = try await KScaleBinary.run(["plan"] + resolved + ["--out", s.path("plan.json"), "--rollback", s.path("rollback.json")])
         #expect(r.status != 0)
         #expect(r.stderr.contains("error:"), "\(r.stderr)")
         #expect(r.stderr.contains(message), "\(r.stderr)")

@@ -54,7 +54,7 @@ import Testing
         try KScaleFiles.writeSnapshot(Self.generatedCluster(seed), to: file("snapshot.json"))
 
         let plan = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", file("snapshot.json"), "--add-brokers", "10,11,12",
-                                               "--output", file("plan.json"), "--summary", "json", "--throttle", "50MB/s",
+                                               "--out", file("plan.json"), "--output", "json", "--throttle", "50MB/s",
                                                "--html", file("report.html")])
         #expect(plan.status == 0, "\(seed): \(plan.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8))

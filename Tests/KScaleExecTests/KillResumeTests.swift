@@ -44,7 +44,7 @@ import KScaleTestSupport
         let planPath = home + "/plan.json"
         try plan.encoded().write(to: URL(fileURLWithPath: planPath))
         let common = ["--bootstrap-server", h.sim.bootstrapServers, "--time-scale", String(scale)]
-        let pacing = ["--throttle", "50MB/s", "--max-moves-per-broker", "2", "--poll-interval", "1", "--output", "json"]
+        let pacing = ["--throttle", "50MB/s", "--max-in-flight-per-broker", "2", "--poll-interval", "1", "--output", "json"]
         let environment = ["KSCALE_HOME": home]
         var kills: [Double] = []
         for round in 0..<3 {

@@ -101,8 +101,8 @@ import KScaleTime
             let message = refusal?.message ?? ""
             #expect(message.contains("holds run \(id) of another plan"), "\(message)")
             #expect(message.contains("\(other.partitions[0].topicPartition) goes to \(plan.partitions[0].replicas) there"), "\(message)")
-            #expect(message.contains("kscale resume --state-dir \(dir) --execute"), "\(message)")
-            #expect(message.contains("kscale cancel --state-dir \(dir) --execute"), "\(message)")
+            #expect(message.contains("kscale resume \(RunDirectory.selection(of: dir)) --execute"), "\(message)")
+            #expect(message.contains("kscale cancel \(RunDirectory.selection(of: dir)) --execute"), "\(message)")
             #expect(message.contains("once it has ended"), "\(message)")
         }
         #expect(await c.alterRequests == alters)
@@ -112,7 +112,7 @@ import KScaleTime
         let ended = await #expect(throws: Refusal.self) {
             try await PlanRun(admin: gate, clock: c.clock).execute(other, in: dir, options: options)
         }
-        #expect(ended?.message.contains("which ended (completed); execute this plan in a state dir of its own") == true, "\(ended?.message ?? "")")
+        #expect(ended?.message.contains("which ended (completed); execute this plan in a run directory of its own") == true, "\(ended?.message ?? "")")
     }
 
     // MARK: item 3: a killed cancel --rollback run again continues its rollback
@@ -171,7 +171,7 @@ import KScaleTime
         let outcome = try await Canceller.cancel(runIn: dir, admin: gate, clock: c.clock)
         let refusal = #expect(throws: Refusal.self) { try Canceller.rollbackStep(after: outcome, runIn: dir) }
         #expect(refusal?.message.contains("holds run \(RunDirectory.runID(for: foreign)), which is not this run's rollback") == true, "\(refusal?.message ?? "")")
-        #expect(refusal?.message.contains("--state-dir \(dir)-rollback") == true)
+        #expect(refusal?.message.contains(RunDirectory.selection(of: dir + "-rollback")) == true, "\(refusal?.message ?? "")")
     }
 
     // MARK: item 9: owner-only state
@@ -253,7 +253,7 @@ import KScaleTime
         })
         let home = temporaryDirectory()
         let dir = home + "/runs/scale-out"
-        let pacing = ["--throttle", "50MB/s", "--max-moves-per-broker", "10", "--max-moves", "10", "--poll-interval", "1"]
+        let pacing = ["--throttle", "50MB/s", "--max-in-flight-per-broker", "10", "--max-in-flight", "10", "--poll-interval", "1"]
         _ = try await PlanRun(admin: DryRunAdmin(admin, execute: true), clock: StepClock(sim: time), bootstrap: sim.bootstrapServers)
             .execute(plan, in: dir, options: RunOptions(throttle: 50_000_000, maxMovesPerBroker: 10, maxMoves: 10, pollInterval: 1))
         #expect(await h.offTarget(plan, original: original) == [])

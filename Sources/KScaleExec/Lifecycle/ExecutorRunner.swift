@@ -43,7 +43,7 @@ public struct ExecutorRunner: LifecycleRunning {
             let id = state.runID ?? (dir as NSString).lastPathComponent
             let stillMoving = state.partitions.filter { $0.value.phase == .submitted && moving[$0.key] != nil }.count
             if stillMoving > 0 {
-                lines.append("earlier run \(id) in \(dir) still has \(stillMoving) partitions moving: continue it with `kscale resume --state-dir \(dir) --execute` or stop it with `kscale cancel --state-dir \(dir) --execute`")
+                lines.append("earlier run \(id) in \(dir) still has \(stillMoving) partitions moving: continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`")
                 continue
             }
             guard state.ledger.outstanding > 0 else { continue }

@@ -9,12 +9,16 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-partitions",
         abstract: "Add partitions to a topic, placed rack-aware on the least-loaded brokers (dry run unless --execute).",
-        discussion: """
+        discussion: helpDiscussion("""
         Adding partitions cannot be undone and re-routes keyed records: a key maps to a different partition \
         after the change, so per-key ordering breaks across it. Compacted topics are refused; every other \
         topic needs --accept-key-remap. Without --execute the broker validates the request (validate_only) \
         and nothing changes; either way the CreatePartitions request is printed ("would send:" or "sent:").
-        """
+        """, examples: [
+            "# A dry run the broker validates:",
+            "kscale add-partitions --bootstrap-server kafka-1:9092 --topic orders --to 48 --accept-key-remap",
+            "kscale add-partitions --bootstrap-server kafka-1:9092 --topic orders --target-throughput 200MB/s --per-partition-throughput 10MB/s --consumers 48 --accept-key-remap --execute",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -30,10 +34,8 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     var consumers: Int?
     @Flag(help: "Confirm that keyed records will route to different partitions and per-key ordering breaks across the change.")
     var acceptKeyRemap = false
-    @Flag(help: "Add the partitions. Without it, the broker only validates the request.")
-    var execute = false
-    @Option(help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var gate: DryRunGateOptions
+    @OptionGroup var output: OutputOptions
 
     /// What was planned and done, and the request the gate sent (or would send).
     struct Report: Encodable {
@@ -76,10 +78,10 @@ struct AddPartitionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let target = try targetCount()
-            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: gate.execute) { admin in
                 let result = try await AddPartitions.run(topic: topic, targetCount: target, acceptKeyRemap: acceptKeyRemap, admin: admin)
                 let report = Report(plan: result.plan, executed: !admin.isDryRun, mutations: await admin.mutations)
-                switch output {
+                switch output.format {
                 case .json:
                     try printJSON(report)
                 case .text:

@@ -10,21 +10,24 @@ import KScaleTime
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Scale out a simulated 6-broker cluster onto 3 new brokers, end to end (no Kafka needed)."
+        abstract: "Scale out a simulated 6-broker cluster onto 3 new brokers, end to end (no Kafka needed).",
+        discussion: helpDiscussion("", examples: [
+            "kscale demo",
+            "kscale demo --time-scale 50 --data-scale 4 --max-in-flight-per-broker 10",
+            "kscale demo --benchmark --output json",
+        ])
     )
 
     @Option(name: .long, help: "Simulated seconds per wall-clock second.")
     var timeScale: Double = 12
     @Option(name: .long, help: "Replication throttle per broker.")
     var throttle = "50MB/s"
-    @Option(name: .long, help: "text or json (the run's events, one per line).")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
     @Option(name: .long, help: "Multiply every partition's size (4 gives a scale-out copying over 100 GB).")
     var dataScale: Int64 = 1
     @Option(name: .long, help: "Seconds (simulated) between the executor's polls.")
     var pollInterval: Double = 5
-    @Option(name: .long, help: "Moves a broker may send or receive at once.")
-    var maxMovesPerBroker = 5
+    @OptionGroup var inFlight: InFlightOptions
     @Option(name: .long, help: "smallest-first, largest-first or risk-first.")
     var order: String = MoveOrder.largestFirst.rawValue
     @Flag(name: .long, help: "Benchmark mode: step simulated time with the executor's polls (no waiting) and report the run time against max over brokers of (bytes in, bytes out) / throttle.")
@@ -55,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await runExecCommand {
             guard timeScale > 0 else { throw InvalidInput("--time-scale must be positive") }
             let rate = try parseRateOption(throttle, "--throttle")
-            let json = output == .json
+            let json = output.format == .json
             func say(_ s: String) { if !json { print(s) } }
             guard let order = MoveOrder(rawValue: order) else { throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))") }
             guard dataScale >= 1 else { throw InvalidInput("--data-scale must be at least 1") }
@@ -74,12 +77,12 @@ struct DemoCommand: AsyncParsableCommand {
                     let dir = NSTemporaryDirectory() + "kscale-demo-\(UUID().uuidString)"
                     // The demo's journal is scratch: removed however the demo ends.
                     defer { try? FileManager.default.removeItem(atPath: dir) }
-                    let printer = ProgressPrinter(format: output)
-                    let options = RunOptions(throttle: rate, maxMovesPerBroker: maxMovesPerBroker, maxMoves: 100, order: order, stallTimeout: 120, pollInterval: pollInterval)
+                    let printer = ProgressPrinter(format: output.format)
+                    let options = RunOptions(throttle: rate, maxMovesPerBroker: inFlight.perBroker, maxMoves: inFlight.total, order: order, stallTimeout: 120, pollInterval: pollInterval)
                     try options.validate()
                     // The moves as they stand before the run, for the benchmark's bound.
                     let moves = benchmark ? try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false).moves : []
-                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(maxMovesPerBroker) moves per broker, \(order.rawValue) (journal in \(dir), removed at the end)")
+                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(inFlight.perBroker) moves per broker, \(order.rawValue) (journal in \(dir), removed at the end)")
                     let simStart = await sim.state().timeSeconds
                     let run = PlanRun(admin: admin, clock: clock, bootstrap: sim.bootstrapServers, emit: { printer.handle($0) })
                     guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options) else {

@@ -8,19 +8,22 @@ import KScaleExec
 struct DescribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "describe",
-        abstract: "Show a live cluster's brokers, topics and under-replicated / offline partitions."
+        abstract: "Show a live cluster's brokers, topics and under-replicated / offline partitions.",
+        discussion: helpDiscussion("", examples: [
+            "kscale describe --bootstrap-server kafka-1:9092",
+            "kscale describe --bootstrap-server kafka-1:9092 --command-config client.properties --output json",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
     @Option(name: .long, help: "How many topics to list in text output (largest first).")
     var topTopics: Int = 20
 
     func run() async throws {
         try await runLiveCommand(connection) { admin in
             let summary = ClusterSummary(try await ClusterObservation.read(from: admin))
-            switch output {
+            switch output.format {
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

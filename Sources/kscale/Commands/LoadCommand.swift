@@ -9,10 +9,13 @@ struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Produce fixed-size records to a topic and report records/s, MB/s and latency percentiles.",
-        discussion: """
+        discussion: helpDiscussion("""
         Latency is measured from handing a record to the producer to its delivery report, as \
         kafka-producer-perf-test does. This writes real records to the topic: use a test topic.
-        """
+        """, examples: [
+            "kscale load --bootstrap-server kafka-1:9092 --topic load-test --record-size 1KB --throughput 10MB/s --num-records 100000",
+            "kscale load --bootstrap-server kafka-1:9092 --topic load-test --record-size 1KB --throughput -1 --num-records 1000000 --producer-property acks=all --output json",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -26,8 +29,7 @@ struct LoadCommand: AsyncParsableCommand {
     var numRecords: Int
     @Option(name: .customLong("producer-property"), help: "An extra librdkafka producer property, name=value (repeatable), e.g. acks=all.")
     var producerProperties: [String] = []
-    @Option(help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors {
@@ -47,7 +49,7 @@ struct LoadCommand: AsyncParsableCommand {
                 properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
             }
             let producer = try RdKafkaProducer(config: config, producerProperties: properties)
-            let text = output == .text
+            let text = output.format == .text
             let summary: LoadSummary
             do {
                 summary = try await LoadGenerator.run(options, producer: producer) { line in

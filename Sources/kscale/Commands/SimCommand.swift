@@ -10,12 +10,17 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Run a simulated Kafka cluster (KafkaSim) from a snapshot file.",
-        discussion: """
+        discussion: helpDiscussion("""
         Broker i of the snapshot (in file order) listens on --port + i. Prints `bootstrap HOST:PORT`
         and `control http://HOST:PORT` once every listener accepts connections, then runs until
         SIGINT or SIGTERM. Control API: GET /state, GET /mutations, POST /brokers/{id}/stop|start,
         POST /controller/{id}, POST /brokers/{id}/slow?ms=N, POST /brokers/{id}/drop?count=N.
-        """
+        """, examples: [
+            "kscale sim --snapshot Fixtures/quickstart-cluster.json --time-scale 100",
+            "# Then, in another shell, with the same time scale:",
+            "kscale check --bootstrap-server 127.0.0.1:19092 --time-scale 100",
+            "kscale sim --snapshot cluster.json.zst --port 29092 --control-port 29090 --ingest 1MB/s --users users.txt",
+        ])
     )
 
     @Option(help: "Snapshot file (kafka-cluster-v1 JSON, .zst allowed).")

@@ -9,27 +9,28 @@ struct UncordonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uncordon",
         abstract: "Let cordoned brokers take new replicas again: delete cordoned.log.dirs (a dry run unless --execute).",
-        discussion: """
+        discussion: helpDiscussion("""
             A drain (scale-in) cordons the brokers it empties and leaves them cordoned until they are stopped, so no \
             topic and no kscale plan puts data back on them. To keep such a broker in service instead, uncordon it; \
             `scale-out --add-brokers` does it itself for the brokers it adds. The dry run has the brokers validate the \
             change (validate_only) and lists it.
             Exit code: 0 done (or the dry run), 1 a broker stays cordoned (refused, cordoned by the cluster-wide \
             default or its properties file, or its configs could not be read), 2 bad input (an unknown broker).
-            """
+            """, examples: [
+            "kscale uncordon --bootstrap-server kafka-1:9092 --brokers 4",
+            "kscale uncordon --bootstrap-server kafka-1:9092 --brokers 4,5 --execute --output json",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "Broker ids to uncordon, e.g. 4,5.")
     var brokers: String
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
-    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
-    var execute = false
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
         let ids = try await reportingErrors { try parseBrokerList(brokers, option: "--brokers") }
-        try await runMutatingCommand(connection, execute: execute, output: output) { admin in
+        try await runMutatingCommand(connection, execute: gate.execute, output: output.format) { admin in
             let result = try await Uncordon.run(brokers: ids, admin: admin)
             return (result, Self.render(result), result.exitCode)
         }

@@ -15,7 +15,7 @@ struct ConnectionOptions: ParsableArguments {
     var commandConfig: String?
     @Option(name: .long, help: "Longest one request to the cluster may take, retries included (e.g. 30s, 500ms; default request.timeout.ms from --command-config, else 30s); see docs/client.md.")
     var requestTimeout: String?
-    @Option(name: .long, help: ArgumentHelp("Simulated-time factor of a KafkaSim cluster, so timeouts and rates are in its units.", visibility: .hidden))
+    @Option(name: .long, help: "Only against `kscale sim --time-scale N`: the same N, so waits, stall timeouts, rates and ETAs are in the simulator's time. Never against a real cluster.")
     var timeScale: Double?
 
     /// Wall time, or with `--time-scale` wall time that many times faster from now: read it once
@@ -24,6 +24,13 @@ struct ConnectionOptions: ParsableArguments {
 
     /// `clock`, interrupted by Ctrl-C or SIGTERM: for the commands that move data.
     var runClock: any KScaleClock { InterruptibleClock(clock, interruption: Interrupts.interruption) }
+}
+
+/// `--execute`, the same flag on every command that can change a cluster: without it the command
+/// is a dry run through the gate (`connectAdmin`) and sends no change.
+struct DryRunGateOptions: ParsableArguments {
+    @Flag(name: .long, help: "Change the cluster. Without it, a dry run: print what would be sent (validated by the brokers where Kafka can) and change nothing.")
+    var execute = false
 }
 
 /// An admin connection through the dry-run gate, and how to close it.

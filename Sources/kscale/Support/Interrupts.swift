@@ -48,8 +48,8 @@ enum Interrupts {
         if ledger.outstanding > 0 {
             lines.append("\(ledger.rates.count) broker rates and \(ledger.replicaEntryCount) replica entries stay set: they keep throttling the copies in flight.")
         }
-        lines.append("continue: kscale resume --state-dir \(dir) --execute")
-        lines.append("undo:     kscale cancel --state-dir \(dir) --execute   (add --rollback to move finished partitions back)")
+        lines.append("continue: kscale resume \(RunDirectory.selection(of: dir)) --execute")
+        lines.append("undo:     kscale cancel \(RunDirectory.selection(of: dir)) --execute   (add --rollback to move finished partitions back)")
         return lines.joined(separator: "\n")
     }
 }

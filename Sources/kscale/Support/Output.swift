@@ -1,10 +1,54 @@
 import ArgumentParser
 import Foundation
 import KafkaAdmin
+import KScaleCore
 
 /// Text for people, JSON for scripts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// `--output text|json`: the format of what a command prints, one meaning in every command. A
+/// file a command writes is `--out FILE` (plan, snapshot); notes and warnings go to stderr.
+struct OutputOptions: ParsableArguments {
+    static let help = ArgumentHelp("text (for people) or json (for scripts: one object; commands that move data print one event per line, the result last). Notes and warnings go to stderr.",
+                                   valueName: "text|json")
+
+    @Option(name: .customLong("output"), help: OutputOptions.help)
+    var format: OutputFormat = .text
+}
+
+/// `--output` of `plan` and `snapshot`, where it used to name the file written: a format name is
+/// the format (as everywhere), any other value the file, accepted with a deprecation note (`--out`).
+struct FormatOrFileOutputOptions: ParsableArguments {
+    /// `text`, `json`, or (deprecated) a file name.
+    enum Value: ExpressibleByArgument {
+        case format(OutputFormat)
+        case file(String)
+        init?(argument: String) { self = OutputFormat(rawValue: argument).map(Value.format) ?? .file(argument) }
+    }
+
+    @Option(name: .customLong("output"), help: OutputOptions.help)
+    var value: Value?
+
+    /// The format `--output` gave, if it gave one.
+    var givenFormat: OutputFormat? { if case let .format(f)? = value { f } else { nil } }
+
+    var format: OutputFormat { givenFormat ?? .text }
+
+    /// The file `--output FILE` named (deprecated spelling of `--out FILE`), if it did.
+    var legacyFile: String? { if case let .file(f)? = value { f } else { nil } }
+
+    /// The file to write: `--out`, or the deprecated `--output FILE` (one of them, not both).
+    func file(out: String?) throws -> String? {
+        guard let legacyFile else { return out }
+        guard out == nil else { throw InvalidInput("give --out FILE only: --output takes text or json, not the file \"\(legacyFile)\"") }
+        return legacyFile
+    }
+
+    func validate() throws {
+        if let legacyFile { Deprecation.note("--output FILE is deprecated: write --out \(legacyFile) (--output takes text or json in every command)") }
+    }
 }
 
 /// Encodes a report as stable, pretty JSON on stdout.

@@ -11,17 +11,18 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Cluster snapshot (kafka-cluster-v1 JSON; .zst is zstd-compressed).")
     var snapshot: String
 
-    @Option(help: "Write the plan here (Kafka reassignment JSON). Default: stdout.")
-    var output: String?
+    @Option(help: ArgumentHelp("Write the plan here (Kafka reassignment JSON; .zst is zstd-compressed). Default: stdout, with the summary on stderr. (Was --output FILE, deprecated.)",
+                               valueName: "file"))
+    var out: String?
 
     @Option(help: "Write the rollback (the current assignment of the same partitions) here.")
     var rollback: String?
 
-    @Option(help: "Summary format: text or json.")
-    var summary: SummaryFormat = .text
+    /// `--output text|json`: the summary's format (a file name there is the deprecated spelling of `--out`).
+    @OptionGroup var output: FormatOrFileOutputOptions
 
-    @Option(help: "Leave topics whose whole name matches this regular expression untouched.")
-    var excludeTopics: String?
+    @Option(name: .customLong("summary"), help: .hidden)
+    var deprecatedSummary: OutputFormat?
 
     @Option(help: "At most this many replica moves (the best balance within the budget).")
     var maxMoves: Int?
@@ -29,8 +30,7 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "At most this many bytes copied, e.g. 500GB or 1.5TiB.")
     var maxBytes: String?
 
-    @Flag(help: "Ignore broker racks (needed when some brokers have a rack and others do not).")
-    var disableRackAware = false
+    @OptionGroup var placement: PlacementOptions
 
     @Option(help: "Estimate the run at this replication throttle per broker, e.g. 50MB/s (execute takes its own).")
     var throttle: String?
@@ -40,7 +40,12 @@ struct PlanOptions: ParsableArguments {
 
     @OptionGroup var inputLimit: InputLimitOptions
 
-    enum SummaryFormat: String, ExpressibleByArgument { case text, json }
+    func validate() throws {
+        try Deprecation.alias("--summary", of: "--output", old: deprecatedSummary, new: output.givenFormat, meaning: "the summary's format")
+    }
+
+    /// The summary's format: `--output`, or the deprecated `--summary`.
+    var summaryFormat: OutputFormat { deprecatedSummary ?? output.format }
 
     /// Plans and writes everything; nothing is written when planning fails.
     func run(_ kind: PlanKind, newBrokerRacks: [BrokerID: String] = [:]) async throws {
@@ -48,15 +53,16 @@ struct PlanOptions: ParsableArguments {
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
             let throttleRate = try throttle.map { try parseThrottleOption($0, "--throttle") }
+            let planFile = try output.file(out: out)
             let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
             if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
             let keepOff = snap.cordonKeepOff(for: kind)
-            let request = PlanRequest(kind: kind, excludeTopics: excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
-                                      rackAware: !disableRackAware, newBrokerRacks: newBrokerRacks, keepOff: keepOff)
+            let request = PlanRequest(kind: kind, excludeTopics: placement.excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
+                                      rackAware: !placement.disableRackAware, newBrokerRacks: newBrokerRacks, keepOff: keepOff)
             let result = try Planner.plan(snap, request)
             for note in cordonNotes(snap.cordonedBrokers, keptOff: keepOff) { printError("note: \(note)") }
-            if let output {
-                try KScaleFiles.writePlan(result.plan, to: output)
+            if let planFile {
+                try KScaleFiles.writePlan(result.plan, to: planFile)
             } else {
                 FileHandle.standardOutput.write(result.plan.encoded())
             }
@@ -65,7 +71,7 @@ struct PlanOptions: ParsableArguments {
             if let html { try KScaleFiles.write(Data(HTMLReport.render(picture).utf8), to: html, what: "HTML report") }
             let text = try render(result.summary, picture)
             // The plan owns stdout when it has no file; the summary then goes to stderr.
-            if output == nil { printError(text) } else { print(text) }
+            if planFile == nil { printError(text) } else { print(text) }
         }
     }
 
@@ -86,7 +92,7 @@ struct PlanOptions: ParsableArguments {
     private func ids(_ brokers: Set<BrokerID>) -> String { brokers.sorted().map(String.init).joined(separator: ",") }
 
     private func render(_ s: PlanSummary, _ picture: PlanPicture) throws -> String {
-        switch summary {
+        switch summaryFormat {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

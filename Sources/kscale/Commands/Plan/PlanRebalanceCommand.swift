@@ -5,7 +5,13 @@ import KScaleCore
 struct PlanRebalance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebalance",
-        abstract: "Balance replicas, bytes and leaders over the brokers (or over --brokers only).")
+        abstract: "Balance replicas, bytes and leaders over the brokers (or over --brokers only).",
+        discussion: helpDiscussion("", examples: [
+            "kscale plan rebalance --snapshot cluster.json --out plan.json --rollback rollback.json",
+            "# Within a budget, leaving the topic logs where it is:",
+            "kscale plan rebalance --snapshot cluster.json --max-moves 200 --max-bytes 500GB --exclude-topics logs --out plan.json",
+            "kscale plan rebalance --snapshot cluster.json --brokers 1,2,3,4 --out plan.json --output json",
+        ]))
 
     @OptionGroup var options: PlanOptions
 

@@ -5,7 +5,11 @@ import KScaleCore
 struct PlanScaleIn: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale-in",
-        abstract: "Empty brokers before removing them: exactly their replicas move, unless --rebalance.")
+        abstract: "Empty brokers before removing them: exactly their replicas move, unless --rebalance.",
+        discussion: helpDiscussion("", examples: [
+            "kscale plan scale-in --snapshot cluster.json --remove-brokers 11,12 --out plan.json --rollback rollback.json",
+            "kscale plan scale-in --snapshot cluster.json --remove-brokers 11,12 --rebalance --out plan.json --output json",
+        ]))
 
     @OptionGroup var options: PlanOptions
 

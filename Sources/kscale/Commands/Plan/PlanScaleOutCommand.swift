@@ -5,7 +5,14 @@ import KScaleCore
 struct PlanScaleOut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale-out",
-        abstract: "Spread the cluster onto added brokers, moving the fewest replicas and bytes.")
+        abstract: "Spread the cluster onto added brokers, moving the fewest replicas and bytes.",
+        discussion: helpDiscussion("", examples: [
+            "kscale plan scale-out --snapshot cluster.json --add-brokers 7,8,9 --out plan.json --rollback rollback.json",
+            "# Brokers not in the snapshot yet, with their racks:",
+            "kscale plan scale-out --snapshot cluster.json --add-brokers 10,11 --new-broker-racks 10=rack0,11=rack1 --out plan.json",
+            "# A report to attach to the change request, with the estimate at 50MB/s:",
+            "kscale plan scale-out --snapshot cluster.json --add-brokers 7,8,9 --out plan.json --throttle 50MB/s --html plan.html",
+        ]))
 
     @OptionGroup var options: PlanOptions
 

@@ -10,21 +10,24 @@ struct ExecuteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "execute",
         abstract: "Execute a reassignment plan with throttles and pacing (a dry run unless --execute).",
-        discussion: "The run is journaled in --state-dir (default ~/.kscale/runs/<plan id>/); `kscale resume` continues it after a crash, and running execute again with the same plan continues the same run."
+        discussion: helpDiscussion("The run is journaled in a directory of its own under --state-dir, named by the plan's id (default ~/.kscale/runs/<plan id>/); `kscale resume` continues it after a crash, and running execute again with the same plan continues the same run.", examples: [
+            "# A dry run: the batches, the throttle and the estimated duration:",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --max-in-flight-per-broker 5 --max-in-flight 50 --execute",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --auto-throttle 20MB/s..100MB/s --state-dir /var/lib/kscale/runs --output json --execute",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "The plan, Kafka's reassignment JSON (.zst accepted).")
     var plan: String
     @OptionGroup var pacing: PacingOptions
-    @Option(name: .long, help: "Journal directory for this run.")
-    var stateDir: String?
+    @OptionGroup var stateRoot: StateRootOptions
     @Flag(name: .long, help: "Run alongside reassignments in flight that this run did not start (on other partitions).")
     var additional = false
     @Flag(name: .long, help: "Drive partitions already moving to this plan's targets that another run or tool started.")
     var adopt = false
-    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
-    var execute = false
+    @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
         try await runExecCommand {
@@ -32,10 +35,10 @@ struct ExecuteCommand: AsyncParsableCommand {
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
-            let dir = stateDir ?? RunDirectory.directory(for: plan)
+            let dir = stateRoot.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
             let failed = try await reportingInterruptions(runIn: { dir }) {
-                try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
+                try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: gate.execute) { admin in
                 let run = PlanRun(admin: admin, clock: connection.runClock, bootstrap: connection.bootstrapServer,
                                   commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 if !admin.isDryRun, printer.mode != .json { print("state dir: \(dir)") }

@@ -115,12 +115,6 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 }
 
-/// Resolves `--state-dir`, or the most recent run when none is given.
-func resolveStateDir(_ given: String?) throws -> String {
-    if let given { return given }
-    return try RunDirectory.latest()
-}
-
 func printPreview(_ inspection: Inspection, options: RunOptions) {
     let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
     let est = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle, scheduler: scheduler, order: options.order)

@@ -2,7 +2,8 @@ import ArgumentParser
 import KScaleCore
 import KScaleExec
 
-/// Pacing, throttle and output options shared by execute and resume.
+/// Pacing, throttle and output options shared by the commands that move data (execute, cancel
+/// --rollback, scale-out, scale-in).
 struct PacingOptions: ParsableArguments {
     @Option(name: .long, help: "Replication throttle per broker, e.g. 50MB/s (required to move data, or --auto-throttle, or --no-throttle).")
     var throttle: String?
@@ -10,10 +11,7 @@ struct PacingOptions: ParsableArguments {
     var noThrottle = false
     @Flag(name: .long, help: "Accept a plan that changes partitions' replication factor.")
     var allowRfChange = false
-    @Option(name: .long, help: "Moves a broker may send or receive at once.")
-    var maxMovesPerBroker = 5
-    @Option(name: .long, help: "Moves in flight in the whole cluster.")
-    var maxMoves = 100
+    @OptionGroup var inFlight: InFlightOptions
     @Option(name: .long, help: "smallest-first, largest-first or risk-first (under-replicated or at-min-ISR partitions first).")
     var order: String = MoveOrder.largestFirst.rawValue
     @Option(name: .long, help: "Report a partition with no progress for this long (e.g. 5m).")
@@ -22,17 +20,18 @@ struct PacingOptions: ParsableArguments {
     var autoThrottle: String?
     @Option(name: .long, help: "Seconds between polls of the cluster.")
     var pollInterval: Double = 2
-    @Option(name: .long, help: "text (a progress bar on a terminal, plain lines otherwise) or json (one event per line).")
-    var output: OutputFormat = .text
+    @OptionGroup var outputOptions: OutputOptions
+
+    var output: OutputFormat { outputOptions.format }
 
     /// The run's options; `movesData` when the command copies replicas (a throttle is then required).
     func options(movesData: Bool = true) throws -> RunOptions {
         guard let order = MoveOrder(rawValue: order) else {
             throw InvalidInput("--order \"\(order)\" is not one of \(MoveOrder.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var o = RunOptions(throttle: try throttle.map { try parseThrottleOption($0, "--throttle") }, maxMovesPerBroker: maxMovesPerBroker,
-                           maxMoves: maxMoves, order: order, stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"),
-                           pollInterval: pollInterval)
+        var o = RunOptions(throttle: try throttle.map { try parseThrottleOption($0, "--throttle") },
+                           maxMovesPerBroker: inFlight.perBroker, maxMoves: inFlight.total, order: order,
+                           stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"), pollInterval: pollInterval)
         if allowRfChange { o.allowReplicationFactorChange = true }
         if let a = autoThrottle {
             let (lo, hi) = try RunOptions.parseRange(a)
@@ -43,5 +42,30 @@ struct PacingOptions: ParsableArguments {
         try o.validate()
         if movesData { try o.requireThrottle(unthrottledOnPurpose: noThrottle) }
         return o
+    }
+}
+
+/// How many moves may be in flight at once, per broker and in the cluster (Cruise Control's
+/// concurrency limits): `--max-in-flight-per-broker`, `--max-in-flight`. Their old spellings
+/// `--max-moves-per-broker` and `--max-moves` still work with a note; `--max-moves` is the planning
+/// budget of `kscale plan`.
+struct InFlightOptions: ParsableArguments {
+    @Option(name: .long, help: "Moves a broker may send or receive at once (default \(RunOptions().maxMovesPerBroker); was --max-moves-per-broker, deprecated).")
+    var maxInFlightPerBroker: Int?
+    @Option(name: .long, help: "Moves in flight in the whole cluster at once (default \(RunOptions().maxMoves); was --max-moves, deprecated: --max-moves is the planning budget of `kscale plan`).")
+    var maxInFlight: Int?
+    @Option(name: .customLong("max-moves-per-broker"), help: .hidden)
+    var deprecatedMaxMovesPerBroker: Int?
+    @Option(name: .customLong("max-moves"), help: .hidden)
+    var deprecatedMaxMoves: Int?
+
+    var perBroker: Int { maxInFlightPerBroker ?? deprecatedMaxMovesPerBroker ?? RunOptions().maxMovesPerBroker }
+    var total: Int { maxInFlight ?? deprecatedMaxMoves ?? RunOptions().maxMoves }
+
+    func validate() throws {
+        try Deprecation.alias("--max-moves-per-broker", of: "--max-in-flight-per-broker", old: deprecatedMaxMovesPerBroker, new: maxInFlightPerBroker,
+                              meaning: "the same cap on moves in flight per broker")
+        try Deprecation.alias("--max-moves", of: "--max-in-flight", old: deprecatedMaxMoves, new: maxInFlight,
+                              meaning: "the same cap on moves in flight; --max-moves is the planning budget of `kscale plan`")
     }
 }

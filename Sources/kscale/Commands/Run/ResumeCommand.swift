@@ -8,26 +8,27 @@ struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Continue a run after its process died (a dry run unless --execute).",
-        discussion: "Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted."
+        discussion: helpDiscussion("Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted.", examples: [
+            "# The most recent run, a dry run:",
+            "kscale resume",
+            "kscale resume --state-dir /var/lib/kscale/runs --run 3f9a0c2e81d4b7a6 --execute",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .long, help: "The run's directory (default: the most recent run).")
-    var stateDir: String?
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
-    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
-    var execute = false
+    @OptionGroup var runSelection: RunSelectionOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
         try await runExecCommand {
-            let dir = try resolveStateDir(stateDir)
+            let dir = try runSelection.directory()
             let state = try RunDirectory.readState(dir)
-            let printer = ProgressPrinter(format: output)
+            let printer = ProgressPrinter(format: output.format)
             let failed = try await reportingInterruptions(runIn: { dir }) {
                 try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap,
                                     commandConfig: connection.commandConfig ?? state.commandConfig, requestTimeout: connection.requestTimeout,
-                                    execute: execute) { admin -> Bool in
+                                    execute: gate.execute) { admin -> Bool in
                     let run = PlanRun(admin: admin, clock: connection.runClock, emit: { printer.handle($0) })
                     let outcome = try await run.resume(in: dir)
                     if case .preview = outcome, let ended = state.ended { print("the run ended (\(ended)); resuming checks it again") }

@@ -7,18 +7,20 @@ import KScaleExec
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show a run's partitions done, in flight and pending, bytes copied, rate, ETA and stalls."
+        abstract: "Show a run's partitions done, in flight and pending, bytes copied, rate, ETA and stalls.",
+        discussion: helpDiscussion("", examples: [
+            "kscale status",
+            "kscale status --state-dir /var/lib/kscale/runs --run 3f9a0c2e81d4b7a6 --output json",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .long, help: "The run's directory (default: the most recent run).")
-    var stateDir: String?
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var runSelection: RunSelectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await runExecCommand {
-            let dir = try resolveStateDir(stateDir)
+            let dir = try runSelection.directory()
             let state = try RunDirectory.readState(dir)
             guard state.plan != nil else { throw InvalidInput("\(dir) holds no run") }
             let active = RunLock.isHeld(directory: dir)
@@ -29,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let stalls = state.notes.filter { $0.hasPrefix("stalled") }
             let outstanding = state.ledger.outstanding
-            if output == .json {
+            if output.format == .json {
                 var o: [String: Any] = ["run": state.runID ?? "", "state_dir": dir, "active": active, "ended": state.ended ?? NSNull(),
                                         "done": live.done, "in_flight": live.inFlight.count, "pending": live.pending, "failed": live.failed.count,
                                         "bytes_copied": live.bytesCopied, "bytes_total": live.bytesTotal, "throttles_outstanding": outstanding, "unseen": live.unseen]
@@ -41,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print("run \(state.runID ?? "?") in \(dir): \(active ? "running" : state.ended.map { "ended (\($0))" } ?? "not running (resume it with `kscale resume --execute`)")")
+            print("run \(state.runID ?? "?") in \(dir): \(active ? "running" : state.ended.map { "ended (\($0))" } ?? "not running (resume it with `kscale resume \(RunDirectory.selection(of: dir)) --execute`)")")
             let pct = live.bytesTotal > 0 ? Double(live.bytesCopied) / Double(live.bytesTotal) * 100 : 100
             print("partitions: \(live.done) done, \(live.inFlight.count) in flight, \(live.pending) pending, \(live.failed.count) failed")
             print(String(format: "bytes: %@ of %@ copied (%.1f%%)", ByteUnits.format(live.bytesCopied), ByteUnits.format(live.bytesTotal), pct))

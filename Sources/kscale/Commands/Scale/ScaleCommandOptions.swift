@@ -11,14 +11,9 @@ import KScaleView
 struct ScaleCommandOptions: ParsableArguments {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var pacing: PacingOptions
-    @Option(name: .long, help: "Root of the run journals (default ~/.kscale/runs); each plan gets its own directory.")
-    var stateDir: String?
-    @Option(name: .long, help: "Leave topics matching this regular expression where they are.")
-    var excludeTopics: String?
-    @Flag(name: .long, help: "Ignore racks when placing replicas.")
-    var disableRackAware = false
-    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
-    var execute = false
+    @OptionGroup var stateRoot: StateRootOptions
+    @OptionGroup var placement: PlacementOptions
+    @OptionGroup var gate: DryRunGateOptions
     @Option(name: .long, help: "Also write a self-contained HTML report (charts, moves by broker pair, throttle, estimate) to this file.")
     var html: String?
 
@@ -30,15 +25,15 @@ struct ScaleCommandOptions: ParsableArguments {
         var code: Int32 = 0
         try await runExecCommand {
             let runOptions = try pacing.options()
-            let planner = try CorePlanner.checked(excludeTopics: excludeTopics, rackAware: !disableRackAware)
+            let planner = try CorePlanner.checked(excludeTopics: placement.excludeTopics, rackAware: !placement.disableRackAware)
             let timeout = try parseDuration(registrationTimeout, option: "--registration-timeout")
             let printer = ProgressPrinter(format: pacing.output)
             let clock = connection.runClock
-            let root = stateDir ?? RunDirectory.defaultRoot
+            let root = stateRoot.root
             let (report, sent) = try await reportingInterruptions(runIn: { try? RunDirectory.latest(root: root) }) {
                 try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
-                                                     requestTimeout: connection.requestTimeout, execute: execute) { admin in
-                let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: stateDir ?? RunDirectory.defaultRoot,
+                                                     requestTimeout: connection.requestTimeout, execute: gate.execute) { admin in
+                let runner = ExecutorRunner(admin: admin, options: runOptions, stateRoot: root,
                                             clock: clock, bootstrap: connection.bootstrapServer,
                                             commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 let options = ScaleOptions(registrationTimeout: timeout, step: step)

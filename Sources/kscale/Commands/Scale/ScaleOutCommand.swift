@@ -9,11 +9,17 @@ struct ScaleOutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale-out",
         abstract: "Add brokers: wait for them, check, plan, execute with throttles, verify, elect leaders, check again.",
-        discussion: """
+        discussion: helpDiscussion("""
             A dry run unless --execute: it waits for the brokers, runs the pre-flight check and prints the plan and the \
             projected before/after table. Exit code: 0 done and healthy, 1 the post-flight check warns, 2 bad input, a \
             refusal or a critical post-flight finding, 3 the run did not finish (it is journaled: kscale resume).
-            """
+            """, examples: [
+            "# Rehearse, then run:",
+            "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s --html scale-out.html",
+            "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s --max-in-flight-per-broker 3 --registration-timeout 10m --execute",
+            "# Against `kscale sim --time-scale 100`:",
+            "kscale scale-out --bootstrap-server 127.0.0.1:19092 --add-brokers 7,8,9 --throttle 50MB/s --time-scale 100 --execute",
+        ])
     )
 
     @OptionGroup var scale: ScaleCommandOptions

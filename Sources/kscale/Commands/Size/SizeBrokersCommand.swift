@@ -6,11 +6,14 @@ struct SizeBrokersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "brokers",
         abstract: "Brokers for a cluster: network in and out, storage and disk throughput at a target utilisation.",
-        discussion: """
+        discussion: helpDiscussion("""
         network in = ingress x RF; network out = egress + ingress x (RF - 1); storage = ingress x retention x RF; \
         disk throughput = ingress x RF + egress x lagging share. Each needs ceil(demand / (per-broker capacity x \
         target utilisation)) brokers; the answer is the largest, and never fewer than RF.
-        """
+        """, examples: [
+            "kscale size brokers --ingress 100MB/s --egress 200MB/s --replication-factor 3 --retention-hours 168 --broker-network 125MB/s --broker-disk 2TB",
+            "kscale size brokers --ingress 100MB/s --egress 200MB/s --replication-factor 3 --retention-hours 168 --broker-network 125MB/s --broker-disk 2TB --broker-disk-throughput 250MB/s --lagging-consumers 10% --output json",
+        ])
     )
 
     @Option(help: "Bytes per second producers write, before replication, e.g. 100MB/s.")
@@ -31,8 +34,7 @@ struct SizeBrokersCommand: AsyncParsableCommand {
     var laggingConsumers: String = "0%"
     @Option(help: "Share of each resource to plan for (the alarm line), e.g. 70%.")
     var targetUtilization: String = "70%"
-    @Option(help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors {
@@ -47,7 +49,7 @@ struct SizeBrokersCommand: AsyncParsableCommand {
                 laggingConsumers: try Percentage.parse(laggingConsumers, name: "--lagging-consumers", allowZero: true),
                 targetUtilization: try Percentage.parse(targetUtilization, name: "--target-utilization"))
             let sizing = try BrokerSizing(inputs)
-            switch output {
+            switch output.format {
             case .json:
                 try printJSON(sizing)
             case .text:

@@ -9,11 +9,15 @@ struct SizePartitionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partitions",
         abstract: "Partitions for a topic: max(ceil(target / per-partition throughput), consumers).",
-        discussion: """
+        discussion: helpDiscussion("""
         With --snapshot, also shows what the count does to replicas per broker against the \
         ~\(ReplicaDensity.guidelinePerBroker)-per-broker guideline (for --topic, an existing topic grows; \
         otherwise a new topic is assumed).
-        """
+        """, examples: [
+            "kscale size partitions --target-throughput 200MB/s --per-partition-throughput 10MB/s --consumers 48",
+            "kscale size partitions --target-throughput 200MB/s --per-partition-throughput 10MB/s --snapshot cluster.json --topic orders --output json",
+            "kscale size partitions --target-throughput 200MB/s --per-partition-throughput 10MB/s --bootstrap-server kafka-1:9092 --topic orders",
+        ])
     )
 
     @Option(help: "Throughput the topic must sustain, e.g. 200MB/s.")
@@ -30,8 +34,7 @@ struct SizePartitionsCommand: AsyncParsableCommand {
     var topic: String?
     @Option(help: "With --snapshot or --bootstrap-server: replicas per partition (default: the topic's, or 3 for a new topic).")
     var replicationFactor: Int?
-    @Option(help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
 
     /// The JSON report: the sizing fields at the top level, so `.partitions` is the answer.
     struct Report: Encodable {
@@ -75,7 +78,7 @@ struct SizePartitionsCommand: AsyncParsableCommand {
                 density = try ReplicaDensity(snapshot: cluster, topic: topic, partitions: Int(sizing.partitions),
                                              replicationFactor: replicationFactor)
             }
-            switch output {
+            switch output.format {
             case .json:
                 try printJSON(Report(sizing: sizing, replicaDensity: density))
             case .text:

@@ -4,19 +4,22 @@ import KScaleExec
 
 /// `kscale throttle audit`: every replication throttle on the cluster and which run set it.
 struct ThrottleAuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "List every replication throttle and mark the ones a kscale ledger knows.")
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "List every replication throttle and mark the ones a kscale ledger knows.",
+        discussion: helpDiscussion("", examples: [
+            "kscale throttle audit --bootstrap-server kafka-1:9092",
+            "kscale throttle audit --bootstrap-server kafka-1:9092 --state-dir /var/lib/kscale/runs --output json",
+        ]))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var runs: ThrottleRunsOptions
-    @Option(name: .long, help: "text or json.")
-    var output: OutputFormat = .text
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await runExecCommand {
             let audit = try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout) { admin in
                 try await ThrottleAudit.read(admin: admin, runs: runs.runs)
             }
-            if output == .json {
+            if output.format == .json {
                 // One object, whatever is found: an empty list is an answer too.
                 let throttles: [[String: Any]] = audit.items.map {
                     ["resource": $0.resource.description, "key": $0.key, "value": $0.value, "run": $0.run ?? NSNull(), "dynamic": $0.isDynamic]

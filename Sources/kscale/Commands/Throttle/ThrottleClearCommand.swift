@@ -6,21 +6,68 @@ struct ThrottleClearCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clear",
         abstract: "Remove the throttles kscale runs left behind (a dry run unless --execute).",
-        discussion: "Throttles recorded in a run's ledger are removed, each rate restored to the value it replaced. Runs still being driven by a kscale process are skipped. Throttles nobody's ledger knows (left by kafka-reassign-partitions.sh or by hand) are listed and left alone unless --include-unknown is given, which removes them too when no reassignment is in flight. The dry run has the brokers validate every removal (validate_only) and lists it."
+        discussion: helpDiscussion("Throttles recorded in a run's ledger are removed, each rate restored to the value it replaced. Runs still being driven by a kscale process are skipped. Throttles nobody's ledger knows (left by kafka-reassign-partitions.sh or by hand) are listed and left alone unless --include-unknown is given, which removes them too when no reassignment is in flight. The dry run has the brokers validate every removal (validate_only) and lists it.", examples: [
+            "# A dry run: what would be removed:",
+            "kscale throttle clear --bootstrap-server kafka-1:9092",
+            "kscale throttle clear --bootstrap-server kafka-1:9092 --include-unknown --execute --output json",
+        ])
     )
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var runs: ThrottleRunsOptions
     @Flag(name: .long, help: "Also remove throttles no kscale run set (refused while a reassignment is in flight).")
     var includeUnknown = false
-    @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
-    var execute = false
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var gate: DryRunGateOptions
+
+    /// `--output json`: each run's throttles undone (or skipped), and the throttles no run set.
+    struct Result: Encodable {
+        struct Run: Encodable {
+            var runDir: String
+            /// `cleared`, or `driven_by_a_process` (skipped).
+            var result: String
+            var ratesRestored: Int
+            var replicaEntriesRemoved: Int
+            enum CodingKeys: String, CodingKey {
+                case result
+                case runDir = "run_dir", ratesRestored = "rates_restored", replicaEntriesRemoved = "replica_entries_removed"
+            }
+        }
+        struct Unknown: Encodable {
+            var resource: String
+            var key: String
+            var value: String
+            var removed: Bool
+        }
+        var executed: Bool
+        var runs: [Run]
+        var unknown: [Unknown]
+
+        init(_ report: ThrottleClear, executed: Bool, includeUnknown: Bool) {
+            self.executed = executed
+            runs = report.runs.map { run in
+                switch run.result {
+                case .drivenByAProcess: Run(runDir: run.dir, result: "driven_by_a_process", ratesRestored: 0, replicaEntriesRemoved: 0)
+                case let .cleared(rates, entries): Run(runDir: run.dir, result: "cleared", ratesRestored: rates, replicaEntriesRemoved: entries)
+                }
+            }
+            // In a dry run "removed" is what --execute would remove.
+            unknown = report.unknown.map {
+                Unknown(resource: $0.resource.description, key: $0.key, value: $0.value, removed: includeUnknown && (report.unknownRemoved || !executed))
+            }
+        }
+    }
 
     func run() async throws {
         try await runExecCommand {
-            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: execute) { admin in
+            try await withAdmin(bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig, requestTimeout: connection.requestTimeout, execute: gate.execute) { admin in
                 let report = try await ThrottleClear.run(admin: admin, runs: runs.runs, includeUnknown: includeUnknown, clock: connection.clock)
                 let dryRun = admin.isDryRun
+                if output.format == .json {
+                    let result = Result(report, executed: !dryRun, includeUnknown: includeUnknown)
+                    print(try LifecycleRender.json(ResultWithMutations(result: result, mutations: await admin.mutations)))
+                    return
+                }
                 for i in report.unknown {
                     let what = "\(i.resource) \(i.key)=\(i.value)"
                     if !includeUnknown {

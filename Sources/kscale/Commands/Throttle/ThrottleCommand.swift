@@ -8,13 +8,17 @@ struct ThrottleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "throttle",
         abstract: "List replication throttles on the cluster, or remove the ones kscale runs left behind.",
+        discussion: helpDiscussion("", examples: [
+            "kscale throttle audit --bootstrap-server kafka-1:9092",
+            "kscale throttle clear --bootstrap-server kafka-1:9092 --execute",
+        ]),
         subcommands: [ThrottleAuditCommand.self, ThrottleClearCommand.self]
     )
 }
 
+/// The runs whose ledgers `throttle audit` and `clear` consult: every run under `--state-dir`.
 struct ThrottleRunsOptions: ParsableArguments {
-    @Option(name: .long, help: "A run's directory whose ledger to consult (repeatable; default: every run under ~/.kscale/runs).")
-    var stateDir: [String] = []
+    @OptionGroup var stateRoot: StateRootOptions
 
-    var runs: [String] { stateDir.isEmpty ? RunDirectory.all() : stateDir }
+    var runs: [String] { stateRoot.allRuns }
 }
