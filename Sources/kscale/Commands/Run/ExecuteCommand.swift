@@ -23,6 +23,8 @@ struct ExecuteCommand: AsyncParsableCommand {
     var additional = false
     @Flag(name: .long, help: "Drive partitions already moving to this plan's targets that another run or tool started.")
     var adopt = false
+    @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
+    var allowDrift = false
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
 
@@ -39,7 +41,7 @@ struct ExecuteCommand: AsyncParsableCommand {
                 let run = PlanRun(admin: admin, clock: connection.runClock, bootstrap: connection.bootstrapServer,
                                   commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 if !admin.isDryRun, printer.mode != .json { print("state dir: \(dir)") }
-                return await printOutcome(try await run.execute(plan, in: dir, options: options), dir: dir, admin: admin, printer: printer)
+                return await printOutcome(try await run.execute(plan, in: dir, options: options, drift: allowDrift ? .allow : .refuse), dir: dir, admin: admin, printer: printer)
                 }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
