@@ -222,7 +222,8 @@ public enum Canceller {
             var options = options
             // The cancelled moves may still be reverting: the rollback runs alongside them.
             options.additional = true
-            return try await runner.execute(plan, in: step.dir, options: options)
+            // The run's own journaled originals, judged by `rollbackNeeded` against a fresh reading.
+            return try await runner.execute(plan, in: step.dir, options: options, drift: .skip)
         case .continueRun:
             return try await runner.resume(in: step.dir)
         }

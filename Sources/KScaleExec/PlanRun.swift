@@ -33,14 +33,16 @@ public struct PlanRun: Sendable {
     }
 
     /// Starts the run of `plan` in `dir`, or continues it when `dir` holds a run of the same plan.
-    public func execute(_ plan: ReassignmentPlan, in dir: String, options: RunOptions) async throws -> Outcome {
+    /// `drift`: what to do about partitions that moved since the plan was made (`PlanDrift`;
+    /// partitions this run's journal submitted are its own moves, never drift).
+    public func execute(_ plan: ReassignmentPlan, in dir: String, options: RunOptions, drift: DriftCheck = .refuse) async throws -> Outcome {
         guard !admin.isDryRun else {
             // The dry run refuses what the run would refuse: another plan's run in `dir`.
             let existing = try RunDirectory.existingState(dir)
             try existing?.refuseUnlessSamePlan(plan, in: dir)
             return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: existing?.submitted ?? [],
                                                         allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
-                                                        adopt: options.adopt ?? false, owners: Self.owners(besides: dir)), options)
+                                                        adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
@@ -49,7 +51,8 @@ public struct PlanRun: Sendable {
         try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
                                                    allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
-                                                   adopt: options.adopt ?? false, owners: Self.owners(besides: dir))
+                                                   adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift)
+        for note in inspection.drift?.notes ?? [] { emit(.message(note)) }
         return .finished(try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig))
     }
 

@@ -17,6 +17,9 @@ public struct Inspection: Sendable {
     /// Partitions whose replica count the plan changes (listed in the dry run; refused unless
     /// `--allow-rf-change`).
     public var replicationFactorChanges: [ReplicationFactorChange] = []
+    /// The plan's drift since it was made, when judged (`DriftCheck`): with `--allow-drift`, the
+    /// partitions that moved and run anyway; and the ones the plan records nothing for.
+    public var drift: PlanDrift?
     /// What the reading could not see (a broker's log dirs, the topics' configs), to print: a move
     /// whose size is unknown is copied all the same, but its progress and ETA are not.
     public var warnings: [String]
@@ -34,11 +37,17 @@ public enum Preflight {
     /// (another kscale process with another state dir, another host, another tool) is refused
     /// unless `adopt`: two runs driving one plan would each throttle it and restore the other's
     /// rates. `owners` names the local runs known to have submitted partitions, for the message.
+    ///
+    /// A plan whose partitions moved since it was made (`PlanDrift`) is refused, naming them, when
+    /// `drift` is `.refuse` (before the other checks: a partition that no longer exists is named
+    /// as drift); `.allow` lists them in the inspection and goes on.
     public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
                                ours: Set<TopicPartition> = [], allowReplicationFactorChange: Bool = false,
-                               adopt: Bool = false, owners: [TopicPartition: String] = [:]) async throws -> Inspection {
+                               adopt: Bool = false, owners: [TopicPartition: String] = [:], drift: DriftCheck = .skip) async throws -> Inspection {
         guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
         let view = try await ClusterObservation.read(from: admin, parts: [.logDirs, .topicConfigs], topics: nil)
+        let judgedDrift = drift == .skip ? nil : PlanDrift.judge(plan, against: view, ours: ours)
+        if drift == .refuse, let refusal = judgedDrift?.refusal { throw refusal }
         var problems: [String] = []
         for line in plan.partitions {
             let tp = line.topicPartition
@@ -121,6 +130,7 @@ public enum Preflight {
         var inspection = Inspection(plan: plan, rollback: ReassignmentPlan(partitions: rollback), moves: moves, atTarget: atTarget,
                                     inFlight: inFlight, view: view, warnings: warnings)
         inspection.replicationFactorChanges = rfChanges
+        inspection.drift = judgedDrift
         return inspection
     }
 }

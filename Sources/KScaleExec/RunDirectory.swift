@@ -18,10 +18,11 @@ public enum RunDirectory {
         return NSHomeDirectory() + "/.kscale/runs"
     }
 
-    /// A stable 16-hex-digit id for a plan (FNV-1a over Kafka's canonical JSON of it).
+    /// A stable 16-hex-digit id for a plan (FNV-1a over Kafka's canonical JSON of it). What the
+    /// plan was made from (`original_replicas`) is left out: it is not part of what it asks for.
     public static func runID(for plan: ReassignmentPlan) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in plan.encoded() {
+        for byte in plan.encoded(recordingOriginals: false) {
             h ^= UInt64(byte)
             h = h &* 0x100_0000_01b3
         }

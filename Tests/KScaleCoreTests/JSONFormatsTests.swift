@@ -54,3 +54,94 @@ import Testing
         #expect(s.cordonKeepOff(for: .scaleOut(add: [7, 9])) == [4])
     }
 }
+
+/// kscale's plans record each partition's replicas when the plan was made (`original_replicas`)
+/// and stay a file Kafka's own tool reads: kafka-reassign-partitions.sh
+/// (ReassignPartitionsCommand.java, `parsePartitionReassignmentData`) looks up `version` and
+/// `partitions`, and in each line `topic`, `partition`, `replicas` and `log_dirs`, ignoring the rest.
+@Suite struct PlanRecordFormatTests {
+    /// What Kafka's tool takes from a reassignment file, read the way it reads one: only the
+    /// fields it names, `version` defaulting to 1 and `log_dirs` to "any" per replica.
+    struct KafkaLine: Equatable { var topic: String; var partition: Int; var replicas: [Int]; var logDirs: [String] }
+
+    static func asKafkaReadsIt(_ data: Data) throws -> (version: Int, lines: [KafkaLine]) {
+        let top = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let version = top["version"] as? Int ?? 1
+        let partitions = try #require(top["partitions"] as? [[String: Any]])
+        let lines = try partitions.map { fields -> KafkaLine in
+            let replicas = try #require(fields["replicas"] as? [Int])
+            return KafkaLine(topic: try #require(fields["topic"] as? String), partition: try #require(fields["partition"] as? Int),
+                             replicas: replicas, logDirs: fields["log_dirs"] as? [String] ?? replicas.map { _ in "any" })
+        }
+        return (version, lines)
+    }
+
+    static let recorded = ReassignmentPlan(partitions: [
+        PartitionAssignment(topic: "orders", partition: 0, replicas: [4, 2, 3], originalReplicas: [1, 2, 3]),
+        PartitionAssignment(topic: "orders", partition: 1, replicas: [2, 3, 4], logDirs: ["any", "/d1", "any"], originalReplicas: [2, 3, 1]),
+        PartitionAssignment(topic: "logs", partition: 0, replicas: [1, 4]),
+    ])
+
+    @Test func theRecordRoundTripsAndKafkasFieldsAreUnchanged() throws {
+        let written = Self.recorded.encoded()
+        let text = String(decoding: written, as: UTF8.self)
+        #expect(text.contains(#"{"topic":"orders","partition":0,"replicas":[4,2,3],"log_dirs":["any","any","any"],"original_replicas":[1,2,3]}"#), "\(text)")
+        let back = try ReassignmentPlan.decode(written)
+        #expect(back.asksForTheSame(as: Self.recorded))
+        #expect(back.partitions.map(\.originalReplicas) == [nil, [1, 2, 3], [2, 3, 1]])
+
+        // What Kafka's tool reads from the file is what it reads from the same plan without the record.
+        let withoutRecord = Self.recorded.encoded(recordingOriginals: false)
+        #expect(!String(decoding: withoutRecord, as: UTF8.self).contains("original_replicas"))
+        let kafkaReads = try Self.asKafkaReadsIt(written)
+        let kafkaReadsWithout = try Self.asKafkaReadsIt(withoutRecord)
+        #expect(kafkaReads.version == 1)
+        #expect(kafkaReads.lines == kafkaReadsWithout.lines)
+        #expect(kafkaReads.lines.map(\.replicas) == [[1, 4], [4, 2, 3], [2, 3, 4]])
+        // The record is a field of its line, beside the ones Kafka reads; nothing else is added.
+        let top = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+        #expect(Set(top.keys) == ["version", "partitions"])
+        let keys = try #require(top["partitions"] as? [[String: Any]]).map { Set($0.keys) }
+        #expect(keys == [["topic", "partition", "replicas", "log_dirs"],
+                         ["topic", "partition", "replicas", "log_dirs", "original_replicas"],
+                         ["topic", "partition", "replicas", "log_dirs", "original_replicas"]])
+    }
+
+    /// A plan as Kafka's `--generate` writes it (formatAsReassignmentJson) reads with no record;
+    /// what the record is and what a line asks for are apart.
+    @Test func kafkasOwnPlansReadWithoutARecordAndAskForTheSame() throws {
+        let generated = #"{"version":1,"partitions":[{"topic":"orders","partition":0,"replicas":[4,2,3],"log_dirs":["any","any","any"]}]}"#
+        let plan = try ReassignmentPlan.decode(Data(generated.utf8))
+        #expect(plan.partitions.map(\.originalReplicas) == [nil])
+        let same = ReassignmentPlan(partitions: [PartitionAssignment(topic: "orders", partition: 0, replicas: [4, 2, 3], originalReplicas: [1, 2, 3])])
+        #expect(plan.asksForTheSame(as: same))
+    }
+
+    @Test func aMalformedRecordIsRefusedNamingThePartition() {
+        let empty = #"{"version":1,"partitions":[{"topic":"t","partition":3,"replicas":[1,2],"original_replicas":[]}]}"#
+        #expect(throws: InvalidInput("reassignment JSON records no original_replicas for partition t-3: an empty list")) {
+            try ReassignmentPlan.decode(Data(empty.utf8))
+        }
+        let twice = #"{"version":1,"partitions":[{"topic":"t","partition":3,"replicas":[1,2],"original_replicas":[1,1]}]}"#
+        #expect(throws: InvalidInput("reassignment JSON lists a broker twice in the original_replicas of partition t-3: [1, 1]")) {
+            try ReassignmentPlan.decode(Data(twice.utf8))
+        }
+    }
+
+    /// The planner records what it planned from: each line's originals are its rollback line.
+    @Test func thePlannerRecordsTheRollbackInThePlan() throws {
+        let brokers: [Broker] = (1...4).map { Broker(id: BrokerID($0)) }
+        var partitions: [PartitionState] = []
+        for index in 0..<6 {
+            let replicas: [BrokerID] = [BrokerID(index % 3 + 1), BrokerID((index + 1) % 3 + 1)]
+            partitions.append(PartitionState(partition: Int32(index), replicas: replicas, size: 100))
+        }
+        let snapshot = ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "t", partitions: partitions)])
+        let result = try Planner.plan(snapshot, PlanRequest(kind: .scaleOut(add: [4])))
+        let lines: [PartitionAssignment] = result.plan.partitions
+        let rollback: [PartitionAssignment] = result.rollback.partitions
+        #expect(!lines.isEmpty)
+        #expect(lines.map { $0.originalReplicas } == rollback.map { Optional($0.replicas) })
+        #expect(lines.map { $0.topicPartition } == rollback.map { $0.topicPartition })
+    }
+}

@@ -58,10 +58,13 @@ extension ReassignmentPlan {
             var partition: Int32
             var replicas: [BrokerID]
             var log_dirs: [String]?
+            var original_replicas: [BrokerID]?
         }
     }
 
     /// Reads Kafka's reassignment JSON, as written by kafka-reassign-partitions.sh or by kscale.
+    /// kscale's own plans add `original_replicas` to each line (see `encoded`); a line without
+    /// it (Kafka's `--generate`, older kscale plans) decodes with no record.
     public static func decode(_ data: Data) throws -> ReassignmentPlan {
         if let depth = JSONNesting.firstLevelBeyond(SnapshotParser.maxDepth, in: data) {
             throw InvalidInput("malformed reassignment JSON: nesting deeper than \(SnapshotParser.maxDepth) levels (at byte \(depth)); not a reassignment plan")
@@ -84,14 +87,29 @@ extension ReassignmentPlan {
             if let dirs = l.log_dirs, dirs.count != l.replicas.count {
                 throw InvalidInput("reassignment JSON for partition \(tp) has \(dirs.count) log_dirs for \(l.replicas.count) replicas")
             }
-            return PartitionAssignment(topic: l.topic, partition: l.partition, replicas: l.replicas, logDirs: l.log_dirs)
+            if let original = l.original_replicas {
+                guard !original.isEmpty else { throw InvalidInput("reassignment JSON records no original_replicas for partition \(tp): an empty list") }
+                guard !hasDuplicate(original) else {
+                    throw InvalidInput("reassignment JSON lists a broker twice in the original_replicas of partition \(tp): \(original)")
+                }
+            }
+            return PartitionAssignment(topic: l.topic, partition: l.partition, replicas: l.replicas, logDirs: l.log_dirs,
+                                       originalReplicas: l.original_replicas)
         }
         return ReassignmentPlan(version: wire.version, partitions: lines)
     }
 
     /// Kafka's own layout and key order, one partition per line, sorted by topic and partition;
     /// `log_dirs` is "any" per replica unless the plan names directories.
-    public func encoded() -> Data {
+    ///
+    /// A line that records what it was planned from ends with `"original_replicas":[...]`, unless
+    /// `recordingOriginals` is false (the run id, which is the plan's identity, hashes without it).
+    /// Kafka's own tool still reads such a file: kafka-reassign-partitions.sh
+    /// (tools/src/main/java/org/apache/kafka/tools/reassign/ReassignPartitionsCommand.java,
+    /// `parsePartitionReassignmentData`) looks up only `version` and `partitions` at the top level
+    /// and only `topic`, `partition`, `replicas` and `log_dirs` in each line, by name, and ignores
+    /// every other field at both levels.
+    public func encoded(recordingOriginals: Bool = true) -> Data {
         var out: [UInt8] = []
         out.reserveCapacity(64 + partitions.count * 96)
         func put(_ s: String) { out.append(contentsOf: s.utf8) }
@@ -102,23 +120,30 @@ extension ReassignmentPlan {
             repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
             out.append(contentsOf: digits.reversed())
         }
+        func put(_ ids: [BrokerID]) {
+            for (k, r) in ids.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                put(Int(r))
+            }
+        }
         put("{\"version\":"); put(version); put(",\"partitions\":[")
         let inOrder = partitions.indices.dropFirst().allSatisfy { !(partitions[$0].topicPartition < partitions[$0 - 1].topicPartition) }
         let sorted = inOrder ? partitions : partitions.sorted { $0.topicPartition < $1.topicPartition }
         for (i, p) in sorted.enumerated() {
             put(i == 0 ? "\n" : ",\n")
             put("{\"topic\":"); put(jsonString(p.topic)); put(",\"partition\":"); put(Int(p.partition)); put(",\"replicas\":[")
-            for (k, r) in p.replicas.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                put(Int(r))
-            }
+            put(p.replicas)
             put("],\"log_dirs\":[")
             if let dirs = p.logDirs {
                 put(dirs.map(jsonString).joined(separator: ","))
             } else {
                 for k in p.replicas.indices { put(k == 0 ? "\"any\"" : ",\"any\"") }
             }
-            put("]}")
+            put("]")
+            if recordingOriginals, let original = p.originalReplicas {
+                put(",\"original_replicas\":["); put(original); put("]")
+            }
+            put("}")
         }
         put(sorted.isEmpty ? "]}\n" : "\n]}\n")
         return Data(out)

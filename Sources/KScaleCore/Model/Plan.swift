@@ -5,12 +5,18 @@ public struct PartitionAssignment: Sendable, Hashable {
     public var replicas: [BrokerID]
     /// Kafka's `log_dirs`: an absolute path per replica, or "any". nil when the file had none.
     public var logDirs: [String]?
+    /// The partition's replicas, in order, when the plan was made (`original_replicas` in the
+    /// file): what `execute` checks the cluster against before moving it (`PlanDrift`), and the
+    /// line of the plan's rollback. nil in plans that do not record it (Kafka's `--generate`,
+    /// kscale before it recorded them, a rollback). Not part of what the line asks for.
+    public var originalReplicas: [BrokerID]?
 
-    public init(topic: String, partition: Int32, replicas: [BrokerID], logDirs: [String]? = nil) {
+    public init(topic: String, partition: Int32, replicas: [BrokerID], logDirs: [String]? = nil, originalReplicas: [BrokerID]? = nil) {
         self.topic = topic
         self.partition = partition
         self.replicas = replicas
         self.logDirs = logDirs
+        self.originalReplicas = originalReplicas
     }
 
     public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
@@ -42,6 +48,7 @@ extension PartitionAssignment {
 
     /// Whether two lines ask for the same thing: the same partition, the same replicas in the same
     /// order (the first is the preferred leader) and the same log dirs, "any" being the default.
+    /// What the line was planned from (`originalReplicas`) is not part of the ask.
     public func asksForTheSame(as other: PartitionAssignment) -> Bool {
         topic == other.topic && partition == other.partition && replicas == other.replicas && namedLogDirs == other.namedLogDirs
     }
@@ -51,6 +58,8 @@ extension ReassignmentPlan {
     /// Whether two plans ask for the same thing: the same partitions, line by line the same
     /// (`PartitionAssignment.asksForTheSame`). The order the partitions are listed in is not part
     /// of a plan: the run id ignores it (`encoded()` sorts) and the executor paces by `--order`.
+    /// Nor are the recorded original replicas: the same targets planned from two snapshots are
+    /// one plan (one run id), whose drift `execute` judges against each file's own record.
     public func asksForTheSame(as other: ReassignmentPlan) -> Bool {
         guard version == other.version, partitions.count == other.partitions.count else { return false }
         var theirs: [TopicPartition: PartitionAssignment] = [:]

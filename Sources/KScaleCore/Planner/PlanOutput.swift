@@ -11,7 +11,7 @@ enum PlanOutput {
             let tp = after.names[partition]
             let newIDs = partitionSlots.map { after.brokerIDs[after.replicas[$0]] }
             let oldIDs = partitionSlots.map { before.brokerIDs[before.replicas[$0]] }
-            plan.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: newIDs))
+            plan.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: newIDs, originalReplicas: oldIDs))
             rollback.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: oldIDs))
             let added = newIDs.filter { !oldIDs.contains($0) }.count
             replicasMoved += added

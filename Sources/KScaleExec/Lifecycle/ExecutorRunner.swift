@@ -59,7 +59,8 @@ public struct ExecutorRunner: LifecycleRunning {
         let dir = RunDirectory.directory(for: plan.plan, root: stateRoot)
         emit(.message("\(label): run \(RunDirectory.runID(for: plan.plan)) in \(dir)"))
         let run = PlanRun(admin: admin, clock: clock, bootstrap: bootstrap, commandConfig: commandConfig, emit: emit)
-        guard case let .finished(summary) = try await run.execute(plan.plan, in: dir, options: options) else {
+        // Planned from the reading the flow has just taken: nothing to drift from.
+        guard case let .finished(summary) = try await run.execute(plan.plan, in: dir, options: options, drift: .skip) else {
             // The flows stop before executing in a dry run (`ScaleFlows`); reaching here is a bug.
             throw ExecutionError("\(label): the plan was not executed: the admin is a dry-run gate")
         }

@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
                     say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(inFlight.perBroker) moves per broker, \(order.rawValue) (journal in \(dir), removed at the end)")
                     let simStart = await sim.state().timeSeconds
                     let run = PlanRun(admin: admin, clock: clock, bootstrap: sim.bootstrapServers, emit: { printer.handle($0) })
-                    guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options) else {
+                    guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options, drift: .skip) else {
                         throw ExecutionError("the demo's run did not execute")
                     }
                     let simSeconds = await sim.state().timeSeconds - simStart

@@ -15,6 +15,8 @@ struct ExecuteCommand: AsyncParsableCommand {
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s",
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --max-in-flight-per-broker 5 --max-in-flight 50 --execute",
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --auto-throttle 20MB/s..100MB/s --state-dir /var/lib/kscale/runs --output json --execute",
+            "# A plan made before partitions moved: see which drifted, then run it anyway:",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --allow-drift",
         ])
     )
 
@@ -27,6 +29,8 @@ struct ExecuteCommand: AsyncParsableCommand {
     var additional = false
     @Flag(name: .long, help: "Drive partitions already moving to this plan's targets that another run or tool started.")
     var adopt = false
+    @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
+    var allowDrift = false
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
@@ -42,7 +46,7 @@ struct ExecuteCommand: AsyncParsableCommand {
                 let run = PlanRun(admin: admin, clock: connection.runClock, bootstrap: connection.bootstrapServer,
                                   commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 if !admin.isDryRun, printer.mode != .json { print("state dir: \(dir)") }
-                return await printOutcome(try await run.execute(plan, in: dir, options: options), dir: dir, admin: admin, printer: printer)
+                return await printOutcome(try await run.execute(plan, in: dir, options: options, drift: allowDrift ? .allow : .refuse), dir: dir, admin: admin, printer: printer)
                 }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }

@@ -130,6 +130,7 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
     if !inspection.replicationFactorChanges.isEmpty {
         print("replication factor changes (--allow-rf-change): \(inspection.replicationFactorChanges.map(\.description).joined(separator: ", "))")
     }
+    for note in inspection.drift?.notes ?? [] { print(note) }
     for (i, w) in est.waves.prefix(20).enumerated() {
         let names = w.moves.prefix(8).map { "\($0.tp) \($0.from)->\($0.to)" }.joined(separator: ", ")
         let more = w.moves.count > 8 ? ", and \(w.moves.count - 8) more" : ""
@@ -153,6 +154,10 @@ func previewJSON(_ inspection: Inspection, options: RunOptions, dir: String) -> 
             ["start_seconds": wave.start.rounded(), "partitions": wave.moves.map { $0.tp.description }] as [String: Any]
         },
         "replication_factor_changes": inspection.replicationFactorChanges.map(\.description),
+        "drift": (inspection.drift?.drifted ?? []).map { moved in
+            ["partition": moved.partition.description, "recorded": moved.recorded.map(Int.init), "now": moved.now.map { $0.map(Int.init) as Any } ?? NSNull()] as [String: Any]
+        },
+        "drift_unchecked": (inspection.drift?.unrecorded ?? []).map(\.description),
         "warnings": inspection.warnings,
     ]
     o["throttle"] = options.initialThrottle ?? NSNull()
