@@ -8,7 +8,12 @@ struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Continue a run after its process died (a dry run unless --execute).",
-        discussion: "Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted."
+        discussion: """
+            Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted.
+            A run started by scale-out or scale-in (drain), or that command's flow directory (flow-<command>-<brokers>), is finished \
+            as the command would have: the rest of its moves, then its remaining steps (leader election, post-flight check, \
+            verdicts), with the command's report and exit code.
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -22,6 +27,15 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runExecCommand {
             let dir = try resolveStateDir(stateDir)
+            // A run a lifecycle command started: the whole flow, not only the executor's part.
+            if let flow = try FlowDirectory.toResume(dir), let command = flow.state.command {
+                let root = (flow.dir as NSString).deletingLastPathComponent
+                let code = try await runFlow(command, root: root, connection: connection, output: output, execute: execute) { flows in
+                    try await flows.resume(flowIn: flow.dir)
+                }
+                if code != 0 { throw ExitCode(code) }
+                return
+            }
             let state = try RunDirectory.readState(dir)
             let printer = ProgressPrinter(format: output)
             let failed = try await reportingInterruptions(runIn: { dir }) {
