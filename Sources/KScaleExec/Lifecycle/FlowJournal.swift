@@ -263,6 +263,12 @@ public final class FlowLog: @unchecked Sendable {
         try append(r)
     }
 
+    func end(as state: String) throws {
+        var r = FlowRecord(.end, at: clock.now())
+        r.state = state
+        try append(r)
+    }
+
     func finish(exitCode: Int32, report: String) throws {
         var r = FlowRecord(.end, at: clock.now())
         r.state = "finished"

@@ -29,6 +29,8 @@ public enum FlowStep {
     public static let leaderElection = "leader election"
     public static let postflight = "post-flight"
     public static let verdicts = "verdicts"
+    /// How a flow refused before it changed anything ends.
+    static let refused = "refused"
 
     /// "step 1": the first `--step` group of a scale-in (0-based `index`).
     public static func group(_ index: Int) -> String { "step \(index + 1)" }
@@ -93,8 +95,10 @@ struct FlowSteps: Sendable {
     var ownRuns: Set<String> { Set(state?.runDirs ?? []) }
 
     /// Runs step `name` unless it ended before; `journaled: false` runs it without journaling it
-    /// (a reading after a stopped run, taken again by a continued flow).
-    func run<Value: Codable>(_ name: String, runDir: String? = nil, journaled: Bool = true,
+    /// (a reading after a stopped run, taken again by a continued flow). A step that changes
+    /// nothing (`changesNothing`: registration, pre-flight, plan) and is refused ends the flow as
+    /// refused, so a refused command leaves no open flow in the way of the next one.
+    func run<Value: Codable>(_ name: String, runDir: String? = nil, journaled: Bool = true, changesNothing: Bool = false,
                              _ body: () async throws -> Value) async throws -> Value {
         guard journaled else { return try await body() }
         if let payload = state?.ended[name] {
@@ -105,7 +109,13 @@ struct FlowSteps: Sendable {
             }
         }
         try log?.started(name, runDir: runDir)
-        let value = try await body()
+        let value: Value
+        do {
+            value = try await body()
+        } catch let refused as any KindedError where changesNothing && [.refused, .badInput].contains(refused.kind) {
+            try log?.end(as: FlowStep.refused)
+            throw refused
+        }
         if let log { try log.ended(name, payload: try Self.encode(FlowStep.Box(value: value))) }
         return value
     }
@@ -164,6 +174,9 @@ extension ScaleFlows {
         if standing.state.end != nil, let report = standing.state.report {
             emit(LifecycleEvent("continue", "run \((dir as NSString).lastPathComponent) (`\(command.commandLine)`) ended; its report:"))
             return try JSONDecoder().decode(ScaleReport.self, from: Data(report.utf8))
+        }
+        if let end = standing.state.end {
+            throw Refusal("the flow in \(dir) ended (\(end)) before it changed anything; run `\(command.commandLine)` again to start over")
         }
         if standing.isCancelled {
             throw Refusal("the run \(standing.state.currentRun ?? "") that `\(command.commandLine)` was driving was cancelled, which ended the flow; run the command again to start over")

@@ -150,18 +150,18 @@ public struct ScaleFlows: Sendable {
         try Self.validateIDs(adding, option: "--add-brokers")
         let steps = try beginFlow(FlowCommand(kind: .scaleOut, brokers: adding))
         try await settleEarlierRuns(except: steps.ownRuns)
-        _ = try await steps.run(FlowStep.registration) { try await waitForRegistration(adding); return FlowStep.Done() }
+        _ = try await steps.run(FlowStep.registration, changesNothing: true) { try await waitForRegistration(adding); return FlowStep.Done() }
         // The reading the pre-flight judged, for the plan and the uncordon (read again when a
         // continued flow finds those steps ahead of it).
         var observed: ClusterObservation?
-        let checked = try await steps.run(FlowStep.preflight) { () -> FlowStep.Checked in
+        let checked = try await steps.run(FlowStep.preflight, changesNothing: true) { () -> FlowStep.Checked in
             let before = try await ClusterObservation.read(from: admin)
             observed = before
             if let refusal = ScaleOutSafety.refusal(adding: adding, in: before.snapshot()) { throw refusal }
             return FlowStep.Checked(report: try preflightGate(before), balance: BrokerBalance.of(before.snapshot()))
         }
         // Cordoned brokers other than the added ones take no new replica (CorePlanner keeps them off).
-        let planned = try await steps.run(FlowStep.plan) { () -> FlowStep.Planned in
+        let planned = try await steps.run(FlowStep.plan, changesNothing: true) { () -> FlowStep.Planned in
             let before = try await reading(observed)
             observed = before
             let snapshot = before.snapshot()
@@ -261,7 +261,7 @@ public struct ScaleFlows: Sendable {
         let steps = try beginFlow(FlowCommand(kind: .scaleIn, brokers: removing, step: options.step))
         try await settleEarlierRuns(except: steps.ownRuns)
         var observed: ClusterObservation?
-        let checked = try await steps.run(FlowStep.preflight) { () -> FlowStep.Checked in
+        let checked = try await steps.run(FlowStep.preflight, changesNothing: true) { () -> FlowStep.Checked in
             let before = try await ClusterObservation.read(from: admin)
             observed = before
             let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
