@@ -168,8 +168,8 @@ public struct FlowStanding: Sendable {
         self.currentRun = currentRun
     }
 
-    /// Cancelled: `kscale cancel` ended the run the flow was driving, which ends the flow.
-    public var isCancelled: Bool { currentRun?.ended == "cancelled" }
+    /// Cancelled: `kscale cancel` ended the run the flow was driving, or the flow itself.
+    public var isCancelled: Bool { currentRun?.ended == FlowStep.cancelled || state.end == FlowStep.cancelled }
     /// Neither ended nor cancelled: a continued flow takes it from where it stopped.
     public var isOpen: Bool { state.end == nil && !isCancelled && state.command != nil }
     /// Partitions its current run submitted and has not seen finish.
@@ -307,6 +307,22 @@ public enum FlowDirectory {
     public static func owning(runIn runDir: String) -> FlowStanding? {
         let root = (runDir as NSString).deletingLastPathComponent
         return all(root: root).first { $0.state.runDirs.contains(runDir) && $0.isOpen }
+    }
+
+    /// What `kscale cancel` given a flow's directory cancels: the run the flow drove last while
+    /// that run has not ended (cancelling it ends the flow); nil when there is none.
+    public static func runToCancel(_ dir: String) throws -> String? {
+        let flow = try standing(dir)
+        guard let run = flow.state.currentRun, let state = flow.currentRun, state.ended == nil else { return nil }
+        return run
+    }
+
+    /// `kscale cancel` of a flow with no run to cancel: the flow ends as cancelled (its lock
+    /// taken, so not while a process drives it). `execute` false writes nothing.
+    public static func cancel(flowIn dir: String, execute: Bool, clock: any KScaleClock) throws {
+        guard try standing(dir).isOpen else { return }
+        guard execute else { return }
+        try FlowLog(dir: dir, starting: nil, clock: clock).end(as: FlowStep.cancelled)
     }
 
     /// The flow `kscale resume` given `dir` continues: `dir` itself when it is a flow's, or the

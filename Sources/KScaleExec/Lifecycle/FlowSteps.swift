@@ -31,6 +31,8 @@ public enum FlowStep {
     public static let verdicts = "verdicts"
     /// How a flow refused before it changed anything ends.
     static let refused = "refused"
+    /// How a flow `kscale cancel` stopped ends (its run's end state too).
+    static let cancelled = "cancelled"
 
     /// "step 1": the first `--step` group of a scale-in (0-based `index`).
     public static func group(_ index: Int) -> String { "step \(index + 1)" }

@@ -23,7 +23,16 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runExecCommand {
-            let dir = try stateDir ?? (rollback ? Canceller.latestRunToRollBack() : RunDirectory.latest())
+            var dir = try stateDir ?? (rollback ? Canceller.latestRunToRollBack() : RunDirectory.latest())
+            // A scale-out/drain flow's directory: its run is cancelled, which ends the flow.
+            if FlowDirectory.isFlow(dir) {
+                guard let run = try FlowDirectory.runToCancel(dir) else {
+                    try FlowDirectory.cancel(flowIn: dir, execute: execute, clock: connection.clock)
+                    print("\(execute ? "ended" : "DRY RUN: would end") the flow in \(dir) as cancelled: it has no run with moves to cancel")
+                    return
+                }
+                dir = run
+            }
             let state = try RunDirectory.readState(dir)
             // Only --rollback moves data; it keeps the cancelled run's throttle unless given another.
             var options = try pacing.options(movesData: false)
