@@ -254,6 +254,35 @@ struct LifecycleFlowJournalTests {
         #expect(!FlowDirectory.isFlow(FlowDirectory.directory(for: scaleOut, root: root)))
     }
 
+    @Test func cancellingAFlowsRunOrTheFlowEndsIt() async throws {
+        let c = try await LifecycleFlowTests.sixBrokers()
+        let root = temporaryDirectory() + "/runs"
+        try await Self.interruptedDrain(c, root: root)
+        let dir = FlowDirectory.directory(for: Self.drain4, root: root)
+        // `kscale cancel --state-dir <flow dir>` cancels the run the flow drives: the flow ends with it.
+        let run = try #require(try FlowDirectory.runToCancel(dir))
+        #expect(run == (try FlowDirectory.readState(dir).currentRun))
+        _ = try await Canceller.cancel(runIn: run, admin: DryRunAdmin(c, execute: true), clock: c.clock)
+        let cancelled = try FlowDirectory.standing(dir)
+        #expect(cancelled.isCancelled && !cancelled.isOpen)
+        #expect(try FlowDirectory.runToCancel(dir) == nil)
+        #expect(FlowDecision.decide(Self.drain4, dir: dir, flows: [cancelled]) == .start)
+
+        // A flow stopped before any run: the flow itself ends as cancelled, and only with --execute.
+        let other = FlowCommand(kind: .scaleIn, brokers: [5])
+        let idle = FlowDirectory.directory(for: other, root: root)
+        do {
+            let log = try FlowLog(dir: idle, starting: other, clock: c.clock)
+            try log.started(FlowStep.leadershipDrain(FlowStep.group(0)))
+        }
+        #expect(try FlowDirectory.runToCancel(idle) == nil)
+        try FlowDirectory.cancel(flowIn: idle, execute: false, clock: c.clock)
+        #expect(try FlowDirectory.standing(idle).isOpen)
+        try FlowDirectory.cancel(flowIn: idle, execute: true, clock: c.clock)
+        let ended = try FlowDirectory.standing(idle)
+        #expect(ended.state.end == "cancelled" && !ended.isOpen)
+    }
+
     @Test func movesInFlightOfAnExecuteRunAreNamedByThePreflightRefusal() async throws {
         let c = try await LifecycleFlowTests.sixBrokers()
         let root = temporaryDirectory() + "/runs"
