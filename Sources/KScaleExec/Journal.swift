@@ -101,7 +101,11 @@ public final class Journal: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Appends one record and waits for it to reach the disk.
-    public func append(_ record: JournalRecord) throws {
+    public func append(_ record: JournalRecord) throws { try appendLine(record) }
+
+    /// Appends one line of any record type (a run's `JournalRecord`, a flow's `FlowRecord`) and
+    /// waits for it to reach the disk.
+    func appendLine<Record: Encodable>(_ record: Record) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(record)
@@ -115,18 +119,21 @@ public final class Journal: @unchecked Sendable {
 
     /// Every complete record of a journal. A last line that does not decode is a torn write and is
     /// skipped; a bad line anywhere else means the file was damaged, which is refused.
-    public static func read(path: String) throws -> [JournalRecord] {
+    public static func read(path: String) throws -> [JournalRecord] { try read(JournalRecord.self, path: path) }
+
+    /// The same for a journal of another record type (a flow's).
+    static func read<Record: Decodable>(_ type: Record.Type, path: String) throws -> [Record] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InvalidInput("no journal at \(path)")
         }
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         let decoder = JSONDecoder()
-        var records: [JournalRecord] = []
+        var records: [Record] = []
         for (i, line) in lines.enumerated() {
             if line.isEmpty { continue }
             do {
-                records.append(try decoder.decode(JournalRecord.self, from: Data(line)))
+                records.append(try decoder.decode(Record.self, from: Data(line)))
             } catch {
                 if i == lines.count - 1 { break }
                 throw InvalidInput("journal \(path) is damaged at line \(i + 1) (not a torn last line): \(error)")

@@ -34,16 +34,30 @@ public struct ExecutorRunner: LifecycleRunning {
                          scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
     }
 
-    public func settleEarlierRuns() async throws -> [String] {
+    public func runDirectory(for plan: LifecyclePlan) -> String? { RunDirectory.directory(for: plan.plan, root: stateRoot) }
+
+    public func runsMoving(_ partitions: Set<TopicPartition>) -> [String] {
+        RunDirectory.all(root: stateRoot).compactMap { dir in
+            guard let state = try? RunDirectory.readState(dir), state.ended == nil, !state.submitted.isDisjoint(with: partitions) else { return nil }
+            if let flow = FlowDirectory.owning(runIn: dir) { return "\(flow.description); \(flow.howToGoOn)" }
+            return "run \(state.runID ?? (dir as NSString).lastPathComponent) in \(dir); continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`"
+        }
+    }
+
+    public func settleEarlierRuns(except: Set<String>) async throws -> [String] {
         var lines: [String] = []
         let moving = try await admin.listReassignments(nil)
-        for dir in RunDirectory.all(root: stateRoot) {
+        for dir in RunDirectory.all(root: stateRoot) where !except.contains(dir) {
             guard let state = try? RunDirectory.readState(dir), state.plan != nil, state.ended == nil,
                   !RunLock.isHeld(directory: dir) else { continue }
             let id = state.runID ?? (dir as NSString).lastPathComponent
             let stillMoving = state.partitions.filter { $0.value.phase == .submitted && moving[$0.key] != nil }.count
             if stillMoving > 0 {
-                lines.append("earlier run \(id) in \(dir) still has \(stillMoving) partitions moving: continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`")
+                if let flow = FlowDirectory.owning(runIn: dir) {
+                    lines.append("earlier \(flow.description): \(flow.howToGoOn)")
+                } else {
+                    lines.append("earlier run \(id) in \(dir) still has \(stillMoving) partitions moving: continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`")
+                }
                 continue
             }
             guard state.ledger.outstanding > 0 else { continue }

@@ -33,11 +33,20 @@ public protocol LifecycleRunning: Sendable {
     /// Earlier runs this runner's state root holds that no process drives any more (killed, or
     /// interrupted): one with nothing left moving has its throttles removed and is ended; one
     /// still moving is named with how to continue it (the pre-flight then refuses to start
-    /// alongside it). One line per run, for the flow to report.
-    func settleEarlierRuns() async throws -> [String]
+    /// alongside it). One line per run, for the flow to report. The runs in `except` are the
+    /// calling flow's own, which it continues itself.
+    func settleEarlierRuns(except: Set<String>) async throws -> [String]
+    /// Where the run of `plan` is journaled (nil when the runner keeps no journal): a flow records
+    /// it before the run starts, so a continued flow, `kscale resume` and `status` find it.
+    func runDirectory(for plan: LifecyclePlan) -> String?
+    /// kscale's own runs that have submitted some of `partitions` and not ended, each in words with
+    /// how to continue or stop it: what the pre-flight's "reassignments in flight" refusal names.
+    func runsMoving(_ partitions: Set<TopicPartition>) -> [String]
 }
 
 extension LifecycleRunning {
     public func estimate(_ moves: [Move]) -> TransferEstimate? { nil }
-    public func settleEarlierRuns() async throws -> [String] { [] }
+    public func settleEarlierRuns(except: Set<String>) async throws -> [String] { [] }
+    public func runDirectory(for plan: LifecyclePlan) -> String? { nil }
+    public func runsMoving(_ partitions: Set<TopicPartition>) -> [String] { [] }
 }

@@ -133,14 +133,18 @@ public struct ScaleFlows: Sendable {
     public var options: ScaleOptions
     public var clock: any KScaleClock
     public var emit: @Sendable (LifecycleEvent) -> Void
+    /// Where the flows journal their own steps (`FlowLog`), so an interrupted command continues
+    /// with `kscale resume` or the same command again; nil journals nothing (orchestration tests).
+    public var journaling: FlowJournaling?
 
     public init(admin: DryRunAdmin, planner: any LifecyclePlanning, runner: any LifecycleRunning, options: ScaleOptions,
-                clock: any KScaleClock, emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
+                clock: any KScaleClock, journaling: FlowJournaling? = nil, emit: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) {
         self.admin = admin
         self.planner = planner
         self.runner = runner
         self.options = options
         self.clock = clock
+        self.journaling = journaling
         self.emit = emit
     }
 
@@ -148,32 +152,56 @@ public struct ScaleFlows: Sendable {
 
     public func scaleOut(adding: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(adding, option: "--add-brokers")
-        try await settleEarlierRuns()
-        try await waitForRegistration(adding)
-        let before = try await ClusterObservation.read(from: admin)
-        let snapshot = before.snapshot()
-        if let refusal = ScaleOutSafety.refusal(adding: adding, in: snapshot) { throw refusal }
-        let preflight = try preflightGate(before)
+        let steps = try beginFlow(FlowCommand(kind: .scaleOut, brokers: adding))
+        try await settleEarlierRuns(except: steps.ownRuns)
+        _ = try await steps.run(FlowStep.registration, changesNothing: true) { try await waitForRegistration(adding); return FlowStep.Done() }
+        // The reading the pre-flight judged, for the plan and the uncordon (read again when a
+        // continued flow finds those steps ahead of it).
+        var observed: ClusterObservation?
+        let checked = try await steps.run(FlowStep.preflight, changesNothing: true) { () -> FlowStep.Checked in
+            let before = try await ClusterObservation.read(from: admin)
+            observed = before
+            if let refusal = ScaleOutSafety.refusal(adding: adding, in: before.snapshot()) { throw refusal }
+            return FlowStep.Checked(report: try preflightGate(before), balance: BrokerBalance.of(before.snapshot()))
+        }
         // Cordoned brokers other than the added ones take no new replica (CorePlanner keeps them off).
-        let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
-        let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
-        emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
-        var report = ScaleReport(operation: "scale-out", executed: false, brokers: adding, preflight: preflight, plans: [step],
-                                 postflight: nil, before: BrokerBalance.of(snapshot), after: BrokerBalance.of(snapshot.applying(planned.plan)))
+        let planned = try await steps.run(FlowStep.plan, changesNothing: true) { () -> FlowStep.Planned in
+            let before = try await reading(observed)
+            observed = before
+            let snapshot = before.snapshot()
+            let planned = try planner.plan(.scaleOut(add: adding), from: snapshot)
+            let step = stepReport("scale-out onto brokers \(Self.ids(adding))", planned.plan, snapshot)
+            emit(LifecycleEvent("plan", "\(step.partitions) partitions to reassign, \(step.replicasMoved) replicas and \(ByteUnits.format(step.bytesMoved)) to move"))
+            return FlowStep.Planned(planned, report: step, after: BrokerBalance.of(snapshot.applying(planned.plan)))
+        }
+        var report = ScaleReport(operation: "scale-out", executed: false, brokers: adding, preflight: checked.report, plans: [planned.report],
+                                 postflight: nil, before: checked.balance, after: planned.after ?? checked.balance)
         // An added broker a drain left cordoned is uncordoned before data moves onto it (a dry run
         // has the brokers validate it). After the plan, so a refused plan changes nothing.
-        try await uncordon(adding, in: before)
+        _ = try await steps.run(FlowStep.uncordon) { () -> FlowStep.Done in
+            try await uncordon(adding, in: try await reading(observed))
+            return FlowStep.Done()
+        }
         guard !admin.isDryRun else {
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }
         report.executed = true
+        let plan = planned.lifecyclePlan
         do {
-            if !planned.plan.partitions.isEmpty {
-                emit(LifecycleEvent("execute", "executing the plan"))
-                try await runner.run(planned, label: "scale-out")
+            if !plan.plan.partitions.isEmpty {
+                _ = try await steps.run(FlowStep.execute, runDir: runner.runDirectory(for: plan)) { () -> FlowStep.Done in
+                    emit(LifecycleEvent("execute", "executing the plan"))
+                    try await runner.run(plan, label: "scale-out")
+                    return FlowStep.Done()
+                }
             }
-            try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
+            _ = try await steps.run(FlowStep.leaderElection) { () -> FlowStep.Done in
+                try await electPreferred(among: Set(plan.plan.partitions.map(\.topicPartition)))
+                return FlowStep.Done()
+            }
+        } catch let interrupted as CancellationError {
+            throw interrupted
         } catch let e as any KindedError where !e.kind.isTransient {
             throw e
         } catch {
@@ -181,11 +209,13 @@ public struct ScaleFlows: Sendable {
             report.failure = "\(error)"
             emit(LifecycleEvent("error", "the scale-out stopped: \(error)"))
         }
-        let after = try await ClusterObservation.read(from: admin)
-        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds)
-        report.after = BrokerBalance.of(after.snapshot())
+        let after = try await postflight(steps, unlessStopped: report.failure) { o in
+            HealthCheck.evaluate(o, thresholds: options.thresholds)
+        }
+        report.postflight = after.report
+        report.after = after.balance
         emit(LifecycleEvent("post-flight", "post-flight check: \(report.postflight?.status.description ?? "")"))
-        return report
+        return try steps.finish(report)
     }
 
     /// Waits until every broker in `ids` is registered and unfenced, or throws naming the ones that
@@ -232,23 +262,28 @@ public struct ScaleFlows: Sendable {
     public func scaleIn(removing: [BrokerID]) async throws -> ScaleReport {
         try Self.validateIDs(removing, option: "--remove-brokers")
         if let s = options.step, s < 1 { throw InvalidInput("--step must be at least 1, got \(s)") }
-        try await settleEarlierRuns()
-        let before = try await ClusterObservation.read(from: admin)
-        let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
-        guard refusals.isEmpty else {
-            throw Refusal("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
+        let steps = try beginFlow(FlowCommand(kind: .scaleIn, brokers: removing, step: options.step))
+        try await settleEarlierRuns(except: steps.ownRuns)
+        var observed: ClusterObservation?
+        let checked = try await steps.run(FlowStep.preflight, changesNothing: true) { () -> FlowStep.Checked in
+            let before = try await ClusterObservation.read(from: admin)
+            observed = before
+            let refusals = ScaleInSafety.refusals(removing: Set(removing), in: before)
+            guard refusals.isEmpty else {
+                throw Refusal("refusing to remove brokers \(Self.ids(removing)): " + refusals.map(\.message).joined(separator: "; "))
+            }
+            return FlowStep.Checked(report: try preflightGate(before, removing: Set(removing)), balance: BrokerBalance.of(before.snapshot()))
         }
-        let preflight = try preflightGate(before, removing: Set(removing))
-        let snapshot = before.snapshot()
-        let steps = Self.chunks(removing, size: options.step ?? removing.count)
-        var report = ScaleReport(operation: "scale-in", executed: false, brokers: removing, preflight: preflight, plans: [],
-                                 postflight: nil, before: BrokerBalance.of(snapshot), after: [])
+        let groups = Self.chunks(removing, size: options.step ?? removing.count)
+        var report = ScaleReport(operation: "scale-in", executed: false, brokers: removing, preflight: checked.report, plans: [],
+                                 postflight: nil, before: checked.balance, after: [])
         guard !admin.isDryRun else {
             // Project every step on the snapshot the previous one leaves, as the run would.
-            var projected = snapshot
-            for (i, group) in steps.enumerated() {
+            let before = try await reading(observed)
+            var projected = before.snapshot()
+            for (i, group) in groups.enumerated() {
                 let planned = try planner.plan(.scaleIn(remove: group, keepOff: removing.filter { !group.contains($0) }), from: projected)
-                report.plans.append(stepReport(stepLabel(i, steps.count, group), planned.plan, projected))
+                report.plans.append(stepReport(stepLabel(i, groups.count, group), planned.plan, projected))
                 projected = projected.applying(planned.plan)
             }
             report.after = BrokerBalance.of(projected)
@@ -260,23 +295,36 @@ public struct ScaleFlows: Sendable {
         // A failed step stops the run but not the report: the verdicts below say exactly what
         // is left on each broker, which is what the operator needs to decide what to do next.
         do {
-            for (i, group) in steps.enumerated() {
-                let label = stepLabel(i, steps.count, group)
+            for (i, group) in groups.enumerated() {
+                let label = stepLabel(i, groups.count, group)
+                let name = FlowStep.group(i)
                 emit(LifecycleEvent("step", label))
-                await cordon(group, supported: before.brokersSupportingCordon)
-                try await moveLeadershipOff(Set(group))
-                report.plans += try await drain(group, keepOff: removing.filter { !group.contains($0) }, label: label)
+                _ = try await steps.run(FlowStep.cordon(name)) { () -> FlowStep.Done in
+                    await cordon(group, supported: try await reading(observed).brokersSupportingCordon)
+                    return FlowStep.Done()
+                }
+                _ = try await steps.run(FlowStep.leadershipDrain(name)) { () -> FlowStep.Done in
+                    try await moveLeadershipOff(Set(group))
+                    return FlowStep.Done()
+                }
+                report.plans += try await drain(group, keepOff: removing.filter { !group.contains($0) }, label: label, steps: steps, name: name)
             }
+        } catch let interrupted as CancellationError {
+            throw interrupted
         } catch {
             report.failure = "\(error)"
             emit(LifecycleEvent("error", "the drain stopped: \(error)"))
         }
-        let after = try await ClusterObservation.read(from: admin)
-        report.postflight = HealthCheck.evaluate(after, thresholds: options.thresholds, retiring: Set(removing))
-        report.after = BrokerBalance.of(after.snapshot())
-        report.verdicts = try await verdicts(removing, after)
+        let after = try await postflight(steps, unlessStopped: report.failure) { o in
+            HealthCheck.evaluate(o, thresholds: options.thresholds, retiring: Set(removing))
+        }
+        report.postflight = after.report
+        report.after = after.balance
+        report.verdicts = try await steps.run(FlowStep.verdicts, journaled: report.failure == nil) {
+            try await verdicts(removing, try await ClusterObservation.read(from: admin))
+        }
         for v in report.verdicts ?? [] { emit(LifecycleEvent("verdict", v.description)) }
-        return report
+        return try steps.finish(report)
     }
 
     /// Leadership first: reorder replicas so a remaining in-sync broker is preferred (metadata
@@ -303,28 +351,42 @@ public struct ScaleFlows: Sendable {
 
     /// Drains until metadata shows no replica on the brokers: each round re-reads the cluster,
     /// so partitions created while the previous round ran are drained too. Nothing lands on
-    /// `keepOff` (the brokers other steps remove), so no replica moves twice.
-    func drain(_ brokers: [BrokerID], keepOff: [BrokerID] = [], label: String) async throws -> [PlanStepReport] {
+    /// `keepOff` (the brokers other steps remove), so no replica moves twice. Each round's plan is
+    /// journaled before it runs, so a continued flow finishes that plan rather than planning anew.
+    func drain(_ brokers: [BrokerID], keepOff: [BrokerID] = [], label: String, steps: FlowSteps = FlowSteps(),
+               name: String = FlowStep.group(0)) async throws -> [PlanStepReport] {
         var reports: [PlanStepReport] = []
         for round in 1...max(1, options.maxDrainRounds) {
-            let o = try await ClusterObservation.read(from: admin)
-            let snapshot = o.snapshot()
-            let left = snapshot.allPartitions.filter { _, p in p.replicas.contains { brokers.contains($0) } }
-            if left.isEmpty { break }
-            if round > 1 {
-                emit(LifecycleEvent("drain", "\(left.count) partitions appeared on brokers \(Self.ids(brokers)) during the drain: \(listed(left.map(\.0)))"))
+            let prefix = FlowStep.round(name, round)
+            let planned = try await steps.run(FlowStep.plan(prefix)) { () -> FlowStep.Planned? in
+                let o = try await ClusterObservation.read(from: admin)
+                let snapshot = o.snapshot()
+                let left = snapshot.allPartitions.filter { _, p in p.replicas.contains { brokers.contains($0) } }
+                if left.isEmpty { return nil }
+                if round > 1 {
+                    emit(LifecycleEvent("drain", "\(left.count) partitions appeared on brokers \(Self.ids(brokers)) during the drain: \(listed(left.map(\.0)))"))
+                }
+                let planned = try planner.plan(.scaleIn(remove: brokers, keepOff: keepOff), from: snapshot)
+                guard !planned.plan.partitions.isEmpty else {
+                    emit(LifecycleEvent("warning", "the planner moves nothing for \(left.count) partitions left on brokers \(Self.ids(brokers)) (excluded topics?)"))
+                    return nil
+                }
+                let step = stepReport(round == 1 ? label : "\(label), round \(round)", planned.plan, snapshot)
+                emit(LifecycleEvent("drain", "\(step.label): \(step.partitions) partitions, \(ByteUnits.format(step.bytesMoved)) to move"))
+                return FlowStep.Planned(planned, report: step, after: nil)
             }
-            let planned = try planner.plan(.scaleIn(remove: brokers, keepOff: keepOff), from: snapshot)
-            guard !planned.plan.partitions.isEmpty else {
-                emit(LifecycleEvent("warning", "the planner moves nothing for \(left.count) partitions left on brokers \(Self.ids(brokers)) (excluded topics?)"))
-                break
+            guard let planned else { break }
+            let plan = planned.lifecyclePlan
+            _ = try await steps.run(FlowStep.execute(prefix), runDir: runner.runDirectory(for: plan)) { () -> FlowStep.Done in
+                try await runner.run(plan, label: "scale-in")
+                return FlowStep.Done()
             }
-            let step = stepReport(round == 1 ? label : "\(label), round \(round)", planned.plan, snapshot)
-            emit(LifecycleEvent("drain", "\(step.label): \(step.partitions) partitions, \(ByteUnits.format(step.bytesMoved)) to move"))
-            try await runner.run(planned, label: "scale-in")
             // Kafka keeps a leader that stays in the replica set; put the planned ones in front.
-            try await electPreferred(among: Set(planned.plan.partitions.map(\.topicPartition)))
-            reports.append(step)
+            _ = try await steps.run(FlowStep.leaderElection(prefix)) { () -> FlowStep.Done in
+                try await electPreferred(among: Set(plan.plan.partitions.map(\.topicPartition)))
+                return FlowStep.Done()
+            }
+            reports.append(planned.report)
         }
         return reports
     }
@@ -350,8 +412,25 @@ public struct ScaleFlows: Sendable {
     /// The pre-flight gate (see `HealthCheck.blocking`): stops the run before anything changes.
     /// A lifecycle command that finds an earlier run its process left finishes or cleans it first
     /// (a crashed scale-in run again would otherwise leave the first run's throttles for good).
-    func settleEarlierRuns() async throws {
-        for line in try await runner.settleEarlierRuns() { emit(LifecycleEvent("earlier-run", line)) }
+    /// `observed` when a step of this process read the cluster already, a fresh reading when a
+    /// continued flow skipped that step.
+    func reading(_ observed: ClusterObservation?) async throws -> ClusterObservation {
+        if let observed { return observed }
+        return try await ClusterObservation.read(from: admin)
+    }
+
+    func settleEarlierRuns(except own: Set<String>) async throws {
+        for line in try await runner.settleEarlierRuns(except: own) { emit(LifecycleEvent("earlier-run", line)) }
+    }
+
+    /// The post-flight reading judged by `judge` and the balance after: a journaled step when the
+    /// run got to the end, a reading only when it stopped (`failure`), so a continued flow checks again.
+    func postflight(_ steps: FlowSteps, unlessStopped failure: String?,
+                    _ judge: (ClusterObservation) -> HealthReport) async throws -> FlowStep.Checked {
+        try await steps.run(FlowStep.postflight, journaled: failure == nil) { () -> FlowStep.Checked in
+            let after = try await ClusterObservation.read(from: admin)
+            return FlowStep.Checked(report: judge(after), balance: BrokerBalance.of(after.snapshot()))
+        }
     }
 
     func preflightGate(_ o: ClusterObservation, removing: Set<BrokerID> = []) throws -> HealthReport {
@@ -361,7 +440,11 @@ public struct ScaleFlows: Sendable {
             emit(LifecycleEvent("pre-flight", "\(f.severity): \(f.message)"))
         }
         guard blocking.isEmpty else {
-            throw Refusal("pre-flight check failed, nothing changed: " + blocking.map(\.message).joined(separator: "; "))
+            var message = "pre-flight check failed, nothing changed: " + blocking.map(\.message).joined(separator: "; ")
+            // Moves kscale itself left in flight: name the run and how to go on with it.
+            let ours = blocking.contains { $0.check == "reassignments-in-flight" } ? runner.runsMoving(Set(o.reassignments.keys)) : []
+            if !ours.isEmpty { message += "; they are kscale's own: " + ours.joined(separator: "; ") }
+            throw Refusal(message)
         }
         emit(LifecycleEvent("pre-flight", "pre-flight check passed (\(report.status))"))
         return report

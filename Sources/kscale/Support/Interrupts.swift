@@ -32,8 +32,11 @@ enum Interrupts {
         }
     }
 
-    /// What an interrupted run leaves, for the operator: read from its journal.
+    /// What an interrupted run leaves, for the operator: read from its journal. For a lifecycle
+    /// command's flow (`dir` holds its flow journal): the step it stopped in, what its current
+    /// run leaves, and the command that finishes the whole flow.
     static func report(runIn dir: String) -> String {
+        if let flow = try? FlowDirectory.standing(dir), FlowDirectory.isFlow(dir) { return report(flow: flow) }
         guard let state = try? RunDirectory.readState(dir), state.plan != nil, state.ended == nil else {
             return "interrupted before any data moved; nothing of this command is running on the cluster"
         }
@@ -50,6 +53,29 @@ enum Interrupts {
         }
         lines.append("continue: kscale resume \(RunDirectory.selection(of: dir)) --execute")
         lines.append("undo:     kscale cancel \(RunDirectory.selection(of: dir)) --execute   (add --rollback to move finished partitions back)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func report(flow: FlowStanding) -> String {
+        let command = flow.state.command?.commandLine ?? "the same command"
+        var lines = ["interrupted at step \"\(flow.state.position)\" of `\(command)`; its journal is complete (\(flow.dir))."]
+        if let run = flow.state.currentRun, let state = flow.currentRun, state.ended == nil {
+            // The executor run of the step: what is moving and which throttles stay, as for `execute`.
+            let moving = state.submitted.sorted()
+            if moving.isEmpty {
+                lines.append("nothing of this run is moving on the cluster.")
+            } else {
+                lines.append("\(moving.count) partitions are still moving (Kafka keeps copying them): \(moving.prefix(10).map(\.description).joined(separator: ", "))\(moving.count > 10 ? ", ..." : "")")
+            }
+            if state.ledger.outstanding > 0 {
+                lines.append("\(state.ledger.rates.count) broker rates and \(state.ledger.replicaEntryCount) replica entries stay set: they keep throttling the copies in flight.")
+            }
+            lines.append("continue: kscale resume \(RunDirectory.selection(of: flow.dir)) --execute   (or run `\(command) --execute` again: it finishes the moves, then the remaining steps)")
+            lines.append("undo:     kscale cancel \(RunDirectory.selection(of: run)) --execute   (add --rollback to move finished partitions back)")
+        } else {
+            lines.append("nothing of this command is moving on the cluster.")
+            lines.append("continue: kscale resume \(RunDirectory.selection(of: flow.dir)) --execute   (or run `\(command) --execute` again)")
+        }
         return lines.joined(separator: "\n")
     }
 }

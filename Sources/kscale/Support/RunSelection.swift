@@ -15,9 +15,14 @@ struct StateRootOptions: ParsableArguments {
     /// `--state-dir` naming one run's own directory (it holds a journal): the old meaning of the
     /// option in execute, status, resume, cancel, verify and throttle, accepted with a note.
     var legacyRunDirectory: String? {
-        guard let stateDir, FileManager.default.fileExists(atPath: stateDir + "/" + RunDirectory.journalName) else { return nil }
+        guard let stateDir, Self.isRunOrFlow(stateDir) else { return nil }
         Deprecation.note("--state-dir \(stateDir) names one run's directory, which is deprecated: write \(RunDirectory.selection(of: stateDir)) (--state-dir is the root of the runs in every command)")
         return stateDir
+    }
+
+    /// A run's directory (it holds a journal) or a lifecycle command's flow directory.
+    static func isRunOrFlow(_ dir: String) -> Bool {
+        FileManager.default.fileExists(atPath: dir + "/" + RunDirectory.journalName) || FlowDirectory.isFlow(dir)
     }
 
     /// The run directory of `plan`: `ROOT/<plan id>`, or the deprecated run directory.
@@ -32,7 +37,7 @@ struct StateRootOptions: ParsableArguments {
 /// `--state-dir ROOT` and `--run ID`: the run a command acts on (status, resume, cancel, verify).
 struct RunSelectionOptions: ParsableArguments {
     @OptionGroup var stateRoot: StateRootOptions
-    @Option(name: .long, help: ArgumentHelp("The run to act on: its id, the name of its directory under --state-dir (default: the most recent run there).",
+    @Option(name: .long, help: ArgumentHelp("The run to act on: its id, the name of its directory under --state-dir, or a scale command's flow (flow-<command>-<brokers>) (default: the most recent run there).",
                                             valueName: "id"))
     var run: String?
 
@@ -53,7 +58,7 @@ struct RunSelectionOptions: ParsableArguments {
         }
         guard let run else { return try fallback(stateRoot.root) }
         let dir = stateRoot.root + "/" + run
-        guard FileManager.default.fileExists(atPath: dir + "/" + RunDirectory.journalName) else {
+        guard StateRootOptions.isRunOrFlow(dir) else {
             let known = RunDirectory.all(root: stateRoot.root).map { ($0 as NSString).lastPathComponent }
             throw InvalidInput("no run \(run) under \(stateRoot.root) (runs there: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }

@@ -86,7 +86,16 @@ struct CancelCommand: AsyncParsableCommand {
     func run() async throws {
         try await runExecCommand {
             // Given no --run: the most recent run, or with --rollback the run a rollback run in <dir>-rollback rolls back.
-            let dir = try runSelection.directory(fallback: { root in try rollback ? Canceller.latestRunToRollBack(root: root) : RunDirectory.latest(root: root) })
+            var dir = try runSelection.directory(fallback: { root in try rollback ? Canceller.latestRunToRollBack(root: root) : RunDirectory.latest(root: root) })
+            // A scale-out/drain flow's directory: its run is cancelled, which ends the flow.
+            if FlowDirectory.isFlow(dir) {
+                guard let run = try FlowDirectory.runToCancel(dir) else {
+                    try FlowDirectory.cancel(flowIn: dir, execute: gate.execute, clock: connection.clock)
+                    print("\(gate.execute ? "ended" : "DRY RUN: would end") the flow in \(dir) as cancelled: it has no run with moves to cancel")
+                    return
+                }
+                dir = run
+            }
             let state = try RunDirectory.readState(dir)
             // Only --rollback moves data; it keeps the cancelled run's throttle unless given another.
             var options = try pacing.options(movesData: false)

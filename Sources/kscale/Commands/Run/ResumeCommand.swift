@@ -8,10 +8,17 @@ struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Continue a run after its process died (a dry run unless --execute).",
-        discussion: helpDiscussion("Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted.", examples: [
+        discussion: helpDiscussion("""
+            Reconciles the journal with the cluster: a partition at its target is done, one in flight keeps going, one not started is submitted. \
+            A run started by scale-out or scale-in (drain), or that command's flow (--run flow-<command>-<brokers>), is finished \
+            as the command would have: the rest of its moves, then its remaining steps (leader election, post-flight check, \
+            verdicts), with the command's report and exit code.
+            """, examples: [
             "# The most recent run, a dry run:",
             "kscale resume",
             "kscale resume --state-dir /var/lib/kscale/runs --run 3f9a0c2e81d4b7a6 --execute",
+            "# An interrupted drain of broker 4: the rest of the moves, leader election, post-flight, SAFE TO STOP:",
+            "kscale resume --run flow-scale-in-4 --execute",
         ])
     )
 
@@ -23,6 +30,15 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runExecCommand {
             let dir = try runSelection.directory()
+            // A run a lifecycle command started: the whole flow, not only the executor's part.
+            if let flow = try FlowDirectory.toResume(dir), let command = flow.state.command {
+                let root = (flow.dir as NSString).deletingLastPathComponent
+                let code = try await runFlow(command, root: root, connection: connection, output: output.format, execute: gate.execute) { flows in
+                    try await flows.resume(flowIn: flow.dir)
+                }
+                if code != 0 { throw ExitCode(code) }
+                return
+            }
             let state = try RunDirectory.readState(dir)
             let printer = ProgressPrinter(format: output.format)
             let failed = try await reportingInterruptions(runIn: { dir }) {

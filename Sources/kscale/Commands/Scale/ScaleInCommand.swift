@@ -28,8 +28,6 @@ struct ScaleInCommand: AsyncParsableCommand {
     var step: Int?
 
     func run() async throws {
-        try await scale.run(step: step) { flows in
-            try await flows.scaleIn(removing: try parseBrokerList(removeBrokers, option: "--remove-brokers"))
-        }
+        try await scale.run(.scaleIn, brokers: { try parseBrokerList(removeBrokers, option: "--remove-brokers") }, step: step)
     }
 }

@@ -29,8 +29,6 @@ struct ScaleOutCommand: AsyncParsableCommand {
     var registrationTimeout = "5m"
 
     func run() async throws {
-        try await scale.run(registrationTimeout: registrationTimeout) { flows in
-            try await flows.scaleOut(adding: try parseBrokerList(addBrokers, option: "--add-brokers"))
-        }
+        try await scale.run(.scaleOut, brokers: { try parseBrokerList(addBrokers, option: "--add-brokers") }, registrationTimeout: registrationTimeout)
     }
 }
