@@ -20,9 +20,12 @@ public final class ReassignmentExecutor {
     private var attempts: [TopicPartition: Int] = [:]
     private var failed: [TopicPartition: String] = [:]
     private var tracker = ProgressTracker()
-    /// Each broker's replica sizes as it last reported them, and the brokers whose log dirs the
-    /// last poll could not read (progress keeps their last sizes).
-    private var lastSizes: [BrokerID: [TopicPartition: Int64]] = [:]
+    /// The run's replica sizes as each broker last reported them (a broker that cannot be read,
+    /// or is offline, keeps its last sizes), and the brokers whose log dirs the last poll could not
+    /// read.
+    private var reading = SizeReading(at: 0)
+    /// Progress of recent polls, oldest first, over the tracker's window: per-broker rates.
+    private var recent: [RunProgress] = []
     /// Pending moves that could not start at the last poll, with why.
     private var waiting: [TopicPartition: String] = [:]
     private var sizeGaps: Set<BrokerID> = []
@@ -62,7 +65,7 @@ public final class ReassignmentExecutor {
         try record(r)
         if state.plan == nil {
             var p = JournalRecord(.plan, at: clock.now())
-            p.partitions = JournalRecord.lines(inspection.plan)
+            p.partitions = JournalRecord.lines(inspection.plan, sizes: inspection.view.partitionSizes)
             try record(p)
             var rb = JournalRecord(.rollback, at: clock.now())
             rb.partitions = JournalRecord.lines(inspection.rollback)
@@ -243,7 +246,8 @@ public final class ReassignmentExecutor {
         try await autoThrottle(view, ledger: &ledger)
     }
 
-    /// Bytes copied from DescribeLogDirs of the adding replicas, rate, ETA and stalls.
+    /// Bytes copied from DescribeLogDirs of the adding replicas (`RunProgress`, the one
+    /// computation `kscale status` also uses), rate, ETA and stalls.
     private func measure(_ view: ClusterObservation) async throws {
         var brokers = Set<BrokerID>()
         for m in inFlight.values {
@@ -252,48 +256,42 @@ public final class ReassignmentExecutor {
         }
         let live = view.cluster.brokers.filter { brokers.contains($0.id) && !$0.fenced }
         let read = live.isEmpty ? (dirs: [], gaps: []) : try await ClusterObservation.readLogDirs(of: live, from: admin)
-        // A broker that did not answer this poll keeps the sizes it last reported: its copies are
-        // not counted as lost, and the gap is noted once, when it opens.
-        var sizes = read.dirs.replicaSizesByBroker
-        var unanswered = Set<BrokerID>()
+        // A broker that did not answer this poll, or is offline, keeps the sizes it last reported:
+        // its copies are not counted as lost, and the gap is noted once, when it opens.
+        var unread = brokers.subtracting(live.map(\.id))
+        var notes: [BrokerID: String] = Dictionary(uniqueKeysWithValues: unread.map { ($0, "broker \($0) is offline") })
         for gap in read.gaps {
             guard case let .logDirs(broker, _, _) = gap else { continue }
-            unanswered.insert(broker)
-            sizes[broker] = lastSizes[broker]
-            if !sizeGaps.contains(broker) {
-                var note = JournalRecord(.note, at: clock.now())
-                note.detail = "progress: \(gap); its copies count as last seen"
-                try record(note)
-            }
+            unread.insert(broker)
+            notes[broker] = gap.description
         }
-        sizeGaps = unanswered
-        for (broker, held) in sizes where !unanswered.contains(broker) { lastSizes[broker] = held }
-        var copied: Int64 = 0
-        var total: Int64 = 0
-        for m in moves.values {
-            total += m.copyBytes
-            switch state.partitions[m.tp]?.phase {
-            case .done: copied += m.copyBytes
-            default: break
-            }
+        for (broker, gap) in notes.sorted(by: { $0.key < $1.key }) where !sizeGaps.contains(broker) {
+            var note = JournalRecord(.note, at: clock.now())
+            note.detail = "progress: \(gap); its copies count as last seen"
+            try record(note)
         }
+        sizeGaps = unread
+        let ours = read.dirs.replicaSizesByBroker.mapValues { $0.filter { moves[$0.key] != nil } }
+        let now = clock.now()
+        reading = reading.followed(by: ours, at: now, unread: unread)
+        let sizes = reading.sizes
+        let leaders = Dictionary(uniqueKeysWithValues: moves.keys.compactMap { tp in view.partition(tp)?.leader.map { (tp, $0) } })
+        let progress = RunProgress.compute(RunProgress.entries(of: state, leaders: leaders), reading: reading, earlier: recent.first)
+        recent.append(progress)
+        while let first = recent.first?.at, now - first > tracker.window, recent.count > 2 { recent.removeFirst() }
+
         var samples: [TopicPartition: ProgressTracker.Sample] = [:]
         for m in inFlight.values {
             let leader = view.partition(m.tp)?.leader
             let leaderSize = leader.flatMap { sizes[$0]?[m.tp] } ?? m.bytes
             var gap: Int64 = 0
-            for b in m.adding {
-                let have = sizes[b]?[m.tp] ?? 0
-                copied += min(have, m.bytes)
-                gap += max(0, leaderSize - have)
-            }
+            for b in m.adding { gap += max(0, leaderSize - (sizes[b]?[m.tp] ?? 0)) }
             let isr = Set(view.partition(m.tp)?.isr ?? [])
             let offline = m.adding.filter { !view.aliveBrokers.contains($0) }
             samples[m.tp] = ProgressTracker.Sample(gap: gap, leaderSize: leaderSize, offline: offline,
                                                    notInISR: m.adding.filter { !isr.contains($0) })
         }
-        let now = clock.now()
-        let stalls = tracker.update(now: now, copied: copied, partitions: samples, timeout: options.stallTimeout, throttle: rate)
+        let stalls = tracker.update(now: now, copied: progress.bytesCopied, partitions: samples, timeout: options.stallTimeout, throttle: rate)
         for s in stalls.new {
             emit(.stalled(s))
             var n = JournalRecord(.note, at: now)
@@ -302,16 +300,12 @@ public final class ReassignmentExecutor {
             n.detail = "stalled: \(s.reason)"
             try record(n)
         }
-        let report = ProgressReport(done: state.count(.done), inFlight: inFlight.count, pending: pending.count, failed: failed.count,
-                                    bytesCopied: copied, bytesTotal: total, rate: tracker.rate,
-                                    etaSeconds: tracker.rate.flatMap { $0 > 0 ? Double(max(0, total - copied)) / $0 : nil },
+        let left = Double(max(0, progress.bytesTotal - progress.bytesCopied))
+        let report = ProgressReport(progress: progress, rate: tracker.rate, etaSeconds: tracker.rate.flatMap { $0 > 0 ? left / $0 : nil },
                                     throttle: rate, stalled: stalls.all,
                                     waiting: waiting.sorted { $0.key < $1.key }.map { Waiting(partition: $0.key, reason: $0.value) })
         emit(.progress(report))
-        if let progressFile {
-            let line = "{\"at\":\(now),\"report\":\(ExecutionEvent.progress(report).json)}\n"
-            try? StateFiles.replace(progressFile, with: Data(line.utf8))
-        }
+        if let progressFile { try? ProgressFile(report: report, reading: reading).write(to: progressFile) }
     }
 
     /// `--auto-throttle`: one step up while no partition of the plan's topics is under min ISR, down when one is.

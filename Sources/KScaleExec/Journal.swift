@@ -60,15 +60,20 @@ public struct JournalRecord: Codable, Sendable, Equatable {
         public var partition: Int32
         public var replicas: [BrokerID]
         public var logDirs: [String]?
+        /// kscale's own: one replica's size when the run began (the plan record only), so
+        /// progress counts a partition that has not started in its total.
+        public var bytes: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case topic, partition, replicas
+            case topic, partition, replicas, bytes
             case logDirs = "log_dirs"
         }
     }
 
-    static func lines(_ plan: ReassignmentPlan) -> [PlanLine] {
-        plan.partitions.map { PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.namedLogDirs) }
+    static func lines(_ plan: ReassignmentPlan, sizes: [TopicPartition: Int64] = [:]) -> [PlanLine] {
+        plan.partitions.map {
+            PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.namedLogDirs, bytes: sizes[$0.topicPartition])
+        }
     }
 
     static func plan(_ lines: [PlanLine]?) -> ReassignmentPlan? {

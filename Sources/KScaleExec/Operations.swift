@@ -369,45 +369,65 @@ public struct ThrottleClear: Sendable, Equatable {
     }
 }
 
-/// `kscale status`: a run's partitions as the journal and the cluster see them now.
+/// `kscale status`: a run's partitions as the journal and the cluster see them now, measured by
+/// the executor's own computation (`RunProgress`).
 public struct LiveStatus: Sendable {
-    public var done: Int
+    /// Progress now: phases as the cluster shows them, sizes from this reading (a broker that
+    /// cannot be read, or is offline, keeps the sizes the run's last poll saw, from `progress.json`).
+    public var progress: RunProgress
     public var inFlight: [TopicPartition]
-    public var pending: Int
     public var failed: [TopicPartition: String]
-    public var bytesCopied: Int64
-    public var bytesTotal: Int64
-    /// What could not be read (a target broker's log dirs: its copied bytes count as 0).
+    /// What could not be read.
     public var unseen: [String]
+    /// The running executor's last report (rate, ETA, stalls, waits), when there is one.
+    public var last: ProgressReport?
 
-    public static func read(state: RunState, admin: any ClusterAdmin) async throws -> LiveStatus {
+    /// The report status prints: this reading's progress; the rates, ETA, stalls and waits of
+    /// the executor's last poll when `active` (a process is driving the run), none otherwise.
+    public func report(active: Bool) -> ProgressReport {
+        guard active, let last else { return ProgressReport(progress: progress) }
+        var now = progress
+        let rates = Dictionary(uniqueKeysWithValues: last.progress.brokers.map { ($0.broker, $0) })
+        for i in now.brokers.indices {
+            now.brokers[i].rateIn = rates[now.brokers[i].broker]?.rateIn
+            now.brokers[i].rateOut = rates[now.brokers[i].broker]?.rateOut
+        }
+        return ProgressReport(progress: now, rate: last.rate, etaSeconds: last.etaSeconds, throttle: last.throttle,
+                              stalled: last.stalled, waiting: last.waiting)
+    }
+
+    public static func read(state: RunState, admin: any ClusterAdmin, last: ProgressFile?, now: Double) async throws -> LiveStatus {
         guard let plan = state.plan else { throw InvalidInput("the journal holds no plan") }
         let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
         let view = try await ClusterObservation.read(from: admin, parts: .logDirs, topics: topics)
-        var s = LiveStatus(done: 0, inFlight: [], pending: 0, failed: [:], bytesCopied: 0, bytesTotal: 0, unseen: view.warnings)
-        var adding: [TopicPartition: ([BrokerID], Int64)] = [:]
-        for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
-            let tp = line.topicPartition
-            let known = state.partitions[tp]
-            let from = known?.from ?? view.originalReplicas(tp) ?? []
-            let add = line.replicas.filter { !from.contains($0) }
-            let bytes = known?.bytes ?? 0
-            s.bytesTotal += bytes * Int64(add.count)
-            if known?.phase == .failed { s.failed[tp] = known?.detail ?? "failed" }
+        var leaders: [TopicPartition: BrokerID] = [:]
+        for line in plan.partitions { leaders[line.topicPartition] = view.partition(line.topicPartition)?.leader }
+        var entries = RunProgress.entries(of: state, leaders: leaders, from: view.originalReplicas)
+        var inFlight: [TopicPartition] = []
+        var failed: [TopicPartition: String] = [:]
+        let targets = Dictionary(plan.partitions.map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
+        for i in entries.indices {
+            let tp = entries[i].move.tp
+            let journaled = state.partitions[tp]
             if view.reassignments[tp] != nil {
-                s.inFlight.append(tp)
-                adding[tp] = (add, bytes)
-            } else if view.partition(tp)?.replicas == line.replicas {
-                s.done += 1
-                s.bytesCopied += bytes * Int64(add.count)
-            } else if known?.phase != .failed {
-                s.pending += 1
+                entries[i].phase = .submitted
+                inFlight.append(tp)
+            } else if view.partition(tp)?.replicas == targets[tp] {
+                entries[i].phase = .done
+            } else if journaled?.phase == .failed || journaled?.phase == .cancelled {
+                entries[i].phase = journaled?.phase ?? .pending
+                if journaled?.phase == .failed { failed[tp] = journaled?.detail ?? "failed" }
+            } else {
+                entries[i].phase = .pending
             }
         }
-        let sizes = view.logDirs.replicaSizesByBroker
-        for (tp, (add, bytes)) in adding {
-            for b in add { s.bytesCopied += min(bytes, sizes[b]?[tp] ?? 0) }
-        }
-        return s
+        // Brokers the reading could not ask (down, fenced, not answering) keep the run's last sizes.
+        var unread = Set(entries.flatMap { $0.move.adding }).subtracting(view.aliveBrokers)
+        for gap in view.gaps { if case let .logDirs(broker, _, _) = gap { unread.insert(broker) } }
+        let planned = Set(targets.keys)
+        let fresh = view.logDirs.replicaSizesByBroker.mapValues { $0.filter { planned.contains($0.key) } }
+        let reading = (last?.reading ?? SizeReading(at: now)).followed(by: fresh, at: now, unread: unread)
+        return LiveStatus(progress: RunProgress.compute(entries, reading: reading), inFlight: inFlight, failed: failed,
+                          unseen: view.warnings, last: last?.report)
     }
 }

@@ -47,7 +47,7 @@ public struct PlanRun: Sendable {
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
-        executor.progressFile = dir + "/progress.json"          // what `kscale status` reads while it runs
+        executor.progressFile = dir + "/" + ProgressFile.name          // what `kscale status` reads while it runs
         try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
                                                    allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
@@ -81,7 +81,7 @@ public struct PlanRun: Sendable {
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
-        executor.progressFile = dir + "/progress.json"
+        executor.progressFile = dir + "/" + ProgressFile.name
         return .finished(try await executor.resume())
     }
 }

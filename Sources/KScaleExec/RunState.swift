@@ -131,8 +131,9 @@ public struct RunState: Sendable {
             ended = nil
         case .plan:
             plan = JournalRecord.plan(r.partitions)
-            for p in plan?.partitions ?? [] where partitions[p.topicPartition] == nil {
-                partitions[p.topicPartition] = PartitionProgress(phase: .pending, from: nil, to: p.replicas, bytes: nil)
+            for line in r.partitions ?? [] {
+                let tp = TopicPartition(line.topic, line.partition)
+                if partitions[tp] == nil { partitions[tp] = PartitionProgress(phase: .pending, from: nil, to: line.replicas, bytes: line.bytes) }
             }
         case .rollback:
             rollback = JournalRecord.plan(r.partitions)

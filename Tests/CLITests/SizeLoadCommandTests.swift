@@ -1,4 +1,6 @@
 import Foundation
+import KafkaSim
+import KScaleCore
 import KScaleTestSupport
 import Testing
 
@@ -41,5 +43,64 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("error: "))
         #expect(r.stderr.contains(mentions))
+    }
+}
+
+/// `kscale load` against a KafkaSim SASL listener: a refused login or a cluster that cannot be
+/// reached fails within the request timeout, exit 4, instead of every record waiting out
+/// librdkafka's message.timeout.ms (5 minutes).
+@Suite struct LoadConnectionTests {
+    static let snapshot = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 2)], topics: [
+        TopicState(name: "load-sasl", partitions: [PartitionState(partition: 0, replicas: [1, 2], size: 0)]),
+    ])
+
+    func commandConfig(password: String) throws -> String {
+        let path = NSTemporaryDirectory() + "kscale-load-\(UUID().uuidString).properties"
+        try Data("""
+            security.protocol=SASL_PLAINTEXT
+            sasl.mechanism=PLAIN
+            sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="\(password)";
+
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func load(_ bootstrap: String, _ extra: [String]) async throws -> ProcessResult {
+        // The bound only ends a hang (before the fix: 5 minutes); it orders nothing.
+        try await KScaleBinary.run(["load", "--bootstrap-server", bootstrap, "--topic", "load-sasl", "--record-size", "100",
+                                    "--throughput", "-1", "--num-records", "20", "--request-timeout", "10s"] + extra, timeout: .seconds(90))
+    }
+
+    @Test func aRefusedLoginFailsAtOnceWithExit4() async throws {
+        let options = SimOptions(users: [SimUser(name: "alice", password: "alice-secret")], securityProtocol: .saslPlaintext)
+        try await withSimCluster(Self.snapshot, options: options) { sim in
+            let good = try await load(sim.bootstrapServers, ["--command-config", try commandConfig(password: "alice-secret"), "--output", "json"])
+            #expect(good.status == 0, "the right password produces: \(good.stderr)")
+            #expect(try KScaleBinary.json(good)["records"] as? Int == 20)
+            let bad = try await load(sim.bootstrapServers, ["--command-config", try commandConfig(password: "not-her-password")])
+            #expect(bad.status == 4, "\(bad.stdout)\(bad.stderr)")
+            #expect(bad.stderr.hasPrefix("error: connection: authentication with "), "\(bad.stderr)")
+            #expect(!(bad.stdout + bad.stderr).contains("not-her-password"))
+        }
+    }
+
+    @Test func anUnreachableClusterFailsAtTheRequestTimeout() async throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let sim = try await SimCluster.start(snapshot: Self.snapshot)
+        let address = sim.bootstrapServers.split(separator: ",").first.map(String.init) ?? ""
+        await sim.shutdown()
+        let r = try await KScaleBinary.run(["load", "--bootstrap-server", address, "--topic", "load-sasl", "--record-size", "100",
+                                            "--throughput", "-1", "--num-records", "20", "--request-timeout", "2s"], timeout: .seconds(90))
+        #expect(r.status == 4, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("could not connect"), "\(r.stderr)")
+    }
+
+    @Test func aTopicThatDoesNotExistIsNamed() async throws {
+        try await withSimCluster(Self.snapshot) { sim in
+            let r = try await KScaleBinary.run(["load", "--bootstrap-server", sim.bootstrapServers, "--topic", "no-such-topic", "--record-size", "100",
+                                                "--throughput", "-1", "--num-records", "20", "--request-timeout", "10s"], timeout: .seconds(90))
+            #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("no-such-topic"), "\(r.stderr)")
+        }
     }
 }

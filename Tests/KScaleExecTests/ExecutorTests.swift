@@ -262,15 +262,20 @@ extension Sequence {
 /// A broker that stops answering DescribeLogDirs mid-run costs progress nothing: its copies count
 /// as last seen (never zero), and the journal says which broker could not be read.
 @Suite struct ProgressGapTests {
-    @Test func unansweredLogDirsKeepTheLastSizes() async throws {
+    /// A run copying t-0's 100 MB from broker 1 to broker 4 at 10 MB/s, with its events.
+    static func copyingOneReplicaToBroker4() async throws -> (EngineCluster, ExecEventLog, Journal, Task<ExecutionSummary, any Error>) {
         let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2]], 100_000_000)], copyRate: 10_000_000)
         let events = ExecEventLog()
-        let dir = temporaryDirectory()
-        let journal = try Journal(path: dir + "/journal.jsonl")
+        let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
         let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: c.clock, emit: { events.add($0) })
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4])])
         let inspection = try await Preflight.inspect(plan: plan, admin: c, additional: false)
         let task = Task { try await exec.execute(inspection, options: RunOptions(pollInterval: 1), bootstrap: nil, commandConfig: nil) }
+        return (c, events, journal, task)
+    }
+
+    @Test func unansweredLogDirsKeepTheLastSizes() async throws {
+        let (c, events, journal, task) = try await Self.copyingOneReplicaToBroker4()
         func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
         try await waitUntil("a progress report with bytes copied", pause: .yield) { copied().contains { $0 > 0 } }
         await c.refuseLogDirs([4])

@@ -17,12 +17,13 @@ struct LifecycleFlowTests {
 
     static func testClock() -> ManualClock { ManualClock(start: start, autoAdvance: true) }
 
-    /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions of RF 3 placed rack-aware on them;
+    /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions (or `partitions`) of RF 3 placed rack-aware on them;
     /// brokers 7-9 exist only as `spares` (registered, empty), the others have never started.
-    static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1, engineClock: ManualClock = ManualClock()) async throws -> EngineCluster {
+    static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1, engineClock: ManualClock = ManualClock(),
+                           partitions: Int = 24) async throws -> EngineCluster {
         let racks = ["a", "b", "c"]
         // Partition p: one broker from each rack pair {3,6}, {1,4}, {2,5}, rotating the leader.
-        let assignment: [[BrokerID]] = (0..<24).map { p in
+        let assignment: [[BrokerID]] = (0..<partitions).map { p in
             let a: BrokerID = p % 2 == 0 ? 3 : 6, b: BrokerID = p % 4 < 2 ? 1 : 4, c: BrokerID = p % 4 == 0 || p % 4 == 3 ? 2 : 5
             let r = [a, b, c]
             let k = p % 3

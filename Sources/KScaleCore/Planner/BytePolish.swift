@@ -1,7 +1,8 @@
 /// Phase 6: byte balance inside each balance group, by exchanges that keep every broker's count.
 extension MoverState {
-    /// Byte spread (max/min - 1, in thousandths) at which plans that may spend extra moves stop.
-    static let extraTolerancePermille = 40
+    /// Byte spread (max/min - 1, in thousandths) at which plans that may spend extra moves stop:
+    /// the byte goal `kscale check` judges by too.
+    static let extraTolerancePermille = BalanceGoal.byteSpreadPermille
     /// The same when exchanges cost no extra moves: they are cheap, so polish further.
     static let freeTolerancePermille = 1
     /// How much topic imbalance one byte exchange may add when no exchange keeps topics even

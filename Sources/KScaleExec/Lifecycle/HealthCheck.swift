@@ -43,7 +43,9 @@ public struct HealthThresholds: Sendable, Hashable {
     /// Replica and leader counts: warn when max - min exceeds this many, or this share of the mean.
     public var countSpreadWarn: Int = 2
     public var countSpreadWarnShare: Double = 0.05
-    /// Bytes: warn when the fullest broker holds more than this times the emptiest.
+    /// Bytes: warn when the fullest broker holds more than this times the emptiest and more than
+    /// a replica beyond it (`BalanceGoal.bytesEven`, the planner's byte goal: a gap of one whole
+    /// replica is what the count goal leaves).
     public var byteRatioWarn: Double = 1.25
     public init() {}
 }
@@ -112,7 +114,9 @@ public enum HealthCheck {
         }
         cordonFindings(loads, into: &findings)
         // Cordoned brokers take no new replica, as retiring ones: their emptiness is no imbalance.
-        balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) && !$0.cordoned }, t, into: &findings)
+        let largestReplica = o.logDirs.replicaSizesByBroker.mapValues { $0.values.max() ?? 0 }
+        balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) && !$0.cordoned }, largestReplica: largestReplica, t,
+                        into: &findings)
         throttleFindings(o, into: &findings)
         gapFindings(o, into: &findings)
         if findings.isEmpty { findings.append(Finding(.ok, "summary", "no problems found")) }
@@ -210,7 +214,8 @@ public enum HealthCheck {
 
     /// Balance is judged within each rack when racks differ in size (a smaller rack's brokers must
     /// hold more when partitions spread over racks), and over the whole cluster otherwise.
-    private static func balanceFindings(_ loads: [BrokerLoad], _ t: HealthThresholds, into findings: inout [Finding]) {
+    private static func balanceFindings(_ loads: [BrokerLoad], largestReplica: [BrokerID: Int64], _ t: HealthThresholds,
+                                        into findings: inout [Finding]) {
         guard loads.count > 1 else { return }
         let racks = Dictionary(grouping: loads) { $0.rack ?? "" }
         let groups: [(String, [BrokerLoad])]
@@ -225,7 +230,8 @@ public enum HealthCheck {
             // Brokers whose log dirs were not read are left out rather than counted as empty.
             let sized = group.compactMap { load in load.bytes.map { (load.id, $0) } }.sorted { $0.1 < $1.1 }
             guard let lo = sized.first, let hi = sized.last, hi.1 > 0 else { continue }
-            if lo.1 == 0 || Double(hi.1) / Double(lo.1) > t.byteRatioWarn {
+            let replica = max(largestReplica[lo.0] ?? 0, largestReplica[hi.0] ?? 0)
+            if !BalanceGoal.bytesEven(heaviest: hi.1, lightest: lo.1, largestReplica: replica, ratio: t.byteRatioWarn) {
                 let ratio = lo.1 == 0 ? "an empty broker" : String(format: "%.2fx", Double(hi.1) / Double(lo.1))
                 findings.append(Finding(.warn, "byte-balance",
                                         "bytes per broker\(scope) range from \(ByteUnits.format(lo.1)) (broker \(lo.0)) to \(ByteUnits.format(hi.1)) (broker \(hi.0)), \(ratio)"))

@@ -34,10 +34,13 @@ final class RdKafkaHandle: @unchecked Sendable {
     let raw: OpaquePointer
     /// "librdkafka (bootstrap h:p,...)", so an error says where it came from.
     let label: String
+    /// What librdkafka's callbacks point at (the conf opaque): kept until the handle is destroyed.
+    private let keepAlive: (AnyObject & Sendable)?
 
     /// Builds the conf from translated properties and creates the handle. `configure` may set
     /// callbacks on the conf before librdkafka takes ownership of it.
-    init(kind: rd_kafka_type_t, properties: [String: String], configure: (OpaquePointer) -> Void = { _ in }) throws {
+    init(kind: rd_kafka_type_t, properties: [String: String], keepAlive: (AnyObject & Sendable)? = nil,
+         configure: (OpaquePointer) -> Void = { _ in }) throws {
         let translated = try RdKafkaProperties.translate(properties)
         guard let conf = rd_kafka_conf_new() else { throw InternalError("librdkafka could not allocate a configuration") }
         var errstr = [CChar](repeating: 0, count: 512)
@@ -57,6 +60,7 @@ final class RdKafkaHandle: @unchecked Sendable {
             throw InvalidInput("librdkafka could not start a client: \(Self.string(errstr))")
         }
         raw = rk
+        self.keepAlive = keepAlive
         label = "librdkafka (bootstrap \(properties["bootstrap.servers"] ?? "?"))"
     }
 
@@ -64,7 +68,11 @@ final class RdKafkaHandle: @unchecked Sendable {
     /// runs on a GCD thread: the last reference may well be dropped on the cooperative pool.
     deinit {
         let handle = CPointer(raw: raw)
-        DispatchQueue.global().async { rd_kafka_destroy(handle.raw) }
+        let keepAlive = keepAlive
+        DispatchQueue.global().async {
+            rd_kafka_destroy(handle.raw)
+            withExtendedLifetime(keepAlive) {}
+        }
     }
 
     static func string(_ buffer: [CChar]) -> String {

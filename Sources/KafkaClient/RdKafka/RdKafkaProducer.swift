@@ -69,6 +69,29 @@ private final class Poller: @unchecked Sendable {
     }
 }
 
+/// Errors librdkafka reports about the client rather than a record (error_cb): a failed login,
+/// brokers that cannot be reached. librdkafka retries these for ever; `connect` turns them into
+/// an answer.
+private final class ClientErrors: @unchecked Sendable {
+    private let lock = NSLock()
+    private var authentication: String?
+    private var last: String?
+
+    func record(code: Int32, reason: String) {
+        lock.withLock {
+            if code == RD_KAFKA_RESP_ERR__AUTHENTICATION.rawValue { authentication = authentication ?? reason }
+            last = reason
+        }
+    }
+
+    var seen: (authentication: String?, last: String?) { lock.withLock { (authentication, last) } }
+}
+
+private let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, code, reason, opaque in
+    guard let opaque else { return }
+    Unmanaged<ClientErrors>.fromOpaque(opaque).takeUnretainedValue().record(code: code, reason: reason.map { String(cString: $0) } ?? "")
+}
+
 /// A librdkafka producer with its own poll thread, so delivery reports arrive without the caller
 /// polling and `send` can be awaited.
 public final class RdKafkaProducer: @unchecked Sendable {
@@ -77,16 +100,59 @@ public final class RdKafkaProducer: @unchecked Sendable {
     private let lock = NSLock()
     private var topicHandles: [String: OpaquePointer] = [:] // guarded by lock
     private var closed = false // guarded by lock
+    private let errors = ClientErrors()
 
     public init(bootstrapServers: String?, properties: [String: String] = [:]) throws {
         var props = properties
         if let bootstrapServers { props["bootstrap.servers"] = bootstrapServers }
         guard props["bootstrap.servers"] != nil else { throw InvalidInput("no bootstrap servers given") }
-        handle = try RdKafkaHandle(kind: RD_KAFKA_PRODUCER, properties: props) { conf in
+        let errors = errors
+        handle = try RdKafkaHandle(kind: RD_KAFKA_PRODUCER, properties: props, keepAlive: errors) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
+            rd_kafka_conf_set_error_cb(conf, errorCallback)
+            rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(errors).toOpaque())
         }
         poller.start(handle)
     }
+
+    /// Waits until the cluster answers metadata for `topic`, for at most `timeout`: a login the
+    /// cluster refuses fails as soon as librdkafka reports it, brokers that cannot be reached fail
+    /// at the timeout, a missing topic at once. Without it librdkafka keeps retrying and every
+    /// record waits out message.timeout.ms (5 minutes) before failing.
+    public func connect(topic: String, timeout: Duration) async throws {
+        let rkt = try topicHandle(topic)
+        let topicPointer = CPointer(raw: rkt)
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var lastAnswer: String?
+        repeat {
+            if let refused = errors.seen.authentication {
+                throw KafkaClientError.authenticationFailed(broker: handle.label, reason: refused)
+            }
+            let answer = try await handle.blocking { rk -> (err: rd_kafka_resp_err_t, topicErr: rd_kafka_resp_err_t?) in
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let err = rd_kafka_metadata(rk, 0, topicPointer.raw, &metadata, Self.connectProbeMs)
+                defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata?.pointee else { return (err, nil) }
+                let topics = UnsafeBufferPointer(start: md.topics, count: Int(md.topic_cnt))
+                return (err, topics.first.map(\.err) ?? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            }
+            if let topicErr = answer.topicErr {
+                if topicErr == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+                if topicErr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { throw InvalidInput("topic \(topic) does not exist (kscale load writes to an existing topic)") }
+                throw KafkaAPIError(rd: topicErr, message: "topic \(topic)", api: "Metadata", via: handle.label)
+            }
+            lastAnswer = rd_kafka_err2str(answer.err).map { String(cString: $0) }
+        } while ContinuousClock.now < deadline
+        if let refused = errors.seen.authentication {
+            throw KafkaClientError.authenticationFailed(broker: handle.label, reason: refused)
+        }
+        let why = errors.seen.last ?? lastAnswer ?? "no answer"
+        throw KafkaClientError.bootstrapFailed(attempts: ["\(handle.label): \(why)"], timeout: timeout)
+    }
+
+    /// One metadata attempt of `connect`, in ms: short, so a refused login is seen soon after
+    /// librdkafka reports it.
+    static let connectProbeMs: Int32 = 500
 
     /// Enqueues one record. Returns false when librdkafka's queue is full (back off and retry);
     /// throws on anything else. `partition` nil lets librdkafka's partitioner choose.

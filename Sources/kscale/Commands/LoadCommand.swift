@@ -52,6 +52,8 @@ struct LoadCommand: AsyncParsableCommand {
             let text = output.format == .text
             let summary: LoadSummary
             do {
+                // A refused login or an unreachable cluster fails here, within the request timeout.
+                try await producer.connect(topic: options.topic, timeout: try parseRequestTimeout(connection.requestTimeout) ?? config.requestTimeout)
                 summary = try await LoadGenerator.run(options, producer: producer) { line in
                     if text { print(line) }
                 }

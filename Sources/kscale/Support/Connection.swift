@@ -47,15 +47,20 @@ func connectAdmin(bootstrap: String?, commandConfig: String?, requestTimeout: St
     guard let bootstrap, !bootstrap.isEmpty else {
         throw InvalidInput("--bootstrap-server is required (HOST:PORT)")
     }
-    let timeout = try requestTimeout.map { text in
-        let milliseconds = (try parseDuration(text, option: "--request-timeout") * 1000).rounded()
-        guard milliseconds >= 1 else { throw InvalidInput("--request-timeout \"\(text)\" is under a millisecond") }
-        return Duration.milliseconds(Int64(milliseconds))
-    }
+    let timeout = try parseRequestTimeout(requestTimeout)
     // KafkaAdminClient over kscale's own wire protocol: swapping the transport touches this line.
     let client = try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: commandConfig, requestTimeout: timeout,
                                                     onRetry: { printError("note: \($0)") }, onWarning: { printError("warning: \($0)") })
     return AdminSession(admin: DryRunAdmin(client, execute: execute), close: { await client.close() })
+}
+
+/// `--request-timeout`, when given.
+func parseRequestTimeout(_ text: String?) throws -> Duration? {
+    try text.map { text in
+        let milliseconds = (try parseDuration(text, option: "--request-timeout") * 1000).rounded()
+        guard milliseconds >= 1 else { throw InvalidInput("--request-timeout \"\(text)\" is under a millisecond") }
+        return Duration.milliseconds(Int64(milliseconds))
+    }
 }
 
 /// Runs `body` with an admin connection (through the gate) and closes it whatever happens.

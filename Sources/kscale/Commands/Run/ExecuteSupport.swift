@@ -38,9 +38,21 @@ final class ProgressPrinter: @unchecked Sendable {
     private var barShown = false
     /// Seconds between plain progress lines.
     var plainInterval: Double = 10
+    /// The terminal's width, asked at each redraw (a resized terminal gets a fitted bar).
+    private let columns: @Sendable () -> Int
+    private let write: @Sendable (String) -> Void
 
-    init(format: OutputFormat) {
-        if format == .json { mode = .json } else { mode = isatty(STDOUT_FILENO) == 1 ? .bar : .plain }
+    convenience init(format: OutputFormat) {
+        self.init(mode: format == .json ? .json : isatty(STDOUT_FILENO) == 1 ? .bar : .plain)
+    }
+
+    /// Through `print` (and flushed) by default so these lines interleave correctly with the
+    /// commands' own prints.
+    init(mode: Mode, columns: @escaping @Sendable () -> Int = { TerminalWidth.current() },
+         write: @escaping @Sendable (String) -> Void = { print($0, terminator: ""); fflush(nil) }) {
+        self.mode = mode
+        self.columns = columns
+        self.write = write
     }
 
     func handle(_ e: ExecutionEvent) {
@@ -52,16 +64,16 @@ final class ProgressPrinter: @unchecked Sendable {
         }
     }
 
-    /// Through `print` (and flushed) so these lines interleave correctly with the commands' own prints.
-    private func out(_ s: String) {
-        print(s)
-        fflush(nil)
-    }
+    private func out(_ s: String) { write(s + "\n") }
 
+    /// A line of its own: a bar on screen is cleared first, so the line replaces it.
     private func line(_ s: String) {
-        if barShown { print("\r\u{1B}[K", terminator: ""); barShown = false }
+        if barShown { write(Self.redraw); barShown = false }
         out(s)
     }
+
+    /// Back to the start of the line and clear it: a redraw replaces the bar, never adds a line.
+    static let redraw = "\r\u{1B}[K"
 
     private func text(_ e: ExecutionEvent) {
         switch e {
@@ -74,17 +86,12 @@ final class ProgressPrinter: @unchecked Sendable {
         case let .partitionFailed(tp, reason):
             line("FAILED \(tp): \(reason)")
         case let .progress(p):
-            let summary = Self.summary(p)
             if mode == .bar {
-                let width = 30
-                let filled = Int(p.fraction * Double(width))
-                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                print("\r\u{1B}[K[\(bar)] \(summary)", terminator: "")
-                fflush(nil)
+                write(Self.redraw + ProgressBar.line(p, columns: columns()))
                 barShown = true
             } else if Date().timeIntervalSince(lastPlain) >= plainInterval {
                 lastPlain = Date()
-                line("progress \(summary)")
+                line("progress \(Self.summary(p))")
             }
         case let .stalled(s):
             line("STALLED \(s.partition) for \(formatDuration(s.seconds)): \(s.reason)")
@@ -103,7 +110,7 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 
     static func summary(_ p: ProgressReport) -> String {
-        var s = String(format: "%5.1f%% ", p.fraction * 100)
+        var s = String(format: "%5.1f%% ", p.progress.percent)
         s += "\(ByteUnits.format(p.bytesCopied))/\(ByteUnits.format(p.bytesTotal))"
         if let r = p.rate { s += " \(ByteUnits.formatRate(Int64(max(0, r))))" }
         if let eta = p.etaSeconds { s += " ETA \(formatDuration(eta))" }
