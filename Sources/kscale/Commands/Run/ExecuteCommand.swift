@@ -23,6 +23,8 @@ struct ExecuteCommand: AsyncParsableCommand {
     var additional = false
     @Flag(name: .long, help: "Drive partitions already moving to this plan's targets that another run or tool started.")
     var adopt = false
+    @Flag(name: .long, help: "Keep the run only in its local state dir, not in the cluster's run record (topic __kscale_runs), for clusters that forbid tool topics; kscale on other hosts then cannot see it.")
+    var noClusterRecord = false
     @Flag(name: .long, help: "Change the cluster. Without it, print what would happen.")
     var execute = false
 
@@ -32,6 +34,7 @@ struct ExecuteCommand: AsyncParsableCommand {
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
+            if noClusterRecord { options.localStateOnly = true }
             let dir = stateDir ?? RunDirectory.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
             let failed = try await reportingInterruptions(runIn: { dir }) {
