@@ -148,10 +148,13 @@ import KScaleTime
 
         // Another host, no local ledger: every throttle is the dead run's, by the cluster's record.
         let audit = try await ThrottleAudit.read(admin: c, runs: [])
-        let kscale = audit.items.filter { !($0.resource == .broker(7) && $0.value == Self.operatorLeaderRate) }
-        #expect(!kscale.isEmpty)
-        for item in kscale { #expect(item.run == "\(deadID) on host \(RunRegistry.hostName) (state dir \(dead))", "\(item)") }
-        #expect(audit.items.contains { $0.resource == .broker(7) && $0.value == Self.operatorLeaderRate && $0.run == nil })
+        #expect(audit.items.contains { $0.resource == .broker(7) && $0.key == ThrottleKeys.leaderRate && $0.value == "10000000" })
+        #expect(audit.items.contains { $0.resource.kind == .topic })
+        for item in audit.items { #expect(item.run == "\(deadID) on host \(RunRegistry.hostName) (state dir \(dead))", "\(item)") }
+        // The record keeps the operator's rate the dead run replaced on broker 7.
+        let claim = RunOverlap.latest(try await RunRegistry(admin: c).records()).map(\.record).first { $0.stateDir == dead }
+        #expect(claim?.state == .running)
+        #expect(claim?.replaced.contains(RunRecord.ReplacedRate(broker: 7, key: ThrottleKeys.leaderRate, previous: Self.operatorLeaderRate)) == true)
 
         // An overlapping plan from another state dir is refused, naming the dead run; nothing changes.
         let other = ReassignmentPlan(partitions: [PartitionAssignment(topic: "events", partition: 0, replicas: [7, 4])])

@@ -20,7 +20,7 @@ def consume(bootstrap, tp, **options):
     consumer.assign([tp])
     consumer.seek_to_beginning(tp)
     records, polls = [], 0
-    while len(records) < 21 and polls < 20:
+    while len(records) < 21 and polls < 100:
         polls += 1
         for batch in consumer.poll(timeout_ms=1000, max_records=100).values():
             records.extend(batch)

@@ -70,15 +70,17 @@ public enum RecordBatch {
         }
     }
 
-    /// One batch of `records` (offsets and timestamps taken relative to the first), uncompressed.
+    /// One batch of `records` at `baseOffset`, uncompressed: their offsets and timestamps are
+    /// written relative to the first record's.
     public static func encode(_ records: [KafkaRecord], baseOffset: Int64 = 0, partitionLeaderEpoch: Int32 = -1) throws -> [UInt8] {
         let baseTimestamp = records.first?.timestamp ?? 0
+        let firstOffset = records.first?.offset ?? 0
         var body = ByteWriter(capacity: 64 * max(1, records.count))
         for record in records {
             var one = ByteWriter(capacity: 32 + (record.key?.count ?? 0) + (record.value?.count ?? 0))
             one.writeInt8(0)
             one.writeVarlong(record.timestamp - baseTimestamp)
-            one.writeVarint(try checked(record.offset - baseOffset, "offset delta"))
+            one.writeVarint(try checked(record.offset - firstOffset, "offset delta"))
             try writeVarBytes(record.key, into: &one)
             try writeVarBytes(record.value, into: &one)
             one.writeVarint(try checked(Int64(record.headers.count), "header count"))
@@ -89,7 +91,7 @@ public enum RecordBatch {
             body.writeVarint(try checked(Int64(one.count), "record length"))
             body.writeRaw(one.bytes)
         }
-        let lastOffsetDelta = try checked((records.last?.offset ?? baseOffset) - baseOffset, "last offset delta")
+        let lastOffsetDelta = try checked((records.last?.offset ?? firstOffset) - firstOffset, "last offset delta")
         var afterCRC = ByteWriter(capacity: headerSize + body.count)
         afterCRC.writeInt16(0)                                            // attributes: no compression, create time
         afterCRC.writeInt32(lastOffsetDelta)
