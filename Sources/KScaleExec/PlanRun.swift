@@ -69,7 +69,7 @@ public struct PlanRun: Sendable {
             let wanted = RunRecord(runID: RunDirectory.runID(for: plan), host: RunRegistry.hostName, stateDir: dir, planDigest: RunDirectory.runID(for: plan),
                                    brokers: targets, partitions: Set(plan.partitions.map { TopicPartition($0.topic, $0.partition) }), state: .running, rate: options.initialThrottle, at: clock.now())
             if let conflict = RunOverlap.conflicts(wanted, myClaimOffset: nil, records: (try? await RunRegistry(admin: admin).records()) ?? []).first {
-                throw Refusal(conflict.message)
+                throw Refusal("\(refusal.message). On the cluster's run record: \(conflict.message)")
             }
             throw refusal
         }

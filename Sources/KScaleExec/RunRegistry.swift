@@ -20,7 +20,7 @@ import KScaleTime
 /// The library API for every reader (execute, resume, cancel, throttle audit and clear, the
 /// autoscaler): `records()`, `running()`, `claim(_:)`, `end(_:state:)`.
 public struct RunRegistry: Sendable {
-    public static let topicName = "__kscale_runs"
+    public static let topicName = PlanRequest.runRecordTopic
     public static let partition = TopicPartition(topicName, 0)
     /// Replicas of the record topic, at most: Kafka Connect's default for its internal topics.
     public static let maxReplicationFactor = 3

@@ -61,32 +61,14 @@ import KScaleTime
         return loser
     }
 
-    @Test func theSamePlanStartedTwiceFromTwoStateDirsAtOnce() async throws {
+    /// `body` on a fresh simulated cluster with the test's seeded generator; the seed is in every failure.
+    func seeded(_ body: (SimHarness, inout SplitMix64) async throws -> Void) async throws {
         let seed = try TestSeed.fromEnvironment()
         try await seed.withSeedInFailures {
             var rng = seed.generator()
             let h = try await SimHarness.start()
             do {
-                let plan = try await h.scaleOutPlan()
-                let operatorRates = try await setOperatorRates(h, touching: plan, rng: &rng)
-                let id = RunDirectory.runID(for: plan)
-                // Two operators' homes: the same run id, two state dirs.
-                let dirs = [temporaryDirectory() + "/runs/" + id, temporaryDirectory() + "/runs/" + id]
-                let firstStarted = Int(rng.next() % 2)
-                async let first = run(h, plan, in: dirs[firstStarted], additional: false)
-                async let second = run(h, plan, in: dirs[1 - firstStarted], additional: false)
-                let started = await [first, second]
-                let results = firstStarted == 0 ? started : started.reversed()
-                let loser = try expectOneDroveAndOneRefused(results, dirs: dirs, runIDs: [id, id])
-                #expect(try await h.throttlesLeft() == operatorRates)
-                #expect(await h.offTarget(plan, original: h.sim.state().snapshot).isEmpty)
-                let states = RunOverlap.latest(try await RunRegistry(admin: h.admin).records()).map(\.record)
-                #expect(states.first { $0.stateDir == dirs[1 - loser] }?.state == .finished)
-                #expect(states.first { $0.stateDir == dirs[loser] }?.state == .refused)
-                // The winner recorded the operator's rates as the ones it replaced, and put them back.
-                let replaced = states.first { $0.stateDir == dirs[1 - loser] }?.replaced ?? []
-                #expect(replaced.contains { $0.previous == Self.operatorLeaderRate })
-                #expect(replaced.contains { $0.previous == Self.operatorFollowerRate })
+                try await body(h, &rng)
             } catch {
                 await h.stop()
                 throw error
@@ -95,38 +77,54 @@ import KScaleTime
         }
     }
 
+    @Test func theSamePlanStartedTwiceFromTwoStateDirsAtOnce() async throws {
+        try await seeded { h, rng in
+            let plan = try await h.scaleOutPlan()
+            let operatorRates = try await setOperatorRates(h, touching: plan, rng: &rng)
+            let id = RunDirectory.runID(for: plan)
+            // Two operators' homes: the same run id, two state dirs.
+            let dirs = [temporaryDirectory() + "/runs/" + id, temporaryDirectory() + "/runs/" + id]
+            let firstStarted = Int(rng.next() % 2)
+            async let first = run(h, plan, in: dirs[firstStarted], additional: false)
+            async let second = run(h, plan, in: dirs[1 - firstStarted], additional: false)
+            let started = await [first, second]
+            let results = firstStarted == 0 ? started : started.reversed()
+            let loser = try expectOneDroveAndOneRefused(results, dirs: dirs, runIDs: [id, id])
+            #expect(try await h.throttlesLeft() == operatorRates)
+            #expect(await h.offTarget(plan, original: h.sim.state().snapshot).isEmpty)
+            let states = RunOverlap.latest(try await RunRegistry(admin: h.admin).records()).map(\.record)
+            #expect(states.first { $0.stateDir == dirs[1 - loser] }?.state == .finished)
+            #expect(states.first { $0.stateDir == dirs[loser] }?.state == .refused)
+            // The winner recorded the operator's rates as the ones it replaced, and put them back.
+            let replaced = states.first { $0.stateDir == dirs[1 - loser] }?.replaced ?? []
+            #expect(replaced.contains { $0.previous == Self.operatorLeaderRate })
+            #expect(replaced.contains { $0.previous == Self.operatorFollowerRate })
+        }
+    }
+
     @Test func twoDisjointPlansOnSharedBrokersWithAdditionalAtOnce() async throws {
-        let seed = try TestSeed.fromEnvironment()
-        try await seed.withSeedInFailures {
-            var rng = seed.generator()
-            let h = try await SimHarness.start()
-            do {
-                let whole = try await h.scaleOutPlan()
-                // Disjoint partitions (orders against the rest), the same new brokers.
-                let plans = [ReassignmentPlan(partitions: whole.partitions.filter { $0.topic == "orders" }),
-                             ReassignmentPlan(partitions: whole.partitions.filter { $0.topic != "orders" })]
-                try #require(plans.allSatisfy { !$0.partitions.isEmpty })
-                try #require(!Set(plans[0].partitions.flatMap(\.replicas)).isDisjoint(with: plans[1].partitions.flatMap(\.replicas)))
-                let operatorRates = try await setOperatorRates(h, touching: whole, rng: &rng)
-                let ids = plans.map { RunDirectory.runID(for: $0) }
-                let dirs = [temporaryDirectory() + "/runs/" + ids[0], temporaryDirectory() + "/runs/" + ids[1]]
-                let firstStarted = Int(rng.next() % 2)
-                async let first = run(h, plans[firstStarted], in: dirs[firstStarted], additional: true)
-                async let second = run(h, plans[1 - firstStarted], in: dirs[1 - firstStarted], additional: true)
-                let started = await [first, second]
-                let results = firstStarted == 0 ? started : started.reversed()
-                let loser = try expectOneDroveAndOneRefused(results, dirs: dirs, runIDs: ids)
-                #expect(try await h.throttlesLeft() == operatorRates)
-                // Once the owner has finished, the refused plan runs, and still restores the operator's rates.
-                let again = await run(h, plans[loser], in: dirs[loser], additional: true)
-                if case let .failure(error) = again { Issue.record("the refused plan could not run after the owner finished: \(error)") }
-                #expect(try await h.throttlesLeft() == operatorRates)
-                #expect(await h.offTarget(whole, original: h.sim.state().snapshot).isEmpty)
-            } catch {
-                await h.stop()
-                throw error
-            }
-            await h.stop()
+        try await seeded { h, rng in
+            let whole = try await h.scaleOutPlan()
+            // Disjoint partitions (orders against the rest), the same new brokers.
+            let plans = [ReassignmentPlan(partitions: whole.partitions.filter { $0.topic == "orders" }),
+                         ReassignmentPlan(partitions: whole.partitions.filter { $0.topic != "orders" })]
+            try #require(plans.allSatisfy { !$0.partitions.isEmpty })
+            try #require(!Set(plans[0].partitions.flatMap(\.replicas)).isDisjoint(with: plans[1].partitions.flatMap(\.replicas)))
+            let operatorRates = try await setOperatorRates(h, touching: whole, rng: &rng)
+            let ids = plans.map { RunDirectory.runID(for: $0) }
+            let dirs = [temporaryDirectory() + "/runs/" + ids[0], temporaryDirectory() + "/runs/" + ids[1]]
+            let firstStarted = Int(rng.next() % 2)
+            async let first = run(h, plans[firstStarted], in: dirs[firstStarted], additional: true)
+            async let second = run(h, plans[1 - firstStarted], in: dirs[1 - firstStarted], additional: true)
+            let started = await [first, second]
+            let results = firstStarted == 0 ? started : started.reversed()
+            let loser = try expectOneDroveAndOneRefused(results, dirs: dirs, runIDs: ids)
+            #expect(try await h.throttlesLeft() == operatorRates)
+            // Once the owner has finished, the refused plan runs, and still restores the operator's rates.
+            let again = await run(h, plans[loser], in: dirs[loser], additional: true)
+            if case let .failure(error) = again { Issue.record("the refused plan could not run after the owner finished: \(error)") }
+            #expect(try await h.throttlesLeft() == operatorRates)
+            #expect(await h.offTarget(whole, original: h.sim.state().snapshot).isEmpty)
         }
     }
     /// A run that died keeps its claim: another host's audit attributes its throttles to it, an
