@@ -178,4 +178,35 @@ import KScaleTime
         guard case .finished = outcome else { Issue.record("not executed: \(outcome)"); return }
         #expect(try await c.throttleConfigs().filter { $0.contains("rate") } == ["broker 7 \(ThrottleKeys.leaderRate)=\(Self.operatorLeaderRate)"])
     }
+    /// A dry run neither creates the record's topic nor writes to it; `--no-cluster-record` keeps
+    /// the run local and says so, and the cluster then holds no record of it.
+    @Test func aDryRunWritesNoRecordAndTheOptOutStaysLocalSayingSo() async throws {
+        let fixtures = ExecutorTests()
+        let c = try await fixtures.cluster()
+        let plan = try await fixtures.scaleOut(c)
+        var options = RunOptions(throttle: 10_000_000, maxMovesPerBroker: 3, maxMoves: 9, pollInterval: 1)
+        let preview = try await PlanRun(admin: DryRunAdmin(c, execute: false), clock: c.clock).execute(plan, in: temporaryDirectory() + "/runs/a", options: options)
+        guard case .preview = preview else { Issue.record("a dry run ran: \(preview)"); return }
+        #expect(try await c.readRecords(RunRegistry.partition, from: nil, maxBytes: 1) == nil, "a dry run created the record topic")
+
+        options.localStateOnly = true
+        let said = EventLog()
+        let outcome = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { said.add($0) })
+            .execute(plan, in: temporaryDirectory() + "/runs/a", options: options)
+        guard case .finished = outcome else { Issue.record("not executed: \(outcome)"); return }
+        #expect(said.messages.contains { $0.contains("--no-cluster-record: this run is recorded only in") }, "\(said.messages)")
+        #expect(try await c.readRecords(RunRegistry.partition, from: nil, maxBytes: 1) == nil, "a local-only run created the record topic")
+        #expect(try await c.throttleConfigs() == [])
+    }
+}
+
+/// The messages a run emitted.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+    func add(_ event: ExecutionEvent) {
+        guard case let .message(text) = event else { return }
+        lock.withLock { kept.append(text) }
+    }
+    var messages: [String] { lock.withLock { kept } }
 }
