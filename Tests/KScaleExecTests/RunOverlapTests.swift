@@ -6,7 +6,7 @@ import Testing
 /// The run record's pure rules on records built by hand: which claim drives, who is refused, and
 /// which rate is the operator's own.
 struct RunOverlapTests {
-    static func record(_ runID: String, host: String = "ops-1", dir: String = "/home/a/.kscale/runs/x", brokers: Set<BrokerID>,
+    static func record(_ runID: String, host: String = "ops-1", dir: String = "state-a/.kscale/runs/x", brokers: Set<BrokerID>,
                        partitions: Set<TopicPartition> = [], state: RunRecord.State = .running, rate: Int64? = 10_000_000,
                        replaced: [RunRecord.ReplacedRate] = []) -> RunRecord {
         RunRecord(runID: runID, host: host, stateDir: dir, planDigest: runID, brokers: brokers, partitions: partitions, state: state,
@@ -18,7 +18,7 @@ struct RunOverlapTests {
 
     @Test func theEarlierOverlappingClaimDrivesAndTheLaterIsRefused() {
         let first = Self.record("aaaa", host: "ops-1", brokers: [1, 2, 3], partitions: [orders0])
-        let second = Self.record("bbbb", host: "ops-2", dir: "/home/b/.kscale/runs/y", brokers: [3, 4], partitions: [orders1])
+        let second = Self.record("bbbb", host: "ops-2", dir: "state-b/.kscale/runs/y", brokers: [3, 4], partitions: [orders1])
         let log = [RunRecordEntry(offset: 0, record: first), RunRecordEntry(offset: 1, record: second)]
         #expect(RunOverlap.conflicts(first, myClaimOffset: 0, records: log).isEmpty)
         let refused = RunOverlap.conflicts(second, myClaimOffset: 1, records: log)
@@ -32,8 +32,8 @@ struct RunOverlapTests {
     }
 
     @Test func theSamePlanFromTwoStateDirsIsTwoClaims() {
-        let mine = Self.record("aaaa", dir: "/home/a/runs/aaaa", brokers: [1, 2], partitions: [orders0])
-        let theirs = Self.record("aaaa", host: "ops-2", dir: "/home/b/runs/aaaa", brokers: [1, 2], partitions: [orders0])
+        let mine = Self.record("aaaa", dir: "state-a/runs/aaaa", brokers: [1, 2], partitions: [orders0])
+        let theirs = Self.record("aaaa", host: "ops-2", dir: "state-b/runs/aaaa", brokers: [1, 2], partitions: [orders0])
         #expect(mine.claim != theirs.claim)
         let log = [RunRecordEntry(offset: 5, record: theirs), RunRecordEntry(offset: 6, record: mine)]
         let refused = RunOverlap.conflicts(mine, myClaimOffset: 6, records: log)
@@ -115,6 +115,6 @@ struct RunOverlapTests {
         #expect(record.brokers == [1, 2, 3])
         #expect(record.partitions == ["orders-0", "orders-1"])
         #expect(RunRecord.decode(Array("not a run record".utf8)) == nil)
-        #expect(record.claim == "0123456789abcdef@ops-1:/home/a/.kscale/runs/x")
+        #expect(record.claim == "0123456789abcdef@ops-1:state-a/.kscale/runs/x")
     }
 }
