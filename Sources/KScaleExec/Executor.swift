@@ -31,7 +31,9 @@ public final class ReassignmentExecutor {
     private var sizeGaps: Set<BrokerID> = []
     private var lastThrottleStep: Double = 0
     private var startedAt: Double = 0
-    private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock) }
+    private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock, knownRates: knownRates) }
+    /// Rates other kscale runs set (`ThrottleController.knownRates`).
+    public var knownRates: [RunOverlap.KnownRate] = []
     /// Where the latest progress report is kept (replaced atomically each poll) for `kscale status`.
     public var progressFile: String?
 

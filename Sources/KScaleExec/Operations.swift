@@ -34,11 +34,20 @@ public enum RunEnd {
     /// Ends the run in `dir`; returns the broker rates restored and the replica entries removed
     /// (in a dry run, the ones that would be).
     public static func finish(runIn dir: String, admin: DryRunAdmin, clock: any KScaleClock, as endState: String) async throws -> (rates: Int, entries: Int) {
-        var ledger = try RunDirectory.readState(dir).ledger
+        let state = try RunDirectory.readState(dir)
+        var ledger = state.ledger
         let run = try RunAccess.open(dir, through: admin)
-        return try await run.holding {
+        let counts = try await run.holding {
             try await finish(ledger: &ledger, journal: run.journal, admin: admin, clock: clock, as: endState)
         }
+        try await endClaim(of: state, in: dir, admin: admin, clock: clock, as: endState == "cancelled" ? .cancelled : .finished)
+        return counts
+    }
+
+    /// The run's claim in the cluster's run record ended too (not in a dry run, nor for a run kept local).
+    static func endClaim(of state: RunState, in dir: String, admin: DryRunAdmin, clock: any KScaleClock, as recordState: RunRecord.State) async throws {
+        guard !admin.isDryRun, state.options?.localStateOnly != true, let runID = state.runID else { return }
+        try await RunRegistry(admin: admin).endClaim(runID: runID, stateDir: dir, state: recordState, at: clock.now())
     }
 
     static func finish(ledger: inout ThrottleLedger, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock,
@@ -106,7 +115,9 @@ public enum Canceller {
             throw Refusal("a kscale process is still driving the run in \(dir); stop it first (Ctrl-C), then cancel")
         }
         let run = try RunAccess.open(dir, through: admin)
-        return try await run.holding { try await cancel(state: state, journal: run.journal, admin: admin, clock: clock) }
+        let outcome = try await run.holding { try await cancel(state: state, journal: run.journal, admin: admin, clock: clock) }
+        try await RunEnd.endClaim(of: state, in: dir, admin: admin, clock: clock, as: .cancelled)
+        return outcome
     }
 
     static func cancel(state: RunState, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
@@ -301,7 +312,45 @@ public struct ThrottleAudit: Sendable {
                 items.append(Item(resource: throttle.resource, key: throttle.key, value: throttle.value, run: owner, isDynamic: throttle.isDynamic))
             }
         }
-        return ThrottleAudit(items: items, unseen: observation.warnings)
+        var unseen = observation.warnings
+        // Throttles no local ledger knows may be another host's run: the cluster's run record says whose.
+        if items.contains(where: { $0.run == nil && $0.isDynamic }) {
+            do {
+                let recorded = RunOverlap.latest(try await RunRegistry(admin: admin).records()).map(\.record)
+                items = items.flatMap { item in item.run == nil && item.isDynamic ? attribute(item, to: recorded) : [item] }
+            } catch {
+                unseen.append("could not read the run record \(RunRegistry.topicName) (\(error)): throttles of runs on other hosts show as unknown")
+            }
+        }
+        return ThrottleAudit(items: items, unseen: unseen)
+    }
+
+    /// `item` split by the recorded runs (not refused) that drive its broker or partitions:
+    /// a broker rate belongs to the run that set it there; a replica entry ("p:b") to the run
+    /// whose partitions hold that partition. What none claims stays unowned.
+    static func attribute(_ item: Item, to records: [RunRecord]) -> [Item] {
+        let owners = records.filter { $0.state != .refused }
+        func name(_ r: RunRecord) -> String { "\(r.runID) on host \(r.host) (state dir \(r.stateDir))" }
+        switch item.resource.kind {
+        case .topic:
+            var byOwner: [String: [String]] = [:]
+            var unowned: [String] = []
+            for entry in ThrottleKeys.parse(item.value).sorted() {
+                let partition = entry.split(separator: ":").first.map(String.init) ?? ""
+                let tp = "\(item.resource.name)-\(partition)"
+                if let owner = owners.last(where: { $0.partitions.contains(tp) }) { byOwner[name(owner), default: []].append(entry) } else { unowned.append(entry) }
+            }
+            var out = byOwner.sorted { $0.key < $1.key }.map { Item(resource: item.resource, key: item.key, value: $0.value.joined(separator: ","), run: $0.key) }
+            if !unowned.isEmpty { out.append(Item(resource: item.resource, key: item.key, value: unowned.joined(separator: ","), run: nil)) }
+            return out
+        default:
+            guard let broker = BrokerID(item.resource.name),
+                  let owner = owners.last(where: { $0.rate.map(String.init) == item.value && $0.replaced.contains { $0.broker == broker && $0.key == item.key } })
+            else { return [item] }
+            var owned = item
+            owned.run = name(owner)
+            return [owned]
+        }
     }
 
     /// Removes the throttles no kscale ledger knows (left by kafka-reassign-partitions.sh, Cruise

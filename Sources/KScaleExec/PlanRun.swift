@@ -40,20 +40,95 @@ public struct PlanRun: Sendable {
             // The dry run refuses what the run would refuse: another plan's run in `dir`.
             let existing = try RunDirectory.existingState(dir)
             try existing?.refuseUnlessSamePlan(plan, in: dir)
-            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: existing?.submitted ?? [],
-                                                        allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
-                                                        adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift), options)
+            let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: existing?.submitted ?? [], drift: drift)
+            if options.localStateOnly != true {
+                try await RunRegistry(admin: admin).claim(runRecord(inspection, in: dir, options: options), dryRun: true, adopt: options.adopt ?? false)
+            }
+            return .preview(inspection, options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/" + ProgressFile.name          // what `kscale status` reads while it runs
         try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
-        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: executor.submitted,
-                                                   allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
-                                                   adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift)
+        let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: executor.submitted, drift: drift)
         for note in inspection.drift?.notes ?? [] { emit(.message(note)) }
-        return .finished(try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig))
+        let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
+        let summary = try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)
+        if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
+        return .finished(summary)
+    }
+
+    /// The preflight, whose refusal of partitions already moving names the run on the cluster that
+    /// owns them when the run record knows one (another host's run started a moment before).
+    private func inspectNamingOwners(_ plan: ReassignmentPlan, in dir: String, options: RunOptions, ours: Set<TopicPartition>,
+                                     drift: DriftCheck) async throws -> Inspection {
+        do {
+            return try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours,
+                                               allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+                                               adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift)
+        } catch let refusal as Refusal {
+            guard options.localStateOnly != true else { throw refusal }
+            let targets = Set(plan.partitions.flatMap(\.replicas))
+            let wanted = RunRecord(runID: RunDirectory.runID(for: plan), host: RunRegistry.hostName, stateDir: dir, planDigest: RunDirectory.runID(for: plan),
+                                   brokers: targets, partitions: Set(plan.partitions.map { TopicPartition($0.topic, $0.partition) }), state: .running, rate: options.initialThrottle, at: clock.now())
+            if let conflict = RunOverlap.conflicts(wanted, myClaimOffset: nil, records: (try? await RunRegistry(admin: admin).records()) ?? []).first {
+                throw Refusal("\(refusal.message). On the cluster's run record: \(conflict.message)")
+            }
+            throw refusal
+        }
+    }
+
+    /// This run as the cluster's run record describes it: the brokers and partitions it drives,
+    /// its rate and, per broker rate, the operator's value it replaces.
+    func runRecord(_ inspection: Inspection, in dir: String, options: RunOptions, known: [RunOverlap.KnownRate] = [],
+                   current: [ConfigResource: [ConfigEntry]] = [:]) -> RunRecord {
+        let brokers = Set(inspection.moves.flatMap { $0.from + $0.to })
+        let id = RunDirectory.runID(for: inspection.plan)
+        var replaced: [RunRecord.ReplacedRate] = []
+        if options.initialThrottle != nil {
+            for b in brokers.sorted() {
+                for key in ThrottleKeys.rates {
+                    let found = current[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
+                    replaced.append(.init(broker: b, key: key, previous: RunOverlap.operatorOriginal(broker: b, key: key, current: found, known: known)))
+                }
+            }
+        }
+        return RunRecord(runID: id, host: RunRegistry.hostName, stateDir: dir, planDigest: id, brokers: brokers,
+                         partitions: Set(inspection.moves.map(\.tp)), state: .running, rate: options.initialThrottle, replaced: replaced, at: clock.now())
+    }
+
+    /// Claims the run on the cluster before its first change (`RunRegistry.claim`: refused when an
+    /// earlier running claim overlaps) and gives the executor the rates other runs set, from the
+    /// record and from the other ledgers in the state root. nil when the run is local only
+    /// (`--no-cluster-record`), which it says.
+    private func claimOnCluster(_ inspection: Inspection, in dir: String, options: RunOptions, executor: ReassignmentExecutor) async throws -> RunRecord? {
+        var known = Self.localKnownRates(besides: dir)
+        guard options.localStateOnly != true else {
+            executor.knownRates = known
+            emit(.message("--no-cluster-record: this run is recorded only in \(dir); kscale on other hosts cannot see it, and it cannot see theirs"))
+            return nil
+        }
+        let registry = RunRegistry(admin: admin)
+        known += RunOverlap.knownRates(try await registry.records())
+        executor.knownRates = known
+        let brokers = Set(inspection.moves.flatMap { $0.from + $0.to }).sorted()
+        let current = brokers.isEmpty ? [:] : try await admin.describeConfigs(brokers.map { ConfigResource.broker($0) })
+        return try await registry.claim(runRecord(inspection, in: dir, options: options, known: known, current: current), dryRun: false,
+                                        adopt: options.adopt ?? false)
+    }
+
+    /// The rates other runs' ledgers beside `dir` set and have not restored.
+    static func localKnownRates(besides dir: String) -> [RunOverlap.KnownRate] {
+        let root = (dir as NSString).deletingLastPathComponent
+        var known: [RunOverlap.KnownRate] = []
+        for other in RunDirectory.all(root: root) where other != dir {
+            guard let state = try? RunDirectory.readState(other) else { continue }
+            for (k, entry) in state.ledger.rates.sorted(by: { $0.key < $1.key }) {
+                known.append(RunOverlap.KnownRate(broker: k.broker, key: k.key, value: entry.current, previous: entry.previous))
+            }
+        }
+        return known
     }
 
     /// The partitions other runs beside `dir` (the same state root) have submitted and not ended,
@@ -82,6 +157,11 @@ public struct PlanRun: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/" + ProgressFile.name
-        return .finished(try await executor.resume())
+        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted,
+                                                     allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
+        let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
+        let summary = try await executor.resume()
+        if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
+        return .finished(summary)
     }
 }

@@ -13,8 +13,13 @@ public enum RunDirectory {
     public static let lockName = "lock"
 
     /// `~/.kscale/runs`, or `$KSCALE_HOME/runs` when set (tests point it at a temporary folder).
+    /// `~` is `$HOME` when set, as the operator's shell has it (Foundation on Linux reads the
+    /// password database instead, so two operators sharing an account with their own `HOME` would
+    /// share state dirs).
     public static var defaultRoot: String {
-        if let home = ProcessInfo.processInfo.environment["KSCALE_HOME"], !home.isEmpty { return home + "/runs" }
+        let environment = ProcessInfo.processInfo.environment
+        if let home = environment["KSCALE_HOME"], !home.isEmpty { return home + "/runs" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.kscale/runs" }
         return NSHomeDirectory() + "/.kscale/runs"
     }
 

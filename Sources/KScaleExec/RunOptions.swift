@@ -33,6 +33,9 @@ public struct RunOptions: Sendable, Codable, Equatable {
     /// `--adopt`: drive partitions already moving to the plan's targets that this run's journal
     /// did not submit (nil in older journals: refused).
     public var adopt: Bool?
+    /// `--no-cluster-record`: keep the run only in its local state dir, not in the cluster's run
+    /// record (`RunRegistry`), for clusters that forbid tool topics (nil: recorded).
+    public var localStateOnly: Bool?
 
     public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
                 additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,

@@ -19,11 +19,16 @@ public struct ThrottleController: Sendable {
     public let admin: any ClusterAdmin
     public let journal: any JournalWriting
     public let clock: any KScaleClock
+    /// Rates other kscale runs set (other ledgers in the state root, the cluster's run record):
+    /// a broker found holding one of them records that run's previous value, the operator's own,
+    /// as the one to restore (`RunOverlap.operatorOriginal`), never the other run's rate.
+    public var knownRates: [RunOverlap.KnownRate]
 
-    public init(admin: any ClusterAdmin, journal: any JournalWriting, clock: any KScaleClock) {
+    public init(admin: any ClusterAdmin, journal: any JournalWriting, clock: any KScaleClock, knownRates: [RunOverlap.KnownRate] = []) {
         self.admin = admin
         self.journal = journal
         self.clock = clock
+        self.knownRates = knownRates
     }
 
     /// Throttles the replicas of `moves` before they start and sets `rate` on every broker they touch.
@@ -88,7 +93,8 @@ public struct ThrottleController: Sendable {
                 r.key = key
                 r.value = value
                 if ledger.rates[rk] == nil {
-                    r.previous = previous[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
+                    let found = previous[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
+                    r.previous = RunOverlap.operatorOriginal(broker: b, key: key, current: found, known: knownRates)
                 }
                 try journal.append(r)
                 ledger.apply(r)

@@ -38,6 +38,16 @@ public protocol ClusterAdmin: Sendable {
     func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws
     /// Preferred leader election; `nil` elects for every partition.
     func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError]
+
+    // MARK: records of a tool's own topic (kscale's run record: KScaleExec's `RunRegistry`)
+    /// CreateTopics for `topic`; false when it exists already. The dry-run gate never creates it.
+    func createToolTopic(_ topic: ToolTopic) async throws -> Bool
+    /// Produce with acks=-1 to `tp`'s leader, one uncompressed v2 record batch; the base offset
+    /// the leader assigned. The dry-run gate never writes.
+    func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64
+    /// Fetch from `tp`'s leader from `offset` (its log start when nil), at most `maxBytes` but at
+    /// least one whole batch (KIP-74); nil when the topic does not exist (answered at once, not retried).
+    func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead?
 }
 
 public struct BrokerInfo: Sendable, Hashable {

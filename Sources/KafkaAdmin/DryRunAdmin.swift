@@ -55,6 +55,24 @@ public actor DryRunAdmin: ClusterAdmin {
     public nonisolated func listConsumerGroups() async throws -> [String] { try await base.listConsumerGroups() }
     public nonisolated func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await base.consumerLag(group: group) }
 
+    public nonisolated func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? {
+        try await base.readRecords(tp, from: offset, maxBytes: maxBytes)
+    }
+
+    // MARK: a tool's own records (kscale's run record): written only with --execute, never in a
+    // dry run, and not listed among the mutations (they record a run, they change no broker, topic
+    // or partition of the operator's)
+
+    public nonisolated func createToolTopic(_ topic: ToolTopic) async throws -> Bool {
+        guard !isDryRun else { throw DryRunWrite(what: "create the topic \(topic.name)") }
+        return try await base.createToolTopic(topic)
+    }
+
+    public nonisolated func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 {
+        guard !isDryRun else { throw DryRunWrite(what: "write records to \(tp)") }
+        return try await base.appendRecords(records, to: tp)
+    }
+
     // MARK: mutations
 
     public func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {

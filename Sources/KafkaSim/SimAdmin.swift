@@ -160,6 +160,71 @@ public final class SimAdmin: ClusterAdmin {
         }
     }
 
+    // MARK: records
+
+    public func createToolTopic(_ topic: ToolTopic) async throws -> Bool {
+        try await engine.withModel { m, t in
+            do throws(SimFailure) {
+                _ = try m.createTopic(SimNewTopic(name: topic.name, numPartitions: topic.partitions, replicationFactor: topic.replicationFactor,
+                                                  configs: topic.configs), validateOnly: false, at: t)
+                return true
+            } catch {
+                if error.code == SimErrorCode.topicAlreadyExists { return false }
+                throw Self.error(error.code, error.message, api: "CreateTopics")
+            }
+        }
+    }
+
+    /// As Produce with acks=-1 to the partition's leader: one batch, offsets assigned on append.
+    public func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 {
+        let batch: [UInt8]
+        do {
+            batch = try RecordBatch.encode(records.enumerated().map { KafkaRecord(offset: Int64($0.offset), key: $0.element.key, value: $0.element.value) })
+        } catch {
+            throw KafkaAPIError(code: SimErrorCode.corruptMessage, name: "CORRUPT_MESSAGE", message: "\(error)", api: "Produce", broker: "KafkaSim")
+        }
+        return try await engine.withModel { m, t in
+            do throws(SimFailure) {
+                guard let leader = m.partitionView(tp.topic, tp.partition)?.leader else {
+                    throw SimFailure(SimErrorCode.leaderNotAvailable, "\(tp) has no leader")
+                }
+                return try m.append(tp, on: leader, records: batch, at: t).baseOffset
+            } catch {
+                throw Self.error(error.code, error.message, api: "Produce")
+            }
+        }
+    }
+
+    /// As Fetch from the partition's leader (`FetchHandler`), decoded.
+    public func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? {
+        let read: FetchedBytes? = try await engine.withModel { m, _ in
+            guard m.partitionView(tp.topic, tp.partition) != nil else { return nil }
+            do throws(SimFailure) {
+                let start = try m.listOffset(tp, timestamp: -2)
+                let end = try m.listOffset(tp, timestamp: -1)
+                let from = offset ?? start
+                guard from >= start, from <= end else { throw SimFailure(SimErrorCode.offsetOutOfRange, "offset \(from) is outside [\(start), \(end)] of \(tp)") }
+                let bytes = m.storedRecords(tp, from: from, maxBytes: Int(maxBytes), firstAlways: true)?.records ?? []
+                return FetchedBytes(bytes: bytes, end: end, start: start)
+            } catch {
+                throw Self.error(error.code, error.message, api: "Fetch")
+            }
+        }
+        guard let answer = read else { return nil }
+        do {
+            let records = try RecordBatch.decode(answer.bytes).map { LogRecord(offset: $0.offset, key: $0.key, value: $0.value) }
+            return RecordRead(records: records, highWatermark: answer.end, logStartOffset: answer.start)
+        } catch {
+            throw KafkaAPIError(code: SimErrorCode.corruptMessage, name: "CORRUPT_MESSAGE", message: "\(error)", api: "Fetch", broker: "KafkaSim")
+        }
+    }
+
+    private struct FetchedBytes: Sendable {
+        var bytes: [UInt8]
+        var end: Int64
+        var start: Int64
+    }
+
     // MARK: helpers
 
     private static func type(_ resource: ConfigResource) throws(SimFailure) -> SimResourceType {

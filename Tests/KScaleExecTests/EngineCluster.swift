@@ -174,4 +174,10 @@ actor EngineCluster: ClusterAdmin {
         electionRequests.append(partitions ?? all.sorted())
         return try await admin.electPreferredLeaders(partitions)
     }
+
+    func createToolTopic(_ topic: ToolTopic) async throws -> Bool { try await admin.createToolTopic(topic) }
+    func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 { try await admin.appendRecords(records, to: tp) }
+    func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? {
+        try await admin.readRecords(tp, from: offset, maxBytes: maxBytes)
+    }
 }

@@ -63,6 +63,16 @@ actor RecordingAdmin: ClusterAdmin {
         received.append("ElectLeaders")
         return [:]
     }
+
+    func createToolTopic(_ topic: ToolTopic) async throws -> Bool {
+        received.append("CreateTopics")
+        return true
+    }
+    func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 {
+        received.append("Produce")
+        return 0
+    }
+    func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? { throw Unmodelled() }
 }
 
 @Suite struct DryRunAdminTests {
@@ -78,6 +88,20 @@ actor RecordingAdmin: ClusterAdmin {
         await #expect(throws: RecordingAdmin.Unmodelled.self) { _ = try await gate.logDirs(brokers: nil) }
         #expect(await gate.mutations.isEmpty)
         #expect(await base.received.isEmpty)
+    }
+
+    @Test func aDryRunNeverCreatesTheRecordTopicNorWritesRecords() async throws {
+        let topic = ToolTopic(name: "__kscale_runs", partitions: 1, replicationFactor: 3, configs: ["cleanup.policy": "compact"])
+        let record = LogRecord(key: Array("k".utf8), value: Array("v".utf8))
+        let base = RecordingAdmin()
+        let dryRun = DryRunAdmin(base, execute: false)
+        await #expect(throws: DryRunWrite.self) { _ = try await dryRun.createToolTopic(topic) }
+        await #expect(throws: DryRunWrite.self) { _ = try await dryRun.appendRecords([record], to: TopicPartition("__kscale_runs", 0)) }
+        #expect(await base.received.isEmpty)
+        let execute = DryRunAdmin(base, execute: true)
+        #expect(try await execute.createToolTopic(topic))
+        #expect(try await execute.appendRecords([record], to: TopicPartition("__kscale_runs", 0)) == 0)
+        #expect(await base.received == ["CreateTopics", "Produce"])
     }
 
     @Test func dryRunReassignmentsAreJudgedFromMetadataAndNeverSent() async throws {

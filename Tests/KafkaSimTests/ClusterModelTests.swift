@@ -1,4 +1,5 @@
 import KScaleCore
+import KafkaProtocol
 import Testing
 @testable import KafkaSim
 
@@ -249,6 +250,25 @@ struct ClusterModelTests {
         #expect(code { try m.createPartitions("new", totalCount: 10, assignments: [[1, 2]], validateOnly: false, at: 0) } == SimErrorCode.invalidReplicaAssignment)
         try m.deleteTopic("new", at: 0)
         #expect(m.partitionCount("new") == nil)
+    }
+
+    @Test func storedBatchesAreBoundedAndTheLogStartFollowsThem() throws {
+        var m = try model(size: 0)
+        let value = [UInt8](repeating: 7, count: 1 << 20)
+        let batch = try RecordBatch.encode([KafkaRecord(key: nil, value: value)])
+        let batches = SimDefaults.storedRecordBytesPerPartition / batch.count + 2
+        for index in 0..<batches { #expect(try m.append(t0, on: 1, records: batch, at: 0).baseOffset == Int64(index)) }
+        let start = try m.listOffset(t0, timestamp: -2)
+        #expect(start > 0)
+        #expect(try m.listOffset(t0, timestamp: -1) == Int64(batches))
+        let kept = try #require(m.partition(t0)?.storedLog)
+        #expect(kept.storedBytes <= SimDefaults.storedRecordBytesPerPartition)
+        #expect(kept.batches.first?.baseOffset == start)
+        // A later partition of a fetch gets nothing when its first batch does not fit (only the
+        // first non-empty partition may exceed the limit).
+        #expect(m.storedRecords(t0, from: start, maxBytes: 100, firstAlways: false)?.records.isEmpty == true)
+        #expect(m.storedRecords(t0, from: start, maxBytes: 100, firstAlways: true)?.records.count == batch.count)
+        #expect(m.storedRecords(t0, from: start, maxBytes: 2 * batch.count, firstAlways: true)?.records.count == 2 * batch.count)
     }
 
     @Test func produceAppendsAndLogDirsReportSizesAndLag() throws {

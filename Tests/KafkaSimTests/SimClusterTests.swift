@@ -140,16 +140,11 @@ struct SimClusterTests {
         await sim.shutdown()
     }
 
-    @Test func produceOverTheWireCountsRecordBatches() async throws {
+    @Test func produceOverTheWireStoresBatchesAndFetchServesThem() async throws {
         let sim = try await SimCluster.start(snapshot: Self.snapshot())
         let addrs = addresses(sim)
-        // A v2 record batch header claiming 3 records (record bodies are not read).
-        var batch = [UInt8](repeating: 0, count: 61 + 30)
-        let length = UInt32(batch.count - 12)
-        batch[8] = UInt8(length >> 24); batch[9] = UInt8((length >> 16) & 0xff); batch[10] = UInt8((length >> 8) & 0xff); batch[11] = UInt8(length & 0xff)
-        batch[16] = 2
-        batch[60] = 3
-        let request = ProduceRequest(acks: 1, timeoutMs: 1000, topicData: [.init(name: "orders", partitionData: [.init(index: 1, records: batch)])])
+        let batch = try RecordBatch.encode((0..<3).map { KafkaRecord(offset: Int64($0), key: Array("k\($0)".utf8), value: Array("v\($0)".utf8)) })
+        let request = ProduceRequest(acks: -1, timeoutMs: 1000, topicData: [.init(name: "orders", partitionData: [.init(index: 1, records: batch)])])
         let notLeader = try await connectWire(addrs[0]).call(request, version: 9)
         #expect(notLeader.responses.first?.partitionResponses.first?.errorCode == SimErrorCode.notLeaderOrFollower)
         let leader = try await connectWire(addrs[1])
@@ -160,6 +155,40 @@ struct SimClusterTests {
         #expect(second.responses.first?.partitionResponses.first?.baseOffset == base + 3)
         let offsets = try await leader.call(ListOffsetsRequest(topics: [.init(name: "orders", partitions: [.init(partitionIndex: 1, timestamp: -1)])]), version: 7)
         #expect(offsets.topics.first?.partitions.first?.offset == base + 6)
+
+        // A batch that fails its CRC is refused, and nothing is appended.
+        var damaged = batch
+        damaged[damaged.count - 1] ^= 0xFF
+        let corrupt = try await leader.call(ProduceRequest(acks: -1, timeoutMs: 1000, topicData: [.init(name: "orders", partitionData: [.init(index: 1, records: damaged)])]), version: 9)
+        #expect(corrupt.responses.first?.partitionResponses.first?.errorCode == SimErrorCode.corruptMessage)
+
+        func fetch(_ offset: Int64, partitionMax: Int32, max: Int32) async throws -> FetchResponse.PartitionData? {
+            var p = FetchRequest.FetchPartition()
+            p.partition = 1
+            p.fetchOffset = offset
+            p.partitionMaxBytes = partitionMax
+            var t = FetchRequest.FetchTopic()
+            t.topic = "orders"
+            t.partitions = [p]
+            var request = FetchRequest()
+            request.maxBytes = max
+            request.topics = [t]
+            return try await leader.call(request, version: 12).responses.first?.partitions.first
+        }
+        // Whole batches from the one holding the offset, with their assigned offsets.
+        let all = try #require(try await fetch(base, partitionMax: 1 << 20, max: 1 << 20))
+        #expect(all.highWatermark == base + 6)
+        let records = try RecordBatch.decode(all.records ?? [])
+        #expect(records.map(\.offset) == Array(base..<(base + 6)))
+        #expect(records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["v0", "v1", "v2", "v0", "v1", "v2"])
+        // From inside the second batch: that whole batch (the consumer skips what it has).
+        #expect(try RecordBatch.decode(try await fetch(base + 4, partitionMax: 1 << 20, max: 1 << 20)?.records ?? []).map(\.offset) == Array((base + 3)..<(base + 6)))
+        // Limits smaller than a batch still return one batch (KIP-74), and never two.
+        #expect(try RecordBatch.decode(try await fetch(base, partitionMax: 1, max: 1)?.records ?? []).map(\.offset) == Array(base..<(base + 3)))
+        #expect(try await fetch(base, partitionMax: Int32(batch.count + 10), max: 1 << 20)?.records?.count == batch.count)
+        // At the log end: nothing; past it: OFFSET_OUT_OF_RANGE.
+        #expect(try await fetch(base + 6, partitionMax: 1 << 20, max: 1 << 20)?.records?.isEmpty == true)
+        #expect(try await fetch(base + 7, partitionMax: 1 << 20, max: 1 << 20)?.errorCode == SimErrorCode.offsetOutOfRange)
         await sim.shutdown()
     }
 }

@@ -106,7 +106,8 @@ enum LayoutBuilder {
                 let tp = TopicPartition(topic.name, part.partition)
                 names.append(tp)
                 size.append(part.size ?? 0)
-                movable.append(!excluded)
+                let forced = part.replicas.contains { id in index(id).map { !isTarget[$0] } ?? false }
+                movable.append(!excluded && (topic.name != PlanRequest.runRecordTopic || forced))
                 for id in part.replicas {
                     guard let b = index(id) else { throw InvalidInput("partition \(tp) has a replica on broker \(id), which is not in the snapshot's broker list") }
                     replicas.append(BrokerIndex(b))

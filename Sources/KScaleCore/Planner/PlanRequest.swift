@@ -98,6 +98,11 @@ public struct PlanSummary: Sendable, Hashable, Codable {
 }
 
 extension PlanRequest {
+    /// kscale's own run record (`RunRegistry` in KScaleExec): a few kilobytes the planner leaves
+    /// where they are unless a replica is on a broker being removed, so a rebalance does not move
+    /// the record its own run is written to, nor count its tiny partition as a replica to balance.
+    public static let runRecordTopic = "__kscale_runs"
+
     /// `--exclude-topics` compiled, or a refusal naming the pattern: the one place the pattern is
     /// judged, used by the planner and by the flows before they wait for anything.
     public static func excludePattern(_ pattern: String?) throws -> Regex<AnyRegexOutput>? {

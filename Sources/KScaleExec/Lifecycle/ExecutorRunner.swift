@@ -60,7 +60,11 @@ public struct ExecutorRunner: LifecycleRunning {
                 }
                 continue
             }
-            guard state.ledger.outstanding > 0 else { continue }
+            // Nothing of it moving: its claim on the cluster's run record ends too, throttles or not.
+            guard state.ledger.outstanding > 0 else {
+                try await RunEnd.endClaim(of: state, in: dir, admin: admin, clock: clock, as: .finished)
+                continue
+            }
             let counts = try await RunEnd.finish(runIn: dir, admin: admin, clock: clock, as: "settled")
             let verb = admin.isDryRun ? "would remove" : "removed"
             lines.append("earlier run \(id) in \(dir) had stopped with nothing moving: \(verb) the throttles it left (\(counts.rates) broker rates restored, \(counts.entries) replica entries)")

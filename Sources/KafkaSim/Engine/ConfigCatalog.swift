@@ -130,6 +130,8 @@ enum SimDefaults {
     static let clusterID = "a1KScaleSimClusterAA"
     /// Bytes per record assumed for ingest, so log end offsets grow with simulated bytes.
     static let bytesPerRecord: Double = 1024
+    /// Record batch bytes a partition keeps before its oldest batches are dropped (`StoredLog`).
+    static let storedRecordBytesPerPartition = 8 << 20
 }
 
 /// Kafka's comma-separated list configs.

@@ -42,6 +42,8 @@ struct SimPartition: Sendable {
     var ingestRate: Double
     /// Bytes held by each replica that is not in the ISR (catching up, or frozen on a stopped broker).
     var laggingBytes: [BrokerID: Double] = [:]
+    /// The record batches Produce appended (served by Fetch).
+    var storedLog = StoredLog()
 
     var isReassigning: Bool { !adding.isEmpty || !removing.isEmpty }
     var targetReplicas: [BrokerID] { replicas.filter { !removing.contains($0) } }

@@ -17,6 +17,7 @@ public enum SimErrorCode {
     public static let unknownServerError: Int16 = -1
     public static let none: Int16 = 0
     public static let offsetOutOfRange: Int16 = 1
+    public static let corruptMessage: Int16 = 2
     public static let unknownTopicOrPartition: Int16 = 3
     public static let leaderNotAvailable: Int16 = 5
     public static let notLeaderOrFollower: Int16 = 6

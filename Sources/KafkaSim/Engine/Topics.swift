@@ -195,7 +195,7 @@ extension ClusterModel {
         guard p.leader != nil else { throw SimFailure(SimErrorCode.leaderNotAvailable) }
         let end = p.logEndOffset(at: time)
         switch timestamp {
-        case -2: return 0
+        case -2: return p.storedLog.startOffset
         case -3: return max(0, end - 1)
         default: return end
         }

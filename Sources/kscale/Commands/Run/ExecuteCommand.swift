@@ -17,6 +17,8 @@ struct ExecuteCommand: AsyncParsableCommand {
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --auto-throttle 20MB/s..100MB/s --state-dir /var/lib/kscale/runs --output json --execute",
             "# A plan made before partitions moved: see which drifted, then run it anyway:",
             "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --allow-drift",
+            "# On a cluster that forbids tool topics (no run record on the cluster; other hosts cannot see this run):",
+            "kscale execute --bootstrap-server kafka-1:9092 --plan plan.json --throttle 50MB/s --no-cluster-record --execute",
         ])
     )
 
@@ -31,6 +33,8 @@ struct ExecuteCommand: AsyncParsableCommand {
     var adopt = false
     @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
     var allowDrift = false
+    @Flag(name: .long, help: "Keep the run only in its local state dir, not in the cluster's run record (topic __kscale_runs), for clusters that forbid tool topics; kscale on other hosts then cannot see it.")
+    var noClusterRecord = false
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
@@ -39,6 +43,7 @@ struct ExecuteCommand: AsyncParsableCommand {
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
+            if noClusterRecord { options.localStateOnly = true }
             let dir = stateRoot.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
             let failed = try await reportingInterruptions(runIn: { dir }) {

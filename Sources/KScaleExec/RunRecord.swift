@@ -1,0 +1,191 @@
+import Foundation
+import KafkaAdmin
+import KScaleCore
+
+/// One run as the cluster records it in `__kscale_runs` (`RunRegistry`), visible to every kscale
+/// on any host: who drives what, and which throttle values it set over which.
+///
+/// Keyed by `claim` (run id, host and state dir: the same plan run from two state dirs is two
+/// claims), so the compacted topic keeps each claim's latest record.
+public struct RunRecord: Codable, Sendable, Hashable {
+    public enum State: String, Codable, Sendable {
+        /// Driving, or died while driving: its throttles and moves stay its own until it is
+        /// resumed or cancelled.
+        case running
+        case finished
+        case cancelled
+        /// Claimed and lost to an earlier overlapping claim: changed nothing.
+        case refused
+        /// Taken over by a run of the same plan given `--adopt` (its throttles and moves are that run's now).
+        case adopted
+    }
+
+    /// A throttle rate the run sets on a broker, with the value it replaced: the operator's own
+    /// (nil: none), carried over from an earlier kscale run's record when the broker still held
+    /// that run's rate.
+    public struct ReplacedRate: Codable, Sendable, Hashable {
+        public var broker: BrokerID
+        public var key: String
+        public var previous: String?
+        public init(broker: BrokerID, key: String, previous: String?) {
+            self.broker = broker
+            self.key = key
+            self.previous = previous
+        }
+    }
+
+    public var formatVersion = 1
+    /// The record key: `<run id>@<host>:<state dir>`.
+    public var claim: String
+    public var runID: String
+    public var host: String
+    public var stateDir: String
+    /// The plan's digest (`RunDirectory.runID(for:)`).
+    public var planDigest: String
+    public var brokers: [BrokerID]
+    public var partitions: [String]
+    public var state: State
+    /// The offset of this claim's first running record: the earliest overlapping claim drives.
+    public var claimOffset: Int64?
+    /// The throttle rate it sets (B/s), nil when unthrottled.
+    public var rate: Int64?
+    public var replaced: [ReplacedRate]
+    /// The run's clock when written (seconds).
+    public var at: Double
+
+    public init(runID: String, host: String, stateDir: String, planDigest: String, brokers: Set<BrokerID>, partitions: Set<TopicPartition>,
+                state: State, rate: Int64?, replaced: [ReplacedRate] = [], at: Double) {
+        self.claim = Self.claimKey(runID: runID, host: host, stateDir: stateDir)
+        self.runID = runID
+        self.host = host
+        self.stateDir = stateDir
+        self.planDigest = planDigest
+        self.brokers = brokers.sorted()
+        self.partitions = partitions.sorted().map(\.description)
+        self.state = state
+        self.rate = rate
+        self.replaced = replaced
+        self.at = at
+    }
+
+    public static func claimKey(runID: String, host: String, stateDir: String) -> String { "\(runID)@\(host):\(stateDir)" }
+
+    /// How an operator finds the run: its id, host and state dir.
+    public var owner: String { "run \(runID) on host \(host) (state dir \(stateDir))" }
+
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    /// nil for a value that is not a run record (another writer's, or a newer format's field set).
+    public static func decode(_ bytes: [UInt8]) -> RunRecord? {
+        try? JSONDecoder().decode(RunRecord.self, from: Data(bytes))
+    }
+}
+
+/// A run record where the log holds it.
+public struct RunRecordEntry: Sendable, Hashable {
+    public var offset: Int64
+    public var record: RunRecord
+    public init(offset: Int64, record: RunRecord) {
+        self.offset = offset
+        self.record = record
+    }
+    /// Where the claim began: the first offset of its running streak.
+    public var claimOffset: Int64 { record.claimOffset ?? offset }
+}
+
+/// Another run holding brokers or partitions a run wants.
+public struct RunConflict: Sendable, Hashable {
+    public var owner: RunRecord
+    public var brokers: [BrokerID]
+    public var partitions: [String]
+
+    public var message: String {
+        var what: [String] = []
+        if !brokers.isEmpty { what.append("brokers \(brokers.map(String.init).joined(separator: ","))") }
+        if !partitions.isEmpty {
+            let shown = partitions.prefix(5).joined(separator: ", ")
+            what.append("partitions \(shown)\(partitions.count > 5 ? " and \(partitions.count - 5) more" : "")")
+        }
+        return "\(owner.owner) is driving \(what.joined(separator: " and ")) (recorded in \(RunRegistry.topicName) on the cluster); nothing was changed. Wait for it to finish, or resume or cancel it on that host (`kscale resume --state-dir \(owner.stateDir)` / `kscale cancel --state-dir \(owner.stateDir) --execute`)"
+    }
+}
+
+/// The pure rules over the run record: which claims hold, who owns a broker's throttle, and what
+/// the operator's own rate was. Values in, values out; tested on records built by hand.
+public enum RunOverlap {
+    /// Each claim's latest record, in log order of that record.
+    public static func latest(_ entries: [RunRecordEntry]) -> [RunRecordEntry] {
+        var byClaim: [String: RunRecordEntry] = [:]
+        for entry in entries {
+            if let known = byClaim[entry.record.claim], known.offset > entry.offset { continue }
+            byClaim[entry.record.claim] = entry
+        }
+        return byClaim.values.sorted { $0.offset < $1.offset }
+    }
+
+    /// The running claims that hold brokers or partitions `mine` wants, other than `mine`'s own:
+    /// with `myClaimOffset` (a claim written) only those claimed before it, since a later
+    /// overlapping claim loses to this one by the same rule; without it (a dry run, which writes
+    /// nothing) every running claim. The earliest claim first.
+    public static func conflicts(_ mine: RunRecord, myClaimOffset: Int64?, records: [RunRecordEntry]) -> [RunConflict] {
+        let wantedBrokers = Set(mine.brokers)
+        let wantedPartitions = Set(mine.partitions)
+        var found: [(Int64, RunConflict)] = []
+        for entry in latest(records) where entry.record.claim != mine.claim && entry.record.state == .running {
+            if let myClaimOffset, entry.claimOffset >= myClaimOffset { continue }
+            let brokers = wantedBrokers.intersection(entry.record.brokers).sorted()
+            let partitions = wantedPartitions.intersection(entry.record.partitions).sorted()
+            guard !brokers.isEmpty || !partitions.isEmpty else { continue }
+            found.append((entry.claimOffset, RunConflict(owner: entry.record, brokers: brokers, partitions: partitions)))
+        }
+        return found.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Where `mine`'s claim began when it continues one still running (a resume, or execute again
+    /// from the same state dir): that claim's offset, carried in every record it writes so it
+    /// keeps its place; nil for a new claim, which begins where it is written.
+    public static func continuedClaimOffset(of mine: RunRecord, records: [RunRecordEntry]) -> Int64? {
+        guard let before = latest(records.filter { $0.record.claim == mine.claim }).last, before.record.state == .running else { return nil }
+        return before.claimOffset
+    }
+
+    /// A throttle rate some kscale run set: on `broker` under `key`, `value` over `previous`.
+    public struct KnownRate: Sendable, Hashable {
+        public var broker: BrokerID
+        public var key: String
+        public var value: String
+        public var previous: String?
+        public init(broker: BrokerID, key: String, value: String, previous: String?) {
+            self.broker = broker
+            self.key = key
+            self.value = value
+            self.previous = previous
+        }
+    }
+
+    /// The rates the records say kscale runs set (every state: a finished run that left its rate
+    /// behind still set it).
+    public static func knownRates(_ records: [RunRecordEntry]) -> [KnownRate] {
+        latest(records).flatMap { entry -> [KnownRate] in
+            guard let rate = entry.record.rate, entry.record.state != .refused else { return [] }
+            return entry.record.replaced.map { KnownRate(broker: $0.broker, key: $0.key, value: String(rate), previous: $0.previous) }
+        }
+    }
+
+    /// The operator's own value of a broker rate that is `current` now: `current` unless a kscale
+    /// run set it, else the value that run replaced (followed through runs that replaced one
+    /// another's), so a run never records another run's rate as the one to restore.
+    public static func operatorOriginal(broker: BrokerID, key: String, current: String?, known: [KnownRate]) -> String? {
+        var value = current
+        var seen: Set<String> = []
+        while let v = value, !seen.contains(v), let setter = known.first(where: { $0.broker == broker && $0.key == key && $0.value == v && $0.previous != v }) {
+            seen.insert(v)
+            value = setter.previous
+        }
+        return value
+    }
+}
