@@ -9,7 +9,7 @@ import Testing
 /// Issue 12 finding 3: KRaft (3.5 on) refuses a request that would write more than 10,000 metadata
 /// records whole (POLICY_VIOLATION, nothing applied). A scale-in of a broker that leads 12,000
 /// partitions, and `kscale elect-leaders` over 12,000, go through in chunks on the 4.3 profile.
-@Suite("KRaft's record cap", .timeLimit(.minutes(5)))
+@Suite("KRaft's record cap", .serialized, .timeLimit(.minutes(5)))
 struct RecordCapTests {
     static let partitions = 12_000
 
