@@ -228,7 +228,7 @@ public final class ReassignmentExecutor {
             let started = Set(next.map(\.tp))
             pending.removeAll { started.contains($0.tp) }
             for m in next { inFlight[m.tp] = m; moves[m.tp] = m }
-            let errors = try await admin.alterReassignments(Dictionary(uniqueKeysWithValues: next.map { ($0.tp, Optional($0.to)) }))
+            let errors = try await admin.alterReassignmentsInChunks(Dictionary(uniqueKeysWithValues: next.map { ($0.tp, Optional($0.to)) }))
             var rejected: [TopicPartition] = []
             for m in next {
                 if let e = errors[m.tp], e.code != 0 {

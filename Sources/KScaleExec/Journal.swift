@@ -38,6 +38,9 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     public var topic: String?
     public var key: String?
     public var previous: String?
+    /// A rate record whose value before the run could not be read (Kafka 2.4-2.5 report throttle
+    /// rates as sensitive, without a value): the undo leaves the rate and reports it.
+    public var previousUnknown: Bool?
     public var value: String?
     public var entries: [String]?
     public var partition: Int32?

@@ -123,12 +123,19 @@ public enum Canceller {
     static func cancel(state: RunState, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
         var outcome = try await preview(state: state, admin: admin)
         if !outcome.cancelled.isEmpty {
-            let errors = try await admin.alterReassignments(Dictionary(uniqueKeysWithValues: outcome.cancelled.map { ($0, [BrokerID]?.none) }))
+            let errors = try await admin.alterReassignmentsInChunks(Dictionary(uniqueKeysWithValues: outcome.cancelled.map { ($0, [BrokerID]?.none) }))
+            // NO_REASSIGNMENT_IN_PROGRESS: the move finished between the reading and the cancel
+            // (Kafka's answer for a partition with nothing moving). It is done, not a failed
+            // cancel, and the rollback, if asked for, moves it back like any finished one.
+            let finished = Set(outcome.cancelled.filter { errors[$0]?.name == "NO_REASSIGNMENT_IN_PROGRESS" })
             for tp in outcome.cancelled {
                 var r = JournalRecord(.partition, at: clock.now())
                 r.topic = tp.topic
                 r.partition = tp.partition
-                if let e = errors[tp], e.code != 0 {
+                if finished.contains(tp) {
+                    r.state = PartitionPhase.done.rawValue
+                    r.detail = "finished before the cancel reached it"
+                } else if let e = errors[tp], e.code != 0 {
                     outcome.failures[tp] = e.description
                     r.state = PartitionPhase.submitted.rawValue
                     r.detail = "cancel failed: \(e)"
@@ -136,6 +143,13 @@ public enum Canceller {
                     r.state = PartitionPhase.cancelled.rawValue
                 }
                 try journal.append(r)
+            }
+            if !finished.isEmpty {
+                outcome.cancelled.removeAll { finished.contains($0) }
+                let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: Array(Set(finished.map(\.topic))).sorted())
+                let back = rollbackNeeded(state: state, view: view, cancelling: Set(outcome.cancelled))
+                    .partitions.filter { finished.contains($0.topicPartition) }
+                outcome.rollback = ReassignmentPlan(partitions: (outcome.rollback.partitions + back).sorted { $0.topicPartition < $1.topicPartition })
             }
         }
         if !outcome.cancelled.isEmpty {
@@ -172,7 +186,7 @@ public enum Canceller {
             if now != original && Set(now) == Set(original) { reorder[tp] = original }
         }
         guard !reorder.isEmpty else { return }
-        let errors = try await admin.alterReassignments(reorder)
+        let errors = try await admin.alterReassignmentsInChunks(reorder)
         for tp in reorder.keys.sorted() {
             var note = JournalRecord(.note, at: clock.now())
             note.topic = tp.topic
@@ -366,14 +380,17 @@ public struct ThrottleAudit: Sendable {
         }
         let audit = try await read(admin: admin, runs: runs)
         var changes: [ConfigResource: [ConfigChange]] = [:]
+        let ownedKeys = Set(audit.items.filter { $0.run != nil }.map { "\($0.resource)/\($0.key)" })
         for i in audit.items where i.run == nil && i.isDynamic {
-            let change = i.resource.kind == .topic
+            // A list no ledger shares is deleted whole: a SUBTRACT of all of it would leave an
+            // empty value, or on 2.6-3.3 a leading empty item behind.
+            let change = i.resource.kind == .topic && ownedKeys.contains("\(i.resource)/\(i.key)")
                 ? ConfigChange(i.key, .subtract, i.value)
                 : ConfigChange(i.key, .delete)
             changes[i.resource, default: []].append(change)
         }
         guard !changes.isEmpty else { return 0 }
-        let failures = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        let failures = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
         if let (res, err) = failures.sorted(by: { $0.key.description < $1.key.description }).first {
             throw ExecutionError("could not clear the throttles on \(res): \(err)")
         }

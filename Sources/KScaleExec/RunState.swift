@@ -31,6 +31,8 @@ public struct ThrottleLedger: Sendable, Equatable {
         /// The value before this run first set it; nil when it was unset (restore = DELETE).
         public var previous: String?
         public var current: String
+        /// The broker had a value kscale could not read (reported sensitive): never deleted.
+        public var previousUnknown = false
     }
     public struct ReplicaKey: Hashable, Sendable, Comparable {
         public var topic: String
@@ -71,7 +73,7 @@ public struct ThrottleLedger: Sendable, Equatable {
                 existing.current = value
                 rates[k] = existing
             } else {
-                rates[k] = RateEntry(previous: r.previous, current: value)
+                rates[k] = RateEntry(previous: r.previous, current: value, previousUnknown: r.previousUnknown == true)
             }
         case .rateRestored:
             guard let b = r.broker, let key = r.key else { return }

@@ -42,9 +42,10 @@ public struct ThrottleController: Sendable {
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for t in topics {
             let entries = current[.topic(t)] ?? []
-            let existing: [String: Set<String>] = Dictionary(uniqueKeysWithValues: ThrottleKeys.replicas.map { k in
-                (k, ThrottleKeys.parse(entries.first { $0.name == k && !$0.isDefault }?.value))
+            let stored: [String: String] = Dictionary(uniqueKeysWithValues: ThrottleKeys.replicas.compactMap { k in
+                entries.first { $0.name == k && !$0.isDefault }?.value.map { (k, $0) }
             })
+            let existing = stored.mapValues { ThrottleKeys.parse($0) }
             var append: [String: [String]] = [:]
             for m in moves where m.tp.topic == t {
                 let wanted = [
@@ -67,12 +68,30 @@ public struct ThrottleController: Sendable {
                     append[key, default: []] += new
                 }
             }
-            let ops = append.sorted { $0.key < $1.key }.map { ConfigChange($0.key, .append, $0.value.joined(separator: ",")) }
+            let ops = append.sorted { $0.key < $1.key }.map { key, new in
+                Self.addition(key: key, stored: stored[key], new: new)
+            }
             if !ops.isEmpty { changes[.topic(t)] = ops }
         }
         try await apply(changes, what: "throttled replicas")
         let brokers = Set(moves.flatMap { $0.from + $0.to }).intersection(alive)
         try await setRate(rate, on: brokers, ledger: &ledger)
+    }
+
+    /// The change that adds `new` entries to a throttled-replicas key holding `stored`. APPEND only
+    /// onto a clean non-empty list: ZooKeeper-mode brokers before 3.4 split an unset value into
+    /// an error (2.4-2.5, KAFKA-9644: UNKNOWN_SERVER_ERROR) or a leading empty item (2.6-3.3,
+    /// apache/kafka PR 12503: ",0:1", which every broker's parser then throws on, so nothing is
+    /// throttled). Onto an unset or empty key, or one holding empty items, the whole list is SET:
+    /// what was there (cleaned) and ours, as kafka-reassign-partitions.sh does.
+    static func addition(key: String, stored: String?, new: [String]) -> ConfigChange {
+        let present = ThrottleKeys.parse(stored)
+        let clean = stored.map { value in
+            value.split(separator: ",", omittingEmptySubsequences: false)
+                .allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        } ?? false
+        if !present.isEmpty, clean { return ConfigChange(key, .append, new.joined(separator: ",")) }
+        return ConfigChange(key, .set, (present.sorted() + new.filter { !present.contains($0) }).joined(separator: ","))
     }
 
     /// Sets `rate` on `brokers`; the first time per broker it records the value it replaces.
@@ -93,8 +112,13 @@ public struct ThrottleController: Sendable {
                 r.key = key
                 r.value = value
                 if ledger.rates[rk] == nil {
-                    let found = previous[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
-                    r.previous = RunOverlap.operatorOriginal(broker: b, key: key, current: found, known: knownRates)
+                    let entry = previous[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }
+                    if let entry, entry.value == nil {
+                        // A set rate reported without a value (sensitive, on Kafka 2.4-2.5) is not "unset".
+                        r.previousUnknown = true
+                    } else {
+                        r.previous = RunOverlap.operatorOriginal(broker: b, key: key, current: entry?.value, known: knownRates)
+                    }
                 }
                 try journal.append(r)
                 ledger.apply(r)
@@ -121,12 +145,14 @@ public struct ThrottleController: Sendable {
         for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) {
             let ours = parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
             let have = ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
-            // Nothing of ours left on the cluster (removed before a crash): nothing to do.
-            if have.isDisjoint(with: ours) { continue }
-            // Deleting leaves no empty value behind; only done when nothing but ours is left.
+            // An unset key holds nothing of ours; SUBTRACT onto it fails on 2.4-2.5 (KAFKA-9644).
+            if have.isEmpty { continue }
+            // Deleting leaves no empty value (nor a 2.6-3.3 leading empty item) behind; only done
+            // when nothing but ours is left. Otherwise every entry of ours is subtracted, also
+            // those the answering broker does not show yet (KRaft brokers apply configs late).
             let op: ConfigChange = have.subtracting(ours).isEmpty
                 ? ConfigChange(k.key, .delete)
-                : ConfigChange(k.key, .subtract, ours.intersection(have).sorted().joined(separator: ","))
+                : ConfigChange(k.key, .subtract, ours.sorted().joined(separator: ","))
             changes[.topic(k.topic), default: []].append(op)
         }
         try await apply(changes, what: "throttled replicas")
@@ -151,19 +177,32 @@ public struct ThrottleController: Sendable {
         try await release(Array(ledger.replicas.keys), ledger: &ledger)
         var restored = 0
         var failures: [String] = []
+        var kept: [String] = []
         let byBroker = Dictionary(grouping: ledger.rates.keys, by: \.broker)
         for (b, keys) in byBroker.sorted(by: { $0.key < $1.key }) {
-            let ops = keys.sorted().map { k -> ConfigChange in
+            // A rate whose earlier value could not be read is left as it is: deleting it would
+            // lose the operator's setting, and there is no value to put back.
+            let unknown = keys.filter { ledger.rates[$0]?.previousUnknown == true }.sorted()
+            let ops = keys.sorted().filter { !unknown.contains($0) }.map { k -> ConfigChange in
                 let prev = ledger.rates[k]?.previous
                 return prev.map { ConfigChange(k.key, .set, $0) } ?? ConfigChange(k.key, .delete)
             }
             do {
-                try await apply([.broker(b): ops], what: "throttle rates")
+                if !ops.isEmpty { try await apply([.broker(b): ops], what: "throttle rates") }
             } catch {
                 failures.append("broker \(b): \(error)")
                 continue
             }
-            for k in keys.sorted() {
+            for k in unknown {
+                kept.append("broker \(b) \(k.key) is left at \(ledger.rates[k]?.current ?? "?")")
+                var r = JournalRecord(.rateRestored, at: clock.now())
+                r.broker = b
+                r.key = k.key
+                r.detail = "left at \(ledger.rates[k]?.current ?? "?"): the value before the run could not be read"
+                try journal.append(r)
+                ledger.apply(r)
+            }
+            for k in keys.sorted() where !unknown.contains(k) {
                 var r = JournalRecord(.rateRestored, at: clock.now())
                 r.broker = b
                 r.key = k.key
@@ -173,6 +212,9 @@ public struct ThrottleController: Sendable {
                 restored += 1
             }
         }
+        if !kept.isEmpty {
+            throw ExecutionError("\(kept.joined(separator: "; ")): the brokers reported the rate set before the run as sensitive, without its value (Kafka 2.4-2.5), so kscale cannot restore it and does not delete it; set it back with kafka-configs.sh")
+        }
         if !failures.isEmpty {
             throw ExecutionError("could not restore throttle rates (\(failures.joined(separator: "; "))); the ledger keeps them: run `kscale throttle clear --execute` when the brokers are back")
         }
@@ -181,7 +223,7 @@ public struct ThrottleController: Sendable {
 
     private func apply(_ changes: [ConfigResource: [ConfigChange]], what: String) async throws {
         guard !changes.isEmpty else { return }
-        let errors = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        let errors = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
         let failed = errors.filter { $0.value.code != 0 }
         if !failed.isEmpty {
             let text = failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")

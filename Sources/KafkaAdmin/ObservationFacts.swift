@@ -161,7 +161,7 @@ extension ClusterObservation {
     /// kscale plan puts a new replica there (a plan may still move replicas off them).
     public var cordonedBrokers: Set<BrokerID> { Set(cordons.filter(\.coversEveryLogDir).map(\.broker)) }
 
-    /// Live brokers that report `cordoned.log.dirs` at all (Kafka 4.2+ at a metadata version that
+    /// Live brokers that report `cordoned.log.dirs` at all (Kafka 4.3+ at a metadata version that
     /// supports KIP-1066): the ones that can be cordoned.
     public var brokersSupportingCordon: Set<BrokerID> {
         Set(brokerConfigs.filter { _, entries in entries.contains { $0.name == Self.cordonKey } }.keys)

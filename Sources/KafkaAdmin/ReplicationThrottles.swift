@@ -26,6 +26,10 @@ public struct ReplicationThrottle: Sendable, Hashable {
     /// (static) cannot, and is reported but never cleared.
     public var isDynamic: Bool
 
+    /// The value shown for a rate the broker reports as sensitive, without its value (Kafka
+    /// 2.4-2.5 do so for the throttle rates): set, but unreadable.
+    public static let unreadableValue = "(set, value not reported: sensitive)"
+
     public init(resource: ConfigResource, key: String, value: String, isDynamic: Bool = true) {
         self.resource = resource
         self.key = key
@@ -44,7 +48,7 @@ extension ClusterObservation {
         var clusterDefaults: [String: String] = [:]
         for (broker, entries) in brokerConfigs.sorted(by: { $0.key < $1.key }) {
             for entry in entries where ThrottleKeys.rates.contains(entry.name) {
-                guard let value = entry.value, !value.isEmpty else { continue }
+                guard let value = entry.value ?? (entry.isSensitive ? ReplicationThrottle.unreadableValue : nil), !value.isEmpty else { continue }
                 switch entry.source {
                 case .dynamicBroker: out.append(ReplicationThrottle(resource: .broker(broker), key: entry.name, value: value))
                 case .staticBroker: out.append(ReplicationThrottle(resource: .broker(broker), key: entry.name, value: value, isDynamic: false))

@@ -9,8 +9,10 @@ import KScaleTime
 /// it at simulated speed, so a fix to reassignment semantics is made once, in the engine; the wire
 /// path (routing, versions, framing) is tested through `SimCluster` and `KafkaAdminClient`.
 ///
-/// Each call does what the newest version of its handler does, minus routing: every call is
-/// answered as by the controller. Per-item errors come back as `KafkaAPIError` with Kafka's name
+/// Each call does what the newest version of its handler does for the engine's profile, minus
+/// routing: every call is answered as by the controller, and KRaft's record cap (`RecordCap.swift`)
+/// refuses an AlterPartitionReassignments, ElectLeaders or IncrementalAlterConfigs call over 10,000
+/// records whole, every item POLICY_VIOLATION. Per-item errors come back as `KafkaAPIError` with Kafka's name
 /// for the code. Calls the engine cannot answer (none today) would throw, never succeed silently.
 public final class SimAdmin: ClusterAdmin {
     public let engine: SimEngine
@@ -19,9 +21,9 @@ public final class SimAdmin: ClusterAdmin {
 
     /// An engine of its own built from a snapshot, on `clock` (a `ManualClock` for tests).
     public convenience init(snapshot: ClusterSnapshot, clock: any KScaleClock, brokerNetworkBytesPerSec: Int64 = 125_000_000,
-                            ingestBytesPerSecPerPartition: Int64 = 0) throws {
+                            ingestBytesPerSecPerPartition: Int64 = 0, profile: KafkaProfile = .newest) throws {
         let settings = ClusterModel.Settings(brokerNetworkBytesPerSec: Double(brokerNetworkBytesPerSec),
-                                             ingestBytesPerSecPerPartition: Double(ingestBytesPerSecPerPartition))
+                                             ingestBytesPerSecPerPartition: Double(ingestBytesPerSecPerPartition), profile: profile)
         let model = try ClusterModel(snapshot: snapshot, settings: settings, startTime: clock.now())
         self.init(engine: SimEngine(model: model, clock: clock))
     }
@@ -111,28 +113,34 @@ public final class SimAdmin: ClusterAdmin {
 
     public func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         await engine.withModel { m, t in
-            var failed: [TopicPartition: KafkaAPIError] = [:]
-            for (tp, target) in targets {
-                do throws(SimFailure) { try m.alterReassignment(tp, target: target, at: t) } catch {
-                    failed[tp] = Self.error(error.code, error.message, api: "AlterPartitionReassignments")
+            m.capped { m in
+                var failed: [TopicPartition: KafkaAPIError] = [:]
+                for (tp, target) in targets {
+                    do throws(SimFailure) { try m.alterReassignment(tp, target: target, at: t) } catch {
+                        failed[tp] = Self.error(error.code, error.message, api: "AlterPartitionReassignments")
+                    }
                 }
-            }
-            return failed
+                return (failed, targets.count - failed.count)
+            } ?? Self.refused(Array(targets.keys), api: "AlterPartitionReassignments")
         }
     }
 
     public func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
         await engine.withModel { m, t in
-            var failed: [ConfigResource: KafkaAPIError] = [:]
-            for (resource, operations) in changes {
-                do throws(SimFailure) {
-                    let ops = operations.map { (key: $0.name, op: SimConfigOp(rawValue: $0.operation.rawValue) ?? .set, value: $0.value) }
-                    try m.incrementalAlterConfigs(try Self.type(resource), resource.name, ops, validateOnly: validateOnly, at: t)
-                } catch {
-                    failed[resource] = Self.error(error.code, error.message, api: "IncrementalAlterConfigs")
+            m.capped { m in
+                var failed: [ConfigResource: KafkaAPIError] = [:]
+                var records = 0
+                for (resource, operations) in changes {
+                    do throws(SimFailure) {
+                        let ops = operations.map { (key: $0.name, op: SimConfigOp(rawValue: $0.operation.rawValue) ?? .set, value: $0.value) }
+                        try m.incrementalAlterConfigs(try Self.type(resource), resource.name, ops, validateOnly: validateOnly, at: t)
+                        if !validateOnly { records += ops.count }
+                    } catch {
+                        failed[resource] = Self.error(error.code, error.message, api: "IncrementalAlterConfigs")
+                    }
                 }
-            }
-            return failed
+                return (failed, records)
+            } ?? Self.refused(Array(changes.keys), api: "IncrementalAlterConfigs")
         }
     }
 
@@ -148,15 +156,21 @@ public final class SimAdmin: ClusterAdmin {
 
     public func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError] {
         await engine.withModel { m, t in
-            var failed: [TopicPartition: KafkaAPIError] = [:]
-            for tp in partitions ?? m.allPartitions() {
-                do throws(SimFailure) { try m.electLeader(tp, unclean: false, at: t) } catch {
-                    // ElectLeaders for every partition leaves out the ones already led by their preferred replica.
-                    if partitions == nil && error.code == SimErrorCode.electionNotNeeded { continue }
-                    failed[tp] = Self.error(error.code, error.message, api: "ElectLeaders")
+            m.capped { m in
+                var failed: [TopicPartition: KafkaAPIError] = [:]
+                var records = 0
+                for tp in partitions ?? m.allPartitions() {
+                    do throws(SimFailure) {
+                        try m.electLeader(tp, unclean: false, at: t)
+                        records += 1
+                    } catch {
+                        // ElectLeaders for every partition leaves out the ones already led by their preferred replica.
+                        if partitions == nil && error.code == SimErrorCode.electionNotNeeded { continue }
+                        failed[tp] = Self.error(error.code, error.message, api: "ElectLeaders")
+                    }
                 }
-            }
-            return failed
+                return (failed, records)
+            } ?? Self.refused(partitions ?? [], api: "ElectLeaders")
         }
     }
 
@@ -232,6 +246,11 @@ public final class SimAdmin: ClusterAdmin {
             throw SimFailure(SimErrorCode.invalidRequest, "Unsupported resource type \(resource.kind.rawValue)")
         }
         return type
+    }
+
+    /// Every item of a request over KRaft's record cap: POLICY_VIOLATION, nothing applied.
+    private static func refused<Item: Hashable>(_ items: [Item], api: String) -> [Item: KafkaAPIError] {
+        Dictionary(uniqueKeysWithValues: items.map { ($0, error(SimErrorCode.policyViolation, ClusterModel.excessiveBatchMessage, api: api)) })
     }
 
     private static func error(_ code: Int16, _ message: String?, api: String) -> KafkaAPIError {

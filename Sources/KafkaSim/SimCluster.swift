@@ -45,7 +45,7 @@ public final class SimCluster: Sendable {
         let settings = ClusterModel.Settings(brokerNetworkBytesPerSec: Double(options.brokerNetworkBytesPerSec),
                                              ingestBytesPerSecPerPartition: Double(options.ingestBytesPerSecPerPartition),
                                              defaultDiskBytes: options.defaultDiskBytes,
-                                             maxPartitionsPerRequest: options.maxPartitionsPerRequest)
+                                             maxPartitionsPerRequest: options.maxPartitionsPerRequest, profile: options.profile)
         let clock: any KScaleClock = options.clock ?? ScaledClock(timeScale: options.timeScale)
         let model = try ClusterModel(snapshot: snapshot, settings: settings, host: options.listenHost, startTime: clock.now())
         let order = model.brokerOrder

@@ -19,6 +19,8 @@ public struct SimOptions: Sendable {
     public var defaultDiskBytes: Int64
     /// The most partitions one CreateTopics or CreatePartitions request may create (Kafka's 10,000).
     public var maxPartitionsPerRequest: Int = 10_000
+    /// The Kafka release and mode to behave as (`--kafka-version`, `--mode`, `--combined`).
+    public var profile: KafkaProfile
     /// Simulated time: a `ManualClock` in tests, or the clock the executor shares in process. When
     /// nil, wall time times `timeScale` from zero (`ScaledClock`).
     public var clock: (any KScaleClock)?
@@ -26,7 +28,9 @@ public struct SimOptions: Sendable {
     public init(listenHost: String = "127.0.0.1", basePort: Int = 0, timeScale: Double = 1.0,
                 brokerNetworkBytesPerSec: Int64 = 125_000_000, ingestBytesPerSecPerPartition: Int64 = 0,
                 users: [SimUser] = [], securityProtocol: SimSecurityProtocol = .plaintext,
-                controlPort: Int? = nil, defaultDiskBytes: Int64 = 1_000_000_000_000, clock: (any KScaleClock)? = nil) {
+                controlPort: Int? = nil, defaultDiskBytes: Int64 = 1_000_000_000_000, clock: (any KScaleClock)? = nil,
+                profile: KafkaProfile = .newest) {
+        self.profile = profile
         self.listenHost = listenHost
         self.basePort = basePort
         self.timeScale = timeScale

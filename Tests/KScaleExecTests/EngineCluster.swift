@@ -52,20 +52,24 @@ actor EngineCluster: ClusterAdmin {
     private(set) var electionRequests: [[TopicPartition]] = []
     /// Brokers whose DescribeLogDirs fails (a broker that stops answering it), set by a test.
     private(set) var logDirsRefused: Set<BrokerID> = []
+    /// When set, every copy finishes just before a cancel (all-null targets) reaches the engine:
+    /// a cancel racing the moves' completion.
+    private(set) var finishMovesBeforeCancel = false
+    func setFinishMovesBeforeCancel(_ on: Bool) { finishMovesBeforeCancel = on }
     private(set) var peakPerBroker = 0
     private(set) var peakTotal = 0
 
     /// Brokers with racks, topics as (name, assignment, bytes per partition); `controller` the
     /// controller's id (the first broker when nil); the engine on `engineClock`.
     init(brokers: [(BrokerID, String?)], topics: [(String, [[BrokerID]], Int64)], controller: BrokerID? = nil,
-         engineClock: ManualClock = ManualClock(), copyRate: Int64 = 125_000_000) async throws {
+         engineClock: ManualClock = ManualClock(), copyRate: Int64 = 125_000_000, profile: KafkaProfile = .newest) async throws {
         let snapshot = ClusterSnapshot(
             brokers: brokers.map { Broker(id: $0.0, rack: $0.1) },
             topics: topics.map { name, assignment, size in
                 TopicState(name: name, partitions: assignment.enumerated().map { PartitionState(partition: Int32($0.offset), replicas: $0.element, size: size) })
             })
         clock = StepClock(sim: engineClock)
-        admin = try SimAdmin(snapshot: snapshot, clock: engineClock, brokerNetworkBytesPerSec: copyRate)
+        admin = try SimAdmin(snapshot: snapshot, clock: engineClock, brokerNetworkBytesPerSec: copyRate, profile: profile)
         if let controller { try await admin.engine.withModel { m, t in try m.moveController(to: controller, at: t) } }
     }
 
@@ -151,6 +155,7 @@ actor EngineCluster: ClusterAdmin {
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         alterRequests += 1
+        if finishMovesBeforeCancel, targets.values.allSatisfy({ $0 == nil }) { completeMoves() }
         let failed = try await admin.alterReassignments(targets)
         var perBroker: [BrokerID: Int] = [:]
         let moving = try await admin.listReassignments(nil)

@@ -20,7 +20,8 @@ struct LifecycleFakeRunner: LifecycleRunning {
         let n = await runs.next()
         var targets: [TopicPartition: [BrokerID]?] = [:]
         for p in plan.plan.partitions { targets[p.topicPartition] = p.replicas }
-        let errors = try await cluster.alterReassignments(targets)
+        // As the executor submits: in chunks under KRaft's record cap.
+        let errors = try await cluster.alterReassignmentsInChunks(targets)
         if let (tp, e) = errors.first { throw ExecutionError("reassignment of \(tp) rejected: \(e)") }
         try await duringRun(cluster, n)
         await cluster.completeMoves()

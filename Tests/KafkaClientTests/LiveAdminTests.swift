@@ -110,8 +110,10 @@ import Testing
         }
     }
 
+    /// ZooKeeper mode: only the controller answers reassignments (KRaft brokers forward them).
     @Test func followsNotControllerAfterTheControllerMoves() async throws {
-        try await Self.withSim { sim, admin in
+        let zookeeper = SimOptions(brokerNetworkBytesPerSec: 1_000_000, profile: try KafkaProfile(version: "3.9", mode: .zookeeper))
+        try await Self.withSim(zookeeper) { sim, admin in
             let before = try #require(try await admin.describeCluster().controllerID)
             let next: BrokerID = before == 3 ? 1 : before + 1
             await sim.moveController(to: next)

@@ -59,9 +59,11 @@ struct SimClusterTests {
         await sim.shutdown()
     }
 
+    /// ZooKeeper mode: only the controller answers (KRaft's forwarding: `ProfileTests`).
     @Test func reassignmentOnlyOnControllerAndCompletesOnManualClock() async throws {
         let clock = ManualClock()
-        let sim = try await SimCluster.start(snapshot: Self.snapshot(), options: SimOptions(brokerNetworkBytesPerSec: 10_000_000, clock: clock))
+        let sim = try await SimCluster.start(snapshot: Self.snapshot(), options: SimOptions(brokerNetworkBytesPerSec: 10_000_000, clock: clock,
+                                                                                           profile: try KafkaProfile(version: "3.9", mode: .zookeeper)))
         let addrs = addresses(sim)
         let request = AlterPartitionReassignmentsRequest(topics: [.init(name: "orders", partitions: [.init(partitionIndex: 0, replicas: [3, 4])])])
         let refused = try await connectWire(addrs[1]).call(request, version: 0)

@@ -3,7 +3,7 @@ import KafkaAdmin
 
 /// KIP-1066 cordoning: a broker whose `cordoned.log.dirs` is `*` gets no new partitions, so topics
 /// created while it drains stop landing on it. Only clusters whose brokers know the config
-/// (Kafka 4.2 and later, at a metadata version that supports it) can do this; elsewhere the drain's
+/// (Kafka 4.3 and later, at a metadata version that supports it: KIP-1066 shipped in 4.3) can do this; elsewhere the drain's
 /// extra rounds catch what lands meanwhile. Cordoning is best effort: a broker that cannot be
 /// cordoned is still drained, and the reason is reported.
 ///

@@ -36,7 +36,7 @@ public enum LeaderElection {
         let unknown = (among ?? []).subtracting(present).sorted().map(\.description)
         var result = ElectionResult(executed: !admin.isDryRun, changes: changes, notElectable: stuck, unknown: unknown, failed: [:])
         guard !changes.isEmpty else { return result }
-        let errors = try await admin.electPreferredLeaders(changes.map(\.topicPartition))
+        let errors = try await admin.electPreferredLeadersInChunks(changes.map(\.topicPartition))
         for (tp, e) in errors where e.code != 0 && e.name != "ELECTION_NOT_NEEDED" {
             result.failed[tp.description] = e.description
         }

@@ -336,7 +336,7 @@ public struct ScaleFlows: Sendable {
         emit(LifecycleEvent("leaders", "moving preferred leadership of \(reorders.partitions.count) partitions off brokers \(Self.ids(brokers.sorted()))"))
         var targets: [TopicPartition: [BrokerID]?] = [:]
         for p in reorders.partitions { targets[p.topicPartition] = p.replicas }
-        let failed = try await admin.alterReassignments(targets)
+        let failed = try await admin.alterReassignmentsInChunks(targets)
         for (tp, e) in failed.sorted(by: { $0.key < $1.key }) { emit(LifecycleEvent("warning", "reorder of \(tp) failed: \(e)")) }
         let submitted = Set(targets.keys).subtracting(failed.keys)
         // A reorder keeps the replica set, so Kafka completes it at once; wait until none is listed.
@@ -458,7 +458,7 @@ public struct ScaleFlows: Sendable {
         let due = LeadershipDrain.notOnPreferredLeader(in: o).filter(partitions.contains)
         guard !due.isEmpty else { return }
         emit(LifecycleEvent("leaders", "electing preferred leaders for \(due.count) partitions"))
-        let errors = try await admin.electPreferredLeaders(due)
+        let errors = try await admin.electPreferredLeadersInChunks(due)
         for (tp, e) in errors.sorted(by: { $0.key < $1.key }) where e.name != "ELECTION_NOT_NEEDED" && e.code != 0 {
             emit(LifecycleEvent("warning", "preferred election for \(tp) failed: \(e)"))
         }

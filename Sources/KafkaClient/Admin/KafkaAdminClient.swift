@@ -40,7 +40,17 @@ public final class KafkaAdminClient: ClusterAdmin {
         await cluster.close()
     }
 
-    var timeoutMs: Int32 { Int32(clamping: config.requestTimeout.milliseconds) }
+    /// The share of the request timeout a broker is given (the requests' `timeoutMs`): a slow
+    /// controller answers REQUEST_TIMED_OUT while the client still waits, instead of the client
+    /// giving up first and sending the request again (Kafka's AdminClient likewise gives the
+    /// broker `timeoutMs` below its own `default.api.timeout.ms`).
+    static let serverTimeoutShare = 0.8
+
+    var timeoutMs: Int32 { Self.serverTimeoutMs(for: config.requestTimeout) }
+
+    static func serverTimeoutMs(for requestTimeout: Duration) -> Int32 {
+        Int32(clamping: max(1, Int64(Double(requestTimeout.milliseconds) * serverTimeoutShare)))
+    }
 
     // MARK: cluster and topics
 

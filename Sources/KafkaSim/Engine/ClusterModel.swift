@@ -20,10 +20,14 @@ public struct ClusterModel: Sendable {
         /// 10,000: "Excessively large number of partitions per request.", POLICY_VIOLATION), so
         /// a hostile request is refused before anything is allocated.
         public var maxPartitionsPerRequest: Int
+        /// The Kafka release and mode the cluster behaves as.
+        public var profile: KafkaProfile
 
         public init(brokerNetworkBytesPerSec: Double = 125_000_000, ingestBytesPerSecPerPartition: Double = 0,
-                    defaultDiskBytes: Int64 = 1_000_000_000_000, maxPartitionsPerRequest: Int = 10_000) {
+                    defaultDiskBytes: Int64 = 1_000_000_000_000, maxPartitionsPerRequest: Int = 10_000,
+                    profile: KafkaProfile = .newest) {
             self.maxPartitionsPerRequest = maxPartitionsPerRequest
+            self.profile = profile
             self.brokerNetworkBytesPerSec = brokerNetworkBytesPerSec
             self.ingestBytesPerSecPerPartition = ingestBytesPerSecPerPartition
             self.defaultDiskBytes = defaultDiskBytes
@@ -60,7 +64,12 @@ public struct ClusterModel: Sendable {
             let other = b.diskUsableBytes.map { max(0, total - $0 - used[b.id, default: 0]) } ?? 0
             brokers[b.id] = SimBroker(id: b.id, rack: b.rack, host: host, port: ports[b.id] ?? 0, diskTotal: total, diskOther: other)
             // A snapshot's cordoned broker starts cordoned, as `kscale drain` left it (KIP-1066).
-            if b.isCordoned { brokers[b.id]?.configs[Self.cordonKey] = "*" }
+            if b.isCordoned {
+                guard settings.profile.supportsCordons else {
+                    throw InvalidInput("the snapshot has broker \(b.id) cordoned, but \(settings.profile) has no cordons (KIP-1066 shipped in 4.3)")
+                }
+                brokers[b.id]?.configs[Self.cordonKey] = "*"
+            }
         }
         for t in snapshot.topics {
             let sorted = t.partitions.sorted { $0.partition < $1.partition }

@@ -139,6 +139,15 @@ enum ConfigLists {
     static func split(_ value: String) -> [String] {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+
+    /// Java's `String.split(",")`, as ZooKeeper-mode brokers split list values: empty items are
+    /// kept except at the end, and "" is one empty item.
+    static func javaSplit(_ value: String) -> [String] {
+        if value.isEmpty { return [""] }
+        var items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        while items.last?.isEmpty == true { items.removeLast() }
+        return items
+    }
 }
 
 /// A parsed `leader.replication.throttled.replicas` / `follower.replication.throttled.replicas`.
@@ -163,6 +172,23 @@ enum ThrottledReplicas: Sendable, Equatable {
             guard parts.count == 2,
                   let p = Int32(parts[0].trimmingCharacters(in: .whitespaces)),
                   let b = BrokerID(parts[1].trimmingCharacters(in: .whitespaces)), p >= 0, b >= 0 else { return nil }
+            set.insert(PartitionReplica(partition: p, broker: b))
+        }
+        return .some(set)
+    }
+
+    /// What a broker makes of the value when it applies it (`ConfigHandler.parseThrottledPartitions`):
+    /// the whole value trimmed, "" none, "*" all, otherwise every `String.split(",")` item split on
+    /// ":" and read as numbers, untrimmed. nil where that throws (an empty item, as in ",0:1"): the
+    /// broker logs the error and the topic's throttle is not applied.
+    static func parseAsBroker(_ text: String) -> ThrottledReplicas? {
+        let value = text.trimmingCharacters(in: .whitespaces)
+        if value.isEmpty { return ThrottledReplicas.none }
+        if value == "*" { return .all }
+        var set = Set<PartitionReplica>()
+        for item in ConfigLists.javaSplit(value) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 2, let p = Int32(parts[0]), let b = BrokerID(parts[1]) else { return nil }
             set.insert(PartitionReplica(partition: p, broker: b))
         }
         return .some(set)

@@ -49,10 +49,16 @@ extension ClusterModel {
             guard let s = ConfigCatalog.topic[key] else { throw SimFailure(SimErrorCode.invalidConfig, "Unknown topic config name: \(key)") }
             return s
         case .broker, .brokerDefault:
-            guard let s = ConfigCatalog.broker[key] else { throw SimFailure(SimErrorCode.invalidConfig, "Unknown broker config name: \(key)") }
+            guard let s = brokerSpec(key) else { throw SimFailure(SimErrorCode.invalidConfig, "Unknown broker config name: \(key)") }
             guard s.dynamic else { throw SimFailure(SimErrorCode.invalidRequest, "Cannot update these configs dynamically: Set(\(key))") }
             return s
         }
+    }
+
+    /// A broker config the profile's release has: `cordoned.log.dirs` only from 4.3 (KIP-1066).
+    func brokerSpec(_ key: String) -> ConfigSpec? {
+        if key == Self.cordonKey, !settings.profile.supportsCordons { return nil }
+        return ConfigCatalog.broker[key]
     }
 
     /// IncrementalAlterConfigs for one resource: every operation is checked before any applies.
@@ -79,19 +85,44 @@ extension ClusterModel {
                 guard s.type == .list else {
                     throw SimFailure(SimErrorCode.invalidConfig, "Config value append is not allowed for config key: \(key)")
                 }
-                var items = ConfigLists.split(configs[key] ?? s.defaultValue ?? "")
-                let given = ConfigLists.split(value ?? "")
-                if op == .append {
-                    for g in given where !items.contains(g) { items.append(g) }
-                } else {
-                    items.removeAll { given.contains($0) }
-                }
-                let joined = items.joined(separator: ",")
+                let joined = try combineList(configs[key], defaultValue: s.defaultValue, op: op, value: value ?? "")
                 if let problem = ConfigCatalog.validate(key: key, value: joined, spec: s) { throw SimFailure(SimErrorCode.invalidConfig, problem) }
                 configs[key] = joined
             }
         }
         if !validateOnly { store(configs, target) }
+    }
+
+    /// APPEND or SUBTRACT on a list config, as the profile's release does it (`KafkaProfile.
+    /// ListAppendOnUnset`): ZooKeeper-mode brokers split the old value with Java's
+    /// `String.split(",")` (`AdminManager`/`ConfigAdminManager.prepareIncrementalConfigs`), which on
+    /// 2.4-2.5 throws on an unset key (null) and on 2.6-3.3 turns the empty default into one empty
+    /// item, so APPEND "0:1" stores ",0:1"; KRaft's `ConfigurationControlManager.getParts` and 3.4+
+    /// drop empty items. SUBTRACT removes one occurrence per given item (Scala's `List.diff`,
+    /// Java's `List.remove`).
+    func combineList(_ stored: String?, defaultValue: String?, op: SimConfigOp, value: String) throws(SimFailure) -> String {
+        let profile = settings.profile
+        var items: [String]
+        var given: [String]
+        switch profile.listConfigAppendOnUnset {
+        case .correct:
+            items = ConfigLists.split(stored ?? defaultValue ?? "")
+            given = ConfigLists.split(value)
+        case .serverError, .leadingEmptyItem:
+            if stored == nil, profile.listConfigAppendOnUnset == .serverError {
+                throw SimFailure(SimErrorCode.unknownServerError, "The server experienced an unexpected error when processing the request.")
+            }
+            items = ConfigLists.javaSplit(stored ?? defaultValue ?? "")
+            given = ConfigLists.javaSplit(value)
+        }
+        if op == .append {
+            for g in given where !(profile.appendSkipsPresentItems && items.contains(g)) { items.append(g) }
+        } else {
+            for g in given {
+                if let at = items.firstIndex(of: g) { items.remove(at: at) }
+            }
+        }
+        return items.joined(separator: ",")
     }
 
     /// AlterConfigs (legacy): the given set becomes the resource's entire dynamic config, so every
@@ -126,8 +157,10 @@ extension ClusterModel {
             }
         case .brokerDefault:
             for key in (keys ?? clusterDefaults.keys.sorted()) {
-                guard let v = clusterDefaults[key], let s = ConfigCatalog.broker[key] else { continue }
-                out.append(SimConfigEntry(name: key, value: v, readOnly: false, isDefault: false, source: .dynamicDefaultBroker, type: s.type))
+                guard let v = clusterDefaults[key], let s = brokerSpec(key) else { continue }
+                let hidden = settings.profile.throttleRatesReadAsSensitive && ConfigCatalog.throttleRateKeys.contains(key)
+                out.append(SimConfigEntry(name: key, value: hidden ? nil : v, readOnly: false, isDefault: false, source: .dynamicDefaultBroker,
+                                          isSensitive: hidden, type: s.type))
             }
         }
         return out
@@ -145,7 +178,7 @@ extension ClusterModel {
     }
 
     func brokerConfigEntry(_ key: String, broker id: BrokerID) -> SimConfigEntry? {
-        guard let s = ConfigCatalog.broker[key], let b = brokers[id] else { return nil }
+        guard let s = brokerSpec(key), let b = brokers[id] else { return nil }
         var synonyms: [(name: String, value: String?, source: SimConfigSource)] = []
         if let v = b.configs[key] { synonyms.append((key, v, .dynamicBroker)) }
         if let v = clusterDefaults[key] { synonyms.append((key, v, .dynamicDefaultBroker)) }
@@ -156,6 +189,12 @@ extension ClusterModel {
         }
         if let staticValue { synonyms.append((key, staticValue, .staticBroker)) }
         if let d = s.defaultValue { synonyms.append((key, d, .defaultConfig)) }
+        if settings.profile.throttleRatesReadAsSensitive, ConfigCatalog.throttleRateKeys.contains(key) {
+            let set = synonyms.filter { $0.source != .defaultConfig }
+            guard let top = set.first else { return nil }
+            return SimConfigEntry(name: key, value: nil, readOnly: s.readOnly, isDefault: false, source: top.source, isSensitive: true,
+                                  type: s.type, synonyms: set.map { ($0.name, nil, $0.source) })
+        }
         guard let top = synonyms.first else {
             return SimConfigEntry(name: key, value: nil, readOnly: s.readOnly, isDefault: true, source: .defaultConfig, type: s.type)
         }

@@ -83,9 +83,18 @@ struct SimTopic: Sendable {
     var leaderThrottled: ThrottledReplicas = .none
     var followerThrottled: ThrottledReplicas = .none
 
+    /// The throttled replicas as the brokers apply them (`TopicConfigHandler.processConfigChanges`):
+    /// the leader list, then the follower list, each through the broker's parser. A value the
+    /// parser throws on stops the update there, so a bad leader list leaves both unthrottled.
     mutating func refreshThrottles() {
-        leaderThrottled = configs["leader.replication.throttled.replicas"].flatMap(ThrottledReplicas.parse) ?? .none
-        followerThrottled = configs["follower.replication.throttled.replicas"].flatMap(ThrottledReplicas.parse) ?? .none
+        func applied(_ key: String) -> ThrottledReplicas? {
+            guard let value = configs[key] else { return ThrottledReplicas.none }
+            return ThrottledReplicas.parseAsBroker(value)
+        }
+        let leader = applied("leader.replication.throttled.replicas")
+        let follower = applied("follower.replication.throttled.replicas")
+        leaderThrottled = leader ?? ThrottledReplicas.none
+        followerThrottled = leader == nil ? ThrottledReplicas.none : (follower ?? ThrottledReplicas.none)
     }
 }
 

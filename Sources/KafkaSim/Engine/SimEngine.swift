@@ -10,10 +10,13 @@ public actor SimEngine {
     private var slow: [BrokerID: Int] = [:]
     private var producerIDs: Int64 = 1000
     private var mutating: [Int16: Int] = [:]
+    /// The release and mode the cluster behaves as (fixed at start).
+    public nonisolated let profile: KafkaProfile
 
     public init(model: ClusterModel, clock: any KScaleClock) {
         self.model = model
         self.clock = clock
+        self.profile = model.settings.profile
     }
 
     /// Runs `body` on the model brought up to the current simulated time.

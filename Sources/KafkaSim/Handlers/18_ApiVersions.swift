@@ -4,28 +4,33 @@ import KafkaProtocol
 // always uses response header v0 so a client can read it before the versions are agreed. When the
 // client asks with a version the broker does not know, the broker answers with a v0 response that
 // carries UNSUPPORTED_VERSION and the full list, so the client can retry with a version it shares
-// (KIP-511). Modelled: both; no feature flags are advertised.
+// (KIP-511). Which APIs and versions a broker lists is its release's (`ApiVersionsResponse`
+// built from `ApiKeys` per listener in `ApiVersionManager`): the profile's table, narrowed to the
+// versions each handler fills in, so a 2.5 profile lists no DescribeCluster and a ZooKeeper one no
+// DescribeQuorum. Modelled: both; no feature flags are advertised.
 enum ApiVersionsHandler: APIHandler {
     typealias Request = ApiVersionsRequest
     static let versions: ClosedRange<Int16> = 0...4
 
-    static var apiKeys: [ApiVersionsResponse.ApiVersion] {
-        Router.entries.values.sorted { $0.apiKey < $1.apiKey }.map {
-            ApiVersionsResponse.ApiVersion(apiKey: $0.apiKey, minVersion: $0.versions.lowerBound, maxVersion: $0.versions.upperBound)
+    static func apiKeys(_ profile: KafkaProfile) -> [ApiVersionsResponse.ApiVersion] {
+        Router.entries.values.sorted { $0.apiKey < $1.apiKey }.compactMap { entry in
+            Router.served(entry, by: profile).map {
+                ApiVersionsResponse.ApiVersion(apiKey: entry.apiKey, minVersion: $0.lowerBound, maxVersion: $0.upperBound)
+            }
         }
     }
 
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> ApiVersionsResponse {
         var r = ApiVersionsResponse()
-        r.apiKeys = apiKeys
+        r.apiKeys = apiKeys(ctx.engine.profile)
         return r
     }
 
     /// The KIP-511 fallback: a v0 body whatever version was asked for.
-    static func unsupportedVersionResponse(_ header: RequestHeader) -> [UInt8]? {
+    static func unsupportedVersionResponse(_ header: RequestHeader, _ profile: KafkaProfile) -> [UInt8]? {
         var r = ApiVersionsResponse()
         r.errorCode = SimErrorCode.unsupportedVersion
-        r.apiKeys = apiKeys
+        r.apiKeys = apiKeys(profile)
         return try? KafkaFraming.encodeResponse(correlationId: header.correlationId, version: 0, r)
     }
 }

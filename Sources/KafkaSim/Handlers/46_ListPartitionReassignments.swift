@@ -1,8 +1,8 @@
 import KScaleCore
 import KafkaProtocol
 
-// ListPartitionReassignments (key 46, KIP-455). Sent to the controller (NOT_CONTROLLER
-// elsewhere); lists every reassignment in flight, or those among the given partitions, with the
+// ListPartitionReassignments (key 46, KIP-455). ZooKeeper mode: only the controller answers
+// (NOT_CONTROLLER elsewhere); KRaft: any broker forwards it to the controller. Lists every reassignment in flight, or those among the given partitions, with the
 // full replica list (target plus removing) and the adding and removing replicas. Partitions that
 // are not moving, or do not exist, are left out. Modelled: all of that.
 enum ListPartitionReassignmentsHandler: APIHandler {
@@ -12,7 +12,7 @@ enum ListPartitionReassignmentsHandler: APIHandler {
 
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> Response {
         var r = Response()
-        guard await ctx.isController() else {
+        guard await ctx.answersControllerRequests() else {
             r.errorCode = SimErrorCode.notController
             r.errorMessage = "This is not the correct controller for this cluster."
             return r

@@ -33,6 +33,13 @@ enum Router {
         return Dictionary(uniqueKeysWithValues: all.map { ($0.apiKey, $0) })
     }()
 
+    /// The versions of `entry` a broker of `profile` serves: what the handler fills in, narrowed
+    /// to what that release serves; nil when the release does not have the API at all.
+    static func served(_ entry: HandlerEntry, by profile: KafkaProfile) -> ClosedRange<Int16>? {
+        guard let release = profile.apiVersions[entry.apiKey], release.overlaps(entry.versions) else { return nil }
+        return entry.versions.clamped(to: release)
+    }
+
     /// APIs allowed before a SASL listener has authenticated the connection.
     static let preAuthentication: Set<Int16> = [17, 18, 36]
 
@@ -47,9 +54,10 @@ enum Router {
             return .close
         }
         let body = Array(frame[reader.offset...])
-        guard let entry = entries[header.apiKey] else { return .close }
-        guard entry.versions.contains(header.apiVersion) else {
-            if header.apiKey == ApiVersionsRequest.apiKey, let r = ApiVersionsHandler.unsupportedVersionResponse(header) { return .reply(r) }
+        let profile = ctxBase.engine.profile
+        guard let entry = entries[header.apiKey], let versions = served(entry, by: profile) else { return .close }
+        guard versions.contains(header.apiVersion) else {
+            if header.apiKey == ApiVersionsRequest.apiKey, let r = ApiVersionsHandler.unsupportedVersionResponse(header, profile) { return .reply(r) }
             return .close
         }
         var ctx = ctxBase

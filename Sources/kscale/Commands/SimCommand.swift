@@ -52,6 +52,15 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "The most partitions one CreateTopics or CreatePartitions request may create (Kafka's KRaft limit is 10000).")
     var maxPartitionsPerRequest = 10_000
 
+    @Option(name: .customLong("kafka-version"), help: "The Kafka release to behave as (2.4 to 3.9, 4.0 to 4.3; docs/simulator.md, \"Profiles\").")
+    var kafkaVersion = "4.3"
+
+    @Option(help: "zookeeper or kraft (default: kraft from 3.3, zookeeper before).")
+    var mode: String?
+
+    @Flag(help: "KRaft combined mode: every broker is also a quorum voter (process.roles=broker,controller).")
+    var combined = false
+
     func run() async throws {
         try await reportingErrors {
             guard timeScale > 0, timeScale.isFinite else { throw InvalidInput("--time-scale must be a positive number, got \(timeScale)") }
@@ -59,12 +68,17 @@ struct SimCommand: AsyncParsableCommand {
             let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
             let simUsers = try users.map { try Self.readUsers($0) } ?? []
             guard maxPartitionsPerRequest > 0 else { throw InvalidInput("--max-partitions-per-request must be positive, got \(maxPartitionsPerRequest)") }
+            let kafkaMode = try mode.map { m in
+                guard let parsed = KafkaMode(rawValue: m.lowercased()) else { throw InvalidInput("--mode must be zookeeper or kraft, got '\(m)'") }
+                return parsed
+            }
+            let profile = try KafkaProfile(version: kafkaVersion, mode: kafkaMode, combined: combined)
             var options = SimOptions(
                 listenHost: listen, basePort: port, timeScale: timeScale,
                 brokerNetworkBytesPerSec: try parseRateOption(brokerNetwork, "--broker-network"),
                 ingestBytesPerSecPerPartition: try parseRateOption(ingest, "--ingest"),
                 users: simUsers, securityProtocol: simUsers.isEmpty ? .plaintext : .saslPlaintext,
-                controlPort: controlPort)
+                controlPort: controlPort, profile: profile)
             options.maxPartitionsPerRequest = maxPartitionsPerRequest
             let sim = try await SimCluster.start(snapshot: snap, options: options)
             let first = sim.bootstrapServers.split(separator: ",").first.map(String.init) ?? sim.bootstrapServers

@@ -1,0 +1,168 @@
+import KScaleCore
+
+/// A Kafka release as `major.minor` (a patch level is accepted and ignored: the behaviours
+/// modelled here change between minor releases).
+public struct KafkaRelease: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let major: Int
+    public let minor: Int
+
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// "3.3", "3.3.2"; nil for anything else.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), let major = Int(parts[0]), let minor = Int(parts[1]),
+              parts.dropFirst(2).allSatisfy({ Int($0) != nil }) else { return nil }
+        self.init(major, minor)
+    }
+
+    public var description: String { "\(major).\(minor)" }
+
+    public static func < (lhs: KafkaRelease, rhs: KafkaRelease) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+}
+
+/// Where a cluster keeps its metadata.
+public enum KafkaMode: String, Sendable, CaseIterable {
+    case zookeeper
+    case kraft
+}
+
+/// How one Kafka release, in one mode, behaves wherever kscale acts. Handlers and the engine ask
+/// the profile's named behaviours (never the version number), so each difference is decided here,
+/// once, with the Kafka source it follows; docs/simulator.md has the table.
+public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
+    public let release: KafkaRelease
+    public let mode: KafkaMode
+    /// KRaft combined mode (`process.roles=broker,controller`): every broker is a quorum voter.
+    public let combined: Bool
+
+    /// What IncrementalAlterConfigs APPEND does to a list config that has no value.
+    public enum ListAppendOnUnset: Sendable, Equatable {
+        /// 2.4-2.5 (ZooKeeper): `AdminManager.prepareIncrementalConfigs` splits a null value, a
+        /// NullPointerException answered UNKNOWN_SERVER_ERROR; nothing is applied (KAFKA-9644).
+        case serverError
+        /// 2.6-3.3 (ZooKeeper): the empty default splits to one empty item, so APPEND "0:1"
+        /// stores ",0:1" (fixed in 3.4, apache/kafka PR 12503); SUBTRACT keeps the empty item.
+        case leadingEmptyItem
+        /// KRaft's `ConfigurationControlManager.getParts` (every version) and ZooKeeper 3.4+:
+        /// empty items are dropped.
+        case correct
+    }
+
+    /// Which broker answers the controller's requests (AlterPartitionReassignments,
+    /// ListPartitionReassignments, ElectLeaders).
+    public enum Routing: Sendable, Equatable {
+        /// ZooKeeper mode: `KafkaApis` answers NOT_CONTROLLER unless this broker's
+        /// `KafkaController.isActive`.
+        case controllerOnly
+        /// KRaft: every broker forwards to the active controller (`ForwardingManager`, KIP-590)
+        /// and never answers NOT_CONTROLLER.
+        case anyBrokerForwards
+    }
+
+    /// The newest release modelled, in KRaft mode: the simulator's default.
+    public static let newest = KafkaProfile(release: KafkaRelease(4, 3), mode: .kraft, combined: false)
+
+    /// Releases with a profile: 2.4 to 3.9 and 4.0 to 4.3.
+    public static let supportedReleases: [KafkaRelease] =
+        (4...8).map { KafkaRelease(2, $0) } + (0...9).map { KafkaRelease(3, $0) } + (0...3).map { KafkaRelease(4, $0) }
+
+    /// The first release that runs in KRaft mode (early access, KIP-500) and the last with
+    /// ZooKeeper (removed in 4.0, KIP-833).
+    static let firstKRaft = KafkaRelease(2, 8)
+    static let lastZooKeeper = KafkaRelease(3, 9)
+    /// KRaft marked production ready (KIP-833): the default mode from here on.
+    static let kraftProductionReady = KafkaRelease(3, 3)
+
+    /// The versions this release serves by api key; an API it does not serve is absent.
+    public let apiVersions: [Int16: ClosedRange<Int16>]
+
+    private init(release: KafkaRelease, mode: KafkaMode, combined: Bool) {
+        self.release = release
+        self.mode = mode
+        self.combined = combined
+        self.apiVersions = Self.servedVersions(release, mode)
+    }
+
+    /// The profile for `version` ("3.3" or "3.3.2"); `mode` defaults to KRaft from 3.3 (where it
+    /// became production ready) and ZooKeeper before. Impossible combinations are refused with
+    /// the reason: ZooKeeper from 4.0, KRaft before 2.8, combined outside KRaft.
+    public init(version: String, mode: KafkaMode? = nil, combined: Bool = false) throws {
+        guard let release = KafkaRelease(parsing: version) else {
+            throw InvalidInput("--kafka-version must be a release such as 3.9 or 2.8.2, got '\(version)'")
+        }
+        guard Self.supportedReleases.contains(release) else {
+            let names = Self.supportedReleases.map(\.description).joined(separator: ", ")
+            throw InvalidInput("no KafkaSim profile for Kafka \(release); profiles exist for \(names)")
+        }
+        let chosen = mode ?? (release >= Self.kraftProductionReady ? .kraft : .zookeeper)
+        switch chosen {
+        case .zookeeper where release > Self.lastZooKeeper:
+            throw InvalidInput("Kafka \(release) has no ZooKeeper mode (removed in 4.0, KIP-833); use --mode kraft")
+        case .kraft where release < Self.firstKRaft:
+            throw InvalidInput("Kafka \(release) has no KRaft mode (first in 2.8, KIP-500); use --mode zookeeper")
+        default:
+            break
+        }
+        if combined, chosen != .kraft {
+            throw InvalidInput("--combined is a KRaft layout (process.roles=broker,controller); it needs --mode kraft")
+        }
+        self.init(release: release, mode: chosen, combined: combined)
+    }
+
+    public var description: String { "Kafka \(release) \(mode.rawValue)\(combined ? " combined" : "")" }
+
+    // MARK: named behaviours
+
+    public var listConfigAppendOnUnset: ListAppendOnUnset {
+        guard mode == .zookeeper else { return .correct }
+        if release < KafkaRelease(2, 6) { return .serverError }
+        if release < KafkaRelease(3, 4) { return .leadingEmptyItem }
+        return .correct
+    }
+
+    /// Whether APPEND leaves out items the list already has: KRaft always, ZooKeeper from 3.3
+    /// (`ConfigAdminManager.prepareIncrementalConfigs` filters them); before, they are repeated.
+    public var appendSkipsPresentItems: Bool {
+        mode == .kraft || release >= KafkaRelease(3, 3)
+    }
+
+    public var routing: Routing { mode == .zookeeper ? .controllerOnly : .anyBrokerForwards }
+
+    /// KRaft's `QuorumController.MAX_RECORDS_PER_USER_OP` (10,000, from 3.5): a request that would
+    /// write more metadata records is answered POLICY_VIOLATION and applies nothing. ZooKeeper
+    /// (and KRaft before 3.5) has no cap.
+    public var maxRecordsPerUserOp: Int? { mode == .kraft && release >= KafkaRelease(3, 5) ? 10_000 : nil }
+
+    /// KRaft brokers name a random live broker as the controller in Metadata and DescribeCluster
+    /// (`KafkaApis`/`MetadataCache.getRandomAliveBrokerId`: clients must not rely on it).
+    public var reportsRandomController: Bool { mode == .kraft }
+
+    /// 2.4-2.5: the throttle rates are not `KafkaConfig` keys, so `AdminManager.
+    /// createBrokerConfigEntry` (type null) reports a set rate as sensitive, with no value, and an
+    /// unset one not at all (2.6 reads the type from `DynamicConfig.Broker`).
+    public var throttleRatesReadAsSensitive: Bool { release < KafkaRelease(2, 6) }
+
+    /// KIP-1066 `cordoned.log.dirs`: shipped in 4.3 (metadata version 4.3-IV0).
+    public var supportsCordons: Bool { release >= KafkaRelease(4, 3) }
+
+    private static func servedVersions(_ release: KafkaRelease, _ mode: KafkaMode) -> [Int16: ClosedRange<Int16>] {
+        let row: String
+        if release.major >= 4 {
+            row = "4.x"
+        } else {
+            row = release.description
+        }
+        var table = ReleaseAPIVersions.byRelease[row] ?? [:]
+        // AlterPartitionReassignments v1 (AllowReplicationFactorChange, KIP-860) is 4.1's.
+        if release == KafkaRelease(4, 0) { table[45] = 0...0 }
+        // DescribeQuorum is a KRaft API: a ZooKeeper-mode broker does not list it.
+        if mode == .zookeeper { table[55] = nil }
+        return table
+    }
+}
