@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "KScaleViewTests", dependencies: ["KScaleView", "KScaleExec", "KScaleCore", "KScaleTestSupport"]),
         .testTarget(name: "KScaleExecTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleTime", "KScaleIO", "KScaleTestSupport"]),
         // KScaleExec and KafkaClient: to leave a run behind as a killed process would, for the binary to pick up.
-        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec", "KScaleTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["KScaleCore", "KScaleIO", "kscale", "KafkaSim", "KafkaClient", "KScaleExec", "KScaleView", "KScaleTestSupport"]),
         // Scenarios written once, run against KafkaSim, and against real Kafka when KSCALE_BOOTSTRAP is set.
         .testTarget(name: "IntegrationTests", dependencies: ["KScaleExec", "KafkaSim", "KafkaClient", "KScaleCore", "KScaleTime", "KScaleTestSupport"]),
     ],

@@ -30,8 +30,8 @@ import Glibc
         #expect(interrupted.status == 130, "\(interrupted.stdout)\(interrupted.stderr)")
         #expect(interrupted.stderr.contains("interrupted at step \"step 1 round 1: execute\" of `kscale scale-in --remove-brokers 6`"), "\(interrupted.stderr)")
         #expect(interrupted.stderr.contains("partitions are still moving"), "\(interrupted.stderr)")
-        #expect(interrupted.stderr.contains("continue: kscale resume --state-dir \(flowDir) --execute"), "\(interrupted.stderr)")
-        #expect(interrupted.stderr.contains("undo:     kscale cancel --state-dir \(runDir) --execute"), "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("continue: kscale resume \(RunDirectory.selection(of: flowDir)) --execute"), "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("undo:     kscale cancel \(RunDirectory.selection(of: runDir)) --execute"), "\(interrupted.stderr)")
         return flowDir
     }
 
@@ -53,7 +53,7 @@ import Glibc
                                                     "--throttle", "10MB/s", "--execute"], environment: ["KSCALE_HOME": home])
             #expect(other.status == 2, "\(other.stdout)\(other.stderr)")
             #expect(other.stderr.contains("run flow-scale-in-6 (`kscale scale-in --remove-brokers 6`), interrupted at step \"step 1 round 1: execute\""), "\(other.stderr)")
-            #expect(other.stderr.contains("kscale resume --state-dir \(flowDir) --execute"), "\(other.stderr)")
+            #expect(other.stderr.contains("kscale resume \(RunDirectory.selection(of: flowDir)) --execute"), "\(other.stderr)")
             #expect(await sim.mutatingRequests() == before)
 
             clock.advance(by: 3_600)        // the copies finish on the cluster

@@ -4,6 +4,7 @@ import KafkaAdmin
 import KafkaSim
 import KScaleCore
 import KScaleExec
+import KScaleView
 import KScaleTime
 import KScaleTestSupport
 @testable import kscale

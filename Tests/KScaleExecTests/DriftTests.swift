@@ -126,8 +126,8 @@ import Testing
         }
         #expect(preview.drift?.drifted.map(\.partition) == [moved.topicPartition])
 
-        let events = EventLog()
-        guard case let .finished(summary) = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { events.append($0) })
+        let events = ExecEventLog()
+        guard case let .finished(summary) = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { events.add($0) })
             .execute(plan, in: root + "/run", options: options, drift: .allow) else {
             Issue.record("--allow-drift did not run")
             return
@@ -163,8 +163,8 @@ import Testing
         let c = try await Self.cluster()
         var plan = try await Self.plan(of: c)
         for i in plan.partitions.indices { plan.partitions[i].originalReplicas = nil }
-        let events = EventLog()
-        guard case let .finished(summary) = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { events.append($0) })
+        let events = ExecEventLog()
+        guard case let .finished(summary) = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { events.add($0) })
             .execute(plan, in: temporaryDirectory() + "/run", options: RunOptions(throttle: 10_000_000, pollInterval: 1)) else {
             Issue.record("the plan did not run")
             return
@@ -174,15 +174,6 @@ import Testing
     }
 }
 
-/// The messages a run emitted, collected across the executor's tasks.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [ExecutionEvent] = []
-    func append(_ event: ExecutionEvent) { lock.withLock { events.append(event) } }
-    var messages: [String] {
-        lock.withLock { events.compactMap { if case let .message(text) = $0 { text } else { nil } } }
-    }
-}
 
 @Suite struct PlanRecordIdentityTests {
     /// The run id is the plan's identity (what it asks for): the same targets planned from two

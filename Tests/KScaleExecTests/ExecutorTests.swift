@@ -200,6 +200,8 @@ final class ExecEventLog: @unchecked Sendable {
     func add(_ e: ExecutionEvent) { lock.lock(); events.append(e); lock.unlock() }
     var all: [ExecutionEvent] { lock.lock(); defer { lock.unlock() }; return events }
     var stalls: [Stall] { all.compactMap { if case .stalled(let s) = $0 { return s } else { return nil } } }
+    /// The `.message` events' texts, in order.
+    var messages: [String] { all.compactMap { if case .message(let text) = $0 { return text } else { return nil } } }
 }
 
 extension Sequence {

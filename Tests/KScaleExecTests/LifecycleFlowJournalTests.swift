@@ -126,8 +126,8 @@ struct LifecycleFlowJournalTests {
             Issue.record("not refused"); return
         }
         #expect(message.hasPrefix("refusing `kscale scale-out --add-brokers 7`: run flow-scale-in-4 (`kscale scale-in --remove-brokers 4`), interrupted at step \"step 1 round 1: execute\", with 1 partitions still moving has not ended"), "\(message)")
-        #expect(message.contains("kscale resume --state-dir /r/flow-scale-in-4 --execute"), "\(message)")
-        #expect(message.contains("kscale cancel --state-dir /r/flow-scale-in-4-run --execute"), "\(message)")
+        #expect(message.contains("kscale resume --state-dir /r --run flow-scale-in-4 --execute"), "\(message)")
+        #expect(message.contains("kscale cancel --state-dir /r --run flow-scale-in-4-run --execute"), "\(message)")
         // Over the same brokers with another step size: another command, refused though nothing moves.
         var stepped = Self.drain4
         stepped.brokers = [4, 5]
@@ -137,7 +137,7 @@ struct LifecycleFlowJournalTests {
             Issue.record("not refused"); return
         }
         #expect(overlap.contains("interrupted at step \"step 1: leadership drain\" has not ended"), "\(overlap)")
-        #expect(overlap.contains("kscale cancel --state-dir /r/flow-scale-in-4 --execute"), "\(overlap)")
+        #expect(overlap.contains("kscale cancel --state-dir /r --run flow-scale-in-4 --execute"), "\(overlap)")
         // Other brokers, nothing moving: no conflict.
         #expect(FlowDecision.decide(scaleOut, dir: outDir, flows: [idle]) == .start)
         // Its own directory with other arguments (another exclude pattern): refused while open.
@@ -246,8 +246,8 @@ struct LifecycleFlowJournalTests {
             }
             let message = refusal?.message ?? ""
             #expect(message.contains("refusing `\(command.commandLine)`: run flow-scale-in-4 (`kscale scale-in --remove-brokers 4`), interrupted at step \"step 1 round 1: execute\""), "\(message)")
-            #expect(message.contains("kscale resume --state-dir \(root)/flow-scale-in-4 --execute"), "\(message)")
-            #expect(message.contains("kscale cancel --state-dir \(run) --execute"), "\(message)")
+            #expect(message.contains("kscale resume \(RunDirectory.selection(of: root + "/flow-scale-in-4")) --execute"), "\(message)")
+            #expect(message.contains("kscale cancel \(RunDirectory.selection(of: run)) --execute"), "\(message)")
         }
         #expect(await c.alterRequests == alters)
         #expect(await c.configCalls.count == configs)
@@ -301,7 +301,7 @@ struct LifecycleFlowJournalTests {
         }
         let message = refusal?.message ?? ""
         #expect(message.contains("1 reassignments in flight: orders-0"), "\(message)")
-        #expect(message.contains("they are kscale's own: run \(RunDirectory.runID(for: plan)) in \(dir); continue it with `kscale resume --state-dir \(dir) --execute` or stop it with `kscale cancel --state-dir \(dir) --execute`"), "\(message)")
+        #expect(message.contains("they are kscale's own: run \(RunDirectory.runID(for: plan)) in \(dir); continue it with `kscale resume \(RunDirectory.selection(of: dir)) --execute` or stop it with `kscale cancel \(RunDirectory.selection(of: dir)) --execute`"), "\(message)")
         // A refused flow ends as refused: nothing of it stands in the way of the next command.
         let refused = try FlowDirectory.standing(FlowDirectory.directory(for: Self.drain4, root: root))
         #expect(refused.state.end == "refused")

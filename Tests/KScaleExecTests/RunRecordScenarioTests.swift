@@ -190,7 +190,7 @@ import KScaleTime
         #expect(try await c.readRecords(RunRegistry.partition, from: nil, maxBytes: 1) == nil, "a dry run created the record topic")
 
         options.localStateOnly = true
-        let said = EventLog()
+        let said = ExecEventLog()
         let outcome = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock, emit: { said.add($0) })
             .execute(plan, in: temporaryDirectory() + "/runs/a", options: options)
         guard case .finished = outcome else { Issue.record("not executed: \(outcome)"); return }
@@ -200,13 +200,3 @@ import KScaleTime
     }
 }
 
-/// The messages a run emitted.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var kept: [String] = []
-    func add(_ event: ExecutionEvent) {
-        guard case let .message(text) = event else { return }
-        lock.withLock { kept.append(text) }
-    }
-    var messages: [String] { lock.withLock { kept } }
-}

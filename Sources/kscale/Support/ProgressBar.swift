@@ -1,4 +1,5 @@
 import Foundation
+import KScaleView
 import KScaleCore
 import KScaleExec
 #if canImport(Glibc)
@@ -59,13 +60,11 @@ enum ProgressBar {
     }
 }
 
-/// The terminal's width in columns: `COLUMNS` when set, else the terminal's own (TIOCGWINSZ on
-/// stdout), else 80.
-enum TerminalWidth {
-    static let fallback = 80
-
+/// The terminal's width in columns: `COLUMNS` when set (KScaleView's reading of it), else the
+/// terminal's own (TIOCGWINSZ on stdout), else 80. One width for the progress bar and the plan bars.
+extension TerminalWidth {
     static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-        if let text = environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+        if environment["COLUMNS"] != nil { return columns(environment: environment) }
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return fallback

@@ -98,7 +98,7 @@ struct PlanOptions: ParsableArguments {
             encoder.outputFormatting = [.sortedKeys]
             return String(decoding: try encoder.encode(s), as: UTF8.self)
         case .text:
-            return PlanSummaryText.render(s, picture, width: TerminalWidth.columns(environment: ProcessInfo.processInfo.environment))
+            return PlanSummaryText.render(s, picture, width: TerminalWidth.current())
         }
     }
 }

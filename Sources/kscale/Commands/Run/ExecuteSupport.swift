@@ -3,6 +3,7 @@ import Foundation
 import KafkaAdmin
 import KScaleCore
 import KScaleExec
+import KScaleView
 import KScaleTime
 
 /// The executor's verdict besides done (docs/executor.md); errors exit by kind (`ExitCodes`).

@@ -70,6 +70,6 @@ func runFlow(_ command: FlowCommand, root: String, connection: ConnectionOptions
     if report.executed, !json { writeLine(mutationSummary(sent)) }
     if let html { try KScaleFiles.write(Data(HTMLReport.render(PlanPicture.scale(report)).utf8), to: html, what: "HTML report") }
     writeLine(json ? LifecycleRender.jsonLine(LifecycleRender.ReportLine(report))
-                   : LifecycleRender.scale(report, width: TerminalWidth.columns(environment: ProcessInfo.processInfo.environment)))
+                   : LifecycleRender.scale(report, width: TerminalWidth.current()))
     return report.exitCode
 }
