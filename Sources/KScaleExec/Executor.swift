@@ -149,7 +149,16 @@ public final class ReassignmentExecutor {
         var restored = 0
         var ledgerNow = state.ledger
         defer { state.ledger = ledgerNow }
-        let counts = try await controller.restoreAll(ledger: &ledgerNow)
+        let counts: (rates: Int, entries: Int)
+        do {
+            counts = try await controller.restoreAll(ledger: &ledgerNow)
+        } catch let error as ExecutionError where error.ledgerSettled {
+            // Every throttle line is settled, one rate left as it was: the run ends, as failed.
+            var end = JournalRecord(.end, at: clock.now())
+            end.state = "failed"
+            try record(end)
+            throw error
+        }
         restored = counts.rates
         emit(.throttlesRemoved(rates: counts.rates, entries: counts.entries))
         var end = JournalRecord(.end, at: clock.now())

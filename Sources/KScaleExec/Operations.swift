@@ -37,11 +37,17 @@ public enum RunEnd {
         let state = try RunDirectory.readState(dir)
         var ledger = state.ledger
         let run = try RunAccess.open(dir, through: admin)
-        let counts = try await run.holding {
-            try await finish(ledger: &ledger, journal: run.journal, admin: admin, clock: clock, as: endState)
+        let recordState: RunRecord.State = endState == "cancelled" ? .cancelled : .finished
+        do {
+            let counts = try await run.holding {
+                try await finish(ledger: &ledger, journal: run.journal, admin: admin, clock: clock, as: endState)
+            }
+            try await endClaim(of: state, in: dir, admin: admin, clock: clock, as: recordState)
+            return counts
+        } catch let error as ExecutionError where error.ledgerSettled {
+            try await endClaim(of: state, in: dir, admin: admin, clock: clock, as: recordState)
+            throw error
         }
-        try await endClaim(of: state, in: dir, admin: admin, clock: clock, as: endState == "cancelled" ? .cancelled : .finished)
-        return counts
     }
 
     /// The run's claim in the cluster's run record ended too (not in a dry run, nor for a run kept local).
@@ -53,7 +59,16 @@ public enum RunEnd {
     static func finish(ledger: inout ThrottleLedger, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock,
                        as endState: String) async throws -> (rates: Int, entries: Int) {
         let c = ThrottleController(admin: admin, journal: journal, clock: clock)
-        let counts = try await c.restoreAll(ledger: &ledger)
+        let counts: (rates: Int, entries: Int)
+        do {
+            counts = try await c.restoreAll(ledger: &ledger)
+        } catch let error as ExecutionError where error.ledgerSettled {
+            // Settled, one rate left as it was: the run ends all the same (and the command fails).
+            var r = JournalRecord(.end, at: clock.now())
+            r.state = endState
+            try journal.append(r)
+            throw error
+        }
         var r = JournalRecord(.end, at: clock.now())
         r.state = endState
         try journal.append(r)

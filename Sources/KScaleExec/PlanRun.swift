@@ -54,8 +54,9 @@ public struct PlanRun: Sendable {
         let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: executor.submitted, drift: drift)
         for note in inspection.drift?.notes ?? [] { emit(.message(note)) }
         let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
-        let summary = try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)
-        if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
+        let summary = try await endingClaim(claim) {
+            try await executor.execute(inspection, options: options, bootstrap: bootstrap, commandConfig: commandConfig)
+        }
         return .finished(summary)
     }
 
@@ -160,8 +161,20 @@ public struct PlanRun: Sendable {
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted,
                                                      allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
         let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
-        let summary = try await executor.resume()
-        if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
-        return .finished(summary)
+        return .finished(try await endingClaim(claim) { try await executor.resume() })
+    }
+
+    /// Runs the executor and ends the run's claim on the cluster after it: when it finishes, and
+    /// when it ends having settled its throttles though one rate had to be left (the run then
+    /// still fails). A run that stops otherwise keeps its claim: its moves and throttles are its own.
+    private func endingClaim(_ claim: RunRecord?, _ run: () async throws -> ExecutionSummary) async throws -> ExecutionSummary {
+        do {
+            let summary = try await run()
+            if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
+            return summary
+        } catch let error as ExecutionError where error.ledgerSettled {
+            if let claim { try await RunRegistry(admin: admin).end(claim, state: .finished, at: clock.now()) }
+            throw error
+        }
     }
 }

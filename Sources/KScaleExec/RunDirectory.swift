@@ -39,16 +39,19 @@ public enum RunDirectory {
         root + "/" + runID(for: plan)
     }
 
-    /// The state dir of the most recently active run under `root`, for commands given no `--state-dir`.
+    /// The most recently active run under `root`, for commands given no `--run`: a run's directory,
+    /// or a scale command's flow (which may have no executor run yet, interrupted before its plan).
     public static func latest(root: String = defaultRoot) throws -> String {
         let fm = FileManager.default
         let names = (try? fm.contentsOfDirectory(atPath: root)) ?? []
         var best: (String, Date)?
         for n in names {
-            let j = root + "/" + n + "/" + journalName
-            guard let attrs = try? fm.attributesOfItem(atPath: j), let m = attrs[.modificationDate] as? Date else { continue }
-            if let b = best, m <= b.1 { continue }
-            best = (root + "/" + n, m)
+            for journal in [journalName, FlowLog.journalName] {
+                let j = root + "/" + n + "/" + journal
+                guard let attrs = try? fm.attributesOfItem(atPath: j), let m = attrs[.modificationDate] as? Date else { continue }
+                if let b = best, m <= b.1 { continue }
+                best = (root + "/" + n, m)
+            }
         }
         guard let dir = best?.0 else {
             throw InvalidInput("no kscale run found under \(root); pass --state-dir ROOT, the root the run was journaled under")
@@ -58,8 +61,16 @@ public enum RunDirectory {
 
     /// The options that name the run in `dir` to a command: `--state-dir ROOT --run ID`.
     public static func selection(of dir: String) -> String {
-        let path = URL(fileURLWithPath: dir).standardizedFileURL
+        let path = URL(fileURLWithPath: normalized(dir))
         return "--state-dir \(path.deletingLastPathComponent().path) --run \(path.lastPathComponent)"
+    }
+
+    /// One spelling of a directory: absolute, without `.`, `..`, doubled or trailing slashes. Run
+    /// directories are keys (the cluster's run record, a flow's runs, `--run`), so a root typed as
+    /// `/srv/runs/` and one typed as `/srv/runs` must name the same runs.
+    public static func normalized(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return "/" + absolute.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
     /// Every run directory under `root` (for `throttle audit`).

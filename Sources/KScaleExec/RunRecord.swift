@@ -110,7 +110,7 @@ public struct RunConflict: Sendable, Hashable {
             let shown = partitions.prefix(5).joined(separator: ", ")
             what.append("partitions \(shown)\(partitions.count > 5 ? " and \(partitions.count - 5) more" : "")")
         }
-        return "\(owner.owner) is driving \(what.joined(separator: " and ")) (recorded in \(RunRegistry.topicName) on the cluster); nothing was changed. Wait for it to finish, or resume or cancel it on that host (`kscale resume --state-dir \(owner.stateDir)` / `kscale cancel --state-dir \(owner.stateDir) --execute`)"
+        return "\(owner.owner) is driving \(what.joined(separator: " and ")) (recorded in \(RunRegistry.topicName) on the cluster); nothing was changed. Wait for it to finish, or resume or cancel it on that host (`kscale resume \(RunDirectory.selection(of: owner.stateDir)) --execute` / `kscale cancel \(RunDirectory.selection(of: owner.stateDir)) --execute`)"
     }
 }
 
@@ -167,11 +167,13 @@ public enum RunOverlap {
         }
     }
 
-    /// The rates the records say kscale runs set (every state: a finished run that left its rate
-    /// behind still set it).
+    /// The rates the records say kscale runs hold now: those of running claims (a run that died
+    /// keeps its claim running). A claim is ended (finished, cancelled, adopted) only after its rates
+    /// were restored or handed to the adopting run's own claim, so an ended claim's rate on a broker
+    /// today is someone else's, the operator's most likely, and never "kscale's".
     public static func knownRates(_ records: [RunRecordEntry]) -> [KnownRate] {
         latest(records).flatMap { entry -> [KnownRate] in
-            guard let rate = entry.record.rate, entry.record.state != .refused else { return [] }
+            guard let rate = entry.record.rate, entry.record.state == .running else { return [] }
             return entry.record.replaced.map { KnownRate(broker: $0.broker, key: $0.key, value: String(rate), previous: $0.previous) }
         }
     }

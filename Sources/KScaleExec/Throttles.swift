@@ -7,7 +7,14 @@ import KScaleTime
 /// the operator can retry it, as opposed to bad input.
 public struct ExecutionError: KindedError, Sendable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The run's throttle ledger is settled (every line journaled as restored or left) though the
+    /// run did not end cleanly: it left a rate it could not restore. The run is ended (journal and
+    /// run record) before this is thrown on, and still does not exit 0.
+    public var ledgerSettled = false
+    public init(_ message: String, ledgerSettled: Bool = false) {
+        self.message = message
+        self.ledgerSettled = ledgerSettled
+    }
     public var description: String { message }
     public var kind: ErrorKind { .cluster }
 }
@@ -212,11 +219,12 @@ public struct ThrottleController: Sendable {
                 restored += 1
             }
         }
-        if !kept.isEmpty {
-            throw ExecutionError("\(kept.joined(separator: "; ")): the brokers reported the rate set before the run as sensitive, without its value (Kafka 2.4-2.5), so kscale cannot restore it and does not delete it; set it back with kafka-configs.sh")
-        }
         if !failures.isEmpty {
             throw ExecutionError("could not restore throttle rates (\(failures.joined(separator: "; "))); the ledger keeps them: run `kscale throttle clear --execute` when the brokers are back")
+        }
+        if !kept.isEmpty {
+            throw ExecutionError("\(kept.joined(separator: "; ")): the brokers reported the rate set before the run as sensitive, without its value (Kafka 2.4-2.5), so kscale cannot restore it and does not delete it; set it back with kafka-configs.sh",
+                                 ledgerSettled: true)
         }
         return (restored, entries)
     }

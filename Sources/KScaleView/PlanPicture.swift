@@ -132,7 +132,7 @@ public struct PlanPicture: Sendable, Hashable {
 }
 
 extension PlanPicture {
-    /// `kscale plan`'s picture: the planner's summary (paths of `--summary json`), and the moves
+    /// `kscale plan`'s picture: the planner's summary (paths of `plan --output json`), and the moves
     /// of `plan` from `snapshot`, estimated at `throttle` (nil: not given, no duration) with the
     /// executor's default pacing unless `pacing` says otherwise.
     public static func plan(_ summary: PlanSummary, plan: ReassignmentPlan, snapshot: ClusterSnapshot, throttle: Int64?,

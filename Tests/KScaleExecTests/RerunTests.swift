@@ -58,6 +58,17 @@ import KScaleTime
         #expect(try RunDirectory.readState(dir).ended == "completed")
     }
 
+    /// A run directory is a key (the run record's claim, a flow's runs): the root typed with a
+    /// trailing or doubled slash, or through `.`/`..`, names the same runs, and the hint printed for
+    /// a run selects it again.
+    @Test func aRunDirectoryHasOneSpelling() {
+        #expect(RunDirectory.normalized("/srv/runs/") == "/srv/runs")
+        #expect(RunDirectory.normalized("/srv//runs/./a/../3f9a") == "/srv/runs/3f9a")
+        #expect(RunDirectory.normalized("/srv/runs//3f9a") == RunDirectory.normalized("/srv/runs/3f9a"))
+        #expect(RunDirectory.selection(of: "/srv/runs//3f9a/") == "--state-dir /srv/runs --run 3f9a")
+        #expect(RunDirectory.normalized("relative/runs").hasPrefix("/"))
+    }
+
     @Test func aPlanReadBackFromTheJournalAsksForTheSameAsTheFile() throws {
         let named = PartitionAssignment(topic: "orders", partition: 1, replicas: [4, 2, 3], logDirs: ["/data/b", "any", "any"])
         let file = try ReassignmentPlan.decode(ReassignmentPlan(partitions: [

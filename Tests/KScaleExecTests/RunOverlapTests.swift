@@ -96,12 +96,16 @@ struct RunOverlapTests {
         #expect(["1", "2"].contains(RunOverlap.operatorOriginal(broker: 1, key: rate, current: "1", known: loop)))
     }
 
-    @Test func knownRatesComeFromEveryRunThatSetOne() {
+    /// Only running claims hold rates: an ended claim restored its rates before it ended, so the
+    /// same value on a broker today (the operator's, set since) is not kscale's.
+    @Test func knownRatesComeOnlyFromRunsStillHoldingThem() {
         let replaced = [RunRecord.ReplacedRate(broker: 4, key: ThrottleKeys.followerRate, previous: "77000000")]
         let log = [
-            RunRecordEntry(offset: 0, record: Self.record("a", brokers: [4], state: .finished, replaced: replaced)),
-            RunRecordEntry(offset: 1, record: Self.record("r", brokers: [4], state: .refused, replaced: replaced)),
-            RunRecordEntry(offset: 2, record: Self.record("u", brokers: [4], rate: nil)),
+            RunRecordEntry(offset: 0, record: Self.record("a", brokers: [4], state: .running, replaced: replaced)),
+            RunRecordEntry(offset: 1, record: Self.record("f", brokers: [4], state: .finished, replaced: replaced)),
+            RunRecordEntry(offset: 2, record: Self.record("c", brokers: [4], state: .cancelled, replaced: replaced)),
+            RunRecordEntry(offset: 3, record: Self.record("r", brokers: [4], state: .refused, replaced: replaced)),
+            RunRecordEntry(offset: 4, record: Self.record("u", brokers: [4], rate: nil)),
         ]
         #expect(RunOverlap.knownRates(log) == [RunOverlap.KnownRate(broker: 4, key: ThrottleKeys.followerRate, value: "10000000", previous: "77000000")])
     }

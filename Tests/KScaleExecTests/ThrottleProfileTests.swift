@@ -123,7 +123,26 @@ struct SensitiveRateTests {
         // Still set (at the run's value, unreadable as before); the other rates are gone.
         let after = try await ClusterObservation.read(from: c, parts: [.brokerConfigs, .topicConfigs])
         #expect(after.replicationThrottles.map { "\($0.resource) \($0.key)" } == ["broker 1 \(ThrottleKeys.leaderRate)"])
-        // The ledger is settled: a later undo has nothing left to do.
-        #expect(try RunDirectory.readState(dir).ledger.rates.isEmpty)
+        // The ledger is settled: a later undo has nothing left to do, and the run has ended (as
+        // failed), so nothing stays open to block the next run or be resumed.
+        let journaled = try RunDirectory.readState(dir)
+        #expect(journaled.ledger.rates.isEmpty)
+        #expect(journaled.ended == "failed", "\(journaled.ended ?? "not ended")")
+    }
+
+    /// The same through PlanRun, with the run record: the claim ends though the run fails, so the
+    /// finished run blocks no overlapping run on another host.
+    @Test func aRunThatLeavesAnUnreadableRateEndsItsClaim() async throws {
+        let c = try await EngineCluster(brokers: (1...4).map { (BrokerID($0), "r\($0)") },
+                                        topics: [("orders", [[1, 2], [2, 1]], 20_000_000)], profile: try KafkaProfile(version: "2.5"))
+        try await c.setBrokerConfig(1, ThrottleKeys.leaderRate, "7000000")
+        let dir = temporaryDirectory() + "/" + RunDirectory.runID(for: ThrottleProfileTests.plan)
+        let run = PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock)
+        await #expect(throws: ExecutionError.self) {
+            _ = try await run.execute(ThrottleProfileTests.plan, in: dir, options: RunOptions(throttle: 10_000_000, pollInterval: 2))
+        }
+        let records = try await RunRegistry(admin: c).records()
+        let latest = RunOverlap.latest(records).filter { $0.record.runID == RunDirectory.runID(for: ThrottleProfileTests.plan) }
+        #expect(latest.map(\.record.state) == [.finished], "\(latest.map(\.record))")
     }
 }

@@ -33,10 +33,11 @@ import Testing
         }
         port.add(broker.port)
         defer { Task { await broker.stop() } }
-        let admin = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: broker.address, requestTimeout: .seconds(10)))
+        // A generous deadline: the claim is about the ratio, and a loaded machine must not fail the connect.
+        let admin = try await KafkaAdminClient.connect(ClientConfig(bootstrapServers: broker.address, requestTimeout: .seconds(60)))
         defer { Task { await admin.close() } }
         #expect(try await admin.alterReassignments([TopicPartition("t", 0): [1]]).isEmpty)
         let timeout = try #require(seen.all.first)
-        #expect(timeout > 0 && timeout < 10_000, "the broker was given \(timeout) ms of the client's 10000")
+        #expect(timeout > 0 && timeout < 60_000, "the broker was given \(timeout) ms of the client's 60000")
     }
 }

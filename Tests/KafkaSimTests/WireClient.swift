@@ -12,9 +12,19 @@ final class WireClient: @unchecked Sendable {
     private var correlation: Int32 = 0
 
     init(_ address: String) throws {
+        fd = try Self.connectedSocket(address)
+    }
+
+    /// A socket connected to `address`, closed here when the connection fails. Built before the
+    /// object exists: a throwing initializer that has set every stored property runs `deinit`, so
+    /// closing in the initializer too would close the descriptor twice, and the second close would
+    /// hit whatever the process opened under that number meanwhile (a NIO listener's accepted
+    /// socket, which NIO then finds closed under it, EBADF, and traps).
+    private static func connectedSocket(_ address: String) throws -> Int32 {
         let parts = address.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]) else { throw WireError.badAddress(address) }
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw WireError.connectFailed(address) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
@@ -30,6 +40,7 @@ final class WireClient: @unchecked Sendable {
         var limit = timeval(tv_sec: Self.ioTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
     /// How long one send or receive may wait.

@@ -53,7 +53,7 @@ public struct PlanResult: Sendable, Hashable {
     }
 }
 
-/// What a plan does, in numbers (`--summary json` prints exactly this).
+/// What a plan does, in numbers (`plan --output json` prints exactly this).
 public struct PlanSummary: Sendable, Hashable, Codable {
     public struct BrokerLoad: Sendable, Hashable, Codable {
         public var broker: BrokerID

@@ -10,12 +10,14 @@ struct StateRootOptions: ParsableArguments {
                                             valueName: "root"))
     var stateDir: String?
 
-    var root: String { stateDir ?? RunDirectory.defaultRoot }
+    /// The root, spelled one way (`RunDirectory.normalized`): run directories under it are keys.
+    var root: String { RunDirectory.normalized(stateDir ?? RunDirectory.defaultRoot) }
 
     /// `--state-dir` naming one run's own directory (it holds a journal): the old meaning of the
     /// option in execute, status, resume, cancel, verify and throttle, accepted with a note.
     var legacyRunDirectory: String? {
-        guard let stateDir, Self.isRunOrFlow(stateDir) else { return nil }
+        guard let given = stateDir, Self.isRunOrFlow(given) else { return nil }
+        let stateDir = RunDirectory.normalized(given)
         Deprecation.note("--state-dir \(stateDir) names one run's directory, which is deprecated: write \(RunDirectory.selection(of: stateDir)) (--state-dir is the root of the runs in every command)")
         return stateDir
     }

@@ -100,6 +100,8 @@ struct CancelCommand: AsyncParsableCommand {
             // Only --rollback moves data; it keeps the cancelled run's throttle unless given another.
             var options = try pacing.options(movesData: false)
             if pacing.throttle == nil, let t = state.options?.throttle { options.throttle = t }
+            // A run kept off the cluster's run record keeps its rollback off it too.
+            if state.options?.localStateOnly == true { options.localStateOnly = true }
             if rollback { try options.requireThrottle(unthrottledOnPurpose: pacing.noThrottle) }
             let bootstrap = connection.bootstrapServer ?? state.bootstrap
             let commandConfig = connection.commandConfig ?? state.commandConfig

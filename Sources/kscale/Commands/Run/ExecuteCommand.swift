@@ -33,8 +33,6 @@ struct ExecuteCommand: AsyncParsableCommand {
     var adopt = false
     @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
     var allowDrift = false
-    @Flag(name: .long, help: "Keep the run only in its local state dir, not in the cluster's run record (topic __kscale_runs), for clusters that forbid tool topics; kscale on other hosts then cannot see it.")
-    var noClusterRecord = false
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
@@ -43,7 +41,6 @@ struct ExecuteCommand: AsyncParsableCommand {
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
-            if noClusterRecord { options.localStateOnly = true }
             let dir = stateRoot.directory(for: plan)
             let printer = ProgressPrinter(format: pacing.output)
             let failed = try await reportingInterruptions(runIn: { dir }) {

@@ -20,6 +20,8 @@ struct PacingOptions: ParsableArguments {
     var autoThrottle: String?
     @Option(name: .long, help: "Seconds between polls of the cluster.")
     var pollInterval: Double = 2
+    @Flag(name: .long, help: "Keep the run only in its local state dir, not in the cluster's run record (topic __kscale_runs), for clusters that forbid tool topics; kscale on other hosts then cannot see it.")
+    var noClusterRecord = false
     @OptionGroup var outputOptions: OutputOptions
 
     var output: OutputFormat { outputOptions.format }
@@ -33,6 +35,7 @@ struct PacingOptions: ParsableArguments {
                            maxMovesPerBroker: inFlight.perBroker, maxMoves: inFlight.total, order: order,
                            stallTimeout: try parseDuration(stallTimeout, option: "--stall-timeout"), pollInterval: pollInterval)
         if allowRfChange { o.allowReplicationFactorChange = true }
+        if noClusterRecord { o.localStateOnly = true }
         if let a = autoThrottle {
             let (lo, hi) = try RunOptions.parseRange(a)
             o.autoThrottleMin = lo

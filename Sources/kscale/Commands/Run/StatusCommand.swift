@@ -21,7 +21,15 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runExecCommand {
-            let dir = try runSelection.directory()
+            var dir = try runSelection.directory()
+            // A scale command's flow: the status of its current executor run.
+            if FlowDirectory.isFlow(dir) {
+                let flow = try FlowDirectory.readState(dir)
+                guard let run = flow.currentRun else {
+                    throw InvalidInput("the flow in \(dir) (`\(flow.command?.commandLine ?? "?")`) has no executor run yet; it stopped at step \"\(flow.position)\"")
+                }
+                dir = run
+            }
             let state = try RunDirectory.readState(dir)
             guard state.plan != nil else { throw InvalidInput("\(dir) holds no run") }
             let active = RunLock.isHeld(directory: dir)
