@@ -254,6 +254,29 @@ struct LifecycleFlowJournalTests {
         #expect(!FlowDirectory.isFlow(FlowDirectory.directory(for: scaleOut, root: root)))
     }
 
+    /// Issue 18 item 1 for the scale commands: a drain over a broker that another host's run
+    /// drives (the cluster's run record) is refused naming that run, before its cordon or any
+    /// leadership move, not only at its executor's claim.
+    @Test func aFlowOverBrokersAnotherHostDrivesIsRefusedBeforeItsFirstChange() async throws {
+        let c = try await LifecycleFlowTests.sixBrokers()
+        let root = temporaryDirectory() + "/runs"
+        let other = RunRecord(runID: "0123456789abcdef", host: "ops-2", stateDir: "/home/ops/.kscale/runs/0123456789abcdef",
+                              planDigest: "0123456789abcdef", brokers: [4, 5], partitions: [], state: .running, rate: 10_000_000, at: 0)
+        let claimed = try await RunRegistry(admin: c).claim(other, dryRun: false)
+        let alters = await c.alterRequests, configs = await c.configCalls.count
+        let refusal = await #expect(throws: Refusal.self) {
+            _ = try await Self.flows(c, root: root, lines: EventLines()).scaleIn(removing: [4])
+        }
+        #expect(refusal?.message.contains("run 0123456789abcdef on host ops-2") == true, "\(refusal?.message ?? "")")
+        #expect(await c.alterRequests == alters)
+        #expect(await c.configCalls.count == configs, "no cordon, no leadership move")
+        // Once that run has ended, the same drain goes ahead.
+        try await RunRegistry(admin: c).end(claimed, state: .cancelled, at: 1)
+        let report = try await Self.flows(c, root: root, lines: EventLines()).scaleIn(removing: [4])
+        #expect(report.failure == nil, "\(report.failure ?? "")")
+        #expect(try await c.replicas(on: 4).isEmpty)
+    }
+
     @Test func cancellingAFlowsRunOrTheFlowEndsIt() async throws {
         let c = try await LifecycleFlowTests.sixBrokers()
         let root = temporaryDirectory() + "/runs"

@@ -154,6 +154,7 @@ public struct ScaleFlows: Sendable {
         try Self.validateIDs(adding, option: "--add-brokers")
         let steps = try beginFlow(FlowCommand(kind: .scaleOut, brokers: adding))
         try await settleEarlierRuns(except: steps.ownRuns)
+        try await refuseBrokersDrivenElsewhere(adding, own: steps.ownRuns)
         _ = try await steps.run(FlowStep.registration, changesNothing: true) { try await waitForRegistration(adding); return FlowStep.Done() }
         // The reading the pre-flight judged, for the plan and the uncordon (read again when a
         // continued flow finds those steps ahead of it).
@@ -264,6 +265,7 @@ public struct ScaleFlows: Sendable {
         if let s = options.step, s < 1 { throw InvalidInput("--step must be at least 1, got \(s)") }
         let steps = try beginFlow(FlowCommand(kind: .scaleIn, brokers: removing, step: options.step))
         try await settleEarlierRuns(except: steps.ownRuns)
+        try await refuseBrokersDrivenElsewhere(removing, own: steps.ownRuns)
         var observed: ClusterObservation?
         let checked = try await steps.run(FlowStep.preflight, changesNothing: true) { () -> FlowStep.Checked in
             let before = try await ClusterObservation.read(from: admin)
@@ -417,6 +419,20 @@ public struct ScaleFlows: Sendable {
     func reading(_ observed: ClusterObservation?) async throws -> ClusterObservation {
         if let observed { return observed }
         return try await ClusterObservation.read(from: admin)
+    }
+
+    /// Before the flow's first change (a cordon, an uncordon, a leadership move): a run that the
+    /// cluster's run record says another kscale drives over these brokers refuses the flow, naming
+    /// that run's host and id, as the executor's claim would refuse the flow's run later, but with
+    /// nothing changed. The flow's own runs (a continued flow) and a run kept local are no conflict.
+    func refuseBrokersDrivenElsewhere(_ brokers: [BrokerID], own: Set<String>) async throws {
+        guard journaling?.settings.runOptions?.localStateOnly != true else { return }
+        let mine = RunRecord(runID: "", host: RunRegistry.hostName, stateDir: "", planDigest: "", brokers: Set(brokers), partitions: [],
+                             state: .running, rate: nil, at: clock.now())
+        let ownDirs = Set(own.map(RunDirectory.normalized))
+        let conflicts = RunOverlap.conflicts(mine, myClaimOffset: nil, records: try await RunRegistry(admin: admin).records())
+            .filter { !($0.owner.host == RunRegistry.hostName && ownDirs.contains(RunDirectory.normalized($0.owner.stateDir))) }
+        if let conflict = conflicts.first { throw Refusal(conflict.message) }
     }
 
     func settleEarlierRuns(except own: Set<String>) async throws {
