@@ -260,7 +260,7 @@ struct LifecycleFlowJournalTests {
     @Test func aFlowOverBrokersAnotherHostDrivesIsRefusedBeforeItsFirstChange() async throws {
         let c = try await LifecycleFlowTests.sixBrokers()
         let root = temporaryDirectory() + "/runs"
-        let other = RunRecord(runID: "0123456789abcdef", host: "ops-2", stateDir: "/home/ops/.kscale/runs/0123456789abcdef",
+        let other = RunRecord(runID: "0123456789abcdef", host: "ops-2", stateDir: "ops-2-home/.kscale/runs/0123456789abcdef",
                               planDigest: "0123456789abcdef", brokers: [4, 5], partitions: [], state: .running, rate: 10_000_000, at: 0)
         let claimed = try await RunRegistry(admin: c).claim(other, dryRun: false)
         let alters = await c.alterRequests, configs = await c.configCalls.count
