@@ -90,8 +90,11 @@ public struct PlanRun: Sendable {
         if options.initialThrottle != nil {
             for b in brokers.sorted() {
                 for key in ThrottleKeys.rates {
-                    let found = current[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }?.value
-                    replaced.append(.init(broker: b, key: key, previous: RunOverlap.operatorOriginal(broker: b, key: key, current: found, known: known)))
+                    let found = current[.broker(b)]?.first { $0.name == key && $0.source == .dynamicBroker }
+                    // Set but reported without a value (sensitive, Kafka 2.4-2.5): the operator's rate is unknown.
+                    let original: RunOverlap.OperatorRate = found.map { $0.value == nil } == true
+                        ? .unknown : RunOverlap.operatorRate(broker: b, key: key, current: found?.value, known: known)
+                    replaced.append(.init(broker: b, key: key, original: original))
                 }
             }
         }
@@ -126,7 +129,8 @@ public struct PlanRun: Sendable {
         for other in RunDirectory.all(root: root) where other != dir {
             guard let state = try? RunDirectory.readState(other) else { continue }
             for (k, entry) in state.ledger.rates.sorted(by: { $0.key < $1.key }) {
-                known.append(RunOverlap.KnownRate(broker: k.broker, key: k.key, value: entry.current, previous: entry.previous))
+                known.append(RunOverlap.KnownRate(broker: k.broker, key: k.key, value: entry.current, previous: entry.previous,
+                                                  previousUnknown: entry.previousUnknown == true))
             }
         }
         return known

@@ -27,10 +27,21 @@ public struct RunRecord: Codable, Sendable, Hashable {
         public var broker: BrokerID
         public var key: String
         public var previous: String?
-        public init(broker: BrokerID, key: String, previous: String?) {
+        /// The operator's rate was set but could not be read (sensitive, Kafka 2.4-2.5): never
+        /// deleted, never restored. Absent in older records: false.
+        public var previousUnknown: Bool?
+        public init(broker: BrokerID, key: String, previous: String?, previousUnknown: Bool = false) {
             self.broker = broker
             self.key = key
             self.previous = previous
+            self.previousUnknown = previousUnknown ? true : nil
+        }
+        /// From the operator's rate as `RunOverlap.operatorRate` found it.
+        public init(broker: BrokerID, key: String, original: RunOverlap.OperatorRate) {
+            switch original {
+            case .value(let value): self.init(broker: broker, key: key, previous: value)
+            case .unknown: self.init(broker: broker, key: key, previous: nil, previousUnknown: true)
+            }
         }
     }
 
@@ -159,12 +170,21 @@ public enum RunOverlap {
         public var key: String
         public var value: String
         public var previous: String?
-        public init(broker: BrokerID, key: String, value: String, previous: String?) {
+        /// The rate this run replaced was set but unreadable (sensitive): the operator's is unknown.
+        public var previousUnknown: Bool
+        public init(broker: BrokerID, key: String, value: String, previous: String?, previousUnknown: Bool = false) {
             self.broker = broker
             self.key = key
             self.value = value
             self.previous = previous
+            self.previousUnknown = previousUnknown
         }
+    }
+
+    /// The operator's own rate: a value (nil: none was set), or set but unreadable.
+    public enum OperatorRate: Sendable, Hashable {
+        case value(String?)
+        case unknown
     }
 
     /// The rates the records say kscale runs hold now: those of running claims (a run that died
@@ -174,7 +194,9 @@ public enum RunOverlap {
     public static func knownRates(_ records: [RunRecordEntry]) -> [KnownRate] {
         latest(records).flatMap { entry -> [KnownRate] in
             guard let rate = entry.record.rate, entry.record.state == .running else { return [] }
-            return entry.record.replaced.map { KnownRate(broker: $0.broker, key: $0.key, value: String(rate), previous: $0.previous) }
+            return entry.record.replaced.map {
+                KnownRate(broker: $0.broker, key: $0.key, value: String(rate), previous: $0.previous, previousUnknown: $0.previousUnknown == true)
+            }
         }
     }
 
@@ -182,12 +204,20 @@ public enum RunOverlap {
     /// run set it, else the value that run replaced (followed through runs that replaced one
     /// another's), so a run never records another run's rate as the one to restore.
     public static func operatorOriginal(broker: BrokerID, key: String, current: String?, known: [KnownRate]) -> String? {
+        if case .value(let value) = operatorRate(broker: broker, key: key, current: current, known: known) { return value }
+        return nil
+    }
+
+    /// `operatorOriginal`, telling apart "none was set" from "set, but no run could read it": a
+    /// run that replaced an unreadable rate hands that on, so no later run deletes it.
+    public static func operatorRate(broker: BrokerID, key: String, current: String?, known: [KnownRate]) -> OperatorRate {
         var value = current
         var seen: Set<String> = []
         while let v = value, !seen.contains(v), let setter = known.first(where: { $0.broker == broker && $0.key == key && $0.value == v && $0.previous != v }) {
+            if setter.previousUnknown { return .unknown }
             seen.insert(v)
             value = setter.previous
         }
-        return value
+        return .value(value)
     }
 }

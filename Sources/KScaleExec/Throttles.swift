@@ -124,7 +124,11 @@ public struct ThrottleController: Sendable {
                         // A set rate reported without a value (sensitive, on Kafka 2.4-2.5) is not "unset".
                         r.previousUnknown = true
                     } else {
-                        r.previous = RunOverlap.operatorOriginal(broker: b, key: key, current: entry?.value, known: knownRates)
+                        switch RunOverlap.operatorRate(broker: b, key: key, current: entry?.value, known: knownRates) {
+                        case .value(let value): r.previous = value
+                        // Another run's rate over an unreadable one: unknown here too, never deleted.
+                        case .unknown: r.previousUnknown = true
+                        }
                     }
                 }
                 try journal.append(r)

@@ -96,6 +96,21 @@ struct RunOverlapTests {
         #expect(["1", "2"].contains(RunOverlap.operatorOriginal(broker: 1, key: rate, current: "1", known: loop)))
     }
 
+    /// A run that replaced an unreadable (sensitive, 2.4-2.5) rate hands "unknown" on: a second run
+    /// over it finds the operator's rate unknown, not unset, so it never deletes it; and the record
+    /// carries that through its bytes.
+    @Test func anUnreadableOriginalStaysUnknownThroughAnotherRun() throws {
+        let rate = ThrottleKeys.leaderRate
+        let first = RunOverlap.KnownRate(broker: 1, key: rate, value: "10000000", previous: nil, previousUnknown: true)
+        #expect(RunOverlap.operatorRate(broker: 1, key: rate, current: "10000000", known: [first]) == .unknown)
+        #expect(RunOverlap.operatorRate(broker: 1, key: rate, current: "99000000", known: [first]) == .value("99000000"))
+        #expect(RunOverlap.operatorRate(broker: 1, key: rate, current: nil, known: [first]) == .value(nil))
+        let replaced = [RunRecord.ReplacedRate(broker: 1, key: rate, original: .unknown)]
+        let record = Self.record("a", brokers: [1], replaced: replaced)
+        let back = try #require(RunRecord.decode(try record.encoded()))
+        #expect(RunOverlap.knownRates([RunRecordEntry(offset: 0, record: back)]) == [first])
+    }
+
     /// Only running claims hold rates: an ended claim restored its rates before it ended, so the
     /// same value on a broker today (the operator's, set since) is not kscale's.
     @Test func knownRatesComeOnlyFromRunsStillHoldingThem() {
