@@ -46,6 +46,30 @@ import Testing
         #expect(throws: InvalidInput.self) { try ClusterSnapshot.decode(Data(bad.utf8)) }
     }
 
+    /// The load fields (issue 14): per partition `bytes_in_per_sec`/`bytes_out_per_sec` (whole or
+    /// decimal, rounded), per broker `network_in_capacity`/`network_out_capacity`, and the
+    /// snapshot's `consumer_groups`; they round-trip, and a snapshot without them encodes as before.
+    @Test func snapshotCarriesTrafficCapacitiesAndGroups() throws {
+        let text = #"{"brokers":[{"id":1,"network_in_capacity":125000000,"network_out_capacity":1.25e8}],"consumer_groups":[{"group":"billing","topics":["t"]}],"format":"kafka-cluster-v1","topics":[{"name":"t","partitions":[{"bytes_in_per_sec":1000.6,"bytes_out_per_sec":3000,"partition":0,"replicas":[1]}]}]}"#
+        let s = try ClusterSnapshot.decode(Data(text.utf8))
+        #expect(s.brokers[0].networkInCapacity == 125_000_000)
+        #expect(s.brokers[0].networkOutCapacity == 125_000_000)
+        #expect(s.topics[0].partitions[0].bytesInPerSec == 1001)
+        #expect(s.topics[0].partitions[0].bytesOutPerSec == 3000)
+        #expect(s.consumerGroups == [ConsumerGroupState(group: "billing", topics: ["t"])])
+        #expect(try ClusterSnapshot.decode(s.encoded()) == s)
+        let negative = text.replacingOccurrences(of: "3000", with: "-5")
+        #expect(throws: InvalidInput("partition t-0 has a negative bytes_out_per_sec -5")) {
+            try ClusterSnapshot.decode(Data(negative.utf8))
+        }
+        let zeroCapacity = text.replacingOccurrences(of: "125000000", with: "0")
+        #expect(throws: InvalidInput("broker 1 has a network_in_capacity of 0; it must be above 0")) {
+            try ClusterSnapshot.decode(Data(zeroCapacity.utf8))
+        }
+        let notANumber = text.replacingOccurrences(of: "1000.6", with: "\"fast\"")
+        #expect(throws: InvalidInput.self) { try ClusterSnapshot.decode(Data(notANumber.utf8)) }
+    }
+
     /// Every plan keeps new replicas off cordoned brokers, except the brokers a scale-out adds.
     @Test func cordonedBrokersAreKeptOffExceptTheOnesAdded() {
         let s = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 4, cordoned: true), Broker(id: 9, cordoned: true)], topics: [])

@@ -13,13 +13,20 @@ public struct Broker: Sendable, Hashable, Codable {
     /// puts a new replica on it. Absent (nil) in snapshots of uncordoned brokers and in snapshots
     /// written before kscale recorded cordons, so those read and encode as before.
     public var cordoned: Bool?
+    /// Network capacity in bytes per second, in and out, as the operator gives it
+    /// (`--broker-capacity FILE` or a default); nil when unknown. Kafka does not report it.
+    public var networkInCapacity: Int64?
+    public var networkOutCapacity: Int64?
 
-    public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil, cordoned: Bool? = nil) {
+    public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil, cordoned: Bool? = nil,
+                networkInCapacity: Int64? = nil, networkOutCapacity: Int64? = nil) {
         self.id = id
         self.rack = rack
         self.diskTotalBytes = diskTotalBytes
         self.diskUsableBytes = diskUsableBytes
         self.cordoned = cordoned
+        self.networkInCapacity = networkInCapacity
+        self.networkOutCapacity = networkOutCapacity
     }
 
     /// Whether the snapshot records the broker as cordoned.
@@ -29,6 +36,8 @@ public struct Broker: Sendable, Hashable, Codable {
         case id, rack, cordoned
         case diskTotalBytes = "disk_total_bytes"
         case diskUsableBytes = "disk_usable_bytes"
+        case networkInCapacity = "network_in_capacity"
+        case networkOutCapacity = "network_out_capacity"
     }
 }
 
@@ -60,13 +69,39 @@ public struct PartitionState: Sendable, Hashable, Codable {
     /// In-sync replicas and current leader, when the snapshot came from a live cluster.
     public var isr: [BrokerID]?
     public var leader: BrokerID?
+    /// Traffic, bytes per second, when the snapshot was sampled (`snapshot --sample`) or generated
+    /// with rates: what producers write to the partition's leader, and what consumers read from it
+    /// (summed over consumer groups). nil when unknown; old snapshots have neither.
+    public var bytesInPerSec: Int64?
+    public var bytesOutPerSec: Int64?
 
-    public init(partition: Int32, replicas: [BrokerID], size: Int64? = nil, isr: [BrokerID]? = nil, leader: BrokerID? = nil) {
+    public init(partition: Int32, replicas: [BrokerID], size: Int64? = nil, isr: [BrokerID]? = nil, leader: BrokerID? = nil,
+                bytesInPerSec: Int64? = nil, bytesOutPerSec: Int64? = nil) {
         self.partition = partition
         self.replicas = replicas
         self.size = size
         self.isr = isr
         self.leader = leader
+        self.bytesInPerSec = bytesInPerSec
+        self.bytesOutPerSec = bytesOutPerSec
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partition, replicas, size, isr, leader
+        case bytesInPerSec = "bytes_in_per_sec"
+        case bytesOutPerSec = "bytes_out_per_sec"
+    }
+}
+
+/// A consumer group as a sampled snapshot records it: its id and the topics it reads (from its
+/// committed offsets). Splits keep a group's topics together; the simulator consumes them.
+public struct ConsumerGroupState: Sendable, Hashable, Codable {
+    public var group: String
+    public var topics: [String]
+
+    public init(group: String, topics: [String]) {
+        self.group = group
+        self.topics = topics
     }
 }
 
@@ -92,11 +127,19 @@ public struct ClusterSnapshot: Sendable, Hashable, Codable {
     public var format: String
     public var brokers: [Broker]
     public var topics: [TopicState]
+    /// Consumer groups and the topics they read, when the snapshot was sampled; nil otherwise.
+    public var consumerGroups: [ConsumerGroupState]?
 
-    public init(brokers: [Broker], topics: [TopicState]) {
+    public init(brokers: [Broker], topics: [TopicState], consumerGroups: [ConsumerGroupState]? = nil) {
         self.format = Self.formatName
         self.brokers = brokers
         self.topics = topics
+        self.consumerGroups = consumerGroups
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, brokers, topics
+        case consumerGroups = "consumer_groups"
     }
 
     /// Every partition in a stable order (topic name, then partition number).

@@ -22,6 +22,11 @@ extension ClusterSnapshot {
         for b in brokers where !ids.insert(b.id).inserted {
             throw InvalidInput("snapshot lists broker \(b.id) twice")
         }
+        for b in brokers {
+            for (field, capacity) in [("network_in_capacity", b.networkInCapacity), ("network_out_capacity", b.networkOutCapacity)] {
+                if let capacity, capacity <= 0 { throw InvalidInput("broker \(b.id) has a \(field) of \(capacity); it must be above 0") }
+            }
+        }
         var names = Set<String>()
         for t in topics {
             guard names.insert(t.name).inserted else { throw InvalidInput("snapshot lists topic \(t.name) twice") }
@@ -37,6 +42,8 @@ extension ClusterSnapshot {
                     throw InvalidInput("partition \(tp) has a replica on broker \(unknown), which is not in the snapshot's broker list")
                 }
                 if let size = p.size, size < 0 { throw InvalidInput("partition \(tp) has a negative size \(size)") }
+                if let rate = p.bytesInPerSec, rate < 0 { throw InvalidInput("partition \(tp) has a negative bytes_in_per_sec \(rate)") }
+                if let rate = p.bytesOutPerSec, rate < 0 { throw InvalidInput("partition \(tp) has a negative bytes_out_per_sec \(rate)") }
             }
         }
     }

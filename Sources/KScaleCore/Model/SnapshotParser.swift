@@ -46,25 +46,27 @@ struct SnapshotParser {
     // MARK: the format
 
     private mutating func snapshot() throws -> ClusterSnapshot {
-        var format: String?, brokers: [Broker]?, topics: [TopicState]?
+        var format: String?, brokers: [Broker]?, topics: [TopicState]?, groups: [ConsumerGroupState]?
         try object { p, key in
             switch key {
             case "format": format = try p.string()
             case "brokers": brokers = try p.array { try $0.broker() }
             case "topics": topics = try p.array { try $0.topic() }
+            case "consumer_groups": groups = try p.nullable { try $0.array { try $0.consumerGroup() } }
             default: try p.skipValue()
             }
         }
         guard let format else { throw missing("format") }
         guard let brokers else { throw missing("brokers") }
         guard let topics else { throw missing("topics") }
-        var s = ClusterSnapshot(brokers: brokers, topics: topics)
+        var s = ClusterSnapshot(brokers: brokers, topics: topics, consumerGroups: groups)
         s.format = format
         return s
     }
 
     private mutating func broker() throws -> Broker {
         var id: BrokerID?, rack: String?, total: Int64?, usable: Int64?, cordoned: Bool?
+        var networkIn: Int64?, networkOut: Int64?
         try object { p, key in
             switch key {
             case "id": id = try p.int32()
@@ -72,11 +74,27 @@ struct SnapshotParser {
             case "disk_total_bytes": total = try p.nullable { try $0.int64() }
             case "disk_usable_bytes": usable = try p.nullable { try $0.int64() }
             case "cordoned": cordoned = try p.nullable { try $0.bool() }
+            case "network_in_capacity": networkIn = try p.nullable { try $0.rate() }
+            case "network_out_capacity": networkOut = try p.nullable { try $0.rate() }
             default: try p.skipValue()
             }
         }
         guard let id else { throw missing("id") }
-        return Broker(id: id, rack: rack, diskTotalBytes: total, diskUsableBytes: usable, cordoned: cordoned)
+        return Broker(id: id, rack: rack, diskTotalBytes: total, diskUsableBytes: usable, cordoned: cordoned,
+                      networkInCapacity: networkIn, networkOutCapacity: networkOut)
+    }
+
+    private mutating func consumerGroup() throws -> ConsumerGroupState {
+        var group: String?, topics: [String]?
+        try object { p, key in
+            switch key {
+            case "group": group = try p.string()
+            case "topics": topics = try p.array { try $0.string() }
+            default: try p.skipValue()
+            }
+        }
+        guard let group else { throw missing("group") }
+        return ConsumerGroupState(group: group, topics: topics ?? [])
     }
 
     private mutating func topic() throws -> TopicState {
@@ -101,6 +119,7 @@ struct SnapshotParser {
 
     private mutating func partition() throws -> PartitionState {
         var number: Int32?, replicas: [BrokerID]?, size: Int64?, isr: [BrokerID]?, leader: BrokerID?
+        var bytesIn: Int64?, bytesOut: Int64?
         try object { p, key in
             switch key {
             case "partition": number = try p.int32()
@@ -108,12 +127,15 @@ struct SnapshotParser {
             case "size": size = try p.nullable { try $0.int64() }
             case "isr": isr = try p.nullable { try $0.array { try $0.int32() } }
             case "leader": leader = try p.nullable { try $0.int32() }
+            case "bytes_in_per_sec": bytesIn = try p.nullable { try $0.rate() }
+            case "bytes_out_per_sec": bytesOut = try p.nullable { try $0.rate() }
             default: try p.skipValue()
             }
         }
         guard let number else { throw missing("partition") }
         guard let replicas else { throw missing("replicas") }
-        return PartitionState(partition: number, replicas: replicas, size: size, isr: isr, leader: leader)
+        return PartitionState(partition: number, replicas: replicas, size: size, isr: isr, leader: leader,
+                              bytesInPerSec: bytesIn, bytesOutPerSec: bytesOut)
     }
 
     // MARK: JSON
@@ -236,6 +258,22 @@ struct SnapshotParser {
         }
         return negative ? -value : value
     }
+
+    /// A rate in bytes per second: a whole number, or a decimal (as a generator or another tool may
+    /// write it) rounded to the nearest byte.
+    private mutating func rate() throws -> Int64 {
+        skipSpace()
+        let first = i
+        while i < bytes.count, Self.numberBytes.contains(bytes[i]) { i += 1 }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<i]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite, let rounded = Int64(exactly: value.rounded()) else {
+            i = first
+            throw fail("expected a rate in bytes per second")
+        }
+        return rounded
+    }
+
+    private static let numberBytes: Set<UInt8> = Set("0123456789+-.eE".utf8)
 
     private mutating func int32() throws -> Int32 {
         let v = try int64()
