@@ -59,6 +59,22 @@ public enum KScaleFiles {
         }
     }
 
+    /// A `--broker-capacity` file (kscale's layout or Cruise Control's capacity.json).
+    public static func readCapacities(_ path: String) throws -> BrokerCapacities {
+        do {
+            return try BrokerCapacities.decode(read(path, what: "broker capacity file"))
+        } catch let e as InvalidInput {
+            throw e.message.hasPrefix("cannot read") || e.message.contains(path) ? e : InvalidInput("\(path): \(e.message)")
+        }
+    }
+
+    /// A snapshot, with a capacity file's capacities on its brokers when one is given.
+    public static func readSnapshot(_ path: String, capacities: String?, maxBytes: Int = defaultMaxInputBytes) throws -> ClusterSnapshot {
+        let snapshot = try readSnapshot(path, maxBytes: maxBytes)
+        guard let capacities else { return snapshot }
+        return snapshot.withCapacities(try readCapacities(capacities))
+    }
+
     public static func writeSnapshot(_ s: ClusterSnapshot, to path: String) throws {
         try write(s.encoded(), to: path, what: "snapshot")
     }

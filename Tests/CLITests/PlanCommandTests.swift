@@ -44,6 +44,60 @@ private struct Scratch {
         #expect((summary?["brokers"] as? [Any])?.count == 6)
     }
 
+    /// A snapshot with rates and a `--broker-capacity` file: the summary carries each broker's
+    /// network in, network out and disk share before and after (the load model), as JSON and as
+    /// table columns; a bad capacity file is refused naming the key, and no plan is written.
+    @Test func loadColumnsFromRatesAndACapacityFile() async throws {
+        let s = try Scratch()
+        let snapshot = try s.write("rates.json", #"{"format":"kafka-cluster-v1","brokers":[{"id":1},{"id":2},{"id":3}],"topics":[{"name":"t","partitions":["#
+            + #"{"partition":0,"replicas":[1,2],"size":1000,"bytes_in_per_sec":1000000,"bytes_out_per_sec":2000000},"#
+            + #"{"partition":1,"replicas":[1,2],"size":1000,"bytes_in_per_sec":1000000,"bytes_out_per_sec":2000000},"#
+            + #"{"partition":2,"replicas":[2,1],"size":1000,"bytes_in_per_sec":1000000,"bytes_out_per_sec":2000000}]}]}"#)
+        let capacities = try s.write("capacity.json", #"{"default": {"network_in": "10MB/s", "network_out": "20MB/s", "disk": "1MB"}}"#)
+        let r = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", snapshot, "--add-brokers", "3", "--broker-capacity", capacities,
+                                            "--out", s.path("plan.json"), "--output", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let load = summary?["load"] as? [String: Any]
+        let before = load?["before"] as? [[String: Any]] ?? [], after = load?["after"] as? [[String: Any]] ?? []
+        #expect(before.map { $0["network_in"] as? Int } == [3_000_000, 3_000_000, 0])
+        #expect(after.map { $0["network_in_capacity"] as? Int } == [10_000_000, 10_000_000, 10_000_000])
+        let afterIn = after.map { $0["network_in"] as? Int ?? -1 }
+        #expect(afterIn.reduce(0, +) == 6_000_000, "replicas keep their rates: \(afterIn)")
+        #expect(afterIn[2] > 0, "the new broker takes load with its replicas: \(afterIn)")
+        let text = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", snapshot, "--add-brokers", "3", "--broker-capacity", capacities,
+                                               "--out", s.path("plan2.json")])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("net in"), "\(text.stdout)")
+        #expect(text.stdout.contains("3.00 MB/s (30%) -> "), "\(text.stdout)")
+        let bad = try s.write("bad.json", #"{"default": {"network_in": "fast"}}"#)
+        let refused = try await KScaleBinary.run(["plan", "scale-out", "--snapshot", snapshot, "--add-brokers", "3", "--broker-capacity", bad,
+                                                  "--out", s.path("plan3.json")])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("\"default.network_in\": \"fast\" is not a rate"), "\(refused.stderr)")
+        #expect(!s.exists("plan3.json"))
+    }
+
+    /// `plan relieve` on the binary: a hot disk is brought under the limit with a plan file and a
+    /// summary; a limit no capacity can judge is refused with exit 2 and no plan.
+    @Test func relieveBringsAHotBrokerUnderItsDiskLimit() async throws {
+        let s = try Scratch()
+        let snapshot = try s.write("hot.json", #"{"format":"kafka-cluster-v1","brokers":[{"id":1,"disk_total_bytes":1000},{"id":2,"disk_total_bytes":1000},{"id":3,"disk_total_bytes":1000}],"#
+            + #""topics":[{"name":"t","partitions":[{"partition":0,"replicas":[1,2],"size":400},{"partition":1,"replicas":[1,3],"size":300},{"partition":2,"replicas":[2,1],"size":200}]}]}"#)
+        let r = try await KScaleBinary.run(["plan", "relieve", "--snapshot", snapshot, "--brokers", "1", "--disk", "70%",
+                                            "--out", s.path("plan.json"), "--output", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(summary?["kind"] as? String == "relieve")
+        let after = (summary?["load"] as? [String: Any])?["after"] as? [[String: Any]] ?? []
+        #expect(after.first { $0["broker"] as? Int == 1 }?["disk_bytes"] as? Int ?? 1000 <= 700, "\(after)")
+        #expect(s.exists("plan.json"))
+        let refused = try await KScaleBinary.run(["plan", "relieve", "--snapshot", snapshot, "--network-in", "70%", "--out", s.path("none.json")])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("no broker in the snapshot has a network_in_capacity"), "\(refused.stderr)")
+        #expect(!s.exists("none.json"))
+    }
+
     @Test func scaleInRebalanceAndLeadersRun() async throws {
         let snap = fixture("racks-drift.json")
         for args in [["scale-in", "--remove-brokers", "8,9"], ["scale-in", "--remove-brokers", "9", "--rebalance"],

@@ -72,3 +72,26 @@ extension ReassignmentPlan {
         return true
     }
 }
+
+extension ClusterSnapshot {
+    /// The snapshot as it will be once `plan` is done: each listed partition gets its target
+    /// replicas, all in sync, the preferred (first) one leading; partitions the plan does not name
+    /// keep theirs.
+    public func applying(_ plan: ReassignmentPlan) -> ClusterSnapshot {
+        var targets: [TopicPartition: [BrokerID]] = [:]
+        for line in plan.partitions { targets[line.topicPartition] = line.replicas }
+        guard !targets.isEmpty else { return self }
+        var after = self
+        for topicIndex in after.topics.indices {
+            let name = after.topics[topicIndex].name
+            for partitionIndex in after.topics[topicIndex].partitions.indices {
+                let number = after.topics[topicIndex].partitions[partitionIndex].partition
+                guard let replicas = targets[TopicPartition(name, number)] else { continue }
+                after.topics[topicIndex].partitions[partitionIndex].replicas = replicas
+                after.topics[topicIndex].partitions[partitionIndex].isr = replicas
+                after.topics[topicIndex].partitions[partitionIndex].leader = replicas.first
+            }
+        }
+        return after
+    }
+}

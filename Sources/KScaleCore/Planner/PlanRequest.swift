@@ -85,8 +85,12 @@ public struct PlanSummary: Sendable, Hashable, Codable {
     /// Partitions whose snapshot placement broke the rack rule and that the plan repairs.
     public var rackRepairs: Int
     public var brokers: [BrokerLoad]
+    /// Network in, network out and disk per broker before and after the plan (the load model,
+    /// `KScaleCore.BrokerUsage`), when the snapshot carries rates or capacities; absent otherwise.
+    public var load: UsageChange?
 
     enum CodingKeys: String, CodingKey {
+        case load
         case kind
         case partitionsInPlan = "partitions_in_plan"
         case replicasMoved = "replicas_moved"

@@ -34,7 +34,29 @@ public enum Planner {
         var leaders = LeaderBalancer(layout)
         leaders.run()
         layout = leaders.layout
-        return PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs)
+        if snapshot.hasTraffic {
+            var balance = LoadBalance(layout: layout, load: LayoutLoad(layout: layout, snapshot: snapshot))
+            if Self.evensNetworkIn(request) {
+                if case .scaleOut = request.kind { balance.evenNetworkIn(extraMovesCapped: true) } else { balance.evenNetworkIn(extraMovesCapped: false) }
+            }
+            balance.evenNetworkOut()
+            layout = balance.layout
+        }
+        var result = PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs)
+        if snapshot.hasTraffic || snapshot.hasNetworkCapacities {
+            result.summary.load = UsageChange(snapshot: snapshot, plan: result.plan)
+        }
+        return result
+    }
+
+    /// Network-in exchanges cost moves: not for leader plans, a plain scale-in (exactly the removed
+    /// brokers' replicas move) or a plan within a budget.
+    static func evensNetworkIn(_ request: PlanRequest) -> Bool {
+        if request.maxMoves != nil || request.maxBytes != nil { return false }
+        switch request.kind {
+        case .leaders, .scaleIn(_, rebalance: false): return false
+        default: return true
+        }
     }
 
     /// Keeps whole partitions' changes, most useful first, until a budget would be exceeded;

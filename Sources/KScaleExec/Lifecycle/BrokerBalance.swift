@@ -31,23 +31,3 @@ public struct BrokerBalance: Sendable, Hashable, Codable {
         }
     }
 }
-
-extension ClusterSnapshot {
-    /// The snapshot as it will be once `plan` is done: each listed partition gets its target replicas.
-    public func applying(_ plan: ReassignmentPlan) -> ClusterSnapshot {
-        var targets: [TopicPartition: [BrokerID]] = [:]
-        for p in plan.partitions { targets[p.topicPartition] = p.replicas }
-        var out = self
-        for ti in out.topics.indices {
-            for pi in out.topics[ti].partitions.indices {
-                let tp = TopicPartition(out.topics[ti].name, out.topics[ti].partitions[pi].partition)
-                if let r = targets[tp] {
-                    out.topics[ti].partitions[pi].replicas = r
-                    out.topics[ti].partitions[pi].isr = r
-                    out.topics[ti].partitions[pi].leader = r.first
-                }
-            }
-        }
-        return out
-    }
-}

@@ -11,6 +11,10 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Cluster snapshot (kafka-cluster-v1 JSON; .zst is zstd-compressed).")
     var snapshot: String
 
+    @Option(help: ArgumentHelp("Broker network (and disk) capacities: kscale's JSON or Cruise Control's capacity.json (docs/planner.md, Load).",
+                               valueName: "file"))
+    var brokerCapacity: String?
+
     @Option(help: ArgumentHelp("Write the plan here (Kafka reassignment JSON; .zst is zstd-compressed). Default: stdout, with the summary on stderr. (Was --output FILE, deprecated.)",
                                valueName: "file"))
     var out: String?
@@ -49,17 +53,26 @@ struct PlanOptions: ParsableArguments {
 
     /// Plans and writes everything; nothing is written when planning fails.
     func run(_ kind: PlanKind, newBrokerRacks: [BrokerID: String] = [:]) async throws {
-        try await reportingErrors {
+        try await run(cordonKind: kind) { snap in
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
+            if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
+            let request = PlanRequest(kind: kind, excludeTopics: placement.excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
+                                      rackAware: !placement.disableRackAware, newBrokerRacks: newBrokerRacks,
+                                      keepOff: snap.cordonKeepOff(for: kind))
+            return try Planner.plan(snap, request)
+        }
+    }
+
+    /// Reads the snapshot, plans with `plan`, writes the plan, rollback, report and summary; every
+    /// `plan` subcommand comes through here. `cordonKind` says which cordoned brokers the plan keeps off.
+    func run(cordonKind: PlanKind, plan: (ClusterSnapshot) throws -> PlanResult) async throws {
+        try await reportingErrors {
             let throttleRate = try throttle.map { try parseThrottleOption($0, "--throttle") }
             let planFile = try output.file(out: out)
-            let snap = try KScaleFiles.readSnapshot(snapshot, maxBytes: try inputLimit.bytes)
-            if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
-            let keepOff = snap.cordonKeepOff(for: kind)
-            let request = PlanRequest(kind: kind, excludeTopics: placement.excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
-                                      rackAware: !placement.disableRackAware, newBrokerRacks: newBrokerRacks, keepOff: keepOff)
-            let result = try Planner.plan(snap, request)
+            let snap = try KScaleFiles.readSnapshot(snapshot, capacities: brokerCapacity, maxBytes: try inputLimit.bytes)
+            let keepOff = snap.cordonKeepOff(for: cordonKind)
+            let result = try plan(snap)
             for note in cordonNotes(snap.cordonedBrokers, keptOff: keepOff) { printError("note: \(note)") }
             if let planFile {
                 try KScaleFiles.writePlan(result.plan, to: planFile)
@@ -107,12 +120,13 @@ struct PlanOptions: ParsableArguments {
 /// per-broker bars.
 enum PlanSummaryText {
     static func render(_ s: PlanSummary, _ picture: PlanPicture, width: Int) -> String {
-        var table = TextTable(["broker", "rack", "replicas", "leaders", "bytes"])
+        let load = s.load.map(LoadColumns.init)
+        var table = TextTable(["broker", "rack", "replicas", "leaders", "bytes"] + (load?.headers ?? []))
         for b in s.brokers {
             table.add([String(b.broker), b.rack ?? "-",
                        "\(b.replicasBefore) -> \(b.replicasAfter)",
                        "\(b.leadersBefore) -> \(b.leadersAfter)",
-                       "\(ByteUnits.format(b.bytesBefore)) -> \(ByteUnits.format(b.bytesAfter))"])
+                       "\(ByteUnits.format(b.bytesBefore)) -> \(ByteUnits.format(b.bytesAfter))"] + (load?.cells(b.broker) ?? []))
         }
         let repairs = s.rackRepairs > 0 ? ", \(s.rackRepairs) partitions moved to repair their rack placement" : ""
         var lines = ["\(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)"]
@@ -121,5 +135,34 @@ enum PlanSummaryText {
         }
         lines += [table.render(), "", BalanceBars.render(picture, width: width)]
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The load columns of the plan summary (network in, network out, disk share, before -> after),
+/// shown when the snapshot carries rates or capacities.
+struct LoadColumns {
+    let before: [BrokerID: BrokerUsage]
+    let after: [BrokerID: BrokerUsage]
+
+    init(_ change: UsageChange) {
+        before = Dictionary(change.before.map { ($0.broker, $0) }, uniquingKeysWith: { first, _ in first })
+        after = Dictionary(change.after.map { ($0.broker, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    let headers = ["net in", "net out", "disk"]
+
+    func cells(_ broker: BrokerID) -> [String] {
+        let was = before[broker] ?? BrokerUsage(broker: broker), now = after[broker] ?? BrokerUsage(broker: broker)
+        return [Self.rate(was.networkIn, share: was.networkInShare) + " -> " + Self.rate(now.networkIn, share: now.networkInShare),
+                Self.rate(was.networkOut, share: was.networkOutShare) + " -> " + Self.rate(now.networkOut, share: now.networkOutShare),
+                Self.share(was.diskShare) + " -> " + Self.share(now.diskShare)]
+    }
+
+    private static func rate(_ value: Int64, share: Double?) -> String {
+        ByteUnits.formatRate(value) + (share.map { " (\(Percentage.formatted(($0 * 1000).rounded() / 10))%)" } ?? "")
+    }
+
+    private static func share(_ value: Double?) -> String {
+        value.map { Percentage.formatted(($0 * 1000).rounded() / 10) + "%" } ?? "-"
     }
 }

@@ -1,0 +1,239 @@
+/// `kscale plan relieve`: the fewest bytes moved that bring the named brokers (or every broker over
+/// a limit) under their disk and network limits without pushing any other broker over them.
+///
+/// Load is the model of `BrokerUsage` (docs/planner.md, "Load"). For each hot broker, in id order:
+/// 1. network out above its limit first moves preferred leadership to another replica of the
+///    same partition (a reorder, no data copied), largest leadership first, onto a broker whose
+///    network out stays under its own limit;
+/// 2. then replicas move, one at a time: the replica that covers the most of the broker's
+///    remaining excess per byte copied (so, for disk, replicas no larger than what is left over,
+///    largest first, then the smallest that covers the rest), to the destination with the most
+///    headroom after the move that keeps the rack rule (`Layout.canMove`) and every limit;
+/// 3. a broker that cannot be brought under is refused, naming it, the dimension and what is
+///    left over.
+/// Brokers are never destinations when they are hot or lack a capacity for a limited dimension,
+/// so a plan never pushes an unknown broker over. The preferred-leader balancer does not run
+/// afterwards: it would move the network out this relief placed.
+struct Relief {
+    private(set) var layout: Layout
+    private let limits: LoadLimits
+    private let load: LayoutLoad
+    private var usage: PerBroker<BrokerUsage>
+    /// Slots per broker, kept current as replicas move.
+    private var slotsOn: PerBroker<[SlotIndex]>
+    private var hot: PerBroker<Bool>
+    /// The dimensions some broker has a capacity for: the only ones judged.
+    private let judged: [LoadLimits.Dimension]
+
+    init(layout: Layout, snapshot: ClusterSnapshot, limits: LoadLimits) {
+        self.layout = layout
+        self.limits = limits
+        let load = LayoutLoad(layout: layout, snapshot: snapshot)
+        self.load = load
+        let initial = load.usage(of: layout)
+        usage = initial
+        slotsOn = PerBroker(repeating: [], count: layout.brokerCount)
+        for slot in layout.slots { slotsOn[layout.replicas[slot]].append(slot) }
+        hot = PerBroker(repeating: false, count: layout.brokerCount)
+        judged = LoadLimits.Dimension.allCases.filter { dimension in
+            layout.brokers.contains { initial[$0].capacity(dimension) != nil }
+        }
+    }
+
+    /// Whether some broker has a capacity for `dimension`, so the relief judges it.
+    func judges(_ dimension: LoadLimits.Dimension) -> Bool { judged.contains(dimension) }
+
+    /// The brokers to relieve: the named ones, or every broker over a judged limit.
+    func hotBrokers(named: [BrokerID]?) throws -> [BrokerIndex] {
+        guard let named else {
+            return layout.brokers.filter { broker in judged.contains { usage[broker].excess($0, limits) > 0 } }
+        }
+        var result: [BrokerIndex] = []
+        for id in named {
+            guard let index = layout.brokers.first(where: { layout.brokerIDs[$0] == id }) else {
+                throw InvalidInput("--brokers names broker \(id), which is not in the snapshot")
+            }
+            result.append(index)
+        }
+        return result
+    }
+
+    /// Relieves `brokers`; throws a refusal naming the first that cannot be brought under.
+    mutating func run(_ brokers: [BrokerIndex]) throws {
+        for broker in brokers { hot[broker] = true }
+        for broker in brokers {
+            for dimension in judged where usage[broker].capacity(dimension) == nil {
+                throw InvalidInput("broker \(layout.brokerIDs[broker]) has no \(dimension.capacityField): "
+                                   + "give its capacity with --broker-capacity FILE to judge its \(dimension.rawValue)")
+            }
+        }
+        for broker in brokers {
+            moveLeadershipOff(broker)
+            try moveReplicasOff(broker)
+        }
+    }
+
+    // MARK: leadership
+
+    private mutating func moveLeadershipOff(_ broker: BrokerIndex) {
+        while usage[broker].excess(.networkOut, limits) > 0 {
+            var best: (slot: SlotIndex, first: SlotIndex, gain: Int64)?
+            for slot in slotsOn[broker] {
+                let partition = layout.slotPartition[slot]
+                let partitionSlots = layout.slots(of: partition)
+                guard slot == partitionSlots.lowerBound, layout.movable[partition] else { continue }
+                let gain = leadership(partition)
+                guard gain > 0, best.map({ gain > $0.gain }) ?? true else { continue }
+                for follower in partitionSlots.dropFirst() where fits(layout.replicas[follower], adding: [.networkOut: gain]) {
+                    best = (follower, slot, gain)
+                    break
+                }
+            }
+            guard let best else { return }
+            let leader = layout.replicas[best.first], follower = layout.replicas[best.slot]
+            layout.replicas[best.first] = follower
+            layout.replicas[best.slot] = leader
+            slotsOn[leader].removeAll { $0 == best.first }
+            slotsOn[leader].append(best.slot)
+            slotsOn[follower].removeAll { $0 == best.slot }
+            slotsOn[follower].append(best.first)
+            usage[leader].networkOut -= best.gain
+            usage[follower].networkOut += best.gain
+        }
+    }
+
+    private func leadership(_ partition: PartitionIndex) -> Int64 { load.leadership(partition, in: layout) }
+
+    // MARK: replicas
+
+    private mutating func moveReplicasOff(_ broker: BrokerIndex) throws {
+        var infeasible = Set<SlotIndex>()
+        while true {
+            let needs = judged.map { ($0, usage[broker].excess($0, limits)) }.filter { $0.1 > 0 }
+            if needs.isEmpty { return }
+            var best: (slot: SlotIndex, value: Double, size: Int64)?
+            for slot in slotsOn[broker] where !infeasible.contains(slot) && layout.movable[layout.slotPartition[slot]] {
+                let relief = self.relief(of: slot)
+                var covered = 0.0
+                for (dimension, need) in needs { covered += Double(min(relief[dimension] ?? 0, need)) / Double(need) }
+                guard covered > 0 else { continue }
+                let size = layout.size(ofSlot: slot)
+                let value = covered / Double(max(size, 1))
+                if let current = best {
+                    let better = value > current.value || (value == current.value && size > current.size)
+                    guard better else { continue }
+                }
+                best = (slot, value, size)
+            }
+            guard let chosen = best else {
+                let (dimension, need) = needs[0]
+                throw Refusal("cannot bring broker \(layout.brokerIDs[broker]) under \(Percentage.formatted(limits.share(dimension) * 100))% "
+                              + "\(dimension.rawValue): \(Self.amount(need, dimension)) over, and no replica on it can move to a broker "
+                              + "that stays under every limit and keeps the rack rule")
+            }
+            guard let destination = destination(for: chosen.slot) else {
+                infeasible.insert(chosen.slot)
+                continue
+            }
+            move(chosen.slot, to: destination)
+        }
+    }
+
+    /// What moving `slot` off its broker takes away from it, per dimension.
+    private func relief(of slot: SlotIndex) -> [LoadLimits.Dimension: Int64] {
+        let partition = layout.slotPartition[slot]
+        let leads = slot == layout.slots(of: partition).lowerBound
+        return [.disk: layout.size[partition], .networkIn: load.produced[partition], .networkOut: leads ? leadership(partition) : 0]
+    }
+
+    /// The broker with the most headroom after taking `slot` (the lowest largest share over the
+    /// judged dimensions), among those that keep the rack rule and every limit; ties by index.
+    private func destination(for slot: SlotIndex) -> BrokerIndex? {
+        let adding = relief(of: slot)
+        var best: (broker: BrokerIndex, share: Double)?
+        for broker in layout.brokers where !hot[broker] && layout.canMove(slot: slot, to: broker) && fits(broker, adding: adding) {
+            let share = judged.map { dimension -> Double in
+                guard let capacity = usage[broker].capacity(dimension), capacity > 0 else { return 0 }
+                return Double(usage[broker].used(dimension) + (adding[dimension] ?? 0)) / Double(capacity)
+            }.max() ?? 0
+            if best.map({ share < $0.share }) ?? true { best = (broker, share) }
+        }
+        return best?.broker
+    }
+
+    /// Whether `broker` stays under every judged limit with `adding` on top (and, for disk, under
+    /// the peak a move may reach); a broker without a capacity for a judged dimension never fits.
+    private func fits(_ broker: BrokerIndex, adding: [LoadLimits.Dimension: Int64]) -> Bool {
+        guard !hot[broker] else { return false }
+        for dimension in judged {
+            guard let allowed = usage[broker].allowed(dimension, limits) else { return false }
+            if usage[broker].used(dimension) + (adding[dimension] ?? 0) > allowed { return false }
+        }
+        return true
+    }
+
+    private mutating func move(_ slot: SlotIndex, to destination: BrokerIndex) {
+        let source = layout.replicas[slot]
+        let relief = self.relief(of: slot)
+        layout.replicas[slot] = destination
+        slotsOn[source].removeAll { $0 == slot }
+        slotsOn[destination].append(slot)
+        usage[source].diskBytes -= relief[.disk] ?? 0
+        usage[source].networkIn -= relief[.networkIn] ?? 0
+        usage[source].networkOut -= relief[.networkOut] ?? 0
+        usage[destination].diskBytes += relief[.disk] ?? 0
+        usage[destination].networkIn += relief[.networkIn] ?? 0
+        usage[destination].networkOut += relief[.networkOut] ?? 0
+    }
+
+    private static func amount(_ value: Int64, _ dimension: LoadLimits.Dimension) -> String {
+        dimension == .disk ? ByteUnits.format(value) : ByteUnits.formatRate(value)
+    }
+}
+
+/// What `kscale plan relieve` asks for.
+public struct RelieveRequest: Sendable, Hashable {
+    /// The brokers to bring under the limits; nil: every broker over one.
+    public var brokers: [BrokerID]?
+    public var limits: LoadLimits
+    /// The limits the operator gave (not defaults): refused when no broker has that capacity.
+    public var explicitLimits: Set<LoadLimits.Dimension>
+    public var excludeTopics: String?
+    public var rackAware: Bool
+
+    public init(brokers: [BrokerID]? = nil, limits: LoadLimits = LoadLimits(), explicitLimits: Set<LoadLimits.Dimension> = [],
+                excludeTopics: String? = nil, rackAware: Bool = true) {
+        self.brokers = brokers
+        self.limits = limits
+        self.explicitLimits = explicitLimits
+        self.excludeTopics = excludeTopics
+        self.rackAware = rackAware
+    }
+}
+
+extension Planner {
+    /// `kscale plan relieve` (see `Relief`). Cordoned brokers take nothing new.
+    public static func relieve(_ snapshot: ClusterSnapshot, _ request: RelieveRequest) throws -> PlanResult {
+        let kind = PlanKind.rebalance(brokers: nil)
+        let planRequest = PlanRequest(kind: kind, excludeTopics: request.excludeTopics, rackAware: request.rackAware,
+                                      keepOff: snapshot.cordonKeepOff(for: kind))
+        let before = try LayoutBuilder.build(snapshot, planRequest)
+        var relief = Relief(layout: before, snapshot: snapshot, limits: request.limits)
+        for dimension in LoadLimits.Dimension.allCases where request.explicitLimits.contains(dimension) && !relief.judges(dimension) {
+            throw InvalidInput("no broker in the snapshot has a \(dimension.capacityField), so its \(dimension.rawValue) cannot be judged: "
+                               + (dimension == .disk ? "take the snapshot from Kafka 3.3 or later, or give --broker-capacity FILE"
+                                                     : "give --broker-capacity FILE"))
+        }
+        if !snapshot.hasTraffic, request.explicitLimits.contains(.networkIn) || request.explicitLimits.contains(.networkOut) {
+            throw InvalidInput("the snapshot has no traffic (bytes_in_per_sec, bytes_out_per_sec): take it with kscale snapshot --sample")
+        }
+        try relief.run(relief.hotBrokers(named: request.brokers))
+        var result = PlanOutput.result(before: before, after: relief.layout, kind: kind)
+        result.summary.kind = reliefKindName
+        result.summary.load = UsageChange(snapshot: snapshot, plan: result.plan)
+        return result
+    }
+
+    /// The summary's `kind` for a relief plan.
+    public static let reliefKindName = "relieve"
+}
