@@ -180,6 +180,37 @@ public struct ThrottleController: Sendable {
         for (k, parts) in byKey where !deleted.contains(k.topic) {
             for (tp, e) in parts { try journalRemoved(e, of: tp, key: k, detail: nil, ledger: &ledger) }
         }
+        // A list the broker showed holding nothing but ours is now empty, or nearly: read it again
+        // and DELETE it when the SUBTRACT left it empty, so no empty value stays behind. A broker
+        // still showing entries (someone else's, or ours not applied yet) keeps the list as the
+        // controller left it. The dry run, which applied nothing, lists the DELETE it expects.
+        let onlyOurs = byKey.filter { k, parts in
+            !deleted.contains(k.topic) && !(changes[.topic(k.topic)] ?? []).isEmpty
+                && ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
+                    .subtracting(parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }).isEmpty
+        }.keys
+        try await deleteEmptied(Array(onlyOurs))
+    }
+
+    /// DELETEs each of `keys` the cluster shows set to an empty list now.
+    private func deleteEmptied(_ keys: [ThrottleLedger.ReplicaKey]) async throws {
+        guard !keys.isEmpty else { return }
+        var emptied = keys
+        if !((admin as? DryRunAdmin)?.isDryRun ?? false) {
+            let now = try await admin.describeConfigs(Array(Set(keys.map { ConfigResource.topic($0.topic) })))
+            emptied = keys.filter { k in
+                guard let entry = now[.topic(k.topic)]?.first(where: { $0.name == k.key && !$0.isDefault }), let value = entry.value else { return false }
+                return ThrottleKeys.parse(value).isEmpty
+            }
+        }
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for k in emptied.sorted() { changes[.topic(k.topic), default: []].append(ConfigChange(k.key, .delete)) }
+        guard !changes.isEmpty else { return }
+        let errors = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
+        let failed = errors.filter { $0.value.code != 0 && !$0.value.isUnknownTopic }
+        if !failed.isEmpty {
+            throw ExecutionError("deleting emptied throttled-replicas lists failed: \(failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; "))")
+        }
     }
 
     private func journalRemoved(_ entries: Set<String>, of tp: TopicPartition, key: ThrottleLedger.ReplicaKey, detail: String?,
