@@ -110,6 +110,8 @@ public struct ExecutionSummary: Sendable, Equatable {
     public var bytes: Int64
     public var seconds: Double
     public var throttlesRestored: Int
+    /// Partitions whose topic was deleted during the run (`gone`): not failed, nothing to retry.
+    public var gone: [TopicPartition] = []
 }
 
 /// Everything a run reports, for the CLI's renderers (bar, plain lines, JSON) and for callers such
@@ -119,6 +121,8 @@ public enum ExecutionEvent: Sendable {
     case partitionStarted(TopicPartition, from: [BrokerID], to: [BrokerID], bytes: Int64)
     case partitionDone(TopicPartition)
     case partitionFailed(TopicPartition, reason: String)
+    /// Its topic was deleted during the run; the rest of the run goes on.
+    case partitionGone(TopicPartition, reason: String)
     case progress(ProgressReport)
     case stalled(Stall)
     /// A pending move that cannot start, reported when its reason first appears or changes.
@@ -141,6 +145,8 @@ public enum ExecutionEvent: Sendable {
             o = ["event": "partition_done", "topic": tp.topic, "partition": tp.partition]
         case let .partitionFailed(tp, reason):
             o = ["event": "partition_failed", "topic": tp.topic, "partition": tp.partition, "reason": reason]
+        case let .partitionGone(tp, reason):
+            o = ["event": "partition_gone", "topic": tp.topic, "partition": tp.partition, "reason": reason]
         case let .progress(p):
             o = ["event": "progress"].merging(p.jsonFields) { first, _ in first }
         case let .waiting(w):
@@ -154,6 +160,7 @@ public enum ExecutionEvent: Sendable {
         case let .finished(s):
             o = ["event": "finished", "run": s.runID, "done": s.done, "failed": s.failed.count, "bytes": s.bytes, "seconds": (s.seconds * 10).rounded() / 10]
             if !s.failed.isEmpty { o["failures"] = s.failed.map { ["partition": $0.key.description, "reason": $0.value] } }
+            if !s.gone.isEmpty { o["gone"] = s.gone.map(\.description) }
         case let .message(text):
             o = ["event": "message", "text": text]
         }
@@ -171,6 +178,7 @@ extension ProgressReport {
                                 "bytes_copied": p.bytesCopied, "bytes_total": p.bytesTotal, "percent": p.percent,
                                 "brokers": p.brokers.map(\.jsonFields)]
         if p.cancelled > 0 { o["cancelled"] = p.cancelled }
+        if p.gone > 0 { o["gone"] = p.gone }
         if p.unsized > 0 { o["unsized"] = p.unsized }
         if let r = rate { o["rate"] = Int64(r) }
         if let e = etaSeconds { o["eta_seconds"] = Int64(e.rounded()) }

@@ -34,6 +34,9 @@ public final class ReassignmentExecutor {
     private var controller: ThrottleController { ThrottleController(admin: admin, journal: journal, clock: clock, knownRates: knownRates) }
     /// Rates other kscale runs set (`ThrottleController.knownRates`).
     public var knownRates: [RunOverlap.KnownRate] = []
+    /// Called with each `--auto-throttle` rate before it is set on the brokers, so the cluster's
+    /// run record carries the rate the run sets (`PlanRun` writes it), as the journal does.
+    public var recordRetune: (@Sendable (Int64) async throws -> Void)?
     /// Where the latest progress report is kept (replaced atomically each poll) for `kscale status`.
     public var progressFile: String?
 
@@ -78,15 +81,50 @@ public final class ReassignmentExecutor {
 
     /// Continues the run in this journal after its process died.
     public func resume(additional: Bool = false) async throws -> ExecutionSummary {
-        guard let plan = state.plan, let options = state.options else {
+        guard state.plan != nil, let options = state.options else {
             throw InvalidInput("the journal \(journal.path) holds no run to resume")
         }
-        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: additional || options.additional, ours: submitted,
-                                                      allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
+        // Read first: a refused resume journals nothing.
+        let left = try await PlanRun.leftToDrive(state, admin: admin)
+        let deleted = Set(state.planLeft?.partitions.map(\.topic) ?? []).subtracting(left.partitions.map(\.topic))
+        let inspection = left.partitions.isEmpty ? nil : try await Preflight.inspect(
+            plan: left, admin: admin, additional: additional || options.additional, ours: submitted,
+            allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+            drift: Self.resumeDriftCheck(options), everSubmitted: state.everSubmitted)
         var r = JournalRecord(.run, at: clock.now())
         r.runID = state.runID
         try record(r)
+        try await endPartitions(ofDeleted: deleted)
+        guard let inspection else { return try await finishWithNothingLeft(options: options) }
+        for note in inspection.drift?.notes ?? [] { emit(.message(note)) }
         return try await drive(inspection, options: options, resumed: true)
+    }
+
+    /// A resume judges drift for the partitions the run has not started (the plan's recorded
+    /// replicas against the cluster now; its own moves are never drift): refused unless the run
+    /// was started with `--allow-drift`.
+    static func resumeDriftCheck(_ options: RunOptions) -> DriftCheck { options.allowDrift == true ? .allow : .refuse }
+
+    /// Partitions of the plan whose topic no longer exists (deleted while no process drove the
+    /// run) end as gone before anything else, so the resume drives the rest.
+    private func endPartitions(ofDeleted deleted: Set<String>) async throws {
+        guard let plan = state.plan, !deleted.isEmpty else { return }
+        let open = plan.partitions.map(\.topicPartition).filter { tp in
+            guard deleted.contains(tp.topic) else { return false }
+            guard let phase = state.partitions[tp]?.phase else { return true }
+            return phase == .pending || phase == .submitted
+        }
+        for tp in open.sorted() { try endGone(tp) }
+        var ledger = state.ledger
+        defer { state.ledger = ledger }
+        if !deleted.isEmpty { try await controller.release(Array(ledger.replicas.keys.filter { deleted.contains($0.topic) }), ledger: &ledger) }
+    }
+
+    /// Every partition of the run ended as gone: only the rates are left to restore.
+    private func finishWithNothingLeft(options: RunOptions) async throws -> ExecutionSummary {
+        self.options = options
+        startedAt = clock.now()
+        return try await restoreAndEnd(total: 0)
     }
 
     // MARK: - The loop
@@ -146,6 +184,11 @@ public final class ReassignmentExecutor {
             if pending.isEmpty && inFlight.isEmpty { break }
             try await clock.sleep(seconds: options.pollInterval)
         }
+        return try await restoreAndEnd(total: total)
+    }
+
+    /// The end of every run: every rate restored, every entry of ours removed, the journal ended.
+    private func restoreAndEnd(total: Int64) async throws -> ExecutionSummary {
         var restored = 0
         var ledgerNow = state.ledger
         defer { state.ledger = ledgerNow }
@@ -165,7 +208,7 @@ public final class ReassignmentExecutor {
         end.state = failed.isEmpty ? "completed" : "failed"
         try record(end)
         let summary = ExecutionSummary(runID: state.runID ?? "", done: state.count(.done), failed: failed, bytes: total,
-                                       seconds: clock.now() - startedAt, throttlesRestored: restored)
+                                       seconds: clock.now() - startedAt, throttlesRestored: restored, gone: state.gone.sorted())
         emit(.finished(summary))
         return summary
     }
@@ -178,6 +221,17 @@ public final class ReassignmentExecutor {
         let view = try await ClusterObservation.read(from: admin, parts: parts, topics: topics)
         var ledger = state.ledger
         defer { state.ledger = ledger }
+
+        // Partitions whose topic was deleted (KRaft deletes a topic under reassignment at once;
+        // both modes delete one whose moves have not started) end as gone, their throttle entries
+        // gone with the topic's configs; the rest of the run goes on.
+        let deleted = moves.keys.filter { tp in
+            view.missingTopics.contains(tp.topic) || (view.topicNames.contains(tp.topic) && view.partition(tp) == nil)
+        }.sorted()
+        if !deleted.isEmpty {
+            for tp in deleted { try endGone(tp) }
+            try await controller.release(deleted, ledger: &ledger)
+        }
 
         // Finished or vanished moves.
         var finished: [TopicPartition] = []
@@ -240,7 +294,12 @@ public final class ReassignmentExecutor {
             let errors = try await admin.alterReassignmentsInChunks(Dictionary(uniqueKeysWithValues: next.map { ($0.tp, Optional($0.to)) }))
             var rejected: [TopicPartition] = []
             for m in next {
-                if let e = errors[m.tp], e.code != 0 {
+                if let e = errors[m.tp], e.isUnknownTopic {
+                    // Deleted since the reading, or (ZooKeeper) queued for deletion: Kafka takes
+                    // no reassignment of a topic being deleted.
+                    try endGone(m.tp, reason: "topic \(m.tp.topic) is deleted or being deleted (\(e))")
+                    rejected.append(m.tp)
+                } else if let e = errors[m.tp], e.code != 0 {
                     inFlight[m.tp] = nil
                     failed[m.tp] = "AlterPartitionReassignments rejected it: \(e)"
                     rejected.append(m.tp)
@@ -334,9 +393,22 @@ public final class ReassignmentExecutor {
         let next = under.isEmpty ? min(hi, current + stepSize) : max(lo, current - 2 * stepSize)
         guard next != current else { return }
         rate = next
+        // Write ahead, as the journal: the cluster's run record carries the rate before the brokers do.
+        if let recordRetune { try await recordRetune(next) }
         try await controller.retune(next, ledger: &ledger)
         let why = under.isEmpty ? "no partition under min ISR" : "\(under.count) partition(s) under min ISR, e.g. \(under[0])"
         emit(.throttleChanged(next, reason: why))
+    }
+
+    /// Ends `tp` as gone: its topic no longer exists.
+    private func endGone(_ tp: TopicPartition, reason: String? = nil) throws {
+        let reason = reason ?? "topic \(tp.topic) was deleted during the run"
+        inFlight[tp] = nil
+        pending.removeAll { $0.tp == tp }
+        waiting[tp] = nil
+        let move = moves.removeValue(forKey: tp)
+        try transition(tp, .gone, move: move, detail: reason)
+        emit(.partitionGone(tp, reason: reason))
     }
 
     private func transition(_ tp: TopicPartition, _ phase: PartitionPhase, move: Move?, detail: String?) throws {

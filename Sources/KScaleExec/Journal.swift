@@ -66,22 +66,31 @@ public struct JournalRecord: Codable, Sendable, Equatable {
         /// kscale's own: one replica's size when the run began (the plan record only), so
         /// progress counts a partition that has not started in its total.
         public var bytes: Int64?
+        /// The plan's record of the partition's replicas when it was made (`original_replicas`,
+        /// docs/planner.md), kept so a resume judges drift for partitions not yet started. Absent
+        /// in journals written before it was kept, and for plans that do not record it.
+        public var originalReplicas: [BrokerID]?
 
         enum CodingKeys: String, CodingKey {
             case topic, partition, replicas, bytes
             case logDirs = "log_dirs"
+            case originalReplicas = "original_replicas"
         }
     }
 
     static func lines(_ plan: ReassignmentPlan, sizes: [TopicPartition: Int64] = [:]) -> [PlanLine] {
         plan.partitions.map {
-            PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.namedLogDirs, bytes: sizes[$0.topicPartition])
+            PlanLine(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.namedLogDirs, bytes: sizes[$0.topicPartition],
+                     originalReplicas: $0.originalReplicas)
         }
     }
 
     static func plan(_ lines: [PlanLine]?) -> ReassignmentPlan? {
         lines.map {
-            ReassignmentPlan(partitions: $0.map { PartitionAssignment(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.logDirs) })
+            ReassignmentPlan(partitions: $0.map {
+                PartitionAssignment(topic: $0.topic, partition: $0.partition, replicas: $0.replicas, logDirs: $0.logDirs,
+                                    originalReplicas: $0.originalReplicas)
+            })
         }
     }
 }

@@ -10,7 +10,12 @@ public struct VerifyReport: Sendable, Equatable {
     /// Neither at target nor moving: with the replicas they have now.
     public var elsewhere: [TopicPartition: [BrokerID]]
     public var unknown: [TopicPartition]
+    /// Partitions of topics that no longer exist (deleted during or after the run): skipped, so
+    /// the rest of the plan is judged and its run can end, its throttles removed.
+    public var gone: [TopicPartition] = []
     public var complete: Bool { inFlight.isEmpty && elsewhere.isEmpty && unknown.isEmpty }
+    /// The deleted topics `gone` belongs to.
+    public var goneTopics: [String] { Array(Set(gone.map(\.topic))).sorted() }
 
     public static func check(plan: ReassignmentPlan, admin: any ClusterAdmin) async throws -> VerifyReport {
         let topics = Array(Set(plan.partitions.map(\.topic))).sorted()
@@ -18,6 +23,7 @@ public struct VerifyReport: Sendable, Equatable {
         var r = VerifyReport(atTarget: [], inFlight: [], elsewhere: [:], unknown: [])
         for line in plan.partitions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
             let tp = line.topicPartition
+            if view.missingTopics.contains(tp.topic) { r.gone.append(tp); continue }
             guard let p = view.partition(tp) else { r.unknown.append(tp); continue }
             if view.reassignments[tp] != nil { r.inFlight.append(tp) }
             else if p.replicas == line.replicas { r.atTarget.append(tp) }
@@ -112,13 +118,33 @@ public enum Canceller {
         public var failures: [TopicPartition: String]
         /// The part of the rollback still needed: partitions whose replicas differ from the original.
         public var rollback: ReassignmentPlan
+        /// Partitions of the run whose topic was deleted (or, in ZooKeeper mode, is queued for
+        /// deletion), with why: skipped, ended as gone; the cancel goes on with the rest.
+        public var gone: [TopicPartition: String] = [:]
+        /// Cancelled partitions left without a leader: ZooKeeper's controller reassigns back to
+        /// the original replicas even when none of them is in sync (KRaft refuses that cancel).
+        public var leaderless: [TopicPartition] = []
     }
 
     /// What cancel would do, without changing anything.
     public static func preview(state: RunState, admin: any ClusterAdmin) async throws -> Outcome {
         let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: state.plan.map { Array(Set($0.partitions.map(\.topic))).sorted() })
         let ours = state.partitions.filter { $0.value.phase == .submitted && view.reassignments[$0.key] != nil }.map(\.key).sorted()
-        return Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
+        var outcome = Outcome(cancelled: ours, failures: [:], rollback: rollbackNeeded(state: state, view: view, cancelling: Set(ours)))
+        for (tp, p) in state.partitions where (p.phase == .pending || p.phase == .submitted) && view.missingTopics.contains(tp.topic) {
+            outcome.gone[tp] = "topic \(tp.topic) was deleted: nothing to cancel there"
+        }
+        return outcome
+    }
+
+    /// What the operator reads for a cancel Kafka refused for `tp` (`error`): the reason in
+    /// words and what to do. KRaft refuses a cancel whose revert would need an unclean leader
+    /// election (no original replica in the ISR: `ReplicationControlManager.
+    /// cancelPartitionReassignment`) with INVALID_REPLICA_ASSIGNMENT.
+    static func cancelRefusal(_ tp: TopicPartition, _ error: KafkaAPIError, original: [BrokerID]?) -> String {
+        guard error.name == "INVALID_REPLICA_ASSIGNMENT" else { return "cancel failed: \(error)" }
+        let replicas = original.map { " \($0)" } ?? ""
+        return "Kafka refused to cancel the move of \(tp) (INVALID_REPLICA_ASSIGNMENT: \(error.message ?? "")): none of its original replicas\(replicas) is in sync, so reverting would need an unclean leader election, which could lose data. The move stays in flight, now without kscale's throttle. Let it finish (`kscale verify` then shows it at target), or bring an original replica back in sync (restart its broker) and cancel again; only if losing data is acceptable, set unclean.leader.election.enable=true on topic \(tp.topic) and cancel again"
     }
 
     /// Cancels the run in `dir`. Through a dry-run gate the cancellation is checked against the
@@ -137,12 +163,15 @@ public enum Canceller {
 
     static func cancel(state: RunState, journal: any JournalWriting, admin: any ClusterAdmin, clock: any KScaleClock) async throws -> Outcome {
         var outcome = try await preview(state: state, admin: admin)
+        // Partitions the cancel's answer found gone, journaled there.
+        var goneByCancel: Set<TopicPartition> = []
         if !outcome.cancelled.isEmpty {
             let errors = try await admin.alterReassignmentsInChunks(Dictionary(uniqueKeysWithValues: outcome.cancelled.map { ($0, [BrokerID]?.none) }))
             // NO_REASSIGNMENT_IN_PROGRESS: the move finished between the reading and the cancel
             // (Kafka's answer for a partition with nothing moving). It is done, not a failed
             // cancel, and the rollback, if asked for, moves it back like any finished one.
             let finished = Set(outcome.cancelled.filter { errors[$0]?.name == "NO_REASSIGNMENT_IN_PROGRESS" })
+            let originals = Dictionary((state.rollback?.partitions ?? []).map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
             for tp in outcome.cancelled {
                 var r = JournalRecord(.partition, at: clock.now())
                 r.topic = tp.topic
@@ -150,15 +179,23 @@ public enum Canceller {
                 if finished.contains(tp) {
                     r.state = PartitionPhase.done.rawValue
                     r.detail = "finished before the cancel reached it"
+                } else if let e = errors[tp], e.isUnknownTopic {
+                    // Deleted after the reading, or (ZooKeeper) queued for deletion: Kafka takes no
+                    // reassignment of a topic being deleted; its move ends and the topic goes.
+                    outcome.gone[tp] = "topic \(tp.topic) is deleted or queued for deletion (\(e)): its move is not cancelled; the topic goes once it ends"
+                    r.state = PartitionPhase.gone.rawValue
+                    r.detail = outcome.gone[tp]
+                    goneByCancel.insert(tp)
                 } else if let e = errors[tp], e.code != 0 {
-                    outcome.failures[tp] = e.description
+                    outcome.failures[tp] = cancelRefusal(tp, e, original: originals[tp])
                     r.state = PartitionPhase.submitted.rawValue
-                    r.detail = "cancel failed: \(e)"
+                    r.detail = outcome.failures[tp]
                 } else {
                     r.state = PartitionPhase.cancelled.rawValue
                 }
                 try journal.append(r)
             }
+            outcome.cancelled.removeAll { outcome.gone[$0] != nil }
             if !finished.isEmpty {
                 outcome.cancelled.removeAll { finished.contains($0) }
                 let view = try await ClusterObservation.read(from: admin, parts: .metadata, topics: Array(Set(finished.map(\.topic))).sorted())
@@ -169,8 +206,27 @@ public enum Canceller {
         }
         if !outcome.cancelled.isEmpty {
             try await restoreOrder(of: outcome, state: state, journal: journal, admin: admin, clock: clock)
+            let reverted = outcome.cancelled.filter { outcome.failures[$0] == nil }
+            let after = try await ClusterObservation.read(from: admin, parts: .metadata, topics: Array(Set(reverted.map(\.topic))).sorted())
+            outcome.leaderless = reverted.filter { tp in after.partition(tp).map { $0.leader == nil } ?? false }
+            for tp in outcome.leaderless {
+                var note = JournalRecord(.note, at: clock.now())
+                note.topic = tp.topic
+                note.partition = tp.partition
+                note.detail = "reverted without a leader: none of its original replicas was in sync"
+                try journal.append(note)
+            }
         }
-        for (tp, p) in state.partitions where p.phase == .pending {
+        for (tp, p) in state.partitions.sorted(by: { $0.key < $1.key }) where (p.phase == .pending || p.phase == .submitted) && outcome.gone[tp] != nil && !goneByCancel.contains(tp) {
+            // The preview's partitions of deleted topics (those the cancel itself found are journaled above).
+            var r = JournalRecord(.partition, at: clock.now())
+            r.topic = tp.topic
+            r.partition = tp.partition
+            r.state = PartitionPhase.gone.rawValue
+            r.detail = outcome.gone[tp]
+            try journal.append(r)
+        }
+        for (tp, p) in state.partitions where p.phase == .pending && outcome.gone[tp] == nil {
             var r = JournalRecord(.partition, at: clock.now())
             r.topic = tp.topic
             r.partition = tp.partition
@@ -425,6 +481,9 @@ public struct ThrottleClear: Sendable, Equatable {
         }
         public var dir: String
         public var result: Result
+        /// Topics the run's ledger held entries of that no longer exist: skipped (their configs
+        /// went with them), the run's rates restored all the same.
+        public var deletedTopics: [String] = []
     }
     /// Throttles no kscale run set.
     public var unknown: [ThrottleAudit.Item]
@@ -443,8 +502,9 @@ public struct ThrottleClear: Sendable, Equatable {
                 report.runs.append(RunCleared(dir: dir, result: .drivenByAProcess))
                 continue
             }
+            let deleted = try await admin.missingTopics(Array(Set(state.ledger.replicaEntries.keys.map(\.topic))).sorted())
             let counts = try await RunEnd.finish(runIn: dir, admin: admin, clock: clock, as: state.ended ?? "throttles-cleared")
-            report.runs.append(RunCleared(dir: dir, result: .cleared(rates: counts.rates, entries: counts.entries)))
+            report.runs.append(RunCleared(dir: dir, result: .cleared(rates: counts.rates, entries: counts.entries), deletedTopics: deleted.sorted()))
         }
         return report
     }
@@ -495,6 +555,8 @@ public struct LiveStatus: Sendable {
                 inFlight.append(tp)
             } else if view.partition(tp)?.replicas == targets[tp] {
                 entries[i].phase = .done
+            } else if journaled?.phase == .gone {
+                entries[i].phase = .gone
             } else if journaled?.phase == .failed || journaled?.phase == .cancelled {
                 entries[i].phase = journaled?.phase ?? .pending
                 if journaled?.phase == .failed { failed[tp] = journaled?.detail ?? "failed" }

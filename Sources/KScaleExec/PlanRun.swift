@@ -35,12 +35,16 @@ public struct PlanRun: Sendable {
     /// Starts the run of `plan` in `dir`, or continues it when `dir` holds a run of the same plan.
     /// `drift`: what to do about partitions that moved since the plan was made (`PlanDrift`;
     /// partitions this run's journal submitted are its own moves, never drift).
-    public func execute(_ plan: ReassignmentPlan, in dir: String, options: RunOptions, drift: DriftCheck = .refuse) async throws -> Outcome {
+    public func execute(_ plan: ReassignmentPlan, in dir: String, options given: RunOptions, drift asked: DriftCheck = .refuse) async throws -> Outcome {
+        var options = given
+        if asked == .allow { options.allowDrift = true }
         guard !admin.isDryRun else {
             // The dry run refuses what the run would refuse: another plan's run in `dir`.
             let existing = try RunDirectory.existingState(dir)
             try existing?.refuseUnlessSamePlan(plan, in: dir)
-            let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: existing?.submitted ?? [], drift: drift)
+            let drift = Self.driftCheck(asked, continuing: existing, options: options)
+            let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: existing?.submitted ?? [], drift: drift,
+                                                           everSubmitted: existing?.everSubmitted ?? [])
             if options.localStateOnly != true {
                 try await RunRegistry(admin: admin).claim(runRecord(inspection, in: dir, options: options), dryRun: true, adopt: options.adopt ?? false)
             }
@@ -51,7 +55,9 @@ public struct PlanRun: Sendable {
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/" + ProgressFile.name          // what `kscale status` reads while it runs
         try executor.state.refuseUnlessSamePlan(plan, in: dir)   // before reading the cluster, as the dry run
-        let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: executor.submitted, drift: drift)
+        let drift = Self.driftCheck(asked, continuing: executor.state.plan == nil ? nil : executor.state, options: options)
+        let inspection = try await inspectNamingOwners(plan, in: dir, options: options, ours: executor.submitted, drift: drift,
+                                                       everSubmitted: executor.state.everSubmitted)
         for note in inspection.drift?.notes ?? [] { emit(.message(note)) }
         let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
         let summary = try await endingClaim(claim) {
@@ -60,14 +66,24 @@ public struct PlanRun: Sendable {
         return .finished(summary)
     }
 
+    /// The drift check of a run: as asked, except that a run continued from its journal (the same
+    /// plan executed again, a lifecycle flow's interrupted step) is judged even when its caller
+    /// planned from a fresh reading (`.skip`): the partitions it has not started may have moved
+    /// since. Refused unless the run was started with `--allow-drift`.
+    static func driftCheck(_ asked: DriftCheck, continuing: RunState?, options: RunOptions) -> DriftCheck {
+        guard asked == .skip, let continuing, continuing.plan != nil else { return asked }
+        return ReassignmentExecutor.resumeDriftCheck(continuing.options ?? options)
+    }
+
     /// The preflight, whose refusal of partitions already moving names the run on the cluster that
     /// owns them when the run record knows one (another host's run started a moment before).
     private func inspectNamingOwners(_ plan: ReassignmentPlan, in dir: String, options: RunOptions, ours: Set<TopicPartition>,
-                                     drift: DriftCheck) async throws -> Inspection {
+                                     drift: DriftCheck, everSubmitted: Set<TopicPartition>) async throws -> Inspection {
         do {
             return try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: ours,
                                                allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
-                                               adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift)
+                                               adopt: options.adopt ?? false, owners: Self.owners(besides: dir), drift: drift,
+                                               everSubmitted: everSubmitted)
         } catch let refusal as Refusal {
             guard options.localStateOnly != true else { throw refusal }
             let targets = Set(plan.partitions.flatMap(\.replicas))
@@ -118,8 +134,13 @@ public struct PlanRun: Sendable {
         executor.knownRates = known
         let brokers = Set(inspection.moves.flatMap { $0.from + $0.to }).sorted()
         let current = brokers.isEmpty ? [:] : try await admin.describeConfigs(brokers.map { ConfigResource.broker($0) })
-        return try await registry.claim(runRecord(inspection, in: dir, options: options, known: known, current: current), dryRun: false,
-                                        adopt: options.adopt ?? false)
+        let claim = try await registry.claim(runRecord(inspection, in: dir, options: options, known: known, current: current), dryRun: false,
+                                             adopt: options.adopt ?? false)
+        // Each --auto-throttle retune is recorded before the brokers get it: another host's run
+        // reading the record sees the rate this run sets now, not the one it started with.
+        let clock = self.clock
+        executor.recordRetune = { rate in try await registry.retuned(claim, rate: rate, at: clock.now()) }
+        return claim
     }
 
     /// The rates other runs' ledgers beside `dir` set and have not restored.
@@ -153,19 +174,40 @@ public struct PlanRun: Sendable {
     /// Continues the run in `dir` after its process died, from its journal.
     public func resume(in dir: String) async throws -> Outcome {
         let state = try RunDirectory.readState(dir)
-        guard let plan = state.plan, let options = state.options else { throw InvalidInput("\(dir) holds no run to resume") }
+        guard state.plan != nil, let options = state.options else { throw InvalidInput("\(dir) holds no run to resume") }
+        // What is left: not the partitions that ended gone, nor those whose topic was deleted since.
+        let left = try await Self.leftToDrive(state, admin: admin)
+        let drift = ReassignmentExecutor.resumeDriftCheck(options)
         guard !admin.isDryRun else {
-            return .preview(try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted,
-                                                               allowReplicationFactorChange: options.allowReplicationFactorChange ?? false), options)
+            guard !left.partitions.isEmpty else { throw InvalidInput("\(dir): every partition of the run ended gone (its topics were deleted); nothing is left to move") }
+            return .preview(try await Preflight.inspect(plan: left, admin: admin, additional: options.additional, ours: state.submitted,
+                                                        allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+                                                        drift: drift, everSubmitted: state.everSubmitted), options)
         }
         let lock = try RunLock(directory: dir)
         defer { withExtendedLifetime(lock) {} }
         let executor = try ReassignmentExecutor(admin: admin, journal: Journal(path: dir + "/" + RunDirectory.journalName), clock: clock, emit: emit)
         executor.progressFile = dir + "/" + ProgressFile.name
-        let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional, ours: state.submitted,
-                                                     allowReplicationFactorChange: options.allowReplicationFactorChange ?? false)
+        guard !left.partitions.isEmpty else {
+            // Only the throttles are left to undo: the executor ends the gone partitions and restores.
+            let summary = try await executor.resume()
+            if options.localStateOnly != true, let id = state.runID {
+                try await RunRegistry(admin: admin).endClaim(runID: id, stateDir: dir, state: .finished, at: clock.now())
+            }
+            return .finished(summary)
+        }
+        let inspection = try await Preflight.inspect(plan: left, admin: admin, additional: options.additional, ours: state.submitted,
+                                                     allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
+                                                     drift: drift, everSubmitted: state.everSubmitted)
         let claim = try await claimOnCluster(inspection, in: dir, options: options, executor: executor)
         return .finished(try await endingClaim(claim) { try await executor.resume() })
+    }
+
+    /// The run's plan without the partitions that ended gone or whose topic no longer exists.
+    static func leftToDrive(_ state: RunState, admin: any ClusterAdmin) async throws -> ReassignmentPlan {
+        guard let plan = state.planLeft else { return ReassignmentPlan(partitions: []) }
+        let deleted = try await admin.missingTopics(Array(Set(plan.partitions.map(\.topic))).sorted())
+        return ReassignmentPlan(partitions: plan.partitions.filter { !deleted.contains($0.topic) })
     }
 
     /// Runs the executor and ends the run's claim on the cluster after it: when it finishes, and

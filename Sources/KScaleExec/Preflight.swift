@@ -43,10 +43,12 @@ public enum Preflight {
     /// as drift); `.allow` lists them in the inspection and goes on.
     public static func inspect(plan: ReassignmentPlan, admin: any ClusterAdmin, additional: Bool,
                                ours: Set<TopicPartition> = [], allowReplicationFactorChange: Bool = false,
-                               adopt: Bool = false, owners: [TopicPartition: String] = [:], drift: DriftCheck = .skip) async throws -> Inspection {
+                               adopt: Bool = false, owners: [TopicPartition: String] = [:], drift: DriftCheck = .skip,
+                               everSubmitted: Set<TopicPartition> = []) async throws -> Inspection {
         guard !plan.partitions.isEmpty else { throw InvalidInput("the plan has no partitions to move") }
         let view = try await ClusterObservation.read(from: admin, parts: [.logDirs, .topicConfigs], topics: nil)
-        let judgedDrift = drift == .skip ? nil : PlanDrift.judge(plan, against: view, ours: ours)
+        // Partitions this run ever submitted are its own moves, never drift (`everSubmitted`).
+        let judgedDrift = drift == .skip ? nil : PlanDrift.judge(plan, against: view, ours: ours.union(everSubmitted))
         if drift == .refuse, let refusal = judgedDrift?.refusal { throw refusal }
         var problems: [String] = []
         for line in plan.partitions {

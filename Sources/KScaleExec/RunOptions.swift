@@ -36,6 +36,10 @@ public struct RunOptions: Sendable, Codable, Equatable {
     /// `--no-cluster-record`: keep the run only in its local state dir, not in the cluster's run
     /// record (`RunRegistry`), for clusters that forbid tool topics (nil: recorded).
     public var localStateOnly: Bool?
+    /// `--allow-drift`: the run was started over partitions that moved since the plan was made,
+    /// so its resume lets drift through too (nil in older journals, and for runs started without
+    /// it: a resume refuses partitions not yet started that drifted).
+    public var allowDrift: Bool?
 
     public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
                 additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,

@@ -123,6 +123,9 @@ public struct RunProgress: Sendable, Equatable, Codable {
     public var bytesTotal: Int64
     /// Brokers taking part, by id.
     public var brokers: [BrokerFlow]
+    /// Partitions whose topic was deleted during the run: out of the total, never blocking 100%.
+    /// Not persisted in `progress.json` (`status` counts them from the journal).
+    public var gone: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case at, done, pending, failed, cancelled, unsized, brokers
@@ -168,6 +171,9 @@ public struct RunProgress: Sendable, Equatable, Codable {
             case .pending: p.pending += 1
             case .failed: p.failed += 1
             case .cancelled: p.cancelled += 1
+            case .gone:
+                p.gone += 1
+                continue
             }
             let sender = move.sender
             for target in move.adding {
@@ -175,7 +181,7 @@ public struct RunProgress: Sendable, Equatable, Codable {
                 switch entry.phase {
                 case .done: copied = move.bytes
                 case .submitted: copied = min(move.bytes, reading?.bytes(of: move.tp, on: target) ?? 0)
-                case .pending, .failed, .cancelled: copied = 0
+                case .pending, .failed, .cancelled, .gone: copied = 0
                 }
                 p.bytesTotal += move.bytes
                 p.bytesCopied += copied

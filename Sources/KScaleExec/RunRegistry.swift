@@ -85,6 +85,16 @@ public struct RunRegistry: Sendable {
         return claim
     }
 
+    /// Records that a running claim now sets `rate` (an `--auto-throttle` retune), before the
+    /// brokers get it: the claim's latest record is what other runs read.
+    public func retuned(_ claim: RunRecord, rate: Int64, at time: Double) async throws {
+        var updated = claim
+        updated.state = .running
+        updated.rate = rate
+        updated.at = time
+        _ = try await append(updated)
+    }
+
     /// Records the end of a claimed run.
     public func end(_ claim: RunRecord, state: RunRecord.State, at time: Double) async throws {
         var ended = claim

@@ -8,6 +8,9 @@ public enum PartitionPhase: String, Sendable, Codable {
     case done
     case cancelled
     case failed
+    /// Its topic was deleted during the run: nothing left to move, and nothing to retry. Terminal,
+    /// like done; the rest of the run goes on.
+    case gone
 }
 
 public struct PartitionProgress: Sendable, Equatable {
@@ -144,6 +147,7 @@ public struct RunState: Sendable {
             let tp = TopicPartition(t, p)
             var cur = partitions[tp] ?? PartitionProgress(phase: .pending, from: nil, to: r.to ?? [], bytes: nil)
             cur.phase = phase
+            if phase == .submitted { everSubmitted.insert(tp) }
             if let f = r.from { cur.from = f }
             if let to = r.to { cur.to = to }
             if let b = r.bytes { cur.bytes = b }
@@ -162,6 +166,18 @@ public struct RunState: Sendable {
 
     /// Partitions this run submitted and has not seen finish.
     public var submitted: Set<TopicPartition> { Set(partitions.filter { $0.value.phase == .submitted }.map(\.key)) }
+
+    /// Partitions this run ever submitted (whatever they are now): its own moves, never drift.
+    public var everSubmitted: Set<TopicPartition> = []
+
+    /// Partitions that ended as gone (their topic was deleted during the run).
+    public var gone: Set<TopicPartition> { Set(partitions.filter { $0.value.phase == .gone }.map(\.key)) }
+
+    /// The plan without its gone partitions: what a resume still has to drive.
+    public var planLeft: ReassignmentPlan? {
+        let gone = self.gone
+        return plan.map { ReassignmentPlan(partitions: $0.partitions.filter { !gone.contains($0.topicPartition) }) }
+    }
 }
 
 extension RunState {

@@ -143,7 +143,9 @@ public struct ThrottleController: Sendable {
         try await setRate(rate, on: Set(ledger.rates.keys.map(\.broker)), ledger: &ledger)
     }
 
-    /// Removes exactly the entries this run appended for `partitions`.
+    /// Removes exactly the entries this run appended for `partitions`. Entries of a topic that was
+    /// deleted went with it (Kafka deletes a topic's configs with the topic): they are journaled
+    /// removed, with nothing sent, and the rest go on.
     public func release(_ partitions: [TopicPartition], ledger: inout ThrottleLedger) async throws {
         var byKey: [ThrottleLedger.ReplicaKey: [(TopicPartition, Set<String>)]] = [:]
         for tp in partitions {
@@ -151,31 +153,96 @@ public struct ThrottleController: Sendable {
         }
         guard !byKey.isEmpty else { return }
         let topics = Array(Set(byKey.keys.map(\.topic))).sorted()
-        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        let current: [ConfigResource: [ConfigEntry]]
+        do {
+            current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        } catch let error as KafkaAPIError where error.isUnknownTopic {
+            let deleted = try await admin.missingTopics(topics)
+            guard !deleted.isEmpty else { throw error }
+            try forgetEntries(ofDeleted: deleted, in: byKey, ledger: &ledger)
+            return try await release(partitions.filter { !deleted.contains($0.topic) }, ledger: &ledger)
+        }
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) {
             let ours = parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
             let have = ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
-            // An unset key holds nothing of ours; SUBTRACT onto it fails on 2.4-2.5 (KAFKA-9644).
-            if have.isEmpty { continue }
-            // Deleting leaves no empty value (nor a 2.6-3.3 leading empty item) behind; only done
-            // when nothing but ours is left. Otherwise every entry of ours is subtracted, also
-            // those the answering broker does not show yet (KRaft brokers apply configs late).
-            let op: ConfigChange = have.subtracting(ours).isEmpty
-                ? ConfigChange(k.key, .delete)
-                : ConfigChange(k.key, .subtract, ours.sorted().joined(separator: ","))
-            changes[.topic(k.topic), default: []].append(op)
+            changes[.topic(k.topic), default: []] += Self.removal(key: k.key, have: have, ours: ours)
         }
-        try await apply(changes, what: "throttled replicas")
-        for (k, parts) in byKey {
+        let errors = changes.isEmpty ? [:] : try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
+        // A topic deleted between the reading and the change: its entries went with it.
+        let deleted = Set(errors.filter { $0.key.kind == .topic && $0.value.isUnknownTopic }.map(\.key.name))
+        let failed = errors.filter { $0.value.code != 0 && !deleted.contains($0.key.name) }
+        if !failed.isEmpty {
+            let text = failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")
+            throw ExecutionError("setting throttled replicas failed: \(text)")
+        }
+        try forgetEntries(ofDeleted: deleted, in: byKey, ledger: &ledger)
+        for (k, parts) in byKey where !deleted.contains(k.topic) {
+            for (tp, e) in parts { try journalRemoved(e, of: tp, key: k, detail: nil, ledger: &ledger) }
+        }
+        // A list the broker showed holding nothing but ours is now empty, or nearly: read it again
+        // and DELETE it when the SUBTRACT left it empty, so no empty value stays behind. A broker
+        // still showing entries (someone else's, or ours not applied yet) keeps the list as the
+        // controller left it. The dry run, which applied nothing, lists the DELETE it expects.
+        let onlyOurs = byKey.filter { k, parts in
+            !deleted.contains(k.topic) && !(changes[.topic(k.topic)] ?? []).isEmpty
+                && ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
+                    .subtracting(parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }).isEmpty
+        }.keys
+        try await deleteEmptied(Array(onlyOurs))
+    }
+
+    /// DELETEs each of `keys` the cluster shows set to an empty list now.
+    private func deleteEmptied(_ keys: [ThrottleLedger.ReplicaKey]) async throws {
+        guard !keys.isEmpty else { return }
+        var emptied = keys
+        if !((admin as? DryRunAdmin)?.isDryRun ?? false) {
+            let now = try await admin.describeConfigs(Array(Set(keys.map { ConfigResource.topic($0.topic) })))
+            emptied = keys.filter { k in
+                guard let entry = now[.topic(k.topic)]?.first(where: { $0.name == k.key && !$0.isDefault }), let value = entry.value else { return false }
+                return ThrottleKeys.parse(value).isEmpty
+            }
+        }
+        var changes: [ConfigResource: [ConfigChange]] = [:]
+        for k in emptied.sorted() { changes[.topic(k.topic), default: []].append(ConfigChange(k.key, .delete)) }
+        guard !changes.isEmpty else { return }
+        let errors = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
+        let failed = errors.filter { $0.value.code != 0 && !$0.value.isUnknownTopic }
+        if !failed.isEmpty {
+            throw ExecutionError("deleting emptied throttled-replicas lists failed: \(failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; "))")
+        }
+    }
+
+    private func journalRemoved(_ entries: Set<String>, of tp: TopicPartition, key: ThrottleLedger.ReplicaKey, detail: String?,
+                                ledger: inout ThrottleLedger) throws {
+        var r = JournalRecord(.replicasRemoved, at: clock.now())
+        r.topic = key.topic
+        r.partition = tp.partition
+        r.key = key.key
+        r.entries = entries.sorted()
+        r.detail = detail
+        try journal.append(r)
+        ledger.apply(r)
+    }
+
+    /// The change that removes `ours` from a throttled-replicas key whose value the answering
+    /// broker shows as `have`: a SUBTRACT of every entry of ours, always, also those the broker
+    /// does not show yet and also when it shows nothing but ours. The controller applies a
+    /// SUBTRACT to the value it holds, so an entry someone else added that this broker has not
+    /// applied yet (KRaft brokers apply configs late) survives, where a DELETE would take it too.
+    /// Nothing is sent onto a key the broker shows unset: a SUBTRACT there fails on 2.4-2.5
+    /// (KAFKA-9644), and none of ours was ever applied to it.
+    static func removal(key: String, have: Set<String>, ours: Set<String>) -> [ConfigChange] {
+        guard !have.isEmpty, !ours.isEmpty else { return [] }
+        return [ConfigChange(key, .subtract, ours.sorted().joined(separator: ","))]
+    }
+
+    /// Journals the entries of `deleted` topics as removed: the topic's configs were deleted with it.
+    private func forgetEntries(ofDeleted deleted: Set<String>, in byKey: [ThrottleLedger.ReplicaKey: [(TopicPartition, Set<String>)]],
+                               ledger: inout ThrottleLedger) throws {
+        for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) where deleted.contains(k.topic) {
             for (tp, e) in parts {
-                var r = JournalRecord(.replicasRemoved, at: clock.now())
-                r.topic = k.topic
-                r.partition = tp.partition
-                r.key = k.key
-                r.entries = e.sorted()
-                try journal.append(r)
-                ledger.apply(r)
+                try journalRemoved(e, of: tp, key: k, detail: "topic \(k.topic) was deleted: its throttled-replicas list went with it", ledger: &ledger)
             }
         }
     }

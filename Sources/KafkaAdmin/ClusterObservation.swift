@@ -26,6 +26,9 @@ public struct ClusterObservation: Sendable, Hashable {
     public var parts: ReadParts
     /// What the reading could not see although it was asked for.
     public var gaps: [ReadingGap]
+    /// Topics the reading was asked for by name that the cluster does not have (deleted, or never
+    /// created): the rest of the reading holds the ones that exist.
+    public var missingTopics: Set<String> = []
     /// Each partition's description, by partition (kept in step with `topics`).
     public private(set) var partitionIndex: [TopicPartition: PartitionDescription]
 
@@ -113,7 +116,7 @@ extension ClusterObservation {
     /// give becomes a gap. `topics` nil reads every topic.
     public static func read(from admin: any ClusterAdmin, parts: ReadParts = .all, topics names: [String]? = nil) async throws -> ClusterObservation {
         let cluster = try await admin.describeCluster()
-        let topics = try await admin.describeTopics(names)
+        let (topics, missing) = try await admin.describeExistingTopics(names)
         let reassignments = try await admin.listReassignments(nil)
         var gaps: [ReadingGap] = []
         let registered = Set(cluster.brokers.map(\.id))
@@ -153,8 +156,10 @@ extension ClusterObservation {
                 }
             }
         }
-        return ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
-                                  brokerConfigs: brokerConfigs, topicConfigs: topicConfigs, parts: parts, gaps: gaps)
+        var observation = ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
+                                             brokerConfigs: brokerConfigs, topicConfigs: topicConfigs, parts: parts, gaps: gaps)
+        observation.missingTopics = missing
+        return observation
     }
 
     /// DescribeLogDirs of `brokers`, each asked on its own and all at once: a broker that does not

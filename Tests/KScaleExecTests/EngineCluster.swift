@@ -56,6 +56,15 @@ actor EngineCluster: ClusterAdmin {
     /// a cancel racing the moves' completion.
     private(set) var finishMovesBeforeCancel = false
     func setFinishMovesBeforeCancel(_ on: Bool) { finishMovesBeforeCancel = on }
+    /// A topic deleted right after the given AlterPartitionReassignments request (counted from
+    /// 1): an operator deleting it in the middle of a run.
+    private var deletion: (topic: String, afterRequest: Int)?
+    func deleteTopic(_ topic: String, afterAlterRequest count: Int) { deletion = (topic, count) }
+    /// What each of those deletions did (deleted at once, or queued in ZooKeeper mode).
+    private(set) var deletions: [SimTopicDeletion] = []
+    /// What the cluster was asked, in order: `record <rate>` for each run-record append (the
+    /// record's rate), `rates <value>` for each IncrementalAlterConfigs that sets a throttle rate.
+    private(set) var timeline: [String] = []
     private(set) var peakPerBroker = 0
     private(set) var peakTotal = 0
 
@@ -101,6 +110,13 @@ actor EngineCluster: ClusterAdmin {
     func unregister(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.unregisterBroker(broker, at: t) } }
     /// The broker registers but stays fenced (not caught up with the metadata) until `start`.
     func registerFenced(_ broker: BrokerID) async throws { try await admin.engine.withModel { m, t in try m.registerBroker(broker, at: t) } }
+
+    /// DeleteTopics, as the profile's controller answers it (KRaft at once; ZooKeeper queues a
+    /// topic being reassigned).
+    @discardableResult
+    func deleteTopic(_ topic: String) async throws -> SimTopicDeletion {
+        try await admin.engine.withModel { m, t in try m.deleteTopic(topic, at: t) }
+    }
 
     /// A topic created while the test runs, empty.
     func addTopic(_ name: String, _ assignment: [[BrokerID]]) async throws {
@@ -157,6 +173,10 @@ actor EngineCluster: ClusterAdmin {
         alterRequests += 1
         if finishMovesBeforeCancel, targets.values.allSatisfy({ $0 == nil }) { completeMoves() }
         let failed = try await admin.alterReassignments(targets)
+        if let deletion, deletion.afterRequest == alterRequests {
+            self.deletion = nil
+            deletions.append(try await deleteTopic(deletion.topic))
+        }
         var perBroker: [BrokerID: Int] = [:]
         let moving = try await admin.listReassignments(nil)
         for move in moving.values { for broker in Set(move.adding + move.removing) { perBroker[broker, default: 0] += 1 } }
@@ -167,6 +187,8 @@ actor EngineCluster: ClusterAdmin {
 
     func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {
         if validateOnly { validatedConfigCalls.append(changes) } else { configCalls.append(changes) }
+        let rates = Set(changes.values.flatMap { $0 }.filter { ThrottleKeys.rates.contains($0.name) && $0.operation == .set }.compactMap(\.value))
+        if !validateOnly { for rate in rates.sorted() { timeline.append("rates \(rate)") } }
         return try await admin.incrementalAlterConfigs(changes, validateOnly: validateOnly)
     }
 
@@ -181,7 +203,12 @@ actor EngineCluster: ClusterAdmin {
     }
 
     func createToolTopic(_ topic: ToolTopic) async throws -> Bool { try await admin.createToolTopic(topic) }
-    func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 { try await admin.appendRecords(records, to: tp) }
+    func appendRecords(_ records: [LogRecord], to tp: TopicPartition) async throws -> Int64 {
+        for record in records {
+            if let value = record.value, let run = RunRecord.decode(value) { timeline.append("record \(run.rate.map(String.init) ?? "none")") }
+        }
+        return try await admin.appendRecords(records, to: tp)
+    }
     func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? {
         try await admin.readRecords(tp, from: offset, maxBytes: maxBytes)
     }

@@ -248,7 +248,7 @@ struct ClusterModelTests {
         #expect(m.partitionCount("new") == 9)
         #expect(code { try m.createPartitions("new", totalCount: 9, assignments: nil, validateOnly: false, at: 0) } == SimErrorCode.invalidPartitions)
         #expect(code { try m.createPartitions("new", totalCount: 10, assignments: [[1, 2]], validateOnly: false, at: 0) } == SimErrorCode.invalidReplicaAssignment)
-        try m.deleteTopic("new", at: 0)
+        _ = try m.deleteTopic("new", at: 0)
         #expect(m.partitionCount("new") == nil)
     }
 

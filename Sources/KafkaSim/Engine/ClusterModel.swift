@@ -44,6 +44,9 @@ public struct ClusterModel: Sendable {
     var clusterDefaults: [String: String] = [:]
     /// Partitions with at least one replica outside the ISR: the only ones `advance` looks at.
     var lagging: Set<TopicPartition> = []
+    /// ZooKeeper mode: topics DeleteTopics queued while their partitions were being reassigned
+    /// (`TopicDeletion.swift`), deleted when the last of those moves ends.
+    var queuedForDeletion: Set<String> = []
     /// Committed offsets seeded for consumer-lag tests.
     var groups: [String: [TopicPartition: Int64]] = [:]
     public internal(set) var time: Double

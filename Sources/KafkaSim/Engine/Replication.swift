@@ -99,6 +99,7 @@ extension ClusterModel {
             for (tp, broker) in caughtUp { joinISR(tp, broker) }
         }
         if time < t { time = t }
+        deleteQueuedTopics()
     }
 
     /// A caught-up replica enters the ISR; a partition with no leader takes it as leader; a

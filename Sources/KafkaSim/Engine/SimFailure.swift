@@ -21,6 +21,7 @@ public enum SimErrorCode {
     public static let unknownTopicOrPartition: Int16 = 3
     public static let leaderNotAvailable: Int16 = 5
     public static let notLeaderOrFollower: Int16 = 6
+    public static let requestTimedOut: Int16 = 7
     public static let brokerNotAvailable: Int16 = 8
     public static let coordinatorNotAvailable: Int16 = 15
     public static let invalidTopic: Int16 = 17

@@ -125,13 +125,6 @@ extension ClusterModel {
         !(brokerConfigEntry(Self.cordonKey, broker: broker)?.value ?? "").isEmpty
     }
 
-    public mutating func deleteTopic(_ name: String, at t: Double) throws(SimFailure) {
-        advance(to: t)
-        guard let topic = topics.removeValue(forKey: name) else {
-            throw SimFailure(SimErrorCode.unknownTopicOrPartition, "This server does not host this topic-partition.")
-        }
-        for i in topic.partitions.indices { lagging.remove(TopicPartition(name, Int32(i))) }
-    }
 
     /// CreatePartitions: grows a topic to `totalCount`, placing the new partitions as given or
     /// with the topic's replication factor.

@@ -1,8 +1,14 @@
 import KafkaProtocol
 
 // DeleteTopics (key 20). Kafka deletes each named topic (v6: by name or id), answering
-// UNKNOWN_TOPIC_OR_PARTITION (or UNKNOWN_TOPIC_ID) for ones that do not exist. Modelled: both;
-// deletion is immediate and in-flight moves of the topic vanish with it.
+// UNKNOWN_TOPIC_OR_PARTITION (or UNKNOWN_TOPIC_ID) for ones that do not exist. A topic being
+// reassigned, by mode (`Engine/TopicDeletion.swift`): KRaft deletes it at once and its
+// reassignments with it (`ReplicationControlManager.deleteTopic`); ZooKeeper queues it
+// (`TopicDeletionManager`: ineligible while `KafkaController.onPartitionReassignment` runs) and
+// deletes it when its moves end, the broker's answer (`ZkAdminManager.deleteTopics`,
+// `DelayedDeleteTopics`) timing out meanwhile. Modelled: all of that, the queued topic answered
+// REQUEST_TIMED_OUT at once (no purgatory wait) unless timeout_ms is 0 (answered NONE, as
+// Kafka does without waiting).
 enum DeleteTopicsHandler: APIHandler {
     typealias Request = DeleteTopicsRequest
     typealias Response = DeleteTopicsResponse
@@ -25,7 +31,12 @@ enum DeleteTopicsHandler: APIHandler {
                 }
                 out.name = name
                 out.topicId = KafkaUUID(simBytes: m.topicID(name) ?? [])
-                do throws(SimFailure) { try m.deleteTopic(name, at: t) } catch {
+                do throws(SimFailure) {
+                    if try m.deleteTopic(name, at: t) == .queued, request.timeoutMs > 0 {
+                        out.errorCode = SimErrorCode.requestTimedOut
+                        out.errorMessage = "The topic \(name) is marked for deletion; it is deleted when its partitions' reassignments end."
+                    }
+                } catch {
                     out.errorCode = error.code
                     out.errorMessage = error.message
                 }

@@ -151,6 +151,27 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
     /// KIP-1066 `cordoned.log.dirs`: shipped in 4.3 (metadata version 4.3-IV0).
     public var supportsCordons: Bool { release >= KafkaRelease(4, 3) }
 
+    /// How the controller reassigns, cancels and deletes (issue 12: deletion, re-target, cancel).
+    public enum ControllerSemantics: Sendable, Equatable {
+        /// ZooKeeper's `KafkaController`: a new target over a move in flight is computed against
+        /// the ORIGINAL replicas (`ReplicaAssignment.reassignTo`: adding = target − original,
+        /// removing = original − target; replicas being added that the new target drops are
+        /// stopped); a cancel is a reassignment back to the original replicas, which adds nothing
+        /// and so completes in the same controller event, never refused; a topic with partitions
+        /// being reassigned is ineligible for deletion (`TopicDeletionManager`,
+        /// `onPartitionReassignment`): DeleteTopics queues it, reassignments of a queued topic are
+        /// answered UNKNOWN_TOPIC_OR_PARTITION, and it is deleted when its last move completes.
+        case zookeeper
+        /// KRaft's `ReplicationControlManager`: a new target starts from the current (merged)
+        /// replicas (`PartitionReassignmentReplicas`); a cancel reverts at once
+        /// (`PartitionReassignmentRevert`) and is refused with INVALID_REPLICA_ASSIGNMENT when no
+        /// original replica is in the ISR unless the topic allows unclean election; DeleteTopics
+        /// removes a topic at once (`deleteTopic`: one RemoveTopicRecord), its reassignments with it.
+        case kraft
+    }
+
+    public var controllerSemantics: ControllerSemantics { mode == .zookeeper ? .zookeeper : .kraft }
+
     private static func servedVersions(_ release: KafkaRelease, _ mode: KafkaMode) -> [Int16: ClosedRange<Int16>] {
         let row: String
         if release.major >= 4 {

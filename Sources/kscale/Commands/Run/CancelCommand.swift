@@ -63,6 +63,8 @@ struct CancelCommand: AsyncParsableCommand {
         var runDir: String
         var cancelled: [String]
         var failures: [Failure]
+        /// Partitions of deleted topics, skipped (ended gone), with why.
+        var gone: [Failure]
         var ratesRemoved: Int
         var replicaEntriesRemoved: Int
         var rollback: Rollback?
@@ -73,12 +75,13 @@ struct CancelCommand: AsyncParsableCommand {
             self.runDir = runDir
             cancelled = outcome.cancelled.filter { outcome.failures[$0] == nil }.map(\.description)
             failures = outcome.failures.sorted(by: { $0.key < $1.key }).map { Failure(partition: $0.key.description, reason: $0.value) }
+            gone = outcome.gone.sorted(by: { $0.key < $1.key }).map { Failure(partition: $0.key.description, reason: $0.value) }
             ratesRemoved = ledger.rates.count
             replicaEntriesRemoved = ledger.replicaEntryCount
         }
 
         enum CodingKeys: String, CodingKey {
-            case executed, run, cancelled, failures, rollback
+            case executed, run, cancelled, failures, gone, rollback
             case runDir = "run_dir", ratesRemoved = "rates_removed", replicaEntriesRemoved = "replica_entries_removed"
         }
     }
@@ -118,6 +121,10 @@ struct CancelCommand: AsyncParsableCommand {
                 } else {
                     say("cancelled \(outcome.cancelled.count - outcome.failures.count) moves in flight; the run's throttles are removed")
                     for (tp, e) in outcome.failures.sorted(by: { $0.key < $1.key }) { say("  could not cancel \(tp): \(e)") }
+                }
+                for (tp, why) in outcome.gone.sorted(by: { $0.key < $1.key }).prefix(20) { say("  skipped \(tp): \(why)") }
+                for tp in outcome.leaderless.prefix(20) {
+                    say("  \(tp) is back on its original replicas but has no leader: none of them was in sync when the move was cancelled; it is offline until one of them comes back in sync (restart its broker), or, only if losing data is acceptable, an unclean election (kafka-leader-election.sh --election-type unclean)")
                 }
                 if !json { await printMutations(admin) }
                 /// Prints the JSON result, one line after any rollback run's event lines, and passes `failed` on.

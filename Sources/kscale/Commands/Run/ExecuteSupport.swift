@@ -86,6 +86,8 @@ final class ProgressPrinter: @unchecked Sendable {
             if mode == .plain { line("done \(tp)") }
         case let .partitionFailed(tp, reason):
             line("FAILED \(tp): \(reason)")
+        case let .partitionGone(tp, reason):
+            line("GONE \(tp): \(reason); the rest of the run goes on")
         case let .progress(p):
             if mode == .bar {
                 write(Self.redraw + ProgressBar.line(p, columns: columns()))
@@ -105,6 +107,9 @@ final class ProgressPrinter: @unchecked Sendable {
         case let .finished(s):
             line("finished run \(s.runID): \(s.done) partitions at target, \(s.failed.count) failed, \(ByteUnits.format(s.bytes)) in \(formatDuration(s.seconds))")
             for (tp, why) in s.failed.sorted(by: { $0.key < $1.key }) { line("  \(tp): \(why)") }
+            if !s.gone.isEmpty {
+                line("  \(s.gone.count) partitions gone (their topic was deleted during the run): \(s.gone.sorted().prefix(20).map(\.description).joined(separator: ", "))")
+            }
         case let .message(m):
             line(m)
         }

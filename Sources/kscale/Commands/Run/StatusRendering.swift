@@ -24,6 +24,7 @@ enum StatusRendering {
         out.append("run \(state.runID ?? "?") in \(dir): \(active ? "running" : state.ended.map { "ended (\($0))" } ?? "not running (resume it with `kscale resume \(RunDirectory.selection(of: dir)) --execute`)")")
         var counts = "partitions: \(p.done) done, \(p.inFlight) in flight, \(p.pending) pending, \(p.failed) failed"
         if p.cancelled > 0 { counts += ", \(p.cancelled) cancelled" }
+        if p.gone > 0 { counts += ", \(p.gone) gone (topic deleted)" }
         out.append(counts)
         out.append(String(format: "bytes: %@ of %@ copied (%.1f%%)", ByteUnits.format(p.bytesCopied), ByteUnits.format(p.bytesTotal), p.percent))
         if p.unsized > 0 { out.append("\(p.unsized) partitions have no known size: their bytes count as 0") }

@@ -34,6 +34,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var inFlight: [String]
         var elsewhere: [Elsewhere]
         var unknown: [String]
+        var gone: [String]
         var complete: Bool
         var runDir: String
         /// `no_run`, `not_finished`, `no_throttles_left` or `throttles_removed` (in a dry run: would be).
@@ -50,6 +51,7 @@ struct VerifyCommand: AsyncParsableCommand {
             inFlight = report.inFlight.map(\.description)
             elsewhere = report.elsewhere.sorted(by: { $0.key < $1.key }).map { Elsewhere(partition: $0.key.description, replicas: $0.value) }
             unknown = report.unknown.map(\.description)
+            gone = report.gone.map(\.description)
             complete = report.complete
             self.runDir = runDir
             self.executed = executed
@@ -67,7 +69,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case partitions, elsewhere, unknown, complete, ending, executed
+            case partitions, elsewhere, unknown, gone, complete, ending, executed
             case atTarget = "at_target", inFlight = "in_flight", runDir = "run_dir", throttlesOutstanding = "throttles_outstanding"
             case ratesRestored = "rates_restored", replicaEntriesRemoved = "replica_entries_removed"
         }
@@ -94,6 +96,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 for tp in report.inFlight.prefix(20) { print("  in flight: \(tp)") }
                 for (tp, r) in report.elsewhere.sorted(by: { $0.key < $1.key }).prefix(20) { print("  not at target: \(tp) has \(r)") }
                 for tp in report.unknown.prefix(20) { print("  unknown: \(tp)") }
+                if !report.gone.isEmpty {
+                    print("  skipped \(report.gone.count) partitions of deleted topics (\(report.goneTopics.joined(separator: ", "))): nothing to move there; the rest is judged without them")
+                }
                 switch verification.ending {
                 case .noRun:
                     print("no kscale run found for this plan in \(dir): no throttles to remove (see `kscale throttle audit`)")

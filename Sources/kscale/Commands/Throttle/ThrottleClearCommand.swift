@@ -28,9 +28,11 @@ struct ThrottleClearCommand: AsyncParsableCommand {
             var result: String
             var ratesRestored: Int
             var replicaEntriesRemoved: Int
+            var deletedTopics: [String] = []
             enum CodingKeys: String, CodingKey {
                 case result
                 case runDir = "run_dir", ratesRestored = "rates_restored", replicaEntriesRemoved = "replica_entries_removed"
+                case deletedTopics = "deleted_topics"
             }
         }
         struct Unknown: Encodable {
@@ -48,7 +50,8 @@ struct ThrottleClearCommand: AsyncParsableCommand {
             runs = report.runs.map { run in
                 switch run.result {
                 case .drivenByAProcess: Run(runDir: run.dir, result: "driven_by_a_process", ratesRestored: 0, replicaEntriesRemoved: 0)
-                case let .cleared(rates, entries): Run(runDir: run.dir, result: "cleared", ratesRestored: rates, replicaEntriesRemoved: entries)
+                case let .cleared(rates, entries):
+                    Run(runDir: run.dir, result: "cleared", ratesRestored: rates, replicaEntriesRemoved: entries, deletedTopics: run.deletedTopics)
                 }
             }
             // In a dry run "removed" is what --execute would remove.
@@ -86,6 +89,9 @@ struct ThrottleClearCommand: AsyncParsableCommand {
                         print("DRY RUN: would undo \(rates + entries) throttle settings of run \(run.dir)")
                     case let .cleared(rates, entries):
                         print("run \(run.dir): \(rates) broker rates restored, \(entries) replica entries removed")
+                    }
+                    if !run.deletedTopics.isEmpty {
+                        print("  skipped topics deleted since the run set their throttles: \(run.deletedTopics.joined(separator: ", ")) (their throttled-replicas lists went with them)")
                     }
                 }
                 if !dryRun, !report.runs.contains(where: { if case .cleared = $0.result { true } else { false } }) {
