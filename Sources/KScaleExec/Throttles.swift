@@ -45,7 +45,7 @@ public struct ThrottleController: Sendable {
         guard !moves.isEmpty else { return }
         // Topic entries: sources lead, new replicas follow, as kafka-reassign-partitions.sh sets them.
         let topics = Array(Set(moves.map(\.tp.topic))).sorted()
-        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        let current = try await caughtUpConfigs(topics, ledger: ledger)
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for t in topics {
             let entries = current[.topic(t)] ?? []
@@ -85,18 +85,40 @@ public struct ThrottleController: Sendable {
         try await setRate(rate, on: brokers, ledger: &ledger)
     }
 
+    /// The topics' configs, read again (every `removalRecheckSeconds`, for at most
+    /// `removalDeadlineSeconds`) while a key shows none of the entries this run's ledger holds
+    /// there: the answering broker has not applied them yet (KRaft brokers read configs from their
+    /// metadata image), and adding to what it shows would SET the list over entries already in it.
+    private func caughtUpConfigs(_ topics: [String], ledger: ThrottleLedger) async throws -> [ConfigResource: [ConfigEntry]] {
+        var held: [ThrottleLedger.ReplicaKey: Set<String>] = [:]
+        for entries in ledger.replicas.values {
+            for (k, e) in entries where topics.contains(k.topic) { held[k, default: []].formUnion(e) }
+        }
+        let deadline = clock.now() + Self.removalDeadlineSeconds
+        let waits = (admin as? DryRunAdmin)?.isDryRun != true
+        while true {
+            let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+            let behind = held.contains { entry in
+                let shown = current[.topic(entry.key.topic)]?.first { $0.name == entry.key.key && !$0.isDefault }?.value
+                return !entry.value.isEmpty && ThrottleKeys.parse(shown).isDisjoint(with: entry.value)
+            }
+            guard behind, waits, clock.now() < deadline else { return current }
+            try await clock.sleep(seconds: Self.removalRecheckSeconds)
+        }
+    }
+
     /// The change that adds `new` entries to a throttled-replicas key holding `stored`. APPEND only
     /// onto a clean non-empty list: ZooKeeper-mode brokers before 3.4 split an unset value into
     /// an error (2.4-2.5, KAFKA-9644: UNKNOWN_SERVER_ERROR) or a leading empty item (2.6-3.3,
     /// apache/kafka PR 12503: ",0:1", which every broker's parser then throws on, so nothing is
-    /// throttled). Onto an unset or empty key, or one holding empty items, the whole list is SET:
-    /// what was there (cleaned) and ours, as kafka-reassign-partitions.sh does.
+    /// throttled). Onto an unset or empty key, or one holding empty items or items with spaces
+    /// (Kafka never trims them: " 0:2" in "0:1, 0:2" makes broker 2's parser throw, so none of the
+    /// topic's throttle applies there), the whole list is SET: what was there (each entry
+    /// trimmed, as meant) and ours, as kafka-reassign-partitions.sh does. kscale's own values
+    /// never hold a space.
     static func addition(key: String, stored: String?, new: [String]) -> ConfigChange {
         let present = ThrottleKeys.parse(stored)
-        let clean = stored.map { value in
-            value.split(separator: ",", omittingEmptySubsequences: false)
-                .allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        } ?? false
+        let clean = stored.map(ThrottleKeys.isCleanList) ?? false
         if !present.isEmpty, clean { return ConfigChange(key, .append, new.joined(separator: ",")) }
         return ConfigChange(key, .set, (present.sorted() + new.filter { !present.contains($0) }).joined(separator: ","))
     }
@@ -143,30 +165,54 @@ public struct ThrottleController: Sendable {
         try await setRate(rate, on: Set(ledger.rates.keys.map(\.broker)), ledger: &ledger)
     }
 
-    /// Removes exactly the entries this run appended for `partitions`.
+    /// How long `release` keeps reading a topic back for entries it removed that the answering
+    /// broker still shows, and how often: brokers apply config changes after the controller
+    /// commits them (KRaft brokers from their metadata image), normally within milliseconds.
+    static let removalDeadlineSeconds: Double = 30
+    static let removalRecheckSeconds: Double = 1
+
+    /// Removes exactly the entries this run appended for `partitions`, then reads the topics back
+    /// until none of them shows any (re-sending the removal to those that still do), for at most
+    /// `removalDeadlineSeconds` on the run's clock; entries still shown then are reported (the
+    /// ledger keeps them, for the run's end or `throttle clear`). Not read back in a dry run,
+    /// which changes nothing.
     public func release(_ partitions: [TopicPartition], ledger: inout ThrottleLedger) async throws {
         var byKey: [ThrottleLedger.ReplicaKey: [(TopicPartition, Set<String>)]] = [:]
         for tp in partitions {
             for (k, e) in ledger.replicas[tp] ?? [:] where !e.isEmpty { byKey[k, default: []].append((tp, e)) }
         }
         guard !byKey.isEmpty else { return }
-        let topics = Array(Set(byKey.keys.map(\.topic))).sorted()
-        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
-        var changes: [ConfigResource: [ConfigChange]] = [:]
-        for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) {
-            let ours = parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
-            let have = ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
-            // An unset key holds nothing of ours; SUBTRACT onto it fails on 2.4-2.5 (KAFKA-9644).
-            if have.isEmpty { continue }
-            // Deleting leaves no empty value (nor a 2.6-3.3 leading empty item) behind; only done
-            // when nothing but ours is left. Otherwise every entry of ours is subtracted, also
-            // those the answering broker does not show yet (KRaft brokers apply configs late).
-            let op: ConfigChange = have.subtracting(ours).isEmpty
-                ? ConfigChange(k.key, .delete)
-                : ConfigChange(k.key, .subtract, ours.sorted().joined(separator: ","))
-            changes[.topic(k.topic), default: []].append(op)
+        let ours = byKey.mapValues { $0.reduce(into: Set<String>()) { $0.formUnion($1.1) } }
+        let deadline = clock.now() + Self.removalDeadlineSeconds
+        let confirming = (admin as? DryRunAdmin)?.isDryRun != true
+        var left = Array(ours.keys).sorted()
+        var current = try await topicConfigs(left)
+        while true {
+            var changes: [ConfigResource: [ConfigChange]] = [:]
+            for k in left {
+                let have = Self.shown(k, in: current)
+                // Every entry of ours is removed, also those the answering broker does not show
+                // yet (it applies what the controller committed later: a KRaft broker's configs
+                // come from its metadata image), so an unset-looking list is DELETEd, not skipped.
+                // DELETE when nothing else shows: no empty value (nor a 2.6-3.3 leading empty
+                // item) is left behind, and no SUBTRACT goes to an unset key (2.4-2.5 fail it,
+                // KAFKA-9644).
+                let op: ConfigChange = have.subtracting(ours[k] ?? []).isEmpty
+                    ? ConfigChange(k.key, .delete)
+                    : ConfigChange(k.key, .subtract, (ours[k] ?? []).sorted().joined(separator: ","))
+                changes[.topic(k.topic), default: []].append(op)
+            }
+            try await apply(changes, what: "throttled replicas")
+            guard confirming else { break }
+            current = try await topicConfigs(left)
+            left = left.filter { !Self.shown($0, in: current).isDisjoint(with: ours[$0] ?? []) }
+            if left.isEmpty { break }
+            guard clock.now() < deadline else {
+                let still = left.map { "topic \($0.topic) \($0.key) still shows \(Self.shown($0, in: current).intersection(ours[$0] ?? []).sorted().joined(separator: ","))" }
+                throw ExecutionError("removing this run's throttled replicas: \(still.joined(separator: "; ")) \(Int(Self.removalDeadlineSeconds)) s after their removal; the run's ledger keeps them, run `kscale throttle clear --execute` to remove them")
+            }
+            try await clock.sleep(seconds: Self.removalRecheckSeconds)
         }
-        try await apply(changes, what: "throttled replicas")
         for (k, parts) in byKey {
             for (tp, e) in parts {
                 var r = JournalRecord(.replicasRemoved, at: clock.now())
@@ -178,6 +224,17 @@ public struct ThrottleController: Sendable {
                 ledger.apply(r)
             }
         }
+    }
+
+    /// The topics' configs holding `keys`, as the answering broker shows them.
+    private func topicConfigs(_ keys: [ThrottleLedger.ReplicaKey]) async throws -> [ConfigResource: [ConfigEntry]] {
+        try await admin.describeConfigs(Array(Set(keys.map(\.topic))).sorted().map { ConfigResource.topic($0) })
+    }
+
+    /// The items a throttled-replicas key shows, untrimmed, as SUBTRACT matches them (none when
+    /// it is unset).
+    private static func shown(_ k: ThrottleLedger.ReplicaKey, in configs: [ConfigResource: [ConfigEntry]]) -> Set<String> {
+        ThrottleKeys.storedItems(configs[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
     }
 
     /// Undoes everything in the ledger: every entry removed, every rate back to its prior value.
