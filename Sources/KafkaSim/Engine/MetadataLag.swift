@@ -50,7 +50,9 @@ struct ModelHistory: Sendable {
 
     /// Records `model` as the state from `time` on, keeping what a lag of `keep` seconds needs.
     mutating func record(_ model: ClusterModel, at time: Double, keep: Double) {
-        if let last = entries.last, last.time == time { entries.removeLast() }
+        // A later state at the same moment replaces the last, except the first: it stays the
+        // state before that moment, for a broker that lags behind the start.
+        if entries.count > 1, let last = entries.last, last.time == time { entries.removeLast() }
         entries.append((time, model))
         // The newest entry at or before `time - keep` is still needed; older ones are not.
         while entries.count >= 2, entries[1].time <= time - keep { entries.removeFirst() }
