@@ -22,9 +22,9 @@ public enum MoveEnd: Equatable, Sendable {
     /// or its partition is gone); `now` is what the metadata shows.
     case endedShort(now: [BrokerID])
 
-    /// Longer than a healthy broker takes to apply what the controller committed (milliseconds;
-    /// a broker that falls seconds behind is reported by the controller as lagging): a move the
-    /// controller stopped listing this long ago is judged on the metadata as it is.
+    /// Far longer than a healthy broker takes to apply what the controller committed (usually
+    /// milliseconds): a move the controller stopped listing this long ago is judged on the
+    /// metadata as it is (a cancel by someone else then counts after this long).
     public static let settleSeconds: Double = 30
 
     /// `replicas`: the partition's replicas in this poll's metadata (nil: not in it);
