@@ -18,6 +18,9 @@ public final class ReassignmentExecutor {
     private var pending: [Move] = []
     private var inFlight: [TopicPartition: Move] = [:]
     private var attempts: [TopicPartition: Int] = [:]
+    /// Moves in flight the controller stopped listing while the metadata did not yet show them
+    /// ended (`MoveEnd.recheck`), with when it first stopped listing them.
+    private var unlistedSince: [TopicPartition: Double] = [:]
     private var failed: [TopicPartition: String] = [:]
     private var tracker = ProgressTracker()
     /// The run's replica sizes as each broker last reported them (a broker that cannot be read,
@@ -233,12 +236,22 @@ public final class ReassignmentExecutor {
             try await controller.release(deleted, ledger: &ledger)
         }
 
-        // Finished or vanished moves.
+        // Finished or vanished moves. The controller listed the reassignments before the broker
+        // answered the metadata; a move it no longer lists whose metadata may be older than its
+        // answer is judged again next poll (`MoveEnd`), not counted as an attempt.
         var finished: [TopicPartition] = []
-        for (tp, m) in inFlight.sorted(by: { $0.key < $1.key }) where view.reassignments[tp] == nil {
+        for (tp, m) in inFlight.sorted(by: { $0.key < $1.key }) {
+            guard view.reassignments[tp] == nil else { unlistedSince[tp] = nil; continue }
+            let since = unlistedSince[tp] ?? clock.now()
+            let end = MoveEnd.judge(m, replicas: view.partition(tp)?.replicas, unlistedFor: clock.now() - since)
+            if end == .recheck {
+                unlistedSince[tp] = since
+                continue
+            }
+            unlistedSince[tp] = nil
             inFlight[tp] = nil
             let current = view.partition(tp)?.replicas ?? []
-            if current == m.to {
+            if end == .reachedTarget {
                 finished.append(tp)
                 try transition(tp, .done, move: m, detail: nil)
                 emit(.partitionDone(tp))

@@ -376,7 +376,9 @@ public struct ThrottleAudit: Sendable {
         for throttle in observation.replicationThrottles {
             switch throttle.resource.kind {
             case .topic:
-                let entries = ThrottleKeys.parse(throttle.value)
+                // Items as stored (untrimmed: " 0:2" is not a ledger's "0:2"), so subtracting the
+                // unowned ones removes exactly them.
+                let entries = ThrottleKeys.storedItems(throttle.value).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
                 let key = ThrottleLedger.ReplicaKey(topic: throttle.resource.name, key: throttle.key)
                 var unowned = entries
                 for (run, ledger) in ledgers {

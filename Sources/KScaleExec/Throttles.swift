@@ -45,7 +45,7 @@ public struct ThrottleController: Sendable {
         guard !moves.isEmpty else { return }
         // Topic entries: sources lead, new replicas follow, as kafka-reassign-partitions.sh sets them.
         let topics = Array(Set(moves.map(\.tp.topic))).sorted()
-        let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+        let current = try await caughtUpConfigs(topics, ledger: ledger)
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for t in topics {
             let entries = current[.topic(t)] ?? []
@@ -85,18 +85,40 @@ public struct ThrottleController: Sendable {
         try await setRate(rate, on: brokers, ledger: &ledger)
     }
 
+    /// The topics' configs, read again (every `removalRecheckSeconds`, for at most
+    /// `removalDeadlineSeconds`) while a key shows none of the entries this run's ledger holds
+    /// there: the answering broker has not applied them yet (KRaft brokers read configs from their
+    /// metadata image), and adding to what it shows would SET the list over entries already in it.
+    private func caughtUpConfigs(_ topics: [String], ledger: ThrottleLedger) async throws -> [ConfigResource: [ConfigEntry]] {
+        var held: [ThrottleLedger.ReplicaKey: Set<String>] = [:]
+        for entries in ledger.replicas.values {
+            for (k, e) in entries where topics.contains(k.topic) { held[k, default: []].formUnion(e) }
+        }
+        let deadline = clock.now() + Self.removalDeadlineSeconds
+        let waits = (admin as? DryRunAdmin)?.isDryRun != true
+        while true {
+            let current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
+            let behind = held.contains { entry in
+                let shown = current[.topic(entry.key.topic)]?.first { $0.name == entry.key.key && !$0.isDefault }?.value
+                return !entry.value.isEmpty && ThrottleKeys.parse(shown).isDisjoint(with: entry.value)
+            }
+            guard behind, waits, clock.now() < deadline else { return current }
+            try await clock.sleep(seconds: Self.removalRecheckSeconds)
+        }
+    }
+
     /// The change that adds `new` entries to a throttled-replicas key holding `stored`. APPEND only
     /// onto a clean non-empty list: ZooKeeper-mode brokers before 3.4 split an unset value into
     /// an error (2.4-2.5, KAFKA-9644: UNKNOWN_SERVER_ERROR) or a leading empty item (2.6-3.3,
     /// apache/kafka PR 12503: ",0:1", which every broker's parser then throws on, so nothing is
-    /// throttled). Onto an unset or empty key, or one holding empty items, the whole list is SET:
-    /// what was there (cleaned) and ours, as kafka-reassign-partitions.sh does.
+    /// throttled). Onto an unset or empty key, or one holding empty items or items with spaces
+    /// (Kafka never trims them: " 0:2" in "0:1, 0:2" makes broker 2's parser throw, so none of the
+    /// topic's throttle applies there), the whole list is SET: what was there (each entry
+    /// trimmed, as meant) and ours, as kafka-reassign-partitions.sh does. kscale's own values
+    /// never hold a space.
     static func addition(key: String, stored: String?, new: [String]) -> ConfigChange {
         let present = ThrottleKeys.parse(stored)
-        let clean = stored.map { value in
-            value.split(separator: ",", omittingEmptySubsequences: false)
-                .allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        } ?? false
+        let clean = stored.map(ThrottleKeys.isCleanList) ?? false
         if !present.isEmpty, clean { return ConfigChange(key, .append, new.joined(separator: ",")) }
         return ConfigChange(key, .set, (present.sorted() + new.filter { !present.contains($0) }).joined(separator: ","))
     }
@@ -143,9 +165,19 @@ public struct ThrottleController: Sendable {
         try await setRate(rate, on: Set(ledger.rates.keys.map(\.broker)), ledger: &ledger)
     }
 
-    /// Removes exactly the entries this run appended for `partitions`. Entries of a topic that was
-    /// deleted went with it (Kafka deletes a topic's configs with the topic): they are journaled
-    /// removed, with nothing sent, and the rest go on.
+    /// How long `release` keeps reading a topic back for entries it removed that the answering
+    /// broker still shows, and how often: brokers apply config changes after the controller
+    /// commits them (KRaft brokers from their metadata image), normally within milliseconds.
+    static let removalDeadlineSeconds: Double = 30
+    static let removalRecheckSeconds: Double = 1
+
+    /// Removes exactly the entries this run appended for `partitions`: a SUBTRACT of ours onto a
+    /// list the broker shows set (always, also when it shows nothing but ours), a DELETE of a list
+    /// it shows unset (ours may not be applied there yet), then reads the topics back until none
+    /// shows any of ours (re-sending the removal), for at most `removalDeadlineSeconds` on the
+    /// run's clock; a list the SUBTRACT left empty is DELETEd so no empty value stays. Entries of a
+    /// topic that was deleted went with it (Kafka deletes a topic's configs with the topic): they
+    /// are journaled removed, with nothing sent, and the rest go on. Not read back in a dry run.
     public func release(_ partitions: [TopicPartition], ledger: inout ThrottleLedger) async throws {
         var byKey: [ThrottleLedger.ReplicaKey: [(TopicPartition, Set<String>)]] = [:]
         for tp in partitions {
@@ -153,7 +185,7 @@ public struct ThrottleController: Sendable {
         }
         guard !byKey.isEmpty else { return }
         let topics = Array(Set(byKey.keys.map(\.topic))).sorted()
-        let current: [ConfigResource: [ConfigEntry]]
+        var current: [ConfigResource: [ConfigEntry]]
         do {
             current = try await admin.describeConfigs(topics.map { ConfigResource.topic($0) })
         } catch let error as KafkaAPIError where error.isUnknownTopic {
@@ -162,19 +194,38 @@ public struct ThrottleController: Sendable {
             try forgetEntries(ofDeleted: deleted, in: byKey, ledger: &ledger)
             return try await release(partitions.filter { !deleted.contains($0.topic) }, ledger: &ledger)
         }
-        var changes: [ConfigResource: [ConfigChange]] = [:]
-        for (k, parts) in byKey.sorted(by: { $0.key < $1.key }) {
-            let ours = parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
-            let have = ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
-            changes[.topic(k.topic), default: []] += Self.removal(key: k.key, have: have, ours: ours)
-        }
-        let errors = changes.isEmpty ? [:] : try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
-        // A topic deleted between the reading and the change: its entries went with it.
-        let deleted = Set(errors.filter { $0.key.kind == .topic && $0.value.isUnknownTopic }.map(\.key.name))
-        let failed = errors.filter { $0.value.code != 0 && !deleted.contains($0.key.name) }
-        if !failed.isEmpty {
-            let text = failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")
-            throw ExecutionError("setting throttled replicas failed: \(text)")
+        let ours = byKey.mapValues { $0.reduce(into: Set<String>()) { $0.formUnion($1.1) } }
+        let shownFirst = current
+        let deadline = clock.now() + Self.removalDeadlineSeconds
+        let confirming = (admin as? DryRunAdmin)?.isDryRun != true
+        var left = Array(ours.keys).sorted()
+        var deleted = Set<String>()
+        var sentTo = Set<ThrottleLedger.ReplicaKey>()
+        while true {
+            var changes: [ConfigResource: [ConfigChange]] = [:]
+            for k in left {
+                let change = Self.removal(key: k.key, have: Self.shown(k, in: current), ours: ours[k] ?? [])
+                if !change.isEmpty { sentTo.insert(k) }
+                changes[.topic(k.topic), default: []] += change
+            }
+            let errors = changes.isEmpty ? [:] : try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
+            // A topic deleted between the reading and the change: its entries went with it.
+            deleted.formUnion(errors.filter { $0.key.kind == .topic && $0.value.isUnknownTopic }.map(\.key.name))
+            let failed = errors.filter { $0.value.code != 0 && !deleted.contains($0.key.name) }
+            if !failed.isEmpty {
+                let text = failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; ")
+                throw ExecutionError("setting throttled replicas failed: \(text)")
+            }
+            left = left.filter { !deleted.contains($0.topic) }
+            guard confirming, !left.isEmpty else { break }
+            current = try await topicConfigs(left)
+            left = left.filter { !Self.shown($0, in: current).isDisjoint(with: ours[$0] ?? []) }
+            if left.isEmpty { break }
+            guard clock.now() < deadline else {
+                let still = left.map { "topic \($0.topic) \($0.key) still shows \(Self.shown($0, in: current).intersection(ours[$0] ?? []).sorted().joined(separator: ","))" }
+                throw ExecutionError("removing this run's throttled replicas: \(still.joined(separator: "; ")) \(Int(Self.removalDeadlineSeconds)) s after their removal; the run's ledger keeps them, run `kscale throttle clear --execute` to remove them")
+            }
+            try await clock.sleep(seconds: Self.removalRecheckSeconds)
         }
         try forgetEntries(ofDeleted: deleted, in: byKey, ledger: &ledger)
         for (k, parts) in byKey where !deleted.contains(k.topic) {
@@ -184,10 +235,9 @@ public struct ThrottleController: Sendable {
         // and DELETE it when the SUBTRACT left it empty, so no empty value stays behind. A broker
         // still showing entries (someone else's, or ours not applied yet) keeps the list as the
         // controller left it. The dry run, which applied nothing, lists the DELETE it expects.
-        let onlyOurs = byKey.filter { k, parts in
-            !deleted.contains(k.topic) && !(changes[.topic(k.topic)] ?? []).isEmpty
-                && ThrottleKeys.parse(current[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
-                    .subtracting(parts.reduce(into: Set<String>()) { $0.formUnion($1.1) }).isEmpty
+        let onlyOurs = byKey.filter { k, _ in
+            !deleted.contains(k.topic) && sentTo.contains(k)
+                && !Self.shown(k, in: shownFirst).isEmpty && Self.shown(k, in: shownFirst).subtracting(ours[k] ?? []).isEmpty
         }.keys
         try await deleteEmptied(Array(onlyOurs))
     }
@@ -230,10 +280,12 @@ public struct ThrottleController: Sendable {
     /// does not show yet and also when it shows nothing but ours. The controller applies a
     /// SUBTRACT to the value it holds, so an entry someone else added that this broker has not
     /// applied yet (KRaft brokers apply configs late) survives, where a DELETE would take it too.
-    /// Nothing is sent onto a key the broker shows unset: a SUBTRACT there fails on 2.4-2.5
-    /// (KAFKA-9644), and none of ours was ever applied to it.
+    /// A key the broker shows unset gets a DELETE: ours may be applied at the controller and not
+    /// on this broker yet (a KRaft broker's configs come from its metadata image), and a SUBTRACT
+    /// onto an unset key fails on 2.4-2.5 (KAFKA-9644).
     static func removal(key: String, have: Set<String>, ours: Set<String>) -> [ConfigChange] {
-        guard !have.isEmpty, !ours.isEmpty else { return [] }
+        guard !ours.isEmpty else { return [] }
+        guard !have.isEmpty else { return [ConfigChange(key, .delete)] }
         return [ConfigChange(key, .subtract, ours.sorted().joined(separator: ","))]
     }
 
@@ -245,6 +297,17 @@ public struct ThrottleController: Sendable {
                 try journalRemoved(e, of: tp, key: k, detail: "topic \(k.topic) was deleted: its throttled-replicas list went with it", ledger: &ledger)
             }
         }
+    }
+
+    /// The topics' configs holding `keys`, as the answering broker shows them.
+    private func topicConfigs(_ keys: [ThrottleLedger.ReplicaKey]) async throws -> [ConfigResource: [ConfigEntry]] {
+        try await admin.describeConfigs(Array(Set(keys.map(\.topic))).sorted().map { ConfigResource.topic($0) })
+    }
+
+    /// The items a throttled-replicas key shows, untrimmed, as SUBTRACT matches them (none when
+    /// it is unset).
+    private static func shown(_ k: ThrottleLedger.ReplicaKey, in configs: [ConfigResource: [ConfigEntry]]) -> Set<String> {
+        ThrottleKeys.storedItems(configs[.topic(k.topic)]?.first { $0.name == k.key && !$0.isDefault }?.value)
     }
 
     /// Undoes everything in the ledger: every entry removed, every rate back to its prior value.

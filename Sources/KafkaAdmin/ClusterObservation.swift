@@ -116,8 +116,12 @@ extension ClusterObservation {
     /// give becomes a gap. `topics` nil reads every topic.
     public static func read(from admin: any ClusterAdmin, parts: ReadParts = .all, topics names: [String]? = nil) async throws -> ClusterObservation {
         let cluster = try await admin.describeCluster()
-        let (topics, missing) = try await admin.describeExistingTopics(names)
+        // The controller's reassignments before the broker's metadata: a move the controller has
+        // finished may not be in the answering broker's metadata yet (brokers apply what the
+        // controller commits afterwards), but metadata read after the list is never older than
+        // the poll, so a move still listed is never taken for one that ended.
         let reassignments = try await admin.listReassignments(nil)
+        let (topics, missing) = try await admin.describeExistingTopics(names)
         var gaps: [ReadingGap] = []
         let registered = Set(cluster.brokers.map(\.id))
         for id in Set(topics.flatMap { $0.partitions.flatMap(\.replicas) }).subtracting(registered).sorted() {

@@ -9,10 +9,34 @@ public enum ThrottleKeys {
     public static let rates = [leaderRate, followerRate]
     public static let replicas = [leaderReplicas, followerReplicas]
 
-    /// Entries of a throttled-replicas value ("0:1,0:2"); "*" stays a single entry.
+    /// Entries of a throttled-replicas value ("0:1,0:2") as the operator meant them, each trimmed;
+    /// "*" stays a single entry.
     public static func parse(_ value: String?) -> Set<String> {
         guard let value else { return [] }
         return Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    /// Items of a list value exactly as Kafka's APPEND and SUBTRACT see them: split on ",", empty
+    /// ones dropped, none trimmed (`ConfigurationControlManager`, `ConfigAdminManager.
+    /// prepareIncrementalConfigs`), so in "0:1, 0:2" the second is " 0:2", which SUBTRACT "0:2"
+    /// does not remove.
+    public static func storedItems(_ value: String?) -> Set<String> {
+        guard let value else { return [] }
+        return Set(value.split(separator: ",").map(String.init))
+    }
+
+    /// Whether every broker's parser reads the value as it stands (`ConfigHandler.
+    /// parseThrottledPartitions` trims the whole value only, and reads each item's numbers
+    /// untrimmed): "*", or items that are each exactly `partition:broker`. An empty item (",0:1",
+    /// 2.6-3.3) makes every broker throw; an item with a space (" 0:2", from "0:1, 0:2") makes the
+    /// broker it names throw; either way that topic's throttle is not applied there.
+    public static func isCleanList(_ value: String) -> Bool {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if trimmed == "*" { return true }
+        return value.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { item in
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }
+        }
     }
 }
 

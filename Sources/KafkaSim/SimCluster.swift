@@ -39,6 +39,7 @@ public final class SimCluster: Sendable {
         guard options.timeScale > 0 else { throw InvalidInput("--time-scale must be positive, got \(options.timeScale)") }
         guard options.brokerNetworkBytesPerSec > 0 else { throw InvalidInput("the broker network rate must be positive") }
         guard options.ingestBytesPerSecPerPartition >= 0 else { throw InvalidInput("the ingest rate cannot be negative") }
+        try options.metadataLag.validate()
         if options.securityProtocol == .saslPlaintext, options.users.isEmpty {
             throw InvalidInput("a SASL listener needs at least one user")
         }
@@ -54,13 +55,14 @@ public final class SimCluster: Sendable {
         let security = try SecuritySettings(protocolName: options.securityProtocol, users: options.users)
         var servers: [BrokerID: BrokerServer] = [:]
         do {
-            let engine = SimEngine(model: model, clock: clock)
+            let engine = SimEngine(model: model, clock: clock, metadataLag: options.metadataLag)
             for (i, id) in order.enumerated() {
                 let server = BrokerServer(broker: id, host: options.listenHost, group: group, engine: engine, faults: faults, security: security)
                 let port = try await server.start(port: options.basePort == 0 ? 0 : options.basePort + i)
                 servers[id] = server
                 await engine.withModel { m, _ in m.setEndpoint(id, host: options.listenHost, port: Int32(port)) }
             }
+            await engine.restartHistory()
             let bootstrap = order.compactMap { servers[$0].map { "\(options.listenHost):\($0.port)" } }.joined(separator: ",")
             var control: ControlServer?
             var controlURL: String?

@@ -21,6 +21,9 @@ public struct SimOptions: Sendable {
     public var maxPartitionsPerRequest: Int = 10_000
     /// The Kafka release and mode to behave as (`--kafka-version`, `--mode`, `--combined`).
     public var profile: KafkaProfile
+    /// How far behind the controller the brokers' metadata caches are (`--metadata-lag`): Metadata,
+    /// DescribeTopicPartitions and (KRaft) DescribeConfigs answer from the state that old. None by default.
+    public var metadataLag: MetadataLag = .none
     /// Simulated time: a `ManualClock` in tests, or the clock the executor shares in process. When
     /// nil, wall time times `timeScale` from zero (`ScaledClock`).
     public var clock: (any KScaleClock)?

@@ -13,6 +13,8 @@ import Testing
         (["--kafka-version", "3.3", "--mode", "zookeeper", "--combined"], "--combined"),
         (["--kafka-version", "1.0"], "no KafkaSim profile for Kafka 1.0"),
         (["--mode", "raft"], "--mode must be zookeeper or kraft"),
+        (["--metadata-lag", "soon"], "--metadata-lag \"soon\" is not a duration"),
+        (["--metadata-lag", "-2s"], "--metadata-lag"),
     ])
     func impossibleProfilesAreRefused(arguments: [String], reason: String) async throws {
         let r = try await KScaleBinary.run(["sim", "--snapshot", Self.snapshot, "--port", "0", "--control-port", "0"] + arguments)

@@ -35,11 +35,12 @@ struct SimHarness {
     }
 
     static func start(snapshot: ClusterSnapshot = snapshot(), manual: Bool = true, timeScale: Double = 1,
-                      ingest: Int64 = 0, profile: KafkaProfile = .newest) async throws -> SimHarness {
+                      ingest: Int64 = 0, profile: KafkaProfile = .newest, metadataLag: MetadataLag = .none) async throws -> SimHarness {
         let clock = manual ? ManualClock(autoAdvance: true) : nil
-        let sim = try await SimCluster.start(snapshot: snapshot, options: SimOptions(timeScale: timeScale, brokerNetworkBytesPerSec: 125_000_000,
-                                                                                       ingestBytesPerSecPerPartition: ingest, clock: clock,
-                                                                                       profile: profile))
+        var options = SimOptions(timeScale: timeScale, brokerNetworkBytesPerSec: 125_000_000, ingestBytesPerSecPerPartition: ingest,
+                                 clock: clock, profile: profile)
+        options.metadataLag = metadataLag
+        let sim = try await SimCluster.start(snapshot: snapshot, options: options)
         let admin = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
         return SimHarness(sim: sim, admin: admin, clock: clock)
     }

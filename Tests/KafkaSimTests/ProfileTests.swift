@@ -203,16 +203,58 @@ struct ProfileTests {
     }
 
     @Test func theBrokersParserRefusesEmptyItemsAndABadLeaderListStopsTheFollowerOne() {
-        #expect(ThrottledReplicas.parseAsBroker(",0:1") == nil)
-        #expect(ThrottledReplicas.parseAsBroker("0:1,,0:2") == nil)
-        #expect(ThrottledReplicas.parseAsBroker("0:1,") == .some([.init(partition: 0, broker: 1)]))
-        #expect(ThrottledReplicas.parseAsBroker("") == ThrottledReplicas.none)
-        #expect(ThrottledReplicas.parseAsBroker(" * ") == .all)
+        #expect(AppliedThrottledReplicas.parse(",0:1").failing == .every)
+        #expect(AppliedThrottledReplicas.parse("0:1,,0:2").failing == .every)
+        #expect(AppliedThrottledReplicas.parse("0:1,") == AppliedThrottledReplicas(replicas: .some([.init(partition: 0, broker: 1)]), failing: .none))
+        #expect(AppliedThrottledReplicas.parse("") == .unset)
+        #expect(AppliedThrottledReplicas.parse(" * ").replicas == .all)
         var topic = SimTopic(name: "t", id: [], partitions: [], configs: [Self.leaderKey: ",0:1", Self.followerKey: "0:2"])
         topic.refreshThrottles()
-        #expect(topic.leaderThrottled == ThrottledReplicas.none && topic.followerThrottled == ThrottledReplicas.none)
+        #expect(!topic.leaderThrottled.contains(partition: 0, broker: 1) && !topic.followerThrottled.contains(partition: 0, broker: 2))
         topic.configs = [Self.leaderKey: "0:1", Self.followerKey: ",0:2"]
         topic.refreshThrottles()
-        #expect(topic.leaderThrottled == .some([.init(partition: 0, broker: 1)]) && topic.followerThrottled == ThrottledReplicas.none)
+        #expect(topic.leaderThrottled.contains(partition: 0, broker: 1) && !topic.followerThrottled.contains(partition: 0, broker: 2))
+    }
+
+    // MARK: untrimmed list values, duplicate keys (issue 12)
+
+    /// Kafka never trims a list item: "0:1, 0:2" is stored as given, the validator (which trims)
+    /// accepts it, SUBTRACT "0:2" leaves " 0:2", and the brokers' parser, which reads each item's
+    /// numbers untrimmed, throws on " 0:2" only on broker 2, the broker it names.
+    @Test func anUntrimmedItemIsKeptAndThrowsOnlyOnTheBrokerItNames() throws {
+        let parsed = AppliedThrottledReplicas.parse("0:1, 0:2")
+        #expect(parsed.failing == .brokers([2]))
+        #expect(parsed.contains(partition: 0, broker: 1))
+        #expect(!parsed.contains(partition: 0, broker: 2))
+        #expect(AppliedThrottledReplicas.parse("0:1,0: 2").failing == .every)
+        #expect(ThrottledReplicas.parse("0 : 1") == nil)
+        for profile in [KafkaProfile.newest, try Self.profile("3.9", .zookeeper), try Self.profile("2.5")] {
+            var m = try Self.model(profile)
+            try m.incrementalAlterConfigs(.topic, "t", [(Self.leaderKey, .set, "0:1, 0:2")], validateOnly: false, at: 0)
+            try m.incrementalAlterConfigs(.topic, "t", [(Self.leaderKey, .subtract, "0:2")], validateOnly: false, at: 0)
+            #expect(try m.describeConfigs(.topic, "t", keys: [Self.leaderKey]).first?.value == "0:1, 0:2", "\(profile)")
+            try m.incrementalAlterConfigs(.topic, "t", [(Self.leaderKey, .append, "0:3")], validateOnly: false, at: 0)
+            #expect(try m.describeConfigs(.topic, "t", keys: [Self.leaderKey]).first?.value == "0:1, 0:2,0:3", "\(profile)")
+            try m.incrementalAlterConfigs(.topic, "t", [(Self.leaderKey, .subtract, " 0:2")], validateOnly: false, at: 0)
+            #expect(try m.describeConfigs(.topic, "t", keys: [Self.leaderKey]).first?.value == "0:1,0:3", "\(profile)")
+        }
+    }
+
+    /// A key twice in one resource: INVALID_REQUEST, nothing applied (ConfigAdminManager from 3.2,
+    /// ZooKeeper's AdminManager before); KRaft 2.8-3.1's controller keeps the last.
+    @Test func duplicateConfigKeysAreRefusedWhereKafkaRefusesThem() throws {
+        let twice: [(key: String, op: SimConfigOp, value: String?)] = [(Self.leaderKey, .set, "0:1"), (Self.leaderKey, .set, "0:2")]
+        for (profile, refused) in [(KafkaProfile.newest, true), (try Self.profile("3.2", .kraft), true), (try Self.profile("2.5"), true),
+                                   (try Self.profile("3.1", .zookeeper), true), (try Self.profile("3.1", .kraft), false)] {
+            var m = try Self.model(profile)
+            let code = Self.code { try m.incrementalAlterConfigs(.topic, "t", twice, validateOnly: false, at: 0) }
+            #expect(code == (refused ? SimErrorCode.invalidRequest : nil), "\(profile)")
+            #expect(try m.describeConfigs(.topic, "t", keys: [Self.leaderKey]).first?.value == (refused ? "" : "0:2"), "\(profile)")
+            let legacy = Self.code { try m.alterConfigs(.topic, "t", [(Self.leaderKey, "0:1"), (Self.leaderKey, "0:3")], validateOnly: false, at: 0) }
+            #expect(legacy == (profile.release >= KafkaRelease(3, 2) ? SimErrorCode.invalidRequest : nil), "\(profile)")
+        }
+        #expect(try Self.profile("3.1", .kraft).brokerConfigChangesOnlyOnThatBroker == false)
+        #expect(try Self.profile("3.1", .zookeeper).brokerConfigChangesOnlyOnThatBroker)
+        #expect(KafkaProfile.newest.brokerConfigChangesOnlyOnThatBroker)
     }
 }

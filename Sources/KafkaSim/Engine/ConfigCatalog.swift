@@ -140,11 +140,17 @@ enum ConfigLists {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// Items as KRaft's `ConfigurationControlManager.getParts` (and ZooKeeper mode from 3.4) split
+    /// a list value for APPEND and SUBTRACT: on ",", empty items dropped, none trimmed.
+    static func untrimmedItems(_ value: String) -> [String] {
+        value.split(separator: ",").map(String.init)
+    }
+
     /// Java's `String.split(",")`, as ZooKeeper-mode brokers split list values: empty items are
     /// kept except at the end, and "" is one empty item.
-    static func javaSplit(_ value: String) -> [String] {
+    static func javaSplit(_ value: String, on separator: Character = ",") -> [String] {
         if value.isEmpty { return [""] }
-        var items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var items = value.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
         while items.last?.isEmpty == true { items.removeLast() }
         return items
     }
@@ -161,7 +167,8 @@ enum ThrottledReplicas: Sendable, Equatable {
         var broker: BrokerID
     }
 
-    /// nil when the text is not `*` or a list of `partition:broker` pairs.
+    /// nil when the text is not `*` or a list of `partition:broker` pairs, as Kafka's validator
+    /// (`ThrottledReplicaListValidator`) judges it: each item trimmed, then empty or digits:digits.
     static func parse(_ text: String) -> ThrottledReplicas? {
         let items = ConfigLists.split(text)
         if items.isEmpty { return ThrottledReplicas.none }
@@ -169,26 +176,8 @@ enum ThrottledReplicas: Sendable, Equatable {
         var set = Set<PartitionReplica>()
         for item in items {
             let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2,
-                  let p = Int32(parts[0].trimmingCharacters(in: .whitespaces)),
-                  let b = BrokerID(parts[1].trimmingCharacters(in: .whitespaces)), p >= 0, b >= 0 else { return nil }
-            set.insert(PartitionReplica(partition: p, broker: b))
-        }
-        return .some(set)
-    }
-
-    /// What a broker makes of the value when it applies it (`ConfigHandler.parseThrottledPartitions`):
-    /// the whole value trimmed, "" none, "*" all, otherwise every `String.split(",")` item split on
-    /// ":" and read as numbers, untrimmed. nil where that throws (an empty item, as in ",0:1"): the
-    /// broker logs the error and the topic's throttle is not applied.
-    static func parseAsBroker(_ text: String) -> ThrottledReplicas? {
-        let value = text.trimmingCharacters(in: .whitespaces)
-        if value.isEmpty { return ThrottledReplicas.none }
-        if value == "*" { return .all }
-        var set = Set<PartitionReplica>()
-        for item in ConfigLists.javaSplit(value) {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count >= 2, let p = Int32(parts[0]), let b = BrokerID(parts[1]) else { return nil }
+            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }),
+                  let p = Int32(parts[0]), let b = BrokerID(parts[1]) else { return nil }
             set.insert(PartitionReplica(partition: p, broker: b))
         }
         return .some(set)
@@ -200,5 +189,74 @@ enum ThrottledReplicas: Sendable, Equatable {
         case .all: true
         case .some(let set): set.contains(PartitionReplica(partition: partition, broker: broker))
         }
+    }
+}
+
+/// A throttled-replicas value as the brokers apply it (`ConfigHandler.parseThrottledPartitions`,
+/// on each broker for its own id): the whole value trimmed, "" none, "*" all, otherwise every
+/// `String.split(",")` item split on ":", kept when its broker part (`toInt`) is this broker's
+/// id, then its partition part read (`toInt`). Nothing inside is trimmed, so a value the validator
+/// accepts can still throw: an item with no broker part or a broker part that is not a number
+/// ("", "0:", "0: 2") throws on every broker, one whose partition part is not a number (" 0:2",
+/// from "0:1, 0:2") throws only on the broker it names. Where the parser throws, the broker logs
+/// it and applies none of the topic's throttle (`TopicConfigHandler.processConfigChanges`).
+struct AppliedThrottledReplicas: Sendable, Equatable {
+    /// What a broker whose parser does not throw applies.
+    var replicas: ThrottledReplicas
+    /// The brokers whose parser throws.
+    var failing: Failing
+
+    enum Failing: Sendable, Equatable {
+        case none
+        case every
+        case brokers(Set<BrokerID>)
+    }
+
+    static let unset = AppliedThrottledReplicas(replicas: .none, failing: .none)
+
+    func fails(on broker: BrokerID) -> Bool {
+        switch failing {
+        case .none: false
+        case .every: true
+        case .brokers(let set): set.contains(broker)
+        }
+    }
+
+    func contains(partition: Int32, broker: BrokerID) -> Bool {
+        !fails(on: broker) && replicas.contains(partition: partition, broker: broker)
+    }
+
+    /// This value, applied after `earlier` in the same update: a broker whose parser threw on the
+    /// earlier value stops there (the leader list before the follower list).
+    func after(_ earlier: AppliedThrottledReplicas) -> AppliedThrottledReplicas {
+        let failing: Failing = switch (earlier.failing, self.failing) {
+        case (.every, _), (_, .every): .every
+        case (.none, let mine): mine
+        case (let theirs, .none): theirs
+        case (.brokers(let a), .brokers(let b)): .brokers(a.union(b))
+        }
+        return AppliedThrottledReplicas(replicas: replicas, failing: failing)
+    }
+
+    static func parse(_ text: String) -> AppliedThrottledReplicas {
+        let value = text.trimmingCharacters(in: .whitespaces)
+        if value.isEmpty { return .unset }
+        if value == "*" { return AppliedThrottledReplicas(replicas: .all, failing: .none) }
+        var set = Set<ThrottledReplicas.PartitionReplica>()
+        var failingBrokers = Set<BrokerID>()
+        for item in ConfigLists.javaSplit(value) {
+            let parts = ConfigLists.javaSplit(item, on: ":")
+            // `_(1).toInt` runs on every broker, for every item.
+            guard parts.count >= 2, let broker = BrokerID(parts[1]) else {
+                return AppliedThrottledReplicas(replicas: .none, failing: .every)
+            }
+            // `_(0).toInt` only on the broker the item names.
+            guard let partition = Int32(parts[0]) else {
+                failingBrokers.insert(broker)
+                continue
+            }
+            set.insert(ThrottledReplicas.PartitionReplica(partition: partition, broker: broker))
+        }
+        return AppliedThrottledReplicas(replicas: .some(set), failing: failingBrokers.isEmpty ? .none : .brokers(failingBrokers))
     }
 }

@@ -68,11 +68,7 @@ extension ClusterModel {
         advance(to: t)
         let target = try resolve(type, name)
         var configs = currentDynamic(target)
-        var seen = Set<String>()
-        for (key, op, value) in ops {
-            guard seen.insert(key).inserted else {
-                throw SimFailure(SimErrorCode.invalidConfig, "Error due to duplicate config keys")
-            }
+        for (key, op, value) in try Self.withoutDuplicateKeys(ops, refused: settings.profile.refusesDuplicateIncrementalKeys, key: { $0.key }) {
             let s = try spec(key, for: target)
             switch op {
             case .set:
@@ -93,12 +89,24 @@ extension ClusterModel {
         if !validateOnly { store(configs, target) }
     }
 
+    /// A resource's operations with a key given twice: refused with INVALID_REQUEST
+    /// (`ConfigAdminManager.containsDuplicates`), or, where the release keeps them in a map, the
+    /// last of each key only (`KafkaProfile.refusesDuplicateIncrementalKeys`).
+    static func withoutDuplicateKeys<Op>(_ ops: [Op], refused: Bool, key: (Op) -> String) throws(SimFailure) -> [Op] {
+        var last: [String: Int] = [:]
+        for (i, op) in ops.enumerated() { last[key(op)] = i }
+        if last.count == ops.count { return ops }
+        if refused { throw SimFailure(SimErrorCode.invalidRequest, "Error due to duplicate config keys") }
+        return ops.enumerated().filter { last[key($0.element)] == $0.offset }.map(\.element)
+    }
+
     /// APPEND or SUBTRACT on a list config, as the profile's release does it (`KafkaProfile.
     /// ListAppendOnUnset`): ZooKeeper-mode brokers split the old value with Java's
     /// `String.split(",")` (`AdminManager`/`ConfigAdminManager.prepareIncrementalConfigs`), which on
     /// 2.4-2.5 throws on an unset key (null) and on 2.6-3.3 turns the empty default into one empty
     /// item, so APPEND "0:1" stores ",0:1"; KRaft's `ConfigurationControlManager.getParts` and 3.4+
-    /// drop empty items. SUBTRACT removes one occurrence per given item (Scala's `List.diff`,
+    /// drop empty items. No release trims an item: " 0:2" (from "0:1, 0:2") stays " 0:2", and
+    /// SUBTRACT "0:2" does not remove it. SUBTRACT removes one occurrence per given item (Scala's `List.diff`,
     /// Java's `List.remove`).
     func combineList(_ stored: String?, defaultValue: String?, op: SimConfigOp, value: String) throws(SimFailure) -> String {
         let profile = settings.profile
@@ -106,8 +114,8 @@ extension ClusterModel {
         var given: [String]
         switch profile.listConfigAppendOnUnset {
         case .correct:
-            items = ConfigLists.split(stored ?? defaultValue ?? "")
-            given = ConfigLists.split(value)
+            items = ConfigLists.untrimmedItems(stored ?? defaultValue ?? "")
+            given = ConfigLists.untrimmedItems(value)
         case .serverError, .leadingEmptyItem:
             if stored == nil, profile.listConfigAppendOnUnset == .serverError {
                 throw SimFailure(SimErrorCode.unknownServerError, "The server experienced an unexpected error when processing the request.")
@@ -132,7 +140,7 @@ extension ClusterModel {
         advance(to: t)
         let target = try resolve(type, name)
         var configs: [String: String] = [:]
-        for (key, value) in entries {
+        for (key, value) in try Self.withoutDuplicateKeys(entries, refused: settings.profile.refusesDuplicateLegacyKeys, key: { $0.key }) {
             let s = try spec(key, for: target)
             guard let value else { continue }
             if let problem = ConfigCatalog.validate(key: key, value: value, spec: s) { throw SimFailure(SimErrorCode.invalidConfig, problem) }

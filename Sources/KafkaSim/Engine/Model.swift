@@ -80,21 +80,19 @@ struct SimTopic: Sendable {
     var partitions: [SimPartition]
     /// Dynamic topic configs (only what was set; defaults come from the catalog).
     var configs: [String: String] = [:]
-    var leaderThrottled: ThrottledReplicas = .none
-    var followerThrottled: ThrottledReplicas = .none
+    var leaderThrottled: AppliedThrottledReplicas = .unset
+    var followerThrottled: AppliedThrottledReplicas = .unset
 
     /// The throttled replicas as the brokers apply them (`TopicConfigHandler.processConfigChanges`):
-    /// the leader list, then the follower list, each through the broker's parser. A value the
-    /// parser throws on stops the update there, so a bad leader list leaves both unthrottled.
+    /// the leader list, then the follower list, each through the broker's parser
+    /// (`AppliedThrottledReplicas`). Where the parser throws the update stops there, so a leader
+    /// list a broker cannot parse leaves both unthrottled on that broker.
     mutating func refreshThrottles() {
-        func applied(_ key: String) -> ThrottledReplicas? {
-            guard let value = configs[key] else { return ThrottledReplicas.none }
-            return ThrottledReplicas.parseAsBroker(value)
+        func applied(_ key: String) -> AppliedThrottledReplicas {
+            configs[key].map(AppliedThrottledReplicas.parse) ?? .unset
         }
-        let leader = applied("leader.replication.throttled.replicas")
-        let follower = applied("follower.replication.throttled.replicas")
-        leaderThrottled = leader ?? ThrottledReplicas.none
-        followerThrottled = leader == nil ? ThrottledReplicas.none : (follower ?? ThrottledReplicas.none)
+        leaderThrottled = applied("leader.replication.throttled.replicas")
+        followerThrottled = applied("follower.replication.throttled.replicas").after(leaderThrottled)
     }
 }
 

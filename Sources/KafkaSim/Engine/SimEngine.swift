@@ -12,18 +12,44 @@ public actor SimEngine {
     private var mutating: [Int16: Int] = [:]
     /// The release and mode the cluster behaves as (fixed at start).
     public nonisolated let profile: KafkaProfile
+    /// How far behind the controller each broker's metadata cache is (`MetadataLag`).
+    public nonisolated let metadataLag: MetadataLag
+    /// Recent states, kept only while some broker lags.
+    private var history: ModelHistory?
 
-    public init(model: ClusterModel, clock: any KScaleClock) {
+    public init(model: ClusterModel, clock: any KScaleClock, metadataLag: MetadataLag = .none) {
         self.model = model
         self.clock = clock
         self.profile = model.settings.profile
+        self.metadataLag = metadataLag
+        if !metadataLag.isNone { history = ModelHistory(model, at: model.time) }
     }
 
-    /// Runs `body` on the model brought up to the current simulated time.
+    /// Runs `body` on the model brought up to the current simulated time: the controller's view.
     public func withModel<T: Sendable>(_ body: @Sendable (inout ClusterModel, Double) throws -> T) rethrows -> T {
         let now = clock.now()
         model.advance(to: now)
+        defer { history?.record(model, at: now, keep: metadataLag.largest) }
         return try body(&model, now)
+    }
+
+    /// Runs `body` on the cluster as `broker`'s metadata cache has it: the state `MetadataLag`
+    /// seconds old for that broker (the current state when it does not lag), with that moment.
+    func withMetadataView<T: Sendable>(of broker: BrokerID, _ body: @Sendable (ClusterModel, Double) throws -> T) rethrows -> T {
+        let lag = metadataLag.seconds(for: broker)
+        let now = clock.now()
+        model.advance(to: now)
+        history?.record(model, at: now, keep: metadataLag.largest)
+        guard lag > 0, let view = history?.model(at: now - lag) else { return try body(model, now) }
+        return try body(view, now - lag)
+    }
+
+    /// Starts the history again from now: the cluster as its listeners came up (with their
+    /// ports) is the oldest state a lagging broker can answer from.
+    func restartHistory() {
+        guard history != nil else { return }
+        model.advance(to: clock.now())
+        history = ModelHistory(model, at: model.time)
     }
 
     public func state() -> SimState {

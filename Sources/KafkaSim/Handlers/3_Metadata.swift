@@ -8,6 +8,9 @@ import KafkaProtocol
 // topics get UNKNOWN_TOPIC_OR_PARTITION (auto-creation is off, as kscale expects in production);
 // topics asked for by id (v10+) and unknown get UNKNOWN_TOPIC_ID. Modelled: all of that, built in
 // one pass over the model so 100,000 partitions answer quickly; authorized operations are not.
+// The answering broker's metadata cache answers, not the controller: with `--metadata-lag` the
+// cluster as it was that long ago (`MetadataLag`: KRaft's `KRaftMetadataCache` over the
+// broker's `MetadataImage`, ZooKeeper's `ZkMetadataCache` fed by UpdateMetadata).
 enum MetadataHandler: APIHandler {
     typealias Request = MetadataRequest
     static let versions: ClosedRange<Int16> = 0...12
@@ -15,7 +18,7 @@ enum MetadataHandler: APIHandler {
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> MetadataResponse {
         let all = request.topics == nil || (ctx.version == 0 && request.topics?.isEmpty == true)
         let wanted = request.topics ?? []
-        return await ctx.engine.withModel { m, _ in
+        return await ctx.engine.withMetadataView(of: ctx.broker) { m, _ in
             var r = MetadataResponse()
             r.brokers = m.liveBrokers.map {
                 MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)

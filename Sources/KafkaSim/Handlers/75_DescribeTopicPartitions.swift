@@ -3,13 +3,15 @@ import KafkaProtocol
 // DescribeTopicPartitions (key 75, KIP-966). Kafka's paginated replacement for topic metadata:
 // topics in name order, partitions from the cursor on, at most ResponsePartitionLimit partitions,
 // and a NextCursor where it stopped. Modelled: all of that; eligible leader replicas are empty
-// (ELR is not simulated) and unknown topics get UNKNOWN_TOPIC_OR_PARTITION.
+// (ELR is not simulated) and unknown topics get UNKNOWN_TOPIC_OR_PARTITION. Answered from the
+// broker's metadata cache (`KRaftMetadataCache.describeTopicResponse`): with `--metadata-lag`,
+// the cluster as it was that long ago (`MetadataLag`).
 enum DescribeTopicPartitionsHandler: APIHandler {
     typealias Request = DescribeTopicPartitionsRequest
     static let versions: ClosedRange<Int16> = 0...0
 
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> DescribeTopicPartitionsResponse {
-        await ctx.engine.withModel { m, _ in
+        await ctx.engine.withMetadataView(of: ctx.broker) { m, _ in
             var r = DescribeTopicPartitionsResponse()
             var names = request.topics.isEmpty ? m.topicNames : request.topics.map(\.name).sorted()
             if let cursor = request.cursor { names = names.filter { $0 >= cursor.topicName } }

@@ -29,3 +29,25 @@ extension ClusterModel {
     /// Brokers that are alive, as Metadata and DescribeCluster list them.
     var liveBrokers: [SimBrokerInfo] { brokerOrder.compactMap { broker($0) }.filter(\.alive) }
 }
+
+extension RequestContext {
+    /// A broker resource's configs are this broker's own: a request for broker X on another broker
+    /// is refused with INVALID_REQUEST, as Kafka does (`ConfigHelper.describeConfigs` for
+    /// DescribeConfigs on every release; `ConfigAdminManager.validateResourceNameIsCurrentNodeId`
+    /// for IncrementalAlterConfigs and AlterConfigs where `KafkaProfile.
+    /// brokerConfigChangesOnlyOnThatBroker`). The cluster default (broker "") goes anywhere; a
+    /// topic is not a broker resource.
+    func brokerResourceRefusal(type: Int8, name: String, describing: Bool) -> SimFailure? {
+        guard type == SimResourceType.broker.rawValue, !name.isEmpty else { return nil }
+        guard describing || engine.profile.brokerConfigChangesOnlyOnThatBroker else { return nil }
+        guard let id = BrokerID(name) else {
+            return SimFailure(SimErrorCode.invalidRequest, "Node id must be an integer, but it is: \(name)")
+        }
+        guard id == broker else {
+            return SimFailure(SimErrorCode.invalidRequest, describing
+                ? "Unexpected broker id, expected \(broker) or empty string, but received \(name)"
+                : "Unexpected broker id, expected \(broker), but received \(name)")
+        }
+        return nil
+    }
+}

@@ -148,6 +148,29 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
     /// unset one not at all (2.6 reads the type from `DynamicConfig.Broker`).
     public var throttleRatesReadAsSensitive: Bool { release < KafkaRelease(2, 6) }
 
+    /// Where DescribeConfigs reads: a KRaft broker its own metadata image (so it lags with the rest
+    /// of its metadata, `KRaftMetadataCache`/`KRaftConfigRepository`), a ZooKeeper-mode broker
+    /// ZooKeeper itself (`ConfigHelper` over `ZkConfigRepository`), always current.
+    public var configsFromMetadataCache: Bool { mode == .kraft }
+
+    /// `ConfigAdminManager.preprocess` (3.2 on, both modes) and, before it, ZooKeeper mode's
+    /// `AdminManager`/`ZkAdminManager`: IncrementalAlterConfigs and AlterConfigs for broker
+    /// resource X are refused with INVALID_REQUEST on any broker but X ("Unexpected broker id,
+    /// expected Y, but received X"; the cluster default "" goes anywhere). KRaft 2.8-3.1 forwards
+    /// the request to the controller unchecked, which applies it. DescribeConfigs refuses it on
+    /// every release (`ConfigHelper.describeConfigs`, `AdminManager.describeConfigs`).
+    public var brokerConfigChangesOnlyOnThatBroker: Bool { mode == .zookeeper || release >= KafkaRelease(3, 2) }
+
+    /// Duplicate config keys in one IncrementalAlterConfigs resource: INVALID_REQUEST "Error due to
+    /// duplicate config keys" (`ConfigAdminManager.preprocess` from 3.2; `AdminManager`/
+    /// `ZkAdminManager.incrementalAlterConfigs` in ZooKeeper mode before). KRaft 2.8-3.1's
+    /// `ControllerApis.handleIncrementalAlterConfigs` puts them in a map: the last one wins.
+    public var refusesDuplicateIncrementalKeys: Bool { mode == .zookeeper || release >= KafkaRelease(3, 2) }
+
+    /// Duplicate config keys in one legacy AlterConfigs resource: INVALID_REQUEST from 3.2
+    /// (`ConfigAdminManager.preprocess`); before, they become `Properties` and the last one wins.
+    public var refusesDuplicateLegacyKeys: Bool { release >= KafkaRelease(3, 2) }
+
     /// KIP-1066 `cordoned.log.dirs`: shipped in 4.3 (metadata version 4.3-IV0).
     public var supportsCordons: Bool { release >= KafkaRelease(4, 3) }
 

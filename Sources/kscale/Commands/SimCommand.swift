@@ -61,6 +61,9 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "KRaft combined mode: every broker is also a quorum voter (process.roles=broker,controller).")
     var combined = false
 
+    @Option(name: .customLong("metadata-lag"), help: "How far behind the controller the brokers' metadata is, e.g. 500ms: Metadata and (KRaft) DescribeConfigs answer from the cluster as it was that long ago, in simulated time (default 0).")
+    var metadataLag = "0"
+
     func run() async throws {
         try await reportingErrors {
             guard timeScale > 0, timeScale.isFinite else { throw InvalidInput("--time-scale must be a positive number, got \(timeScale)") }
@@ -80,6 +83,7 @@ struct SimCommand: AsyncParsableCommand {
                 users: simUsers, securityProtocol: simUsers.isEmpty ? .plaintext : .saslPlaintext,
                 controlPort: controlPort, profile: profile)
             options.maxPartitionsPerRequest = maxPartitionsPerRequest
+            options.metadataLag = MetadataLag(seconds: try Self.parseLag(metadataLag))
             let sim = try await SimCluster.start(snapshot: snap, options: options)
             let first = sim.bootstrapServers.split(separator: ",").first.map(String.init) ?? sim.bootstrapServers
             // Written unbuffered: scripts wait for these lines before connecting.
@@ -87,6 +91,12 @@ struct SimCommand: AsyncParsableCommand {
             await Self.waitForTermination()
             await sim.shutdown()
         }
+    }
+
+    /// `--metadata-lag`: a duration (`500ms`, `2s`), or 0 for none.
+    static func parseLag(_ text: String) throws -> Double {
+        if let zero = Double(text.trimmingCharacters(in: .whitespaces)), zero == 0 { return 0 }
+        return try parseDuration(text, option: "--metadata-lag")
     }
 
     /// Parses the users file without ever echoing a password back.
