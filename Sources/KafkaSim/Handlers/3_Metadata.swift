@@ -8,6 +8,9 @@ import KafkaProtocol
 // topics get UNKNOWN_TOPIC_OR_PARTITION (auto-creation is off, as kscale expects in production);
 // topics asked for by id (v10+) and unknown get UNKNOWN_TOPIC_ID. Modelled: all of that, built in
 // one pass over the model so 100,000 partitions answer quickly; authorized operations are not.
+// The controller id is the controller in ZooKeeper mode; a KRaft broker names a random live broker
+// (`KafkaApis.handleTopicMetadataRequest`: `metadataCache.getRandomAliveBrokerId`, KIP-590: any
+// broker forwards controller requests), here drawn from a seeded sequence (`reportedController`).
 enum MetadataHandler: APIHandler {
     typealias Request = MetadataRequest
     static let versions: ClosedRange<Int16> = 0...12
@@ -21,7 +24,7 @@ enum MetadataHandler: APIHandler {
                 MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
             }
             r.clusterId = SimDefaults.clusterID
-            r.controllerId = m.controller
+            r.controllerId = m.reportedController()
             if all {
                 r.topics = m.topicNames.map { topicMetadata(m, $0) }
             } else {

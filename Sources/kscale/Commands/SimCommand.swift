@@ -58,7 +58,7 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "zookeeper or kraft (default: kraft from 3.3, zookeeper before).")
     var mode: String?
 
-    @Flag(help: "KRaft combined mode: every broker is also a quorum voter (process.roles=broker,controller).")
+    @Flag(help: "KRaft combined mode: the first three brokers are also the quorum's voters (process.roles=broker,controller).")
     var combined = false
 
     func run() async throws {
