@@ -14,7 +14,13 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
     }
 
     public var clusterID: String?
+    /// ZooKeeper: the controller. KRaft: the quorum's leader (a controller node, a broker only in
+    /// combined mode), never the random broker a KRaft broker names in Metadata.
     public var controllerID: BrokerID?
+    /// "zookeeper", "kraft", or nil when the reading could not tell.
+    public var metadataMode: String?
+    /// KRaft: the quorum's voters (controller node ids); nil elsewhere or when unread.
+    public var quorumVoters: [BrokerID]?
     public var brokers: [BrokerLoad]
     public var topics: [TopicRow]
     public var partitionCount: Int
@@ -27,7 +33,8 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case clusterID = "cluster_id", controllerID = "controller_id", brokers, topics
+        case clusterID = "cluster_id", controllerID = "controller_id", metadataMode = "metadata_mode",
+             quorumVoters = "quorum_voters", brokers, topics
         case partitionCount = "partitions", replicaCount = "replicas", totalBytes = "total_bytes"
         case underReplicated = "under_replicated", underMinISR = "under_min_isr", offline
         case reassignmentsInFlight = "reassignments_in_flight", warnings
@@ -71,7 +78,14 @@ extension ClusterSummary {
         if o.parts.contains(.topicConfigs), !unknownMinISR.isEmpty {
             warnings.append("min.insync.replicas unknown for \(unknownMinISR.count) topics (\(listed(unknownMinISR))): under_min_isr leaves them out")
         }
-        self.init(clusterID: o.cluster.clusterID, controllerID: o.cluster.controllerID, brokers: o.brokerLoads,
+        var controller = o.cluster.controllerID, voters: [BrokerID]?
+        switch o.quorum {
+        case .notRead, .zookeeper: break
+        case .kraft(let q): (controller, voters) = (q.leaderID, q.voters)
+        case .kraftUnread: controller = nil
+        }
+        let mode = o.isKRaft.map { $0 ? "kraft" : "zookeeper" }
+        self.init(clusterID: o.cluster.clusterID, controllerID: controller, metadataMode: mode, quorumVoters: voters, brokers: o.brokerLoads,
                   topics: topicRows.sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.name < $1.name },
                   partitionCount: partitionCount, replicaCount: replicaCount, totalBytes: total,
                   underReplicated: under, underMinISR: underMin, offline: offline,

@@ -159,6 +159,7 @@ public final class ReassignmentExecutor {
             }
         }
         pending = MoveScheduler.sorted(pending, by: options.order)
+        try await CordonLift.lift(before: inspection.moves, admin: admin, journal: journal, lifted: state.liftedCordons, clock: clock, emit: emit)
         // Partitions finished while the process was down still hold their throttle entries.
         let stale = ledger.replicas.keys.filter { inFlight[$0] == nil }
         if !stale.isEmpty { try await controller.release(Array(stale), ledger: &ledger) }

@@ -19,6 +19,11 @@ public struct JournalRecord: Codable, Sendable, Equatable {
         /// Ledger: topic throttled-replica entries about to be appended for one partition (write-ahead).
         case replicas
         case replicasRemoved = "replicas-removed"
+        /// A broker's per-broker cordon about to be lifted because the run moves replicas onto it,
+        /// with the value it had (write-ahead; `CordonLift`).
+        case cordonLifted = "cordon-lifted"
+        /// A lifted cordon set back to its value (cancel).
+        case cordonRestored = "cordon-restored"
         /// A partition's state transition.
         case partition
         /// The run ended: `state` is completed, cancelled or verified.

@@ -234,6 +234,8 @@ public enum Canceller {
             r.detail = "never started"
             try journal.append(r)
         }
+        // The run did not put the brokers it gave replicas back in service: their cordons return.
+        _ = try await CordonLift.restore(state.liftedCordons, admin: admin, journal: journal, clock: clock)
         var ledger = state.ledger
         _ = try await RunEnd.finish(ledger: &ledger, journal: journal, admin: admin, clock: clock, as: "cancelled")
         return outcome

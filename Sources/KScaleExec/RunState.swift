@@ -113,6 +113,8 @@ public struct RunState: Sendable {
     public var rollback: ReassignmentPlan?
     public var partitions: [TopicPartition: PartitionProgress] = [:]
     public var ledger = ThrottleLedger()
+    /// Cordons this run lifted and has not set back, by broker, with the value each had.
+    public var liftedCordons: [BrokerID: String] = [:]
     /// How the run ended, if it did.
     public var ended: String?
     public var startedAt: Double?
@@ -159,6 +161,10 @@ public struct RunState: Sendable {
             if let d = r.detail { notes.append(d) }
         case .rate, .rateRestored, .replicas, .replicasRemoved:
             ledger.apply(r)
+        case .cordonLifted:
+            if let b = r.broker, let previous = r.previous, liftedCordons[b] == nil { liftedCordons[b] = previous }
+        case .cordonRestored:
+            if let b = r.broker { liftedCordons[b] = nil }
         }
     }
 

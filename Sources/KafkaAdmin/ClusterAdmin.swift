@@ -28,6 +28,13 @@ public protocol ClusterAdmin: Sendable {
     func listConsumerGroups() async throws -> [String]
     /// Committed offsets against end offsets per partition for a consumer group.
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag]
+    /// DescribeQuorum (KIP-595) through any broker, which forwards it to the active controller: the
+    /// KRaft quorum's leader, voters and observers. nil when the brokers do not serve the API
+    /// (ZooKeeper mode).
+    func describeQuorum() async throws -> QuorumDescription?
+    /// The finalized feature levels a broker reports in ApiVersions (v3+, KIP-584), such as
+    /// `metadata.version`; empty when it reports none (ZooKeeper mode, KRaft before 3.3).
+    func finalizedFeatures() async throws -> [String: Int16]
 
     // MARK: mutations (every caller goes through `DryRunAdmin`, the one dry-run gate)
     /// AlterPartitionReassignments: a target replica list per partition, or `nil` to cancel.

@@ -22,6 +22,10 @@ public struct ClusterObservation: Sendable, Hashable {
     public var brokerConfigs: [BrokerID: [ConfigEntry]]
     /// Effective configs per topic, as DescribeConfigs reports them (defaults included).
     public var topicConfigs: [String: [ConfigEntry]]
+    /// How the cluster keeps its metadata (DescribeQuorum), when `parts` has `.quorum`.
+    public var quorum: MetadataQuorumReading
+    /// Finalized feature levels (ApiVersions), when `parts` has `.quorum`; nil when not read.
+    public var finalizedFeatures: [String: Int16]?
     /// What was asked for.
     public var parts: ReadParts
     /// What the reading could not see although it was asked for.
@@ -39,6 +43,8 @@ public struct ClusterObservation: Sendable, Hashable {
         reassignments: [TopicPartition: OngoingReassignment] = [:],
         brokerConfigs: [BrokerID: [ConfigEntry]] = [:],
         topicConfigs: [String: [ConfigEntry]] = [:],
+        quorum: MetadataQuorumReading = .notRead,
+        finalizedFeatures: [String: Int16]? = nil,
         parts: ReadParts = .all,
         gaps: [ReadingGap] = []
     ) {
@@ -48,6 +54,8 @@ public struct ClusterObservation: Sendable, Hashable {
         self.reassignments = reassignments
         self.brokerConfigs = brokerConfigs
         self.topicConfigs = topicConfigs
+        self.quorum = quorum
+        self.finalizedFeatures = finalizedFeatures
         self.parts = parts
         self.gaps = gaps
         partitionIndex = Self.index(topics)
@@ -73,9 +81,12 @@ public struct ReadParts: OptionSet, Sendable, Hashable {
     public static let topicConfigs = ReadParts(rawValue: 1 << 1)
     /// DescribeConfigs of every live broker, one at a time: throttle rates, cordons.
     public static let brokerConfigs = ReadParts(rawValue: 1 << 2)
+    /// DescribeQuorum (KRaft's voters and leader; ZooKeeper clusters do not serve it) and the
+    /// finalized features (metadata.version): what scale-in, describe and cordons judge by.
+    public static let quorum = ReadParts(rawValue: 1 << 3)
     /// Brokers, topics and reassignments only: the executor's poll.
     public static let metadata: ReadParts = []
-    public static let all: ReadParts = [.logDirs, .topicConfigs, .brokerConfigs]
+    public static let all: ReadParts = [.logDirs, .topicConfigs, .brokerConfigs, .quorum]
 }
 
 /// Something a reading asked for and could not see.
@@ -92,6 +103,8 @@ public enum ReadingGap: Sendable, Hashable, CustomStringConvertible {
     case topicConfigs(reason: String)
     /// A live broker did not answer DescribeConfigs for itself: its throttle rates and cordon are unknown.
     case brokerConfigs(BrokerID, reason: String)
+    /// DescribeQuorum or the features could not be read: which brokers vote, and metadata.version, are unknown.
+    case quorum(reason: String)
 
     public var description: String {
         switch self {
@@ -107,6 +120,8 @@ public enum ReadingGap: Sendable, Hashable, CustomStringConvertible {
             "topic configs could not be read (min.insync.replicas and topic throttles unknown): \(reason)"
         case let .brokerConfigs(id, reason):
             "broker \(id) configs could not be read (its throttle rates and cordon are unknown): \(reason)"
+        case let .quorum(reason):
+            "the metadata quorum could not be read (which brokers are KRaft voters, and metadata.version, are unknown): \(reason)"
         }
     }
 }
@@ -160,10 +175,41 @@ extension ClusterObservation {
                 }
             }
         }
+        var quorum = MetadataQuorumReading.notRead
+        var features: [String: Int16]?
+        if parts.contains(.quorum) {
+            (quorum, features) = try await readQuorum(from: admin, gaps: &gaps)
+        }
         var observation = ClusterObservation(cluster: cluster, topics: topics, logDirs: logDirs, reassignments: reassignments,
-                                             brokerConfigs: brokerConfigs, topicConfigs: topicConfigs, parts: parts, gaps: gaps)
+                                             brokerConfigs: brokerConfigs, topicConfigs: topicConfigs, quorum: quorum,
+                                             finalizedFeatures: features, parts: parts, gaps: gaps)
         observation.missingTopics = missing
         return observation
+    }
+
+    /// DescribeQuorum and the finalized features: a cluster that does not serve DescribeQuorum is
+    /// in ZooKeeper mode; one that fails to answer is KRaft with its voters unknown (a gap).
+    private static func readQuorum(from admin: any ClusterAdmin, gaps: inout [ReadingGap]) async throws
+        -> (MetadataQuorumReading, [String: Int16]?) {
+        var features: [String: Int16]?
+        do {
+            features = try await admin.finalizedFeatures()
+        } catch let error as KafkaAPIError {
+            gaps.append(.quorum(reason: "features: \(error.description)"))
+        } catch let error as any AdminTransportFailure where !error.isAuthenticationFailure {
+            gaps.append(.quorum(reason: "features: \(error.description)"))
+        }
+        let reason: String
+        do {
+            guard let described = try await admin.describeQuorum() else { return (.zookeeper, features) }
+            return (.kraft(described), features)
+        } catch let error as KafkaAPIError {
+            reason = error.description
+        } catch let error as any AdminTransportFailure where !error.isAuthenticationFailure {
+            reason = error.description
+        }
+        gaps.append(.quorum(reason: "DescribeQuorum: \(reason)"))
+        return (.kraftUnread(reason: reason), features)
     }
 
     /// DescribeLogDirs of `brokers`, each asked on its own and all at once: a broker that does not

@@ -184,13 +184,14 @@ extension ClusterObservation {
         }
         let bytes = bytesByBroker
         let cordoned = cordonedBrokers
+        let marked = markedController
         let dirsByBroker = Dictionary(logDirs.map { ($0.broker, $0) }, uniquingKeysWith: { first, _ in first })
         return knownBrokers.sorted().map { id in
             let info = cluster.brokers.first { $0.id == id }
             let state: BrokerLoad.State = info == nil ? .offline : (info?.fenced == true ? .fenced : .online)
             return BrokerLoad(id: id, rack: info?.rack, host: info?.address, state: state, replicas: replicas[id] ?? 0,
                               leaders: leaders[id] ?? 0, bytes: bytes[id], diskUsedPercent: dirsByBroker[id]?.diskUsedPercent,
-                              reassignmentsInFlight: moving[id] ?? 0, isController: id == cluster.controllerID,
+                              reassignmentsInFlight: moving[id] ?? 0, isController: id == marked,
                               cordoned: cordoned.contains(id))
         }
     }
@@ -260,6 +261,8 @@ public struct BrokerLoad: Sendable, Hashable, Codable {
     public var diskUsedPercent: Double?
     /// Partitions moving onto or off this broker.
     public var reassignmentsInFlight: Int
+    /// The controller in ZooKeeper mode; on KRaft the quorum leader when it is this broker
+    /// (combined mode), never the random broker KRaft names in Metadata (`markedController`).
     public var isController: Bool
     /// Every log dir cordoned (`cordoned.log.dirs`, KIP-1066): it takes no new replica.
     public var cordoned: Bool

@@ -34,7 +34,7 @@ public final class SimAdmin: ClusterAdmin {
     /// registered brokers, a stopped one fenced.
     public func describeCluster() async throws -> ClusterDescription {
         await engine.withModel { m, _ in
-            ClusterDescription(clusterID: SimDefaults.clusterID, controllerID: m.controller,
+            ClusterDescription(clusterID: SimDefaults.clusterID, controllerID: m.reportedController(),
                                brokers: m.registeredBrokers.map { BrokerInfo(id: $0.id, host: $0.host, port: $0.port, rack: $0.rack, fenced: $0.fenced) })
         }
     }
@@ -92,6 +92,20 @@ public final class SimAdmin: ClusterAdmin {
             }
             return out
         }
+    }
+
+    /// As DescribeQuorum answers (`Handlers/55_DescribeQuorum.swift`): nil in ZooKeeper mode,
+    /// whose brokers do not serve it.
+    public func describeQuorum() async throws -> QuorumDescription? {
+        await engine.withModel { m, _ in
+            m.quorum.map { QuorumDescription(leaderID: $0.leader >= 0 ? $0.leader : nil, leaderEpoch: $0.leaderEpoch,
+                                             voters: $0.voters, observers: $0.observers) }
+        }
+    }
+
+    /// As ApiVersions reports them: `metadata.version` at the profile's level on KRaft from 3.3.
+    public func finalizedFeatures() async throws -> [String: Int16] {
+        engine.profile.metadataVersionLevel.map { [MetadataVersion.featureName: $0] } ?? [:]
     }
 
     public func listConsumerGroups() async throws -> [String] {

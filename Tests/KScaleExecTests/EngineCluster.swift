@@ -168,6 +168,8 @@ actor EngineCluster: ClusterAdmin {
     func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] { try await admin.describeConfigs(resources) }
     func listConsumerGroups() async throws -> [String] { try await admin.listConsumerGroups() }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await admin.consumerLag(group: group) }
+    func describeQuorum() async throws -> QuorumDescription? { try await admin.describeQuorum() }
+    func finalizedFeatures() async throws -> [String: Int16] { try await admin.finalizedFeatures() }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         alterRequests += 1

@@ -35,7 +35,7 @@ struct LifecycleCordonTests {
     @Test func aScaleOutAfterADrainPutsNothingBackOnTheDrainedBroker() async throws {
         let c = try await Flows.sixBrokers(spares: [8, 9])
         let drained = try await Flows.flows(c, execute: true).scaleIn(removing: [4])
-        #expect(drained.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"])
+        #expect(drained.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not a quorum voter)"])
         #expect(try await Self.cordon(of: 4, c) == "*")
 
         let dry = try await Flows.flows(c, execute: false).scaleOut(adding: [8, 9])

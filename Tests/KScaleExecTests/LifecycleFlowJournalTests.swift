@@ -188,7 +188,7 @@ struct LifecycleFlowJournalTests {
         let lines = EventLines()
         let report = try await Self.flows(c, root: root, lines: lines).resume(flowIn: dir)
         #expect(report.failure == nil)
-        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"])
+        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not a quorum voter)"])
         #expect(report.exitCode == 0)
         #expect(report.postflight != nil)
         #expect(report.plans.map(\.partitions) == [held.count])
@@ -196,7 +196,7 @@ struct LifecycleFlowJournalTests {
         #expect(try await c.replicas(on: 4).isEmpty)
         #expect(try await c.throttleConfigs() == [])
         #expect(lines.messages.contains("continuing run flow-scale-in-4, interrupted at step \"step 1 round 1: execute\" (\(dir))"), "\(lines.messages)")
-        #expect(lines.messages.contains("broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"))
+        #expect(lines.messages.contains("broker 4: SAFE TO STOP (0 replicas, 0 leaders, not a quorum voter)"))
         let ended = try FlowDirectory.readState(dir)
         #expect(ended.end == "finished" && ended.exitCode == 0)
         // The leader election after the moves, the next round, the post-flight check and the verdicts ran in the resumed flow.

@@ -20,7 +20,7 @@ struct LifecycleFlowTests {
     /// Brokers 1-6 over racks a, b, c (i % 3), 24 partitions (or `partitions`) of RF 3 placed rack-aware on them;
     /// brokers 7-9 exist only as `spares` (registered, empty), the others have never started.
     static func sixBrokers(spares: [BrokerID] = [], controller: BrokerID? = 1, engineClock: ManualClock = ManualClock(),
-                           partitions: Int = 24) async throws -> EngineCluster {
+                           partitions: Int = 24, profile: KafkaProfile = .newest) async throws -> EngineCluster {
         let racks = ["a", "b", "c"]
         // Partition p: one broker from each rack pair {3,6}, {1,4}, {2,5}, rotating the leader.
         let assignment: [[BrokerID]] = (0..<partitions).map { p in
@@ -30,7 +30,7 @@ struct LifecycleFlowTests {
             return Array(r[k...] + r[..<k])
         }
         let cluster = try await EngineCluster(brokers: (1...9).map { (BrokerID($0), racks[$0 % 3]) }, topics: [("orders", assignment, 10_000)],
-                                              controller: controller, engineClock: engineClock)
+                                              controller: controller, engineClock: engineClock, profile: profile)
         for id: BrokerID in [7, 8, 9] where !spares.contains(id) { try await cluster.unregister(id) }
         return cluster
     }
@@ -121,7 +121,7 @@ struct LifecycleFlowTests {
         #expect(await leadersAtDrain.values == [0])
         #expect(Set(await c.electionRequests.first ?? []) == Set(ledBy4))
         #expect(try await c.replicas(on: 4).isEmpty)
-        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)"])
+        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not a quorum voter)"])
         #expect(report.exitCode == 0)
         #expect(report.after.first { $0.broker == 4 }?.replicas == 0)
     }
@@ -178,14 +178,43 @@ struct LifecycleFlowTests {
         #expect(report.exitCode == 1)
     }
 
-    @Test func theControllerIsNotSafeToStop() async throws {
-        let c = try await Self.sixBrokers(controller: 4)
-        let clock = Self.testClock()
-        let report = try await Self.flows(c, execute: true, clock: clock).scaleIn(removing: [4])
+    /// ZooKeeper mode: Metadata names the controller, and a drained controller is not safe to stop.
+    @Test func theZooKeeperControllerIsNotSafeToStop() async throws {
+        let c = try await Self.sixBrokers(controller: 4, profile: try KafkaProfile(version: "3.9", mode: .zookeeper))
+        let report = try await Self.flows(c, execute: true).scaleIn(removing: [4])
         #expect(report.verdicts?.first?.description == "broker 4: NOT SAFE (it is the controller)")
         #expect(report.exitCode == 1)
-        // Judged again a poll interval apart (KRaft brokers name a random one "controller").
-        #expect(clock.now() - Self.start == Double(ScaleFlows.controllerRejudgements) * Self.pollInterval)
+    }
+
+    /// KRaft: Metadata's controller id is a random live broker, so a drained broker it names is
+    /// still SAFE TO STOP (the dedicated controllers vote, not the brokers).
+    @Test func aKRaftBrokerMetadataCallsTheControllerIsSafeToStopWhenEmpty() async throws {
+        let c = try await Self.sixBrokers()
+        let report = try await Self.flows(c, execute: true).scaleIn(removing: [4])
+        #expect(report.verdicts?.map(\.description) == ["broker 4: SAFE TO STOP (0 replicas, 0 leaders, not a quorum voter)"])
+        #expect(report.exitCode == 0)
+        // A reading whose Metadata names broker 4 the controller (the seeded draws reach it) judges the same.
+        var named: ClusterObservation?
+        for _ in 0..<60 where named == nil {
+            let o = try await ClusterObservation.read(from: c, parts: [.quorum])
+            if o.cluster.controllerID == 4 { named = o }
+        }
+        let reading = try #require(named, "no reading named broker 4 the controller")
+        #expect(BrokerVerdict.judge(4, in: reading).isSafe)
+        #expect(!BrokerVerdict.judge(4, in: reading).isController)
+    }
+
+    /// Combined mode: brokers 1-3 are quorum voters; a scale-in of one is refused before anything
+    /// moves, and a non-voter is drained as usual.
+    @Test func aCombinedModeScaleInRefusesAQuorumVoter() async throws {
+        let c = try await Self.sixBrokers(profile: try KafkaProfile(version: "4.3", combined: true))
+        let refused = await #expect(throws: Refusal.self) { _ = try await Self.flows(c, execute: true).scaleIn(removing: [2]) }
+        #expect(refused?.message.contains("brokers 2 are KRaft quorum voters") == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.contains("kafka-metadata-quorum remove-controller") == true)
+        #expect(await c.alterRequests == 0)
+        #expect(await c.configCalls.isEmpty)
+        let report = try await Self.flows(c, execute: true).scaleIn(removing: [4])
+        #expect(report.verdicts?.map(\.isSafe) == [true])
     }
 
     @Test func stepsDrainAtMostNBrokersAtATime() async throws {

@@ -48,7 +48,8 @@ import Testing
             let cluster = try await admin.describeCluster()
             #expect(cluster.brokers.map(\.id) == [1, 2, 3])
             #expect(cluster.brokers.map(\.rack) == ["a", "b", "c"])
-            #expect(cluster.controllerID == (await sim.state()).controller)
+            // KRaft (the default profile): a random live broker, not the simulator's controller.
+            #expect(cluster.brokers.map(\.id).contains(cluster.controllerID ?? -1))
             #expect(Set(sim.bootstrapServers.split(separator: ",").map(String.init)) == Set(cluster.brokers.map(\.address)))
 
             let topics = try await admin.describeTopics(nil)
@@ -107,6 +108,30 @@ import Testing
             let failed = try await admin.alterReassignments([TopicPartition("orders", 1): [2, 99]])
             #expect(failed[TopicPartition("orders", 1)] != nil)
             #expect(failed[TopicPartition("orders", 1)]?.api == "AlterPartitionReassignments")
+        }
+    }
+
+    /// DescribeQuorum and the finalized features over the wire, and the reading that judges them:
+    /// a combined KRaft cluster has broker voters and metadata.version 4.3-IV0; a ZooKeeper one
+    /// serves no DescribeQuorum (nil, not an error) and reports no metadata.version.
+    @Test func describesTheQuorumAndTheFinalizedFeatures() async throws {
+        let combined = SimOptions(brokerNetworkBytesPerSec: 1_000_000, profile: try KafkaProfile(version: "4.3", combined: true))
+        try await Self.withSim(combined) { _, admin in
+            let quorum = try #require(try await admin.describeQuorum())
+            #expect(quorum.voters == [1, 2, 3] && quorum.leaderID == 1 && quorum.observers.isEmpty)
+            #expect(try await admin.finalizedFeatures() == ["metadata.version": 30])
+            let o = try await ClusterObservation.read(from: admin, parts: [.quorum])
+            #expect(o.quorum == .kraft(quorum) && o.gaps.isEmpty)
+            #expect(o.cordonUnavailableReason == nil)
+        }
+        let zookeeper = SimOptions(brokerNetworkBytesPerSec: 1_000_000, profile: try KafkaProfile(version: "3.9", mode: .zookeeper))
+        try await Self.withSim(zookeeper) { sim, admin in
+            #expect(try await admin.describeQuorum() == nil)
+            #expect(try await admin.finalizedFeatures().isEmpty)
+            let o = try await ClusterObservation.read(from: admin, parts: [.quorum])
+            #expect(o.quorum == .zookeeper && o.isKRaft == false)
+            #expect(o.cluster.controllerID == (await sim.state()).controller)
+            #expect(o.cordonUnavailableReason?.contains("reports no metadata.version") == true)
         }
     }
 

@@ -56,6 +56,15 @@ struct ProfileTests {
         #expect(KafkaProfile.newest.maxRecordsPerUserOp == 10_000)
         #expect(!(try Self.profile("4.2")).supportsCordons)
         #expect(KafkaProfile.newest.supportsCordons)
+        // metadata.version: KRaft from 3.3 only, each release's newest level; cordons act from 4.3-IV0.
+        #expect(try Self.profile("3.9", .zookeeper).metadataVersionLevel == nil)
+        #expect(try Self.profile("3.2", .kraft).metadataVersionLevel == nil)
+        #expect(try Self.profile("3.3", .kraft).metadataVersionLevel == 7)
+        #expect(try Self.profile("4.0").metadataVersionLevel == 25)
+        #expect(KafkaProfile.newest.metadataVersionLevel == 30 && KafkaProfile.newest.cordonsTakeEffect)
+        let unfinalized = try KafkaProfile.newest.withMetadataVersion(29)
+        #expect(unfinalized.supportsCordons && !unfinalized.cordonsTakeEffect)
+        #expect(try Self.profile("3.9", .zookeeper).reportsRandomController == false && KafkaProfile.newest.reportsRandomController)
     }
 
     @Test func apiVersionsAreTheReleases() throws {

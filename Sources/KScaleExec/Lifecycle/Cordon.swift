@@ -2,19 +2,27 @@ import KScaleCore
 import KafkaAdmin
 
 /// KIP-1066 cordoning: a broker whose `cordoned.log.dirs` is `*` gets no new partitions, so topics
-/// created while it drains stop landing on it. Only clusters whose brokers know the config
-/// (Kafka 4.3 and later, at a metadata version that supports it: KIP-1066 shipped in 4.3) can do this; elsewhere the drain's
-/// extra rounds catch what lands meanwhile. Cordoning is best effort: a broker that cannot be
-/// cordoned is still drained, and the reason is reported.
+/// created while it drains stop landing on it. Only a cluster whose `metadata.version` is finalized
+/// at 4.3-IV0 or later can do this (`ClusterObservation.cordonUnavailableReason`): 4.3 binaries at
+/// an older metadata version accept the config and the controller ignores it, so the broker
+/// version alone says nothing. Elsewhere the drain's extra rounds catch what lands meanwhile.
+/// Cordoning is best effort: a broker that cannot be cordoned is still drained, and the reason is
+/// reported.
 ///
 /// The cordon stays after the drain (the broker is about to be stopped), and the snapshot records
 /// it, so no later plan gives the broker data back. `kscale uncordon` (and a scale-out that adds
 /// the broker) lifts it.
 extension ScaleFlows {
-    /// Cordons every log dir of `brokers` where the cluster supports it (`supported`: the brokers
-    /// that report `cordoned.log.dirs`, `ClusterObservation.brokersSupportingCordon`).
-    func cordon(_ brokers: [BrokerID], supported: Set<BrokerID>) async {
+    /// Cordons every log dir of `brokers` where the cluster supports it: its metadata.version is
+    /// 4.3-IV0 or later, and the broker reports `cordoned.log.dirs`
+    /// (`ClusterObservation.brokersSupportingCordon`).
+    func cordon(_ brokers: [BrokerID], in o: ClusterObservation) async {
         let key = ClusterObservation.cordonKey
+        if let reason = o.cordonUnavailableReason {
+            emit(LifecycleEvent("cordon", "brokers \(Self.ids(brokers)) are not cordoned: \(reason); partitions created during the drain are drained in extra rounds"))
+            return
+        }
+        let supported = o.brokersSupportingCordon
         let unsupported = brokers.filter { !supported.contains($0) }
         if !unsupported.isEmpty {
             emit(LifecycleEvent("cordon", "brokers \(Self.ids(unsupported)) cannot be cordoned (no \(key), KIP-1066); partitions created during the drain are drained in extra rounds"))
@@ -24,7 +32,7 @@ extension ScaleFlows {
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for b in cordoning { changes[.broker(b)] = [ConfigChange(key, .set, "*")] }
         do {
-            let failed = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+            let failed = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
             for (r, e) in failed.sorted(by: { $0.key.name < $1.key.name }) { emit(LifecycleEvent("warning", "could not cordon \(r): \(e)")) }
             let done = cordoning.filter { failed[.broker($0)] == nil }
             if !done.isEmpty {
@@ -142,7 +150,7 @@ public enum Uncordon {
         guard !result.uncordoned.isEmpty else { return result }
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for b in result.uncordoned { changes[.broker(b)] = [ConfigChange(ClusterObservation.cordonKey, .delete)] }
-        let failed = try await admin.incrementalAlterConfigs(changes, validateOnly: false)
+        let failed = try await admin.incrementalAlterConfigsInChunks(changes, validateOnly: false)
         for b in result.uncordoned {
             if let error = failed[.broker(b)], error.code != 0 { result.failed[b] = error.description }
         }

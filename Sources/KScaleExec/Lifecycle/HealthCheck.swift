@@ -261,7 +261,7 @@ public enum HealthCheck {
             case .brokerUnregistered, .brokerFenced, .logDirOffline: continue
             case let .logDirs(id, _, _), let .brokerConfigs(id, _):
                 findings.append(Finding(.warn, "not-seen", gap.description, brokers: [id]))
-            case .topicConfigs:
+            case .topicConfigs, .quorum:
                 findings.append(Finding(.warn, "not-seen", gap.description))
             }
         }

@@ -302,7 +302,7 @@ public struct ScaleFlows: Sendable {
                 let name = FlowStep.group(i)
                 emit(LifecycleEvent("step", label))
                 _ = try await steps.run(FlowStep.cordon(name)) { () -> FlowStep.Done in
-                    await cordon(group, supported: try await reading(observed).brokersSupportingCordon)
+                    await cordon(group, in: try await reading(observed))
                     return FlowStep.Done()
                 }
                 _ = try await steps.run(FlowStep.leadershipDrain(name)) { () -> FlowStep.Done in
@@ -323,7 +323,7 @@ public struct ScaleFlows: Sendable {
         report.postflight = after.report
         report.after = after.balance
         report.verdicts = try await steps.run(FlowStep.verdicts, journaled: report.failure == nil) {
-            try await verdicts(removing, try await ClusterObservation.read(from: admin))
+            verdicts(removing, try await ClusterObservation.read(from: admin))
         }
         for v in report.verdicts ?? [] { emit(LifecycleEvent("verdict", v.description)) }
         return try steps.finish(report)
@@ -393,20 +393,10 @@ public struct ScaleFlows: Sendable {
         return reports
     }
 
-    /// Judges each removed broker. Brokers of a KRaft cluster report a random live broker as the
-    /// "controller", so a broker whose only objection is that role is judged again, up to
-    /// `controllerRejudgements` times, a poll interval apart.
-    func verdicts(_ brokers: [BrokerID], _ first: ClusterObservation) async throws -> [BrokerVerdict] {
-        var o = first
-        var result = brokers.map { BrokerVerdict.judge($0, in: o) }
-        var tries = 0
-        while tries < Self.controllerRejudgements, result.contains(where: { $0.isController && $0.replicas.isEmpty && $0.leaders.isEmpty }) {
-            tries += 1
-            try await clock.sleep(seconds: options.pollInterval)
-            o.cluster = try await admin.describeCluster()
-            result = brokers.map { BrokerVerdict.judge($0, in: o) }
-        }
-        return result
+    /// Judges each removed broker on one reading (the controller role counts only in ZooKeeper
+    /// mode; on KRaft the quorum read with it decides, `BrokerVerdict.judge`).
+    func verdicts(_ brokers: [BrokerID], _ o: ClusterObservation) -> [BrokerVerdict] {
+        brokers.map { BrokerVerdict.judge($0, in: o) }
     }
 
     // MARK: - Shared steps
@@ -502,9 +492,6 @@ public struct ScaleFlows: Sendable {
     }
 
     static func ids(_ list: [BrokerID]) -> String { list.map(String.init).joined(separator: ",") }
-
-    /// How many times `verdicts` judges again a broker whose only objection is the controller role.
-    static let controllerRejudgements = 5
 
     /// "300 s", "0.5 s": a timeout as the messages name it.
     static func seconds(_ value: Double) -> String {

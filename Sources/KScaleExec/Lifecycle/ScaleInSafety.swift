@@ -9,6 +9,7 @@ public struct ScaleInRefusal: Sendable, Hashable, Codable, CustomStringConvertib
         case replicationFactor = "replication-factor"
         case rack
         case disk
+        case quorumVoter = "quorum-voter"
     }
     public var kind: Kind
     public var message: String
@@ -24,8 +25,11 @@ public enum ScaleInSafety {
     ///   removing every broker of a rack can make that impossible.
     /// - Disk: the bytes leaving the removed brokers must fit in the usable bytes of the brokers
     ///   left (only judged when every remaining broker reports its capacity).
+    /// - Quorum: a KRaft voter (a broker with `process.roles=broker,controller`) is not retired by
+    ///   draining its data; removing it needs a controller membership change first (`quorumVoters`).
     public static func refusals(removing: Set<BrokerID>, in o: ClusterObservation) -> [ScaleInRefusal] {
         var out: [ScaleInRefusal] = []
+        if let quorum = quorumRefusal(removing: removing, in: o) { out.append(quorum) }
         let known = o.registeredBrokers.union(o.offlineBrokers)
         let unknown = removing.subtracting(known).sorted()
         if !unknown.isEmpty {
@@ -78,6 +82,33 @@ public enum ScaleInSafety {
     }
 
     static func ids(_ list: [BrokerID]) -> String { list.map(String.init).joined(separator: ", ") }
+
+    /// What it takes to remove a KRaft voter, as the refusal and the verdict say it (KIP-853).
+    static let voterRemoval = "removing a voter needs a controller membership change first (KIP-853: add a controller "
+        + "elsewhere with kafka-metadata-quorum add-controller, then kafka-metadata-quorum remove-controller; a static "
+        + "quorum changes controller.quorum.voters on every node), or the metadata quorum loses a vote"
+
+    /// Brokers being removed that are KRaft quorum voters, or whose membership is unknown because
+    /// DescribeQuorum could not be read.
+    static func quorumRefusal(removing: Set<BrokerID>, in o: ClusterObservation) -> ScaleInRefusal? {
+        var voters: [BrokerID] = [], unknown: [BrokerID] = [], reason = ""
+        for b in removing.sorted() {
+            switch o.quorumRole(of: b) {
+            case .notVoter: continue
+            case .voter: voters.append(b)
+            case .unknown(let why):
+                unknown.append(b)
+                reason = why
+            }
+        }
+        if !voters.isEmpty {
+            return ScaleInRefusal(kind: .quorumVoter, message: "brokers \(ids(voters)) are KRaft quorum voters (process.roles=broker,controller): \(voterRemoval)")
+        }
+        if !unknown.isEmpty {
+            return ScaleInRefusal(kind: .quorumVoter, message: "the metadata quorum could not be read (\(reason)), so whether brokers \(ids(unknown)) are KRaft voters is unknown")
+        }
+        return nil
+    }
 }
 
 /// Whether a broker can be stopped without losing data or availability.
@@ -86,16 +117,31 @@ public struct BrokerVerdict: Sendable, Hashable, Codable, CustomStringConvertibl
     /// Partitions with a replica on the broker, by metadata or by its own log dirs.
     public var replicas: [String]
     public var leaders: [String]
+    /// The ZooKeeper controller (a KRaft broker's "controller" id is a random live broker, so on
+    /// KRaft this is never set).
     public var isController: Bool
-    public var isSafe: Bool { replicas.isEmpty && leaders.isEmpty && !isController }
+    /// A KRaft quorum voter (combined mode): stopping it costs the quorum a vote.
+    public var isQuorumVoter: Bool
+    /// Why the broker's quorum membership is unknown (DescribeQuorum failed on a KRaft cluster).
+    public var quorumUnknown: String?
+    /// Judged on a KRaft cluster: the quorum, not the controller id, decides.
+    public var kraft: Bool
+    public var isSafe: Bool { replicas.isEmpty && leaders.isEmpty && !isController && !isQuorumVoter && quorumUnknown == nil }
 
-    enum CodingKeys: String, CodingKey { case broker, replicas, leaders, isController = "is_controller", safe }
+    enum CodingKeys: String, CodingKey {
+        case broker, replicas, leaders, isController = "is_controller", isQuorumVoter = "is_quorum_voter",
+             quorumUnknown = "quorum_unknown", kraft, safe
+    }
 
-    public init(broker: BrokerID, replicas: [String], leaders: [String], isController: Bool) {
+    public init(broker: BrokerID, replicas: [String], leaders: [String], isController: Bool, isQuorumVoter: Bool = false,
+                quorumUnknown: String? = nil, kraft: Bool = false) {
         self.broker = broker
         self.replicas = replicas
         self.leaders = leaders
         self.isController = isController
+        self.isQuorumVoter = isQuorumVoter
+        self.quorumUnknown = quorumUnknown
+        self.kraft = kraft
     }
 
     public init(from decoder: any Decoder) throws {
@@ -104,6 +150,9 @@ public struct BrokerVerdict: Sendable, Hashable, Codable, CustomStringConvertibl
         replicas = try c.decode([String].self, forKey: .replicas)
         leaders = try c.decode([String].self, forKey: .leaders)
         isController = try c.decode(Bool.self, forKey: .isController)
+        isQuorumVoter = try c.decodeIfPresent(Bool.self, forKey: .isQuorumVoter) ?? false
+        quorumUnknown = try c.decodeIfPresent(String.self, forKey: .quorumUnknown)
+        kraft = try c.decodeIfPresent(Bool.self, forKey: .kraft) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,23 +161,29 @@ public struct BrokerVerdict: Sendable, Hashable, Codable, CustomStringConvertibl
         try c.encode(replicas, forKey: .replicas)
         try c.encode(leaders, forKey: .leaders)
         try c.encode(isController, forKey: .isController)
+        try c.encode(isQuorumVoter, forKey: .isQuorumVoter)
+        try c.encodeIfPresent(quorumUnknown, forKey: .quorumUnknown)
+        try c.encode(kraft, forKey: .kraft)
         try c.encode(isSafe, forKey: .safe)
     }
 
-    /// `broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)` or
-    /// `broker 4: NOT SAFE (2 replicas: orders-3, orders-7)`.
+    /// `broker 4: SAFE TO STOP (0 replicas, 0 leaders, not the controller)` (on KRaft: "not a
+    /// quorum voter") or `broker 4: NOT SAFE (2 replicas: orders-3, orders-7)`.
     public var description: String {
-        if isSafe { return "broker \(broker): SAFE TO STOP (0 replicas, 0 leaders, not the controller)" }
+        if isSafe { return "broker \(broker): SAFE TO STOP (0 replicas, 0 leaders, \(kraft ? "not a quorum voter" : "not the controller"))" }
         var reasons: [String] = []
         if !replicas.isEmpty { reasons.append("\(replicas.count) replica\(replicas.count == 1 ? "" : "s"): \(listed(replicas))") }
         if !leaders.isEmpty { reasons.append("\(leaders.count) leader\(leaders.count == 1 ? "" : "s"): \(listed(leaders))") }
         if isController { reasons.append("it is the controller") }
+        if isQuorumVoter { reasons.append("it is a KRaft quorum voter: \(ScaleInSafety.voterRemoval)") }
+        if let quorumUnknown { reasons.append("the metadata quorum could not be read (\(quorumUnknown)): it may be a voter") }
         return "broker \(broker): NOT SAFE (\(reasons.joined(separator: "; ")))"
     }
 
     /// A broker is judged by everything that still points at it: replica lists (including the
     /// target and removing sides of a move in flight), leadership, the replicas its own log dirs
-    /// still hold, and the controller role. Any one of them makes it unsafe.
+    /// still hold, the controller role (ZooKeeper mode only: a KRaft broker's controller id is a
+    /// random live broker) and a KRaft quorum vote. Any one of them makes it unsafe.
     public static func judge(_ broker: BrokerID, in o: ClusterObservation) -> BrokerVerdict {
         var replicas = Set<TopicPartition>()
         var leaders: [TopicPartition] = []
@@ -142,8 +197,15 @@ public struct BrokerVerdict: Sendable, Hashable, Codable, CustomStringConvertibl
         for b in o.logDirs where b.broker == broker {
             for d in b.dirs { for r in d.replicas { replicas.insert(r.topicPartition) } }
         }
+        var voter = false, unknown: String?
+        switch o.quorumRole(of: broker) {
+        case .notVoter: break
+        case .voter: voter = true
+        case .unknown(let reason): unknown = reason
+        }
         return BrokerVerdict(broker: broker, replicas: replicas.sorted().map(\.description), leaders: leaders.map(\.description),
-                             isController: o.cluster.controllerID == broker)
+                             isController: o.controllerIDIsMeaningful && o.cluster.controllerID == broker,
+                             isQuorumVoter: voter, quorumUnknown: unknown, kraft: o.isKRaft == true)
     }
 
     /// Exit status for a set of verdicts: 0 only when every broker is safe to stop.

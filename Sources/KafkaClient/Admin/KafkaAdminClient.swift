@@ -276,6 +276,37 @@ public final class KafkaAdminClient: ClusterAdmin {
         })
     }
 
+    // MARK: metadata quorum
+
+    /// DescribeQuorum for `__cluster_metadata` partition 0 through any broker (it forwards to the
+    /// active controller, as Kafka's `Admin.describeMetadataQuorum` does); nil when the broker does
+    /// not list the API (ZooKeeper mode).
+    public func describeQuorum() async throws -> QuorumDescription? {
+        let budget = CallBudget(config: config)
+        let probe = try await withRetries("ApiVersions", within: budget) { budget in .done(try await cluster.anyConnection(within: budget)) }
+        guard probe.versions.ranges[DescribeQuorumRequest.apiKey] != nil else { return nil }
+        return try await call(.any, DescribeQuorumRequest.self, build: { _ in
+            DescribeQuorumRequest(topics: [DescribeQuorumRequest.TopicData(topicName: "__cluster_metadata", partitions: [
+                DescribeQuorumRequest.PartitionData(partitionIndex: 0),
+            ])])
+        }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, r.errorMessage, api: "DescribeQuorum", c) }
+            guard let p = r.topics.first?.partitions.first else {
+                throw KafkaClientError.malformedResponse(broker: c.label, api: "DescribeQuorum", detail: "no partition in the answer")
+            }
+            if p.errorCode != 0 { throw answer(p.errorCode, p.errorMessage, api: "DescribeQuorum", c, item: "__cluster_metadata-0") }
+            return QuorumDescription(leaderID: p.leaderId >= 0 ? p.leaderId : nil, leaderEpoch: p.leaderEpoch,
+                                     voters: p.currentVoters.map(\.replicaId), observers: p.observers.map(\.replicaId))
+        })
+    }
+
+    /// The finalized features of the broker the client talks to (its ApiVersions answer).
+    public func finalizedFeatures() async throws -> [String: Int16] {
+        try await withRetries("ApiVersions", within: CallBudget(config: config)) { budget in
+            .done(try await cluster.anyConnection(within: budget).versions.finalizedFeatures)
+        }
+    }
+
     // MARK: consumer groups
 
     /// ListGroups on every live broker: each lists the groups it coordinates (Kafka's AdminClient

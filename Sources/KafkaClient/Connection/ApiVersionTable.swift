@@ -4,8 +4,14 @@ import KafkaProtocol
 /// the highest version both sides support.
 public struct ApiVersionTable: Sendable, Equatable {
     public var ranges: [Int16: ClosedRange<Int16>]
+    /// The finalized feature levels the broker reported (ApiVersions v3+, KIP-584), by feature
+    /// name (the max level); empty when it reported none.
+    public var finalizedFeatures: [String: Int16]
 
-    public init(ranges: [Int16: ClosedRange<Int16>]) { self.ranges = ranges }
+    public init(ranges: [Int16: ClosedRange<Int16>], finalizedFeatures: [String: Int16] = [:]) {
+        self.ranges = ranges
+        self.finalizedFeatures = finalizedFeatures
+    }
 
     /// The version to send `R` at; throws when the broker's range and ours do not meet.
     func version<R: KafkaRequest>(for _: R.Type, broker: String) throws -> Int16 {

@@ -116,7 +116,8 @@ public final class BrokerConnection: Sendable {
             guard response.errorCode == 0 else {
                 throw KafkaAPIError(code: response.errorCode, name: errorName(response.errorCode), api: "ApiVersions", broker: label)
             }
-            return ApiVersionTable(ranges: ranges)
+            let features = Dictionary(response.finalizedFeatures.map { ($0.name, $0.maxVersionLevel) }, uniquingKeysWith: { a, _ in a })
+            return ApiVersionTable(ranges: ranges, finalizedFeatures: features)
         }
         throw KafkaClientError.unsupported(broker: label, api: "ApiVersions", reason: "no common version")
     }

@@ -33,6 +33,7 @@ public enum KafkaAPIs {
         API(apiKey: 44, name: "IncrementalAlterConfigs", versions: 0...1, flexibleVersions: 1...),
         API(apiKey: 45, name: "AlterPartitionReassignments", versions: 0...1, flexibleVersions: 0...),
         API(apiKey: 46, name: "ListPartitionReassignments", versions: 0...0, flexibleVersions: 0...),
+        API(apiKey: 55, name: "DescribeQuorum", versions: 0...2, flexibleVersions: 0...),
         API(apiKey: 60, name: "DescribeCluster", versions: 0...2, flexibleVersions: 0...),
         API(apiKey: 75, name: "DescribeTopicPartitions", versions: 0...0, flexibleVersions: 0...),
     ]
@@ -66,6 +67,7 @@ public enum KafkaAPIs {
         case 44: return IncrementalAlterConfigsRequest.self
         case 45: return AlterPartitionReassignmentsRequest.self
         case 46: return ListPartitionReassignmentsRequest.self
+        case 55: return DescribeQuorumRequest.self
         case 60: return DescribeClusterRequest.self
         case 75: return DescribeTopicPartitionsRequest.self
         default: return nil
@@ -97,6 +99,7 @@ public enum KafkaAPIs {
         case 44: return IncrementalAlterConfigsResponse.self
         case 45: return AlterPartitionReassignmentsResponse.self
         case 46: return ListPartitionReassignmentsResponse.self
+        case 55: return DescribeQuorumResponse.self
         case 60: return DescribeClusterResponse.self
         case 75: return DescribeTopicPartitionsResponse.self
         default: return nil

@@ -50,7 +50,10 @@ public struct ClusterModel: Sendable {
     /// Committed offsets seeded for consumer-lag tests.
     var groups: [String: [TopicPartition: Int64]] = [:]
     public internal(set) var time: Double
-    private var topicCounter: UInt64 = 0
+    /// Topics created so far (ids are drawn from it); DescribeQuorum's high watermark stands on it.
+    private(set) var topicCounter: UInt64 = 0
+    /// Draws of KRaft's random "controller" id so far (`reportedController`).
+    var controllerDraws: UInt64 = 0
 
     public init(snapshot: ClusterSnapshot, settings: Settings = Settings(), host: String = "127.0.0.1",
                 ports: [BrokerID: Int32] = [:], startTime: Double = 0) throws {

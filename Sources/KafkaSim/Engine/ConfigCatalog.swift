@@ -132,6 +132,11 @@ enum SimDefaults {
     static let bytesPerRecord: Double = 1024
     /// Record batch bytes a partition keeps before its oldest batches are dropped (`StoredLog`).
     static let storedRecordBytesPerPartition = 8 << 20
+    /// KRaft with dedicated controllers: how many, and the first node id (above every broker id).
+    static let dedicatedControllerCount = 3
+    static let firstDedicatedControllerID: BrokerID = 3000
+    /// The seed of KRaft's random "controller" id in Metadata and DescribeCluster.
+    static let controllerDrawSeed: UInt64 = 0x6B73_6361_6C65
 }
 
 /// Kafka's comma-separated list configs.

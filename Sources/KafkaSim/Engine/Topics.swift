@@ -94,9 +94,11 @@ extension ClusterModel {
 
     /// Kafka's rack-unaware placement: partition p's first replica on broker (start + p), followers
     /// shifted so replicas spread, over live unfenced brokers in id order, leaving out brokers
-    /// cordoned with `cordoned.log.dirs` (KIP-1066; the simulator has one log dir per broker).
+    /// cordoned with `cordoned.log.dirs` (KIP-1066; the simulator has one log dir per broker) once
+    /// the cluster's metadata.version lets the controller know of cordons (`cordonsTakeEffect`).
     func assignReplicas(count: Int, replicationFactor rf: Int, startPartition: Int) throws(SimFailure) -> [[BrokerID]] {
-        let live = brokerOrder.filter { isAlive($0) && !isCordoned($0) }.sorted()
+        let honoursCordons = settings.profile.cordonsTakeEffect
+        let live = brokerOrder.filter { isAlive($0) && !(honoursCordons && isCordoned($0)) }.sorted()
         guard rf <= live.count else {
             throw SimFailure(SimErrorCode.invalidReplicationFactor, "Unable to replicate the partition \(rf) time(s): The target replication factor of \(rf) cannot be reached because only \(live.count) broker(s) are registered.")
         }

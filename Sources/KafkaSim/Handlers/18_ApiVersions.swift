@@ -1,3 +1,4 @@
+import KafkaAdmin
 import KafkaProtocol
 
 // ApiVersions (key 18). Kafka answers with every API and version range the broker serves, and
@@ -7,7 +8,11 @@ import KafkaProtocol
 // (KIP-511). Which APIs and versions a broker lists is its release's (`ApiVersionsResponse`
 // built from `ApiKeys` per listener in `ApiVersionManager`): the profile's table, narrowed to the
 // versions each handler fills in, so a 2.5 profile lists no DescribeCluster and a ZooKeeper one no
-// DescribeQuorum. Modelled: both; no feature flags are advertised.
+// DescribeQuorum. Modelled: both. From v3 a KRaft broker also reports its features (KIP-584,
+// `ApiVersionsResponse.createApiVersionsResponse`): `metadata.version` supported from 3.3-IV3 to the
+// release's newest level and finalized at the profile's level (KIP-778; MetadataVersion.java's
+// feature levels), min = max = that level as KRaft writes it; ZooKeeper brokers report none. Other
+// features (kraft.version, group.version, ...) are not advertised.
 enum ApiVersionsHandler: APIHandler {
     typealias Request = ApiVersionsRequest
     static let versions: ClosedRange<Int16> = 0...4
@@ -22,7 +27,15 @@ enum ApiVersionsHandler: APIHandler {
 
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> ApiVersionsResponse {
         var r = ApiVersionsResponse()
-        r.apiKeys = apiKeys(ctx.engine.profile)
+        let profile = ctx.engine.profile
+        r.apiKeys = apiKeys(profile)
+        if let finalized = profile.metadataVersionLevel, let newest = MetadataVersionLevel.newest(of: profile.release) {
+            r.supportedFeatures = [ApiVersionsResponse.SupportedFeatureKey(name: MetadataVersion.featureName,
+                                                                           minVersion: MetadataVersionLevel.oldestKRaft, maxVersion: newest)]
+            r.finalizedFeaturesEpoch = 1
+            r.finalizedFeatures = [ApiVersionsResponse.FinalizedFeatureKey(name: MetadataVersion.featureName,
+                                                                           maxVersionLevel: finalized, minVersionLevel: finalized)]
+        }
         return r
     }
 

@@ -11,6 +11,9 @@ import KafkaProtocol
 // The answering broker's metadata cache answers, not the controller: with `--metadata-lag` the
 // cluster as it was that long ago (`MetadataLag`: KRaft's `KRaftMetadataCache` over the
 // broker's `MetadataImage`, ZooKeeper's `ZkMetadataCache` fed by UpdateMetadata).
+// The controller id is the controller in ZooKeeper mode; a KRaft broker names a random live broker
+// (`KafkaApis.handleTopicMetadataRequest`: `metadataCache.getRandomAliveBrokerId`, KIP-590: any
+// broker forwards controller requests), here drawn from a seeded sequence (`reportedController`).
 enum MetadataHandler: APIHandler {
     typealias Request = MetadataRequest
     static let versions: ClosedRange<Int16> = 0...12
@@ -24,7 +27,7 @@ enum MetadataHandler: APIHandler {
                 MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
             }
             r.clusterId = SimDefaults.clusterID
-            r.controllerId = m.controller
+            r.controllerId = m.reportedController()
             if all {
                 r.topics = m.topicNames.map { topicMetadata(m, $0) }
             } else {

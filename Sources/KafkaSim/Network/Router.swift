@@ -27,6 +27,7 @@ enum Router {
             HandlerEntry(IncrementalAlterConfigsHandler.self),
             HandlerEntry(AlterPartitionReassignmentsHandler.self),
             HandlerEntry(ListPartitionReassignmentsHandler.self),
+            HandlerEntry(DescribeQuorumHandler.self),
             HandlerEntry(DescribeClusterHandler.self),
             HandlerEntry(DescribeTopicPartitionsHandler.self),
         ]

@@ -1,4 +1,5 @@
 import KScaleCore
+import KafkaAdmin
 
 /// A Kafka release as `major.minor` (a patch level is accepted and ignored: the behaviours
 /// modelled here change between minor releases).
@@ -26,6 +27,18 @@ public struct KafkaRelease: Hashable, Comparable, Sendable, CustomStringConverti
     }
 }
 
+/// `metadata.version` feature levels (`MetadataVersion.java`, named in KafkaAdmin's `MetadataVersion`):
+/// the newest each release finalizes on a fresh cluster, and the oldest a KRaft profile accepts.
+public enum MetadataVersionLevel {
+    /// 3.3-IV3, `MetadataVersion.MINIMUM_VERSION` in 4.x.
+    public static let oldestKRaft: Int16 = 7
+
+    /// The newest level of `release` (its last IBP_x_y_IVn), nil before metadata.version existed (3.3).
+    static func newest(of release: KafkaRelease) -> Int16? {
+        MetadataVersion.names.filter { $0.key >= oldestKRaft && $0.value.hasPrefix("\(release)-") }.keys.max()
+    }
+}
+
 /// Where a cluster keeps its metadata.
 public enum KafkaMode: String, Sendable, CaseIterable {
     case zookeeper
@@ -38,8 +51,13 @@ public enum KafkaMode: String, Sendable, CaseIterable {
 public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
     public let release: KafkaRelease
     public let mode: KafkaMode
-    /// KRaft combined mode (`process.roles=broker,controller`): every broker is a quorum voter.
+    /// KRaft combined mode (`process.roles=broker,controller`): the first brokers are also the
+    /// quorum's voters (`combinedVoterCount`), the rest are brokers only.
     public let combined: Bool
+    /// The finalized `metadata.version` feature level (KIP-778), as ApiVersions' FinalizedFeatures
+    /// report it: the release's newest unless an upgrade is not finalized yet
+    /// (`withMetadataVersion`); nil where the feature does not exist (ZooKeeper mode, KRaft before 3.3).
+    public private(set) var metadataVersionLevel: Int16?
 
     /// What IncrementalAlterConfigs APPEND does to a list config that has no value.
     public enum ListAppendOnUnset: Sendable, Equatable {
@@ -87,6 +105,22 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
         self.mode = mode
         self.combined = combined
         self.apiVersions = Self.servedVersions(release, mode)
+        self.metadataVersionLevel = mode == .kraft ? MetadataVersionLevel.newest(of: release) : nil
+    }
+
+    /// The same release with `metadata.version` finalized at `level` (binaries upgraded, `kafka-features
+    /// upgrade` not yet run): refused outside KRaft, below 3.3-IV3 (the oldest a 4.x cluster accepts, level 7)
+    /// or above what the release knows.
+    public func withMetadataVersion(_ level: Int16) throws -> KafkaProfile {
+        guard mode == .kraft, let newest = MetadataVersionLevel.newest(of: release) else {
+            throw InvalidInput("\(self) has no metadata.version feature (KRaft from 3.3, KIP-778)")
+        }
+        guard (MetadataVersionLevel.oldestKRaft...newest).contains(level) else {
+            throw InvalidInput("Kafka \(release) finalizes metadata.version levels \(MetadataVersionLevel.oldestKRaft) to \(newest), got \(level)")
+        }
+        var copy = self
+        copy.metadataVersionLevel = level
+        return copy
     }
 
     /// The profile for `version` ("3.3" or "3.3.2"); `mode` defaults to KRaft from 3.3 (where it
@@ -171,9 +205,6 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
     /// (`ConfigAdminManager.preprocess`); before, they become `Properties` and the last one wins.
     public var refusesDuplicateLegacyKeys: Bool { release >= KafkaRelease(3, 2) }
 
-    /// KIP-1066 `cordoned.log.dirs`: shipped in 4.3 (metadata version 4.3-IV0).
-    public var supportsCordons: Bool { release >= KafkaRelease(4, 3) }
-
     /// How the controller reassigns, cancels and deletes (issue 12: deletion, re-target, cancel).
     public enum ControllerSemantics: Sendable, Equatable {
         /// ZooKeeper's `KafkaController`: a new target over a move in flight is computed against
@@ -194,6 +225,22 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var controllerSemantics: ControllerSemantics { mode == .zookeeper ? .zookeeper : .kraft }
+
+    /// KIP-1066 `cordoned.log.dirs`: shipped in 4.3 (metadata version 4.3-IV0). The broker knows
+    /// the config from 4.3 binaries on.
+    public var supportsCordons: Bool { release >= KafkaRelease(4, 3) }
+
+    /// Whether a cordon keeps new partitions off the broker: only once `metadata.version` is 4.3-IV0
+    /// or later (`MetadataVersion.isCordonedLogDirsSupported`): below it the broker registration and
+    /// heartbeat records carry no cordoned dirs (RegisterBrokerRecord v4), so the controller never
+    /// learns of the config and places partitions as before.
+    public var cordonsTakeEffect: Bool {
+        supportsCordons && (metadataVersionLevel ?? 0) >= MetadataVersion.cordonedLogDirsLevel
+    }
+
+    /// Combined mode's voters: the first three brokers in snapshot order (all, when fewer), as a
+    /// small combined cluster runs `process.roles=broker,controller` on three nodes.
+    public static let combinedVoterCount = 3
 
     private static func servedVersions(_ release: KafkaRelease, _ mode: KafkaMode) -> [Int16: ClosedRange<Int16>] {
         let row: String

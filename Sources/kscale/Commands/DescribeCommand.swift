@@ -36,7 +36,15 @@ struct DescribeCommand: AsyncParsableCommand {
 
     static func render(_ s: ClusterSummary, topTopics: Int) -> String {
         var out: [String] = []
-        out.append("cluster \(s.clusterID ?? "?"), controller \(s.controllerID.map(String.init) ?? "none"), \(s.brokers.count) brokers, "
+        let controller = s.controllerID.map(String.init) ?? "none"
+        let metadata: String
+        if s.metadataMode == "kraft" {
+            let voters = s.quorumVoters.map { ", voters " + $0.map(String.init).joined(separator: ",") } ?? ""
+            metadata = "KRaft, quorum leader \(controller)\(voters)"
+        } else {
+            metadata = "\(s.metadataMode == "zookeeper" ? "ZooKeeper, " : "")controller \(controller)"
+        }
+        out.append("cluster \(s.clusterID ?? "?"), \(metadata), \(s.brokers.count) brokers, "
                    + "\(s.topics.count) topics, \(s.partitionCount) partitions, \(s.replicaCount) replicas, \(ByteUnits.format(s.totalBytes))")
         out.append("")
         var brokers = TextTable(["broker", "rack", "host", "replicas", "leaders", "bytes", "disk used", "moving", "cordoned"])
@@ -46,7 +54,15 @@ struct DescribeCommand: AsyncParsableCommand {
                          b.diskUsedPercent.map { String(format: "%.1f%%", $0) } ?? "-", "\(b.reassignmentsInFlight)", b.cordoned ? "yes" : "no"])
         }
         out.append(brokers.render())
-        out.append("(* controller; disk used from DescribeLogDirs v4+, '-' when the broker does not report it; cordoned: cordoned.log.dirs, no new replicas)")
+        let marker: String
+        if s.metadataMode != "kraft" {
+            marker = "* controller; "
+        } else if s.brokers.contains(where: \.isController) {
+            marker = "* quorum leader (a broker and controller, combined mode); "
+        } else {
+            marker = ""
+        }
+        out.append("(\(marker)disk used from DescribeLogDirs v4+, '-' when the broker does not report it; cordoned: cordoned.log.dirs, no new replicas)")
         out.append("")
         var topics = TextTable(["topic", "partitions", "rf", "bytes", "under-replicated", "offline"])
         for t in s.topics.prefix(max(0, topTopics)) {

@@ -58,7 +58,7 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "zookeeper or kraft (default: kraft from 3.3, zookeeper before).")
     var mode: String?
 
-    @Flag(help: "KRaft combined mode: every broker is also a quorum voter (process.roles=broker,controller).")
+    @Flag(help: "KRaft combined mode: the first three brokers are also the quorum's voters (process.roles=broker,controller).")
     var combined = false
 
     @Option(name: .customLong("metadata-lag"), help: "How far behind the controller the brokers' metadata is, e.g. 500ms: Metadata and (KRaft) DescribeConfigs answer from the cluster as it was that long ago, in simulated time (default 0).")
