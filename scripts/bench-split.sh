@@ -46,7 +46,7 @@ run() {
     echo "$* | $summary | wall $wall | peak RSS $((rss / 1024)) MB"
 }
 echo "snapshot: $SNAP ($(du -h "$SNAP" | cut -f1))"
-run --max-cluster-write 100MB/s --max-cluster-read 200MB/s --max-cluster-partitions 4000 --max-partition-write 1MB/s
-run --group-by consumers --max-cluster-write 100MB/s --max-cluster-read 200MB/s --max-cluster-partitions 4000
+run --max-cluster-write 1GB/s --max-cluster-read 2GB/s --max-cluster-partitions 4000 --max-partition-write 1MB/s
+run --group-by consumers --max-cluster-write 1GB/s --max-cluster-read 2GB/s --max-cluster-partitions 4000
 run --group-by prefix:@ --max-cluster-write 100MB/s --max-cluster-read 200MB/s --max-cluster-partitions 4000
-run --strategy write-read --max-cluster-write 8GB/s --max-cluster-read 200MB/s
+run --strategy write-read --max-cluster-write 12GB/s --max-cluster-read 12GB/s
