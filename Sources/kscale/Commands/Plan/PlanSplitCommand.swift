@@ -152,7 +152,9 @@ enum SplitText {
         if !plan.partitionIncreases.isEmpty {
             lines.append("partition increases (keys remap: per-key order breaks across the move):")
             for i in plan.partitionIncreases {
-                lines.append("  \(i.topic): \(i.partitionsBefore) -> \(i.partitionsAfter) (decided by \(i.decidedBy))")
+                lines.append(i.remapsKeys
+                    ? "  \(i.topic): \(i.partitionsBefore) -> \(i.partitionsAfter) (decided by \(i.decidedBy))"
+                    : "  \(i.topic): stays at \(i.partitionsBefore), one hot partition (see the warning)")
             }
         }
         if !plan.staysBehind.isEmpty { lines.append("stays behind: \(plan.staysBehind.joined(separator: ", "))") }
