@@ -43,6 +43,21 @@ public enum KScaleFiles {
         }
     }
 
+    /// Makes the directory `path` (and its parents) when it does not exist; a failure names the
+    /// path and the system's reason.
+    public static func createDirectory(_ path: String, what: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw LocalIOError("cannot make \(what) directory", path: path, errno: EEXIST) }
+            return
+        }
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o755) != 0 && errno != EEXIST { throw LocalIOError("cannot make \(what) directory", path: path) }
+        }
+    }
+
     public static func readSnapshot(_ path: String, maxBytes: Int = defaultMaxInputBytes) throws -> ClusterSnapshot {
         do {
             return try ClusterSnapshot.decode(read(path, what: "snapshot", maxBytes: maxBytes))

@@ -9,6 +9,6 @@ struct PlanCommand: AsyncParsableCommand {
             "kscale plan scale-out --snapshot cluster.json --add-brokers 7,8,9 --out plan.json --rollback rollback.json",
             "kscale plan rebalance --snapshot cluster.json --out plan.json --output json",
         ]),
-        subcommands: [PlanScaleOut.self, PlanScaleIn.self, PlanRebalance.self, PlanLeaders.self, PlanRelieve.self]
+        subcommands: [PlanScaleOut.self, PlanScaleIn.self, PlanRebalance.self, PlanLeaders.self, PlanRelieve.self, PlanSplit.self]
     )
 }
