@@ -128,6 +128,8 @@ struct StaleTopicConfigs: ClusterAdmin {
     }
     func listConsumerGroups() async throws -> [String] { try await base.listConsumerGroups() }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await base.consumerLag(group: group) }
+    func describeQuorum() async throws -> QuorumDescription? { try await base.describeQuorum() }
+    func finalizedFeatures() async throws -> [String: Int16] { try await base.finalizedFeatures() }
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         try await base.alterReassignments(targets)
     }

@@ -21,13 +21,16 @@ enum MetadataHandler: APIHandler {
     static func handle(_ request: Request, _ ctx: RequestContext) async throws -> MetadataResponse {
         let all = request.topics == nil || (ctx.version == 0 && request.topics?.isEmpty == true)
         let wanted = request.topics ?? []
+        // The controller id is drawn from the live model (the draw advances its sequence); the rest
+        // comes from the answering broker's view.
+        let controller = await ctx.engine.withModel { m, _ in m.reportedController() }
         return await ctx.engine.withMetadataView(of: ctx.broker) { m, _ in
             var r = MetadataResponse()
             r.brokers = m.liveBrokers.map {
                 MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
             }
             r.clusterId = SimDefaults.clusterID
-            r.controllerId = m.reportedController()
+            r.controllerId = controller
             if all {
                 r.topics = m.topicNames.map { topicMetadata(m, $0) }
             } else {
