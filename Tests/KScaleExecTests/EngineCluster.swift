@@ -152,6 +152,8 @@ actor EngineCluster: ClusterAdmin {
     func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] { try await admin.describeConfigs(resources) }
     func listConsumerGroups() async throws -> [String] { try await admin.listConsumerGroups() }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await admin.consumerLag(group: group) }
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { try await admin.listOffsets(partitions, spec) }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await admin.committedOffsets(group: group) }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         alterRequests += 1

@@ -46,6 +46,8 @@ actor RecordingAdmin: ClusterAdmin {
     func logDirs(brokers: [BrokerID]?) async throws -> [BrokerLogDirs] { throw Unmodelled() }
     func listConsumerGroups() async throws -> [String] { throw Unmodelled() }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { throw Unmodelled() }
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { throw Unmodelled() }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { throw Unmodelled() }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         received.append("AlterPartitionReassignments")

@@ -132,6 +132,9 @@ enum SimDefaults {
     static let bytesPerRecord: Double = 1024
     /// Record batch bytes a partition keeps before its oldest batches are dropped (`StoredLog`).
     static let storedRecordBytesPerPartition = 8 << 20
+    /// The least share of a broker's network capacity its move copies get when client traffic
+    /// uses all of it (`ClusterModel.copyCapacity`).
+    static let copyShareFloor = 0.05
 }
 
 /// Kafka's comma-separated list configs.
