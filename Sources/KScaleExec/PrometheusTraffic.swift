@@ -96,6 +96,7 @@ public enum PrometheusTraffic {
 /// Prometheus could not be read, or answered something other than what was asked.
 public struct PrometheusError: KindedError {
     public var message: String
+    public init(message: String) { self.message = message }
     public var kind: ErrorKind { .connection }
     public var description: String { message }
 }

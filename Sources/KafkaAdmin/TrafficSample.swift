@@ -85,7 +85,8 @@ public struct MeasuredTraffic: Sendable, Hashable {
 ///
 /// Records per second of a partition are (latest end offset − first end offset) / interval; its
 /// bytes per record are its log size / (latest − earliest offset) at the second reading (the
-/// topic's average over its partitions when the partition's own log is empty or its size unknown),
+/// topic's average over its partitions when the partition's own log is empty or its size unknown
+/// or zero),
 /// so bytes_in = records/s × bytes/record. A group consumes on a partition (its committed offset's
 /// advance) × bytes/record / interval; bytes_out is the sum over groups. A group whose commits did
 /// not advance (idle, or committing less often than the interval) reads nothing and is not listed
@@ -99,7 +100,7 @@ public enum TrafficRates {
         var bytesPerRecord: [TopicPartition: Double] = [:]
         var topicBytes: [String: (bytes: Int64, records: Int64)] = [:]
         for (tp, end) in second.latest {
-            guard let start = second.earliest[tp], let size = second.sizes[tp], end > start else { continue }
+            guard let start = second.earliest[tp], let size = second.sizes[tp], size > 0, end > start else { continue }
             bytesPerRecord[tp] = Double(size) / Double(end - start)
             topicBytes[tp.topic, default: (0, 0)].bytes += size
             topicBytes[tp.topic, default: (0, 0)].records += end - start

@@ -83,16 +83,18 @@ import Testing
             ])
             defer { server.kill() }
             let base = "http://127.0.0.1:\(port)"
-            // Bounded wait on Prometheus's own API: both brokers' series with a rate.
-            let query = "sum by (topic) (rate(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}[10s]))"
-            try await waitUntil("Prometheus to have a rate of orders' bytes in (its log: \(server.stderrSoFar.suffix(400)))",
+            // Bounded wait on Prometheus's own API: both brokers' series, each scraped for longer
+            // than the 10 s window (rate() over a younger series undercounts: it has nothing to
+            // extrapolate from at the window's start).
+            let query = "min(count_over_time(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}[20s])) >= 12 and count(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}) == 2"
+            try await waitUntil("Prometheus to have scraped both brokers' orders counters for 12 s (its log: \(server.stderrSoFar.suffix(400)))",
                                 timeout: .seconds(60), pause: .sleep(.milliseconds(250))) {
                 guard server.isRunning else { return true }
                 var parts = URLComponents(string: base + "/api/v1/query")
                 parts?.queryItems = [URLQueryItem(name: "query", value: query)]
                 guard let url = parts?.url, let (data, _) = try? await URLSession.shared.data(from: url),
                       let body = String(data: data, encoding: .utf8) else { return false }
-                return body.contains("\"topic\":\"orders\"")
+                return body.contains("\"result\":[{")
             }
             #expect(server.isRunning, "prometheus exited: \(server.stderrSoFar.suffix(800))")
             let out = dir.appendingPathComponent("cluster.json").path
@@ -116,4 +118,42 @@ import Testing
 private struct NoFreePort: Error, CustomStringConvertible {
     var range: String
     var description: String { "no free loopback port in \(range)" }
+}
+
+/// `kscale snapshot --sample` through the binary against KafkaSim, both on time 20 times faster
+/// than the wall (the binary's `--time-scale`), so a 40 s sample takes 2 s.
+@Suite(.serialized) struct SnapshotSampleCLITests {
+    @Test func sampleWritesMeasuredRatesAndGroups() async throws {
+        let scale = 20.0
+        var snapshot = SnapshotMetricsURLTests.snapshot
+        snapshot.consumerGroups = [ConsumerGroupState(group: "billing", topics: ["orders"]), ConsumerGroupState(group: "audit", topics: ["orders"])]
+        try await withSimCluster(snapshot, options: SimOptions(timeScale: scale)) { sim in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-sample-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let out = dir.appendingPathComponent("cluster.json").path
+            let r = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--time-scale", String(scale),
+                                                "--sample", "40s", "--out", out, "--output", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            #expect(json["consumer_groups"] as? Int == 2)
+            let written = try KScaleFiles.readSnapshot(out)
+            #expect(Set(written.consumerGroups ?? []) == Set(snapshot.consumerGroups ?? []))
+            let orders = try #require(written.topics.first { $0.name == "orders" })
+            // Request times are scaled 20 times too, so the tolerance is wider than on stepped time.
+            for p in orders.partitions {
+                let configured = try #require(snapshot.topics[0].partitions.first { $0.partition == p.partition })
+                let wantIn = Double(configured.bytesInPerSec ?? 0), wantOut = Double(configured.bytesOutPerSec ?? 0)
+                #expect(abs(Double(p.bytesInPerSec ?? -1) - wantIn) <= wantIn * 0.1, "orders-\(p.partition) in \(p.bytesInPerSec ?? -1)")
+                #expect(abs(Double(p.bytesOutPerSec ?? -1) - wantOut) <= wantOut * 0.1, "orders-\(p.partition) out \(p.bytesOutPerSec ?? -1)")
+            }
+        }
+    }
+
+    @Test func sampleAndMetricsURLTogetherAreRefused() async throws {
+        let r = try await KScaleBinary.run(["snapshot", "--bootstrap-server", "127.0.0.1:1", "--sample", "10s",
+                                            "--metrics-url", "http://127.0.0.1:1", "--out", "/nonexistent/x.json"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--sample and --metrics-url are two ways to measure traffic: give one"))
+    }
 }

@@ -104,6 +104,11 @@ extension ClusterModel {
         }
     }
 
+    /// A consumer's Fetch served `bytes` of `tp` from `broker` (its BytesOut counter).
+    mutating func countFetched(_ tp: TopicPartition, on broker: BrokerID, bytes: Int) {
+        withPartition(tp) { p in p.served[broker, default: TrafficCounters()].bytesOut += Double(bytes) }
+    }
+
     /// What each broker has served per topic, as its `BrokerTopicMetrics` counters report it.
     public func trafficCounters(broker id: BrokerID) -> [String: TrafficCounters] {
         var out: [String: TrafficCounters] = [:]

@@ -4,6 +4,7 @@ import KafkaAdmin
 import KScaleCore
 import KScaleExec
 import KScaleIO
+import KScaleView
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
