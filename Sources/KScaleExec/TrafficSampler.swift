@@ -24,15 +24,14 @@ public enum TrafficSampler {
         guard seconds > 0, seconds.isFinite else { throw InvalidInput("--sample must be a positive duration, got \(seconds) s") }
         let start = clock.now()
         let before = try await ClusterObservation.read(from: admin, parts: .metadata)
-        let first = try await OffsetReading.read(from: admin, partitions: partitions(of: before), sizes: [:], time: start)
+        let first = try await OffsetReading.read(from: admin, partitions: partitions(of: before), sizes: [:], now: { clock.now() })
         while clock.now() - start < seconds {
             try await clock.sleep(seconds: min(waitStepSeconds, seconds - (clock.now() - start)))
             onWait(min(seconds, clock.now() - start), seconds)
         }
-        let end = clock.now()
         let observation = try await ClusterObservation.read(from: admin, parts: parts.union(.logDirs))
         let second = try await OffsetReading.read(from: admin, partitions: partitions(of: observation),
-                                                  sizes: observation.logDirs.largestReplicaSizes, time: end)
+                                                  sizes: observation.logDirs.largestReplicaSizes, now: { clock.now() })
         return Sample(observation: observation, traffic: try TrafficRates.measure(first: first, second: second))
     }
 

@@ -5,8 +5,11 @@ import KScaleCore
 /// DescribeLogDirs), and every consumer group's committed offsets (ListGroups, OffsetFetch).
 /// Two of them, an interval apart, are what `TrafficRates.measure` turns into rates.
 public struct OffsetReading: Sendable, Hashable {
-    /// When the reading started, in seconds on the command's clock.
+    /// When the offsets were read (before ListOffsets), in seconds on the command's clock.
     public var time: Double
+    /// When the committed offsets were read (before ListGroups): a large cluster's ListOffsets
+    /// take a while, and each rate is measured between the same steps of the two readings.
+    public var committedTime: Double
     public var earliest: [TopicPartition: Int64]
     public var latest: [TopicPartition: Int64]
     /// Log bytes per partition (the largest replica), when DescribeLogDirs gave one.
@@ -17,8 +20,9 @@ public struct OffsetReading: Sendable, Hashable {
     public var gaps: [String]
 
     public init(time: Double, earliest: [TopicPartition: Int64], latest: [TopicPartition: Int64], sizes: [TopicPartition: Int64],
-                committed: [String: [TopicPartition: Int64]], gaps: [String] = []) {
+                committed: [String: [TopicPartition: Int64]], committedTime: Double? = nil, gaps: [String] = []) {
         self.time = time
+        self.committedTime = committedTime ?? time
         self.earliest = earliest
         self.latest = latest
         self.sizes = sizes
@@ -30,11 +34,14 @@ public struct OffsetReading: Sendable, Hashable {
     /// leader), then every consumer group's committed offsets. `sizes` are the log dirs' largest
     /// replicas from the same moment's `ClusterObservation`. A partition or group that could not
     /// be read is a gap, never a zero.
-    public static func read(from admin: any ClusterAdmin, partitions: [TopicPartition], sizes: [TopicPartition: Int64], time: Double) async throws -> OffsetReading {
+    public static func read(from admin: any ClusterAdmin, partitions: [TopicPartition], sizes: [TopicPartition: Int64],
+                            now: @Sendable () -> Double) async throws -> OffsetReading {
+        let time = now()
         let latest = try await admin.listOffsets(partitions, .latest)
         let earliest = try await admin.listOffsets(partitions, .earliest)
         var gaps = (latest.failed.merging(earliest.failed) { a, _ in a }).sorted { $0.key < $1.key }.map { "no offsets for \($0.key): \($0.value)" }
         var committed: [String: [TopicPartition: Int64]] = [:]
+        let committedTime = now()
         // Every group at once: a cluster with hundreds of groups costs one round trip, not hundreds.
         let answers = try await withThrowingTaskGroup(of: (String, Result<[TopicPartition: Int64], KafkaAPIError>).self) { tasks in
             for group in try await admin.listConsumerGroups() {
@@ -53,7 +60,8 @@ public struct OffsetReading: Sendable, Hashable {
             case .failure(let error): gaps.append("no committed offsets for group \(group): \(error)")
             }
         }
-        return OffsetReading(time: time, earliest: earliest.offsets, latest: latest.offsets, sizes: sizes, committed: committed, gaps: gaps)
+        return OffsetReading(time: time, earliest: earliest.offsets, latest: latest.offsets, sizes: sizes, committed: committed,
+                             committedTime: committedTime, gaps: gaps)
     }
 }
 
@@ -110,9 +118,11 @@ public enum TrafficRates {
             guard let topic = topicBytes[tp.topic], topic.records > 0 else { return nil }
             return Double(topic.bytes) / Double(topic.records)
         }
-        func perSecond(_ records: Int64, _ tp: TopicPartition) -> Int64? {
+        let commitInterval = second.committedTime - first.committedTime
+        guard commitInterval > 0 else { throw InvalidInput("a traffic sample needs two readings apart in time, got \(commitInterval) s between their commits") }
+        func perSecond(_ records: Int64, _ tp: TopicPartition, over seconds: Double) -> Int64? {
             if records == 0 { return 0 }
-            return recordBytes(tp).map { Int64((Double(records) * $0 / interval).rounded()) }
+            return recordBytes(tp).map { Int64((Double(records) * $0 / seconds).rounded()) }
         }
         var bytesIn: [TopicPartition: Int64] = [:]
         for (tp, end) in second.latest.sorted(by: { $0.key < $1.key }) {
@@ -124,7 +134,7 @@ public enum TrafficRates {
                 notes.append("\(tp): end offset went back from \(before) to \(end) (topic recreated or log truncated), not measured")
                 continue
             }
-            guard let rate = perSecond(end - before, tp) else {
+            guard let rate = perSecond(end - before, tp, over: interval) else {
                 notes.append("\(tp): \(end - before) records but no log size to weigh them, not measured")
                 continue
             }
@@ -145,7 +155,7 @@ public enum TrafficRates {
                     notes.append("group \(group) on \(tp): committed offset went back from \(was) to \(offset) (reset), not measured")
                     continue
                 }
-                guard offset > was, let rate = perSecond(offset - was, tp) else { continue }
+                guard offset > was, let rate = perSecond(offset - was, tp, over: commitInterval) else { continue }
                 bytesOut[tp, default: 0] += rate
                 topics.insert(tp.topic)
             }

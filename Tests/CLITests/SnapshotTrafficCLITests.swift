@@ -65,7 +65,8 @@ import Testing
             let target = "\(control.host ?? "127.0.0.1"):\(control.port ?? 0)"
             let config = """
             global:
-              scrape_interval: 1s
+              scrape_interval: 2s
+              scrape_timeout: 2s
             scrape_configs:
               - job_name: kafka
                 static_configs:
@@ -84,11 +85,11 @@ import Testing
             defer { server.kill() }
             let base = "http://127.0.0.1:\(port)"
             // Bounded wait on Prometheus's own API: both brokers' series, each scraped for longer
-            // than the 10 s window (rate() over a younger series undercounts: it has nothing to
+            // than the 20 s window (rate() over a younger series undercounts: it has nothing to
             // extrapolate from at the window's start).
-            let query = "min(count_over_time(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}[20s])) >= 12 and count(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}) == 2"
-            try await waitUntil("Prometheus to have scraped both brokers' orders counters for 12 s (its log: \(server.stderrSoFar.suffix(400)))",
-                                timeout: .seconds(60), pause: .sleep(.milliseconds(250))) {
+            let query = "min(count_over_time(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}[40s])) >= 12 and count(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}) == 2"
+            try await waitUntil("Prometheus to have scraped both brokers' orders counters for 22 s",
+                                timeout: .seconds(150), pause: .sleep(.milliseconds(500))) {
                 guard server.isRunning else { return true }
                 var parts = URLComponents(string: base + "/api/v1/query")
                 parts?.queryItems = [URLQueryItem(name: "query", value: query)]
@@ -99,7 +100,7 @@ import Testing
             #expect(server.isRunning, "prometheus exited: \(server.stderrSoFar.suffix(800))")
             let out = dir.appendingPathComponent("cluster.json").path
             let r = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--metrics-url", base,
-                                                "--metrics-window", "10s", "--out", out, "--output", "json"])
+                                                "--metrics-window", "20s", "--out", out, "--output", "json"])
             #expect(r.status == 0, "\(r.stderr)")
             let written = try KScaleFiles.readSnapshot(out)
             let orders = try #require(written.topics.first { $0.name == "orders" })
@@ -120,11 +121,11 @@ private struct NoFreePort: Error, CustomStringConvertible {
     var description: String { "no free loopback port in \(range)" }
 }
 
-/// `kscale snapshot --sample` through the binary against KafkaSim, both on time 20 times faster
-/// than the wall (the binary's `--time-scale`), so a 40 s sample takes 2 s.
+/// `kscale snapshot --sample` through the binary against KafkaSim, both on time 5 times faster
+/// than the wall (the binary's `--time-scale`), so a 20 s sample takes 4 s.
 @Suite(.serialized) struct SnapshotSampleCLITests {
     @Test func sampleWritesMeasuredRatesAndGroups() async throws {
-        let scale = 20.0
+        let scale = 5.0
         var snapshot = SnapshotMetricsURLTests.snapshot
         snapshot.consumerGroups = [ConsumerGroupState(group: "billing", topics: ["orders"]), ConsumerGroupState(group: "audit", topics: ["orders"])]
         try await withSimCluster(snapshot, options: SimOptions(timeScale: scale)) { sim in
@@ -133,19 +134,20 @@ private struct NoFreePort: Error, CustomStringConvertible {
             defer { try? FileManager.default.removeItem(at: dir) }
             let out = dir.appendingPathComponent("cluster.json").path
             let r = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--time-scale", String(scale),
-                                                "--sample", "40s", "--out", out, "--output", "json"])
+                                                "--sample", "20s", "--out", out, "--output", "json"])
             #expect(r.status == 0, "\(r.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             #expect(json["consumer_groups"] as? Int == 2)
             let written = try KScaleFiles.readSnapshot(out)
             #expect(Set(written.consumerGroups ?? []) == Set(snapshot.consumerGroups ?? []))
             let orders = try #require(written.topics.first { $0.name == "orders" })
-            // Request times are scaled 20 times too, so the tolerance is wider than on stepped time.
+            // Request times are scaled too (a loaded machine's slow reading is seconds of the
+            // cluster's time), so the tolerance is wider than on stepped time (TrafficSampleSimTests).
             for p in orders.partitions {
                 let configured = try #require(snapshot.topics[0].partitions.first { $0.partition == p.partition })
                 let wantIn = Double(configured.bytesInPerSec ?? 0), wantOut = Double(configured.bytesOutPerSec ?? 0)
-                #expect(abs(Double(p.bytesInPerSec ?? -1) - wantIn) <= wantIn * 0.1, "orders-\(p.partition) in \(p.bytesInPerSec ?? -1)")
-                #expect(abs(Double(p.bytesOutPerSec ?? -1) - wantOut) <= wantOut * 0.1, "orders-\(p.partition) out \(p.bytesOutPerSec ?? -1)")
+                #expect(abs(Double(p.bytesInPerSec ?? -1) - wantIn) <= wantIn * 0.25, "orders-\(p.partition) in \(p.bytesInPerSec ?? -1)")
+                #expect(abs(Double(p.bytesOutPerSec ?? -1) - wantOut) <= wantOut * 0.25, "orders-\(p.partition) out \(p.bytesOutPerSec ?? -1)")
             }
         }
     }
