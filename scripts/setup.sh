@@ -5,7 +5,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
 # chromium: PlanReportChromiumTests renders the --html report headless and reads its screenshot and DOM.
-for p in librdkafka-dev libzstd-dev pkg-config zstd chromium; do
+# prometheus: SnapshotMetricsURLTests scrapes KafkaSim's /metrics with a real Prometheus and reads it back.
+for p in librdkafka-dev libzstd-dev pkg-config zstd chromium prometheus; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -35,6 +35,12 @@ public protocol ClusterAdmin: Sendable {
     /// The finalized feature levels a broker reports in ApiVersions (v3+, KIP-584), such as
     /// `metadata.version`; empty when it reports none (ZooKeeper mode, KRaft before 3.3).
     func finalizedFeatures() async throws -> [String: Int16]
+    /// ListOffsets to each partition's leader: its earliest (log start) or latest (log end)
+    /// offset. A partition without a leader, or that its leader answered with an error, is in
+    /// `failed`, not thrown: one offline partition must not hide the others.
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers
+    /// OffsetFetch from the group's coordinator: every partition the group has committed.
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64]
 
     // MARK: mutations (every caller goes through `DryRunAdmin`, the one dry-run gate)
     /// AlterPartitionReassignments: a target replica list per partition, or `nil` to cancel.
@@ -242,5 +248,23 @@ public struct ConsumerLag: Sendable, Hashable {
     public init(committedOffset: Int64?, endOffset: Int64) {
         self.committedOffset = committedOffset
         self.endOffset = endOffset
+    }
+}
+
+/// Which offset ListOffsets asks for (its special timestamps).
+public enum OffsetSpec: Int64, Sendable, Hashable {
+    /// The log start offset (timestamp -2).
+    case earliest = -2
+    /// The log end offset (timestamp -1).
+    case latest = -1
+}
+
+/// ListOffsets answers per partition: the offsets, and the partitions that got none.
+public struct OffsetAnswers: Sendable, Hashable {
+    public var offsets: [TopicPartition: Int64]
+    public var failed: [TopicPartition: KafkaAPIError]
+    public init(offsets: [TopicPartition: Int64] = [:], failed: [TopicPartition: KafkaAPIError] = [:]) {
+        self.offsets = offsets
+        self.failed = failed
     }
 }

@@ -56,6 +56,8 @@ public actor DryRunAdmin: ClusterAdmin {
     public nonisolated func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await base.consumerLag(group: group) }
     public nonisolated func describeQuorum() async throws -> QuorumDescription? { try await base.describeQuorum() }
     public nonisolated func finalizedFeatures() async throws -> [String: Int16] { try await base.finalizedFeatures() }
+    public nonisolated func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { try await base.listOffsets(partitions, spec) }
+    public nonisolated func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await base.committedOffsets(group: group) }
 
     public nonisolated func readRecords(_ tp: TopicPartition, from offset: Int64?, maxBytes: Int32) async throws -> RecordRead? {
         try await base.readRecords(tp, from: offset, maxBytes: maxBytes)

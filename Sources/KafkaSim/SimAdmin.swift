@@ -123,6 +123,22 @@ public final class SimAdmin: ClusterAdmin {
         }
     }
 
+    public func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers {
+        await engine.withModel { m, _ in
+            var answers = OffsetAnswers()
+            for tp in partitions {
+                do throws(SimFailure) { answers.offsets[tp] = try m.listOffset(tp, timestamp: spec.rawValue) } catch {
+                    answers.failed[tp] = Self.error(error.code, error.message, api: "ListOffsets")
+                }
+            }
+            return answers
+        }
+    }
+
+    public func committedOffsets(group: String) async throws -> [TopicPartition: Int64] {
+        await engine.withModel { m, _ in m.committedOffsets(group: group) ?? [:] }
+    }
+
     // MARK: mutations
 
     public func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {

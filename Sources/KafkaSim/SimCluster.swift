@@ -121,6 +121,23 @@ public final class SimCluster: Sendable {
         await engine.withModel { m, _ in m.commitOffset(group: group, tp, offset: offset) }
     }
 
+    /// `POST /traffic`: new produce and consume rates from now on (`ClusterModel.setTraffic`).
+    public func setTraffic(_ changes: [SimTrafficChange]) async throws {
+        do {
+            try await engine.withModel { m, t in try m.setTraffic(changes, at: t) }
+        } catch let failure as SimFailure {
+            throw InvalidInput(failure.message ?? "the traffic change was refused")
+        }
+    }
+
+    /// The brokers' `BrokerTopicMetrics` counters in the Prometheus text format: `brokers` nil
+    /// gives every broker with a `broker` label, one broker its own exporter's page.
+    public func metrics(brokers ids: [BrokerID]?) async -> String {
+        let order = brokerOrder
+        let counts = await engine.withModel { m, _ in (ids ?? order).map { ($0, m.trafficCounters(broker: $0)) } }
+        return PrometheusMetrics.render(counts, brokerLabel: ids == nil)
+    }
+
     func stopBrokerChecked(_ id: BrokerID) async throws {
         guard let server = servers[id] else { throw InvalidInput("no broker \(id) in the simulated cluster") }
         try await engine.withModel { m, t in try m.stopBroker(id, at: t) }

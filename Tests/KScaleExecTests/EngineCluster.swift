@@ -170,6 +170,8 @@ actor EngineCluster: ClusterAdmin {
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await admin.consumerLag(group: group) }
     func describeQuorum() async throws -> QuorumDescription? { try await admin.describeQuorum() }
     func finalizedFeatures() async throws -> [String: Int16] { try await admin.finalizedFeatures() }
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { try await admin.listOffsets(partitions, spec) }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await admin.committedOffsets(group: group) }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         alterRequests += 1

@@ -48,6 +48,8 @@ actor RecordingAdmin: ClusterAdmin {
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { throw Unmodelled() }
     func describeQuorum() async throws -> QuorumDescription? { throw Unmodelled() }
     func finalizedFeatures() async throws -> [String: Int16] { throw Unmodelled() }
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { throw Unmodelled() }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { throw Unmodelled() }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         received.append("AlterPartitionReassignments")

@@ -378,42 +378,71 @@ public final class KafkaAdminClient: ClusterAdmin {
         })
     }
 
-    /// Latest offsets, asked of each partition's leader.
+    /// Latest offsets, asked of each partition's leader; any partition without one fails the call.
     private func endOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let answers = try await listOffsets(partitions, .latest)
+        if let first = answers.failed.min(by: { $0.key < $1.key }) { throw first.value }
+        return answers.offsets
+    }
+
+    /// ListOffsets to each partition's leader (from one Metadata), every leader at once.
+    public func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers {
+        guard !partitions.isEmpty else { return OffsetAnswers() }
         let topics = try await describeTopics(Array(Set(partitions.map(\.topic))).sorted())
         var byLeader: [BrokerID: [TopicPartition]] = [:]
+        var answers = OffsetAnswers()
         let wanted = Set(partitions)
+        var described = Set<TopicPartition>()
         for t in topics {
             for p in t.partitions where wanted.contains(TopicPartition(t.name, p.partition)) {
-                guard let leader = p.leader else {
-                    throw KafkaAPIError(code: 5, name: "LEADER_NOT_AVAILABLE", message: "\(t.name)-\(p.partition) has no leader", api: "ListOffsets")
+                let tp = TopicPartition(t.name, p.partition)
+                described.insert(tp)
+                guard let leader = p.leader, leader >= 0 else {
+                    answers.failed[tp] = KafkaAPIError(code: 5, name: "LEADER_NOT_AVAILABLE", message: "\(tp) has no leader", api: "ListOffsets")
+                    continue
                 }
-                byLeader[leader, default: []].append(TopicPartition(t.name, p.partition))
+                byLeader[leader, default: []].append(tp)
             }
         }
-        return try await withThrowingTaskGroup(of: [TopicPartition: Int64].self) { group in
+        for tp in wanted.subtracting(described) {
+            answers.failed[tp] = KafkaAPIError(code: 3, name: "UNKNOWN_TOPIC_OR_PARTITION", message: "\(tp) is not in the metadata", api: "ListOffsets")
+        }
+        return try await withThrowingTaskGroup(of: OffsetAnswers.self) { group in
             for (leader, tps) in byLeader {
                 group.addTask {
                     try await self.call(.broker(leader), ListOffsetsRequest.self, build: { _ in
                         ListOffsetsRequest(replicaId: -1, isolationLevel: 0, topics: grouped(tps).map { topic, parts in
-                            ListOffsetsRequest.ListOffsetsTopic(name: topic, partitions: parts.map { ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0, timestamp: -1) })
+                            ListOffsetsRequest.ListOffsetsTopic(name: topic, partitions: parts.map { ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0, timestamp: spec.rawValue) })
                         })
                     }, check: { r, c in
-                        var out: [TopicPartition: Int64] = [:]
+                        var out = OffsetAnswers()
                         for t in r.topics {
                             for p in t.partitions {
-                                if p.errorCode != 0 { throw answer(p.errorCode, nil, api: "ListOffsets", c, item: "\(t.name)-\(p.partitionIndex)") }
-                                out[TopicPartition(t.name, p.partitionIndex)] = p.offset
+                                let tp = TopicPartition(t.name, p.partitionIndex)
+                                if p.errorCode == 0 {
+                                    out.offsets[tp] = p.offset
+                                } else if isRetriable(p.errorCode) {
+                                    throw answer(p.errorCode, nil, api: "ListOffsets", c, item: "\(tp)")
+                                } else {
+                                    out.failed[tp] = apiError(p.errorCode, nil, api: "ListOffsets", c, item: "\(tp)")
+                                }
                             }
                         }
                         return out
                     })
                 }
             }
-            var all: [TopicPartition: Int64] = [:]
-            for try await part in group { all.merge(part) { a, _ in a } }
-            return all
+            for try await part in group {
+                answers.offsets.merge(part.offsets) { a, _ in a }
+                answers.failed.merge(part.failed) { a, _ in a }
+            }
+            return answers
         }
+    }
+
+    /// Every partition the group committed, from its coordinator.
+    public func committedOffsets(group: String) async throws -> [TopicPartition: Int64] {
+        try await committedOffsets(group: group, coordinator: try await findCoordinator(group: group))
     }
 
     // MARK: routing helpers

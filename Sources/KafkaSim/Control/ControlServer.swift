@@ -13,6 +13,9 @@ import NIOPosix
 ///     POST /controller/{id}          move the controller
 ///     POST /brokers/{id}/slow?ms=N   delay that broker's responses
 ///     POST /brokers/{id}/drop?count=N  close the connection on its next N requests
+///     POST /traffic                  new produce/consume rates (JSON body, docs/simulator.md)
+///     GET  /metrics                  every broker's BrokerTopicMetrics counters, Prometheus text
+///     GET  /brokers/{id}/metrics     one broker's, as its JMX exporter would serve them
 ///
 /// Answers 200 with JSON, 404 for unknown paths, 400 with {"error": ...} for bad input.
 final class ControlServer: Sendable {
@@ -46,7 +49,7 @@ final class ControlServer: Sendable {
     }
 
     /// Routes one request. Separate from NIO so it reads as the API it is.
-    static func route(method: HTTPMethod, uri: String, cluster: SimCluster) async -> (HTTPResponseStatus, Data) {
+    static func route(method: HTTPMethod, uri: String, body: Data = Data(), cluster: SimCluster) async -> (HTTPResponseStatus, Data) {
         let parts = uri.split(separator: "?", maxSplits: 1)
         let path = parts.first.map(String.init) ?? "/"
         let query = parts.count > 1 ? parseQuery(String(parts[1])) : [:]
@@ -59,6 +62,15 @@ final class ControlServer: Sendable {
                 let counts = await cluster.mutatingRequests()
                 let byKey = Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) })
                 return (.ok, try JSONSerialization.data(withJSONObject: byKey, options: [.sortedKeys]))
+            case (.GET, 1, "metrics"):
+                return (.ok, Data(await cluster.metrics(brokers: nil).utf8))
+            case (.GET, 3, "brokers") where segments[2] == "metrics":
+                let id = try brokerID(segments[1])
+                guard cluster.servers[id] != nil else { throw InvalidInput("no broker \(id) in the simulated cluster") }
+                return (.ok, Data(await cluster.metrics(brokers: [id]).utf8))
+            case (.POST, 1, "traffic"):
+                try await cluster.setTraffic(try trafficChanges(body))
+                return ok()
             case (.POST, 2, "controller"):
                 try await cluster.moveControllerChecked(to: try brokerID(segments[1]))
                 return ok()
@@ -84,6 +96,39 @@ final class ControlServer: Sendable {
             return (.badRequest, json(["error": e.message]))
         } catch {
             return (.internalServerError, json(["error": "\(error)"]))
+        }
+    }
+
+    /// `POST /traffic`'s body: `[{"topic": T, "partition": P?, "bytes_in_per_sec": N?, "bytes_out_per_sec": N?}, ...]`.
+    static func trafficChanges(_ body: Data) throws -> [SimTrafficChange] {
+        guard let items = (try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]] else {
+            throw InvalidInput("POST /traffic needs a JSON array of {\"topic\", \"partition\" (optional), \"bytes_in_per_sec\", \"bytes_out_per_sec\"}")
+        }
+        let known: Set<String> = ["topic", "partition", "bytes_in_per_sec", "bytes_out_per_sec"]
+        return try items.map { item in
+            if let unknown = item.keys.sorted().first(where: { !known.contains($0) }) {
+                throw InvalidInput("POST /traffic: unknown field \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            guard let topic = item["topic"] as? String else { throw InvalidInput("POST /traffic: every item needs a \"topic\"") }
+            func rate(_ key: String) throws -> Double? {
+                guard let value = item[key] else { return nil }
+                guard let number = value as? NSNumber, number.doubleValue >= 0, number.doubleValue.isFinite else {
+                    throw InvalidInput("POST /traffic: \(key) of \(topic) must be a number of bytes/s >= 0")
+                }
+                return number.doubleValue
+            }
+            var partition: Int32?
+            if let value = item["partition"] {
+                guard let number = value as? NSNumber, let index = Int32(exactly: number.doubleValue), index >= 0 else {
+                    throw InvalidInput("POST /traffic: partition of \(topic) must be a partition number")
+                }
+                partition = index
+            }
+            let change = SimTrafficChange(topic: topic, partition: partition, bytesInPerSec: try rate("bytes_in_per_sec"), bytesOutPerSec: try rate("bytes_out_per_sec"))
+            guard change.bytesInPerSec != nil || change.bytesOutPerSec != nil else {
+                throw InvalidInput("POST /traffic: \(topic) gives neither bytes_in_per_sec nor bytes_out_per_sec")
+            }
+            return change
         }
     }
 
@@ -124,22 +169,31 @@ private final class HTTPControlHandler: ChannelInboundHandler, @unchecked Sendab
     typealias OutboundOut = HTTPServerResponsePart
     private let box: ClusterRef
     private var head: HTTPRequestHead?
+    private var body = Data()
+    /// A control request's body is a small JSON document.
+    private static let maxBodyBytes = 16 << 20
 
     init(box: ClusterRef) { self.box = box }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let h): head = h
-        case .body: break
+        case .head(let h):
+            head = h
+            body = Data()
+        case .body(let chunk):
+            if body.count + chunk.readableBytes <= Self.maxBodyBytes { body.append(contentsOf: chunk.readableBytesView) }
         case .end:
             guard let head, let cluster = box.get() else { return }
             self.head = nil
+            let requestBody = body
+            body = Data()
             let channel = context.channel
             let keepAlive = head.isKeepAlive
             Task {
-                let (status, body) = await ControlServer.route(method: head.method, uri: head.uri, cluster: cluster)
+                let (status, body) = await ControlServer.route(method: head.method, uri: head.uri, body: requestBody, cluster: cluster)
                 var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: "application/json")
+                let isMetrics = head.method == .GET && status == .ok && head.uri.split(separator: "?").first?.hasSuffix("metrics") == true
+                headers.add(name: "Content-Type", value: isMetrics ? PrometheusMetrics.contentType : "application/json")
                 headers.add(name: "Content-Length", value: String(body.count))
                 headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
                 let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)

@@ -47,8 +47,15 @@ public struct ClusterModel: Sendable {
     /// ZooKeeper mode: topics DeleteTopics queued while their partitions were being reassigned
     /// (`TopicDeletion.swift`), deleted when the last of those moves ends.
     var queuedForDeletion: Set<String> = []
-    /// Committed offsets seeded for consumer-lag tests.
-    var groups: [String: [TopicPartition: Int64]] = [:]
+    /// Consumer groups' committed offsets: seeded ones stand still, traffic groups' advance with
+    /// their share of each partition's bytes out (`Engine/Traffic.swift`).
+    var groups: [String: [TopicPartition: GroupCursor]] = [:]
+    /// The traffic groups reading each topic (from the snapshot's `consumer_groups`, or one
+    /// modelled per topic); each partition's bytes out is shared evenly among them.
+    var readers: [String: [String]] = [:]
+    /// True once any broker has a network capacity: only then does `activeFetches` share it with
+    /// client traffic (a cluster without capacities copies as before).
+    var sharesNetwork = false
     public internal(set) var time: Double
     /// Topics created so far (ids are drawn from it); DescribeQuorum's high watermark stands on it.
     private(set) var topicCounter: UInt64 = 0
@@ -68,7 +75,9 @@ public struct ClusterModel: Sendable {
         for b in snapshot.brokers {
             let total = b.diskTotalBytes ?? settings.defaultDiskBytes
             let other = b.diskUsableBytes.map { max(0, total - $0 - used[b.id, default: 0]) } ?? 0
-            brokers[b.id] = SimBroker(id: b.id, rack: b.rack, host: host, port: ports[b.id] ?? 0, diskTotal: total, diskOther: other)
+            brokers[b.id] = SimBroker(id: b.id, rack: b.rack, host: host, port: ports[b.id] ?? 0, diskTotal: total, diskOther: other,
+                                      networkInCapacity: b.networkInCapacity.map(Double.init),
+                                      networkOutCapacity: b.networkOutCapacity.map(Double.init))
             // A snapshot's cordoned broker starts cordoned, as `kscale drain` left it (KIP-1066).
             if b.isCordoned {
                 guard settings.profile.supportsCordons else {
@@ -92,13 +101,15 @@ public struct ClusterModel: Sendable {
                 let size = Double(p.size ?? 0)
                 var part = SimPartition(replicas: p.replicas, isr: isr, leader: leader, baseSize: size,
                                         baseOffset: size / SimDefaults.bytesPerRecord, baseTime: startTime,
-                                        ingestRate: settings.ingestBytesPerSecPerPartition)
+                                        ingestRate: p.bytesInPerSec.map(Double.init) ?? settings.ingestBytesPerSecPerPartition)
+                part.egressRate = p.bytesOutPerSec.map(Double.init) ?? 0
                 for r in p.replicas where !isr.contains(r) { part.laggingBytes[r] = 0 }
                 if !part.laggingBytes.isEmpty { lagging.insert(TopicPartition(t.name, p.partition)) }
                 topic.partitions.append(part)
             }
             topics[t.name] = topic
         }
+        installTraffic(snapshot)
     }
 
     mutating func nextTopicID() -> [UInt8] {
@@ -266,11 +277,23 @@ public struct ClusterModel: Sendable {
 
     // MARK: - Consumer groups
 
+    /// A commit: the group's offset on `tp` stands at `offset` until the next commit (a traffic
+    /// group committing by hand stops advancing there).
     public mutating func commitOffset(group: String, _ tp: TopicPartition, offset: Int64) {
-        groups[group, default: [:]][tp] = offset
+        groups[group, default: [:]][tp] = GroupCursor(baseOffset: Double(offset), baseTime: time, bytesPerSec: 0)
     }
 
-    public func committedOffsets(group: String) -> [TopicPartition: Int64]? { groups[group] }
+    /// The group's committed offsets now; nil for a group that never committed.
+    public func committedOffsets(group: String) -> [TopicPartition: Int64]? {
+        groups[group].map { cursors in
+            var out: [TopicPartition: Int64] = [:]
+            for (tp, cursor) in cursors {
+                guard let p = partition(tp) else { continue }
+                out[tp] = cursor.committed(at: time, logEnd: p.logEndOffset(at: time))
+            }
+            return out
+        }
+    }
 
     public var groupNames: [String] { groups.keys.sorted() }
 }

@@ -137,6 +137,9 @@ enum SimDefaults {
     static let firstDedicatedControllerID: BrokerID = 3000
     /// The seed of KRaft's random "controller" id in Metadata and DescribeCluster.
     static let controllerDrawSeed: UInt64 = 0x6B73_6361_6C65
+    /// The least share of a broker's network capacity its move copies get when client traffic
+    /// uses all of it (`ClusterModel.copyCapacity`).
+    static let copyShareFloor = 0.05
 }
 
 /// Kafka's comma-separated list configs.

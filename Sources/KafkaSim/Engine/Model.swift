@@ -18,6 +18,10 @@ struct SimBroker: Sendable {
     var diskOther: Int64
     /// Dynamic per-broker configs (`kafka-configs --entity-type brokers --entity-name N`).
     var configs: [String: String] = [:]
+    /// The snapshot's `network_in_capacity` / `network_out_capacity`, bytes/s: when set, client
+    /// traffic shares it with move copies (`Engine/Traffic.swift`).
+    var networkInCapacity: Double?
+    var networkOutCapacity: Double?
 }
 
 /// One partition: replica assignment, ISR and leadership as the controller sees them, and a log
@@ -38,8 +42,15 @@ struct SimPartition: Sendable {
     var baseSize: Double
     var baseOffset: Double
     var baseTime: Double
-    /// Bytes per second appended while the partition has a leader.
+    /// Bytes per second appended while the partition has a leader (the snapshot's
+    /// `bytes_in_per_sec`, `POST /traffic`, or `--ingest`).
     var ingestRate: Double
+    /// Bytes per second its consumer groups fetch from the leader, all groups together (the
+    /// snapshot's `bytes_out_per_sec`, `POST /traffic`).
+    var egressRate: Double = 0
+    /// What each broker served as this partition's leader up to `baseTime` (the JMX counters
+    /// `BrokerTopicMetrics` BytesIn, BytesOut, MessagesIn; `Engine/Traffic.swift`).
+    var served: [BrokerID: TrafficCounters] = [:]
     /// Bytes held by each replica that is not in the ISR (catching up, or frozen on a stopped broker).
     var laggingBytes: [BrokerID: Double] = [:]
     /// The record batches Produce appended (served by Fetch).
@@ -61,12 +72,27 @@ struct SimPartition: Sendable {
 
     /// Folds ingest so far into the base, before anything that changes the growth rate.
     mutating func rebase(at t: Double) {
-        if leader != nil {
+        if let leader {
             let dt = max(0, t - baseTime)
             baseSize += ingestRate * dt
             baseOffset += ingestRate * dt / SimDefaults.bytesPerRecord
+            served[leader, default: TrafficCounters()].add(servedSince(baseTime, until: t))
         }
         baseTime = t
+    }
+
+    /// What the leader served between `start` and `end` at the current rates.
+    func servedSince(_ start: Double, until end: Double) -> TrafficCounters {
+        let dt = max(0, end - start)
+        return TrafficCounters(bytesIn: ingestRate * dt, bytesOut: egressRate * dt, messagesIn: ingestRate * dt / SimDefaults.bytesPerRecord)
+    }
+
+    /// The counters of `broker` for this partition at `t`: what it served as leader before
+    /// `baseTime` plus, if it leads now, what it has served since.
+    func counters(of broker: BrokerID, at t: Double) -> TrafficCounters {
+        var total = served[broker] ?? TrafficCounters()
+        if leader == broker { total.add(servedSince(baseTime, until: t)) }
+        return total
     }
 
     func replicaBytes(_ broker: BrokerID, at t: Double) -> Double {

@@ -17,7 +17,8 @@ extension ClusterModel {
     }
 
     /// The rate each lagging replica copies at right now: the smaller of the leader's egress share
-    /// and the follower's ingress share of the broker network, and, where the replica is listed in
+    /// and the follower's ingress share of the broker network (of what client traffic leaves of
+    /// a broker's snapshot network capacity, `Engine/Traffic.swift`), and, where the replica is listed in
     /// the topic's throttled replicas and the broker has a throttled rate, that broker's rate split
     /// evenly among all the throttled replicas it is serving.
     func activeFetches() -> [Fetch] {
@@ -40,9 +41,13 @@ extension ClusterModel {
             if f.followerThrottled { throttledIn[f.follower, default: 0] += 1 }
         }
         let net = settings.brokerNetworkBytesPerSec
+        // With network capacities in the snapshot, copies share what client traffic leaves.
+        let load = sharesNetwork && !fetches.isEmpty ? clientNetworkLoad() : [:]
         for i in fetches.indices {
             let f = fetches[i]
-            var rate = min(net / Double(egress[f.leader, default: 1]), net / Double(ingress[f.follower, default: 1]))
+            let out = sharesNetwork ? copyCapacity(f.leader, inbound: false, load: load) : net
+            let into = sharesNetwork ? copyCapacity(f.follower, inbound: true, load: load) : net
+            var rate = min(out / Double(egress[f.leader, default: 1]), into / Double(ingress[f.follower, default: 1]))
             if f.leaderThrottled, let limit = throttleRate("leader.replication.throttled.rate", broker: f.leader) {
                 rate = min(rate, limit / Double(throttledOut[f.leader, default: 1]))
             }

@@ -179,6 +179,7 @@ extension ClusterModel {
             // Offsets stay whole: round the base up to the offset just handed out, then add the records.
             p.baseOffset = Double(base) + Double(records)
             p.baseSize += Double(bytes)
+            p.served[broker, default: TrafficCounters()].add(TrafficCounters(bytesIn: Double(bytes), messagesIn: Double(records)))
         }
         return base
     }

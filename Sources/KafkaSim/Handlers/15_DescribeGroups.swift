@@ -1,8 +1,9 @@
 import KafkaProtocol
 
 // DescribeGroups (key 15). Kafka returns each group's state, protocol and members; an unknown group
-// is reported as "Dead" (v6+: GROUP_ID_NOT_FOUND). Modelled: seeded groups are "Empty" consumer
-// groups with no members.
+// is reported as "Dead" (v6+: GROUP_ID_NOT_FOUND) (Kafka: `GroupCoordinator.handleDescribeGroup`).
+// Modelled: seeded and traffic groups (`Engine/Traffic.swift`) are "Empty" consumer groups with
+// no members; kscale's sampling needs only their commits.
 enum DescribeGroupsHandler: APIHandler {
     typealias Request = DescribeGroupsRequest
     typealias Response = DescribeGroupsResponse

@@ -1,8 +1,11 @@
 import KafkaProtocol
 
 // ListGroups (key 16). Kafka lists the groups a broker coordinates, with protocol type and (v4+)
-// state. Modelled: the groups whose offsets were seeded through SimCluster.commitOffset, all
-// "Empty" consumer groups with no members (no group membership protocol is simulated).
+// state (Kafka: `GroupCoordinator.handleListGroups`). Modelled: the groups whose offsets were
+// seeded through SimCluster.commitOffset and the traffic groups (the snapshot's consumer_groups,
+// or one modelled per topic read, `Engine/Traffic.swift`), all "Empty" consumer groups with no
+// members (no group membership protocol is simulated); every broker lists every group, which
+// kscale's union over the brokers cannot tell from Kafka's one coordinator per group.
 enum ListGroupsHandler: APIHandler {
     typealias Request = ListGroupsRequest
     typealias Response = ListGroupsResponse

@@ -14,6 +14,8 @@ import KafkaProtocol
 // for: the simulator never holds a request). Each answer is bounded by max_bytes plus that one
 // first batch. Versions stop at 12: from 13 topics are named by id, which the simulator does not
 // assign. librdkafka enables v2 record batches only when a broker lists Produce >= 3 and Fetch >= 4.
+// The bytes served count toward the leader's BytesOut meter (`BrokerTopicStats.updateBytesOut`,
+// which counts consumers' fetches, not followers'), so /metrics sees real consumers too.
 enum FetchHandler: APIHandler {
     typealias Request = FetchRequest
     typealias Response = FetchResponse
@@ -53,6 +55,7 @@ enum FetchHandler: APIHandler {
                         if !records.isEmpty { firstServed = true }
                         budget = max(0, budget - records.count)
                         out.records = records
+                        if !records.isEmpty { m.countFetched(tp, on: broker, bytes: records.count) }
                     } catch {
                         out.errorCode = error.code
                     }

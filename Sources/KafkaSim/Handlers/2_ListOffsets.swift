@@ -3,7 +3,10 @@ import KafkaProtocol
 
 // ListOffsets (key 2). The leader answers, per partition, the offset for a timestamp: -1 latest
 // (log end), -2 earliest, -3 the record with the largest timestamp. Other brokers answer
-// NOT_LEADER_OR_FOLLOWER. Modelled: -1 and -2 exactly; records carry no timestamps here, so any
+// NOT_LEADER_OR_FOLLOWER (Kafka: `UnifiedLog.fetchOffsetByTimestamp`, `logEndOffset`,
+// `logStartOffset`). Modelled: -1 and -2 exactly; the log end advances with the partition's
+// produce rate on the simulator's clock (bytes_in_per_sec / 1 KiB records per second,
+// `Engine/Traffic.swift`) and with Produce requests; records carry no timestamps here, so any
 // other timestamp is answered with the log end offset.
 enum ListOffsetsHandler: APIHandler {
     typealias Request = ListOffsetsRequest

@@ -3,7 +3,10 @@ import KafkaProtocol
 
 // OffsetFetch (key 9). The group coordinator returns committed offsets: for the partitions asked,
 // or all committed ones when topics is null; -1 for partitions without a commit. v8+ batches
-// groups. Modelled: offsets seeded through SimCluster.commitOffset; any broker answers.
+// groups (Kafka: `GroupCoordinator.handleFetchOffsets`, `GroupMetadataManager.getOffsets`).
+// Modelled: offsets seeded through SimCluster.commitOffset, and the traffic groups' commits,
+// which advance with their share of each partition's bytes_out_per_sec and never pass the log
+// end (`Engine/Traffic.swift`); any broker answers.
 enum OffsetFetchHandler: APIHandler {
     typealias Request = OffsetFetchRequest
     typealias Response = OffsetFetchResponse

@@ -54,6 +54,16 @@ enum ProgressBar {
         return parts
     }
 
+    /// A wait's line (`snapshot --sample`): `[#####.....] sampling traffic 23s of 1m00s`, fitted
+    /// to `columns` as `line` is.
+    static func waitLine(waited: Double, total: Double, columns: Int) -> String {
+        let room = max(1, columns - freeColumns)
+        let text = "sampling traffic \(DurationText.format(waited)) of \(DurationText.format(total))"
+        let cells = min(widestBar, room - text.count - barFrame)
+        guard cells >= narrowestBar else { return String(text.prefix(room)) }
+        return "[" + bar(total > 0 ? waited / total : 1, cells: cells) + "] " + text
+    }
+
     private static func bar(_ fraction: Double, cells: Int) -> String {
         let filled = min(cells, max(0, Int(fraction * Double(cells))))
         return String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled)
