@@ -118,6 +118,46 @@ struct CountGoals {
         return goal
     }
 
+    /// The floor on bytes max/min at the count bound: no plan with exactly the bound's moves goes
+    /// below it, in the worst group. At the bound every broker above its goal sheds exactly its
+    /// surplus and takes nothing, every broker below takes exactly its need and sheds nothing, and
+    /// the rest keep what they hold. So a shedding broker ends between its bytes minus its
+    /// `surplus` largest replicas and minus its `surplus` smallest; a receiving one between its
+    /// bytes plus `need` times the smallest movable replica and plus `need` times the largest.
+    /// A broker below the mean bytes but above its count goal can only shed: that is what forces
+    /// the imbalance. The floor is the largest lowest end over the smallest highest end, per group.
+    /// Nil when a broker may end empty.
+    func byteRatioFloor(_ state: MoverState) -> Double? {
+        let layout = state.layout
+        var smallest = Int64.max, largest: Int64 = 0
+        for partition in layout.partitions where layout.movable[partition] {
+            smallest = min(smallest, layout.size[partition])
+            largest = max(largest, layout.size[partition])
+        }
+        if smallest == Int64.max { smallest = 0 }
+        var worst = 1.0
+        for members in state.groups.members.values where !members.isEmpty {
+            var highestLow = Int64.min, lowestHigh = Int64.max
+            for broker in members {
+                var low = state.bytesOn[broker], high = state.bytesOn[broker]
+                if surplus[broker] > 0 {
+                    let sizes = state.homeSlots[broker].filter(state.isHome).map(state.sizeOf)
+                    let count = min(surplus[broker], sizes.count)
+                    low -= sizes.suffix(count).reduce(0, +)
+                    high -= sizes.prefix(count).reduce(0, +)
+                } else if need[broker] > 0 {
+                    low += Int64(need[broker]) * smallest
+                    high += Int64(need[broker]) * largest
+                }
+                highestLow = max(highestLow, low)
+                lowestHigh = min(lowestHigh, high)
+            }
+            if lowestHigh <= 0 { return nil }
+            worst = max(worst, Double(highestLow) / Double(lowestHigh))
+        }
+        return worst
+    }
+
     /// The score's count lower bound: surplus above the balanced goals plus everything on removed
     /// brokers.
     static func lowerBoundMoves(_ state: MoverState) -> Int {
