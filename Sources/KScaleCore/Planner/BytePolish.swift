@@ -23,12 +23,15 @@ extension MoverState {
     /// Exchanges between the heaviest and the lightest brokers of a group until no exchange
     /// lowers the spread. Free exchanges first (swap where two moved replicas land, or which
     /// replica a broker sheds); a move beyond the count plan only while `extraMoves` lasts.
-    mutating func polishBytes(in group: GroupIndex, extraMoves: Int) {
+    /// `tolerance`: the byte spread (max/min - 1) below which extra moves stop; by default the
+    /// byte goal's. With a tolerance (`--byte-tolerance`) each extra move may also take a round.
+    mutating func polishBytes(in group: GroupIndex, extraMoves: Int, tolerance: Double? = nil) {
         let members = groups.members[group]
         if members.count < 2 { return }
         var extra = extraMoves
         var rounds = 0
-        let maxRounds = Self.polishRoundsPerBroker * members.count + Self.polishRoundsBase
+        let extraTolerance = tolerance ?? Double(Self.extraTolerancePermille) / 1000
+        let maxRounds = Self.polishRoundsPerBroker * members.count + Self.polishRoundsBase + (tolerance == nil ? 0 : extraMoves)
         while rounds < maxRounds {
             rounds += 1
             let heaviestFirst = members.sorted { bytesOn[$0] != bytesOn[$1] ? bytesOn[$0] > bytesOn[$1] : $0 < $1 }
@@ -37,7 +40,7 @@ extension MoverState {
             // further one copies data for a gain nobody would notice. Free exchanges go on.
             let gapPermille = Double(bytesOn[heaviest] - bytesOn[lightest]) * 1000
             if gapPermille <= Double(bytesOn[lightest]) * Double(Self.freeTolerancePermille) { return }
-            let nearlyEven = gapPermille <= Double(bytesOn[lightest]) * Double(Self.extraTolerancePermille)
+            let nearlyEven = gapPermille <= Double(bytesOn[lightest]) * extraTolerance * 1000
             if nearlyEven { extra = 0 }
             var improved = false
             // Pairs touching the extremes, closest to the extremes first. A handful of partners
@@ -53,7 +56,7 @@ extension MoverState {
             // extra-move tolerance, an exchange that leaves a topic less even is taken when no
             // pair has one that does not. Closer than that, topics are not traded for bytes.
             pass: for keepTopics in nearlyEven ? [true] : [true, false] {
-                for pair in pairs where exchange(heavy: pair.heavy, light: pair.light, extra: &extra, keepTopics: keepTopics) {
+                for pair in pairs where exchange(heavy: pair.heavy, light: pair.light, extra: &extra, keepTopics: keepTopics, trading: tolerance != nil) {
                     improved = true
                     break pass
                 }
@@ -72,11 +75,16 @@ extension MoverState {
         case single(SlotIndex)
         /// Unmoved `onHeavy` and unmoved `onLight` trade places (two extra moves).
         case swapHome(onHeavy: SlotIndex, onLight: SlotIndex)
+        /// `onHeavy` and `onLight` trade places where exactly one of them is unmoved and the other
+        /// did not come from the broker it goes to (one extra move; counts kept): what a broker
+        /// that only received can trade with one that only shed.
+        case swapOneHome(onHeavy: SlotIndex, onLight: SlotIndex)
     }
 
     /// Looks for the exchange that moves closest to half the byte gap from `heavy` to `light`;
     /// applies it when it strictly narrows the gap.
-    private mutating func exchange(heavy: BrokerIndex, light: BrokerIndex, extra: inout Int, keepTopics: Bool) -> Bool {
+    /// `trading`: under `--byte-tolerance`, which may also swap an unmoved replica for a moved one.
+    private mutating func exchange(heavy: BrokerIndex, light: BrokerIndex, extra: inout Int, keepTopics: Bool, trading: Bool) -> Bool {
         let gap = bytesOn[heavy] - bytesOn[light]
         if gap <= 0 { return false }
         let half = gap / 2
@@ -97,22 +105,35 @@ extension MoverState {
         let window = Self.exchangeWindow
         let movedOntoHeavy = movedOnto[heavy], movedOntoLight = movedOnto[light]
         // A moved replica on each side trades places: transfer size(heavy's) - size(light's).
-        if !movedOntoLight.isEmpty {
+        // Each replica of the shorter list is tried against those of the longer one nearest the
+        // size that makes the transfer half the gap, so a round costs the shorter list.
+        func considerSwap(_ heavySlot: SlotIndex, _ lightSlot: SlotIndex) {
+            if layout.slotPartition[heavySlot] == layout.slotPartition[lightSlot] { return }
+            consider(.swapMoved(onHeavy: heavySlot, onLight: lightSlot), transfer: sizeOf(heavySlot) - sizeOf(lightSlot), moveCost: 0) {
+                layout.canMove(slot: heavySlot, to: light) && layout.canMove(slot: lightSlot, to: heavy)
+            }
+        }
+        if !movedOntoLight.isEmpty && movedOntoHeavy.count <= movedOntoLight.count {
             for heavySlot in movedOntoHeavy {
                 let nearest = lowerBound(movedOntoLight, size: sizeOf(heavySlot) - half)
-                for position in Self.window(around: nearest, window, in: movedOntoLight) {
-                    let lightSlot = movedOntoLight[position]
-                    if layout.slotPartition[heavySlot] == layout.slotPartition[lightSlot] { continue }
-                    consider(.swapMoved(onHeavy: heavySlot, onLight: lightSlot), transfer: sizeOf(heavySlot) - sizeOf(lightSlot), moveCost: 0) {
-                        layout.canMove(slot: heavySlot, to: light) && layout.canMove(slot: lightSlot, to: heavy)
-                    }
-                }
+                for position in Self.window(around: nearest, window, in: movedOntoLight) { considerSwap(heavySlot, movedOntoLight[position]) }
+            }
+        } else if !movedOntoHeavy.isEmpty {
+            for lightSlot in movedOntoLight {
+                let nearest = lowerBound(movedOntoHeavy, size: sizeOf(lightSlot) + half)
+                for position in Self.window(around: nearest, window, in: movedOntoHeavy) { considerSwap(movedOntoHeavy[position], lightSlot) }
             }
         }
         // heavy shed `returning` (now on light): heavy keeps it and sheds `instead`:
         // transfer size(instead) - size(returning).
         let homeOfHeavy = homeSlots[heavy], homeOfLight = homeSlots[light]
-        for returning in movedOntoLight where layout.original[returning] == heavy {
+        func considerOneHome(_ heavySlot: SlotIndex, _ lightSlot: SlotIndex) {
+            if layout.slotPartition[heavySlot] == layout.slotPartition[lightSlot] { return }
+            consider(.swapOneHome(onHeavy: heavySlot, onLight: lightSlot), transfer: sizeOf(heavySlot) - sizeOf(lightSlot), moveCost: 1) {
+                layout.canMove(slot: heavySlot, to: light) && layout.canMove(slot: lightSlot, to: heavy)
+            }
+        }
+        for returning in moved(onto: light, from: heavy) {
             let nearest = lowerBound(homeOfHeavy, size: sizeOf(returning) + half)
             for position in Self.window(around: nearest, window, in: homeOfHeavy) {
                 let instead = homeOfHeavy[position]
@@ -124,7 +145,7 @@ extension MoverState {
         }
         // light shed `returning` (now on heavy): light keeps it and sheds `instead`:
         // transfer size(returning) - size(instead).
-        for returning in movedOntoHeavy where layout.original[returning] == light {
+        for returning in moved(onto: heavy, from: light) {
             let nearest = lowerBound(homeOfLight, size: sizeOf(returning) - half)
             for position in Self.window(around: nearest, window, in: homeOfLight) {
                 let instead = homeOfLight[position]
@@ -152,14 +173,26 @@ extension MoverState {
                 }
             }
         }
+        // An unmoved replica of one side trades places with a moved one of the other: one extra
+        // move. Each moved replica is tried against the other side's unmoved ones nearest the
+        // size wanted.
+        if trading && extra > 0 {
+            for lightSlot in movedOntoLight where layout.original[lightSlot] != heavy {
+                let nearest = lowerBound(homeOfHeavy, size: sizeOf(lightSlot) + half)
+                for position in Self.window(around: nearest, window, in: homeOfHeavy) where layout.replicas[homeOfHeavy[position]] == heavy {
+                    considerOneHome(homeOfHeavy[position], lightSlot)
+                }
+            }
+            for heavySlot in movedOntoHeavy where layout.original[heavySlot] != light {
+                let nearest = lowerBound(homeOfLight, size: sizeOf(heavySlot) - half)
+                for position in Self.window(around: nearest, window, in: homeOfLight) where layout.replicas[homeOfLight[position]] == light {
+                    considerOneHome(heavySlot, homeOfLight[position])
+                }
+            }
+        }
         // Two unmoved replicas trade places: two extra moves, the smallest partners on light.
         if best == nil && extra > 1 {
-            var partners: [SlotIndex] = []
-            for lightSlot in homeOfLight where layout.replicas[lightSlot] == light {
-                partners.append(lightSlot)
-                if partners.count == Self.homeSwapPartners { break }
-            }
-            for lightSlot in partners {
+            for lightSlot in smallestStillHome(light, limit: Self.homeSwapPartners) {
                 let nearest = lowerBound(homeOfHeavy, size: sizeOf(lightSlot) + half)
                 for position in Self.window(around: nearest, window, in: homeOfHeavy) {
                     let heavySlot = homeOfHeavy[position]
@@ -183,6 +216,9 @@ extension MoverState {
         case .swapHome(let heavySlot, let lightSlot):
             extra -= 2
             apply(heavySlot, to: light); apply(lightSlot, to: heavy)
+        case .swapOneHome(let heavySlot, let lightSlot):
+            extra -= 1
+            apply(heavySlot, to: light); apply(lightSlot, to: heavy)
         }
         return true
     }
@@ -190,7 +226,7 @@ extension MoverState {
     /// How an exchange between `heavy` and `light` changes topic spread.
     private mutating func topicCost(of exchange: Exchange, heavy: BrokerIndex, light: BrokerIndex) -> Int {
         switch exchange {
-        case .swapMoved(let heavySlot, let lightSlot), .swapHome(let heavySlot, let lightSlot):
+        case .swapMoved(let heavySlot, let lightSlot), .swapHome(let heavySlot, let lightSlot), .swapOneHome(let heavySlot, let lightSlot):
             return topicCost((heavySlot, heavy, light), then: (lightSlot, light, heavy))
         case .reselect(let returning, let instead, let owner):
             let other = layout.replicas[returning]

@@ -118,6 +118,50 @@ struct CountGoals {
         return goal
     }
 
+    /// The floor on bytes max/min at the count bound: no plan with exactly the bound's moves goes
+    /// below it, in the worst group. At the bound a broker only sheds (when above its share) or
+    /// only takes (when below) or keeps what it holds: with `q` the group's share, a broker of
+    /// `c > q` replicas sheds `c - q - 1` or `c - q` (which brokers keep the `q + 1` shares is
+    /// free among equals), one of `c <= q` takes `q - c` or `q + 1 - c`. So each broker ends
+    /// between its bytes minus its most-shed largest replicas plus its least-taken times the
+    /// smallest movable replica, and its bytes minus its least-shed smallest plus its most-taken
+    /// times the largest. A broker below the mean bytes but above its count goal can only shed:
+    /// that is what forces the imbalance. The floor is the largest lowest end over the smallest
+    /// highest end, per group. Nil when a broker may end empty.
+    func byteRatioFloor(_ state: MoverState) -> Double? {
+        let layout = state.layout
+        var smallest = Int64.max, largest: Int64 = 0
+        for partition in layout.partitions where layout.movable[partition] {
+            smallest = min(smallest, layout.size[partition])
+            largest = max(largest, layout.size[partition])
+        }
+        if smallest == Int64.max { smallest = 0 }
+        var worst = 1.0
+        for members in state.groups.members.values where !members.isEmpty {
+            let open = members.filter { layout.acceptsNew[$0] }
+            // What the open brokers hold after the plan: their goals' sum.
+            let total = open.reduce(0) { $0 + state.replicasOn[$1] - surplus[$1] + need[$1] }
+            let share = open.isEmpty ? 0 : total / open.count
+            var highestLow = Int64.min, lowestHigh = Int64.max
+            for broker in members {
+                var low = state.bytesOn[broker], high = state.bytesOn[broker]
+                if layout.acceptsNew[broker] {
+                    let count = state.replicasOn[broker]
+                    let sizes = count > share ? state.homeSlots[broker].filter(state.isHome).map(state.sizeOf) : []
+                    let mostShed = min(max(0, count - share), sizes.count), leastShed = min(max(0, count - share - 1), sizes.count)
+                    let mostTaken = max(0, share + 1 - count), leastTaken = max(0, share - count)
+                    low += -sizes.suffix(mostShed).reduce(0, +) + Int64(leastTaken) * smallest
+                    high += -sizes.prefix(leastShed).reduce(0, +) + Int64(mostTaken) * largest
+                }
+                highestLow = max(highestLow, low)
+                lowestHigh = min(lowestHigh, high)
+            }
+            if lowestHigh <= 0 { return nil }
+            worst = max(worst, Double(highestLow) / Double(lowestHigh))
+        }
+        return worst
+    }
+
     /// The score's count lower bound: surplus above the balanced goals plus everything on removed
     /// brokers.
     static func lowerBoundMoves(_ state: MoverState) -> Int {

@@ -17,6 +17,8 @@ extension MoverState {
         var unplaced: [SlotIndex] = []
         // Slots already chosen to leave are not offered again as alternatives.
         var leaving = Set(biggestFirst.lazy.map(\.slot))
+        deferMovedOrder()
+        defer { orderMovedLists() }
         for leaver in biggestFirst {
             let slot = leaver.slot
             let source = layout.replicas[slot]
@@ -62,6 +64,7 @@ extension MoverState {
         let partition = layout.slotPartition[slot]
         for destination in destinations where need[destination] > 0 {
             for via in members where via != destination && layout.canMove(slot: slot, to: via) {
+                orderMovedList(of: via)
                 let passOn = movedOnto[via] + homeSlots[via].filter { layout.replicas[$0] == via }
                 for other in passOn where layout.slotPartition[other] != partition && layout.canMove(slot: other, to: destination) {
                     apply(slot, to: via)

@@ -43,11 +43,26 @@ struct MoverState {
     var layout: Layout
     var replicasOn: PerBroker<Int>
     var bytesOn: PerBroker<Int64>
-    /// Per broker: slots moved onto it in this plan, ordered by (size, slot).
+    /// Per broker: slots moved onto it in this plan, ordered by (size, slot) (except while
+    /// placement defers the order: `deferMovedOrder`).
     private(set) var movedOnto: PerBroker<[SlotIndex]>
+    /// Per broker: whether its `movedOnto` list was appended to out of order.
+    private var movedOutOfOrder: PerBroker<Bool>
+    private var defersMovedOrder = false
+    /// The moved slots again, per (broker they are on, broker they came from), ordered like
+    /// `movedOnto` (`moved(onto:from:)`): what the byte polish's reselect looks through.
+    private var movedBetween: [Int: [SlotIndex]] = [:]
+    /// Keys of `movedBetween` appended to out of order while placement defers the order.
+    private var pairsOutOfOrder: Set<Int> = []
     /// Per broker: the movable slots it held in the snapshot, ordered by (size, slot). Fixed: a
     /// slot that moved away is still listed (compare `layout.replicas` with `layout.original`).
     let homeSlots: PerBroker<[SlotIndex]>
+    /// Per broker: the positions in `homeSlots` whose slot is still there (kept by `apply`), so
+    /// the smallest replicas a broker still holds from the snapshot are found without walking
+    /// past those that left.
+    private(set) var stillHome: PerBroker<PositionSet>
+    /// Per slot: its position in its snapshot broker's `homeSlots` (-1 for unmovable partitions).
+    private let homePosition: PerSlot<Int32>
     let groups: BalanceGroups
     /// Each topic's replicas per broker (goal 4), consulted to choose between equally good moves.
     private(set) var topics: TopicSpread
@@ -65,6 +80,7 @@ struct MoverState {
         self.replicasOn = replicasOn
         self.bytesOn = bytesOn
         movedOnto = PerBroker(repeating: [], count: brokerCount)
+        movedOutOfOrder = PerBroker(repeating: false, count: brokerCount)
         // Visiting partitions by (size, index) fills every broker's list already in (size, slot) order.
         var homeSlots = PerBroker<[SlotIndex]>(repeating: [], count: brokerCount)
         let size = layout.size
@@ -72,7 +88,13 @@ struct MoverState {
         for partition in bySize where layout.movable[partition] {
             for slot in layout.slots(of: partition) { homeSlots[layout.replicas[slot]].append(slot) }
         }
+        var homePosition = PerSlot<Int32>(repeating: -1, count: layout.replicas.count)
+        for broker in layout.brokers {
+            for (position, slot) in homeSlots[broker].enumerated() { homePosition[slot] = Int32(position) }
+        }
         self.homeSlots = homeSlots
+        self.homePosition = homePosition
+        stillHome = PerBroker(layout.brokers.map { PositionSet(count: homeSlots[$0].count, full: true) })
         groups = BalanceGroups(layout)
         topics = TopicSpread(layout, groups: groups)
     }
@@ -105,10 +127,43 @@ struct MoverState {
         let size = sizeOf(slot)
         replicasOn[source] -= 1; bytesOn[source] -= size
         replicasOn[destination] += 1; bytesOn[destination] += size
-        if layout.original[slot] != source { removeMoved(slot, from: source) }
+        if layout.original[slot] != source { removeMoved(slot, from: source) } else { leaveHome(slot) }
         topics.move(topicOf(slot), from: source, to: destination)
         layout.replicas[slot] = destination
-        if layout.original[slot] != destination { insertMoved(slot, onto: destination) }
+        if layout.original[slot] != destination { insertMoved(slot, onto: destination) } else { returnHome(slot) }
+    }
+
+    private mutating func leaveHome(_ slot: SlotIndex) {
+        let position = Int(homePosition[slot])
+        if position >= 0 { stillHome[layout.original[slot]].remove(position) }
+    }
+
+    private mutating func returnHome(_ slot: SlotIndex) {
+        let position = Int(homePosition[slot])
+        if position >= 0 { stillHome[layout.original[slot]].insert(position) }
+    }
+
+    /// Up to `limit` of the slots `broker` still holds from the snapshot, smallest first.
+    func smallestStillHome(_ broker: BrokerIndex, limit: Int) -> [SlotIndex] {
+        var found: [SlotIndex] = []
+        var next = stillHome[broker].next(from: 0)
+        while let position = next, found.count < limit {
+            found.append(homeSlots[broker][position])
+            next = stillHome[broker].next(from: position + 1)
+        }
+        return found
+    }
+
+    /// The worst balance group's bytes max/min now; nil when a broker of a group holds nothing.
+    func worstGroupByteRatio() -> Double? {
+        var worst = 1.0
+        for members in groups.members.values where !members.isEmpty {
+            let bytes = members.map { bytesOn[$0] }
+            guard let lightest = bytes.min(), let heaviest = bytes.max() else { continue }
+            if lightest <= 0 { return heaviest <= 0 ? worst : nil }
+            worst = max(worst, Double(heaviest) / Double(lightest))
+        }
+        return worst
     }
 
     /// Order of the moved and home lists: by size, then slot.
@@ -126,14 +181,75 @@ struct MoverState {
         return low
     }
 
+    /// The key of `movedBetween` for slots on `broker` that came from `source`.
+    @inline(__always) private func pairKey(onto broker: BrokerIndex, from source: BrokerIndex) -> Int {
+        broker.position * layout.brokerCount + source.position
+    }
+
+    /// The slots on `broker` that the snapshot had on `source`, ordered by (size, slot).
+    func moved(onto broker: BrokerIndex, from source: BrokerIndex) -> [SlotIndex] {
+        movedBetween[pairKey(onto: broker, from: source)] ?? []
+    }
+
     private mutating func insertMoved(_ slot: SlotIndex, onto broker: BrokerIndex) {
+        let pair = pairKey(onto: broker, from: layout.original[slot])
+        if defersMovedOrder {
+            movedOnto[broker].append(slot)
+            movedOutOfOrder[broker] = true
+            movedBetween[pair, default: []].append(slot)
+            pairsOutOfOrder.insert(pair)
+            return
+        }
         let at = position(of: slot, in: movedOnto[broker])
         movedOnto[broker].insert(slot, at: at)
+        let atInPair = position(of: slot, in: movedBetween[pair] ?? [])
+        movedBetween[pair, default: []].insert(slot, at: atInPair)
     }
 
     private mutating func removeMoved(_ slot: SlotIndex, from broker: BrokerIndex) {
-        let at = position(of: slot, in: movedOnto[broker])
-        if at < movedOnto[broker].count && movedOnto[broker][at] == slot { movedOnto[broker].remove(at: at) }
+        let pair = pairKey(onto: broker, from: layout.original[slot])
+        if movedOutOfOrder[broker] {
+            if let at = movedOnto[broker].lastIndex(of: slot) { movedOnto[broker].remove(at: at) }
+        } else {
+            let at = position(of: slot, in: movedOnto[broker])
+            if at < movedOnto[broker].count && movedOnto[broker][at] == slot { movedOnto[broker].remove(at: at) }
+        }
+        if pairsOutOfOrder.contains(pair) {
+            if let at = movedBetween[pair]?.lastIndex(of: slot) { movedBetween[pair]?.remove(at: at) }
+        } else {
+            let list = movedBetween[pair] ?? []
+            let at = position(of: slot, in: list)
+            if at < list.count && list[at] == slot { movedBetween[pair]?.remove(at: at) }
+        }
+    }
+
+    /// Placement puts replicas biggest first, so keeping each moved list in order as it goes would
+    /// insert every arrival at the front of its broker's list (quadratic in a broker's arrivals).
+    /// Between this and `orderMovedLists`, `apply` appends; a broker's list read in between is
+    /// put in order first (`orderMovedList(of:)`). The lists end exactly as if kept in order.
+    mutating func deferMovedOrder() { defersMovedOrder = true }
+
+    mutating func orderMovedLists() {
+        for broker in layout.brokers where movedOutOfOrder[broker] { orderMovedList(of: broker) }
+        let size = layout.size, partitionOf = layout.slotPartition
+        for pair in pairsOutOfOrder {
+            movedBetween[pair]?.sort { slot, other in
+                let slotSize = size[partitionOf[slot]], otherSize = size[partitionOf[other]]
+                return slotSize != otherSize ? slotSize < otherSize : slot < other
+            }
+        }
+        pairsOutOfOrder = []
+        defersMovedOrder = false
+    }
+
+    mutating func orderMovedList(of broker: BrokerIndex) {
+        guard movedOutOfOrder[broker] else { return }
+        let size = layout.size, partitionOf = layout.slotPartition
+        movedOnto[broker].sort { slot, other in
+            let slotSize = size[partitionOf[slot]], otherSize = size[partitionOf[other]]
+            return slotSize != otherSize ? slotSize < otherSize : slot < other
+        }
+        movedOutOfOrder[broker] = false
     }
 
     /// First position in `list` (ordered by size) whose size is >= `size`.

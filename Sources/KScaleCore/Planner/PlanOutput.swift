@@ -1,6 +1,6 @@
 /// Turns the before and after layouts into the plan, its rollback and the summary.
 enum PlanOutput {
-    static func result(before: Layout, after: Layout, kind: PlanKind, rackRepairs: Int = 0) -> PlanResult {
+    static func result(before: Layout, after: Layout, kind: PlanKind, rackRepairs: Int = 0, byteTrade: ByteTrade? = nil) -> PlanResult {
         var plan: [PartitionAssignment] = []
         var rollback: [PartitionAssignment] = []
         var replicasMoved = 0, leadersChanged = 0
@@ -13,7 +13,7 @@ enum PlanOutput {
             let oldIDs = partitionSlots.map { before.brokerIDs[before.replicas[$0]] }
             plan.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: newIDs, originalReplicas: oldIDs))
             rollback.append(PartitionAssignment(topic: tp.topic, partition: tp.partition, replicas: oldIDs))
-            let added = newIDs.filter { !oldIDs.contains($0) }.count
+            let added = after.addedReplicas(partition)
             replicasMoved += added
             bytesMoved += Int64(added) * after.size[partition]
             if newIDs[0] != oldIDs[0] { leadersChanged += 1 }
@@ -26,7 +26,8 @@ enum PlanOutput {
                                    bytesBefore: loadBefore.bytes[broker], bytesAfter: loadAfter.bytes[broker])
         }
         let summary = PlanSummary(kind: kind.name, partitionsInPlan: plan.count, replicasMoved: replicasMoved,
-                                  leadersChanged: leadersChanged, bytesMoved: bytesMoved, rackRepairs: rackRepairs, brokers: brokers)
+                                  leadersChanged: leadersChanged, bytesMoved: bytesMoved, rackRepairs: rackRepairs, brokers: brokers,
+                                  byteTrade: byteTrade)
         return PlanResult(plan: ReassignmentPlan(partitions: plan), rollback: ReassignmentPlan(partitions: rollback), summary: summary)
     }
 
@@ -43,6 +44,27 @@ enum PlanOutput {
             }
         }
         return (replicas, leaders, bytes)
+    }
+}
+
+extension Layout {
+    /// New placements of `partition`: brokers in `replicas` that `original` does not have, each a
+    /// copy of the partition's data. The one count of moves (summary, byte trade).
+    func addedReplicas(_ partition: PartitionIndex) -> Int {
+        let partitionSlots = slots(of: partition)
+        return partitionSlots.filter { slot in !partitionSlots.contains { original[$0] == replicas[slot] } }.count
+    }
+
+    /// Replica moves and the bytes they copy, from `original` to `replicas`.
+    func movement() -> (moves: Int, bytes: Int64) {
+        var moves = 0
+        var bytes: Int64 = 0
+        for partition in partitions {
+            let added = addedReplicas(partition)
+            moves += added
+            bytes += Int64(added) * size[partition]
+        }
+        return (moves, bytes)
     }
 }
 

@@ -26,9 +26,14 @@ public struct PlanRequest: Sendable, Hashable {
     /// Brokers that keep what they hold but take no new replica: the brokers a later step of a
     /// stepped scale-in removes, so nothing is moved onto them only to be moved off again.
     public var keepOff: Set<BrokerID>
+    /// `--byte-tolerance`: bytes max/min (within each balance group) a balance plan may spend
+    /// moves beyond the count bound to reach, at most a tenth of the bound more (`ByteTrade`).
+    public var byteTolerance: Double?
 
     public init(kind: PlanKind, excludeTopics: String? = nil, maxMoves: Int? = nil, maxBytes: Int64? = nil,
-                rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:], keepOff: Set<BrokerID> = []) {
+                rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:], keepOff: Set<BrokerID> = [],
+                byteTolerance: Double? = nil) {
+        self.byteTolerance = byteTolerance
         self.kind = kind
         self.excludeTopics = excludeTopics
         self.maxMoves = maxMoves
@@ -88,9 +93,12 @@ public struct PlanSummary: Sendable, Hashable, Codable {
     /// Network in, network out and disk per broker before and after the plan (the load model,
     /// `KScaleCore.BrokerUsage`), when the snapshot carries rates or capacities; absent otherwise.
     public var load: UsageChange?
+    /// With `--byte-tolerance`: what the plan spent beyond the count bound for bytes, and what it bought.
+    public var byteTrade: ByteTrade?
 
     enum CodingKeys: String, CodingKey {
         case load
+        case byteTrade = "byte_trade"
         case kind
         case partitionsInPlan = "partitions_in_plan"
         case replicasMoved = "replicas_moved"
@@ -98,6 +106,50 @@ public struct PlanSummary: Sendable, Hashable, Codable {
         case bytesMoved = "bytes_moved"
         case rackRepairs = "rack_repairs"
         case brokers
+    }
+}
+
+/// What `--byte-tolerance` traded: the plan at the count bound (every phase, the byte polish
+/// spending no move beyond the count plan) against the plan after the extra moves.
+public struct ByteTrade: Sendable, Hashable, Codable {
+    /// The bytes max/min asked for, within each balance group.
+    public var tolerance: Double
+    /// The count lower bound, and the most moves the trade may reach (a tenth more).
+    public var lowerBoundMoves: Int
+    public var maxMoves: Int
+    /// Replica moves and bytes copied at the count bound, and after the trade.
+    public var movesAtBound: Int
+    public var bytesMovedAtBound: Int64
+    public var moves: Int
+    public var bytesMoved: Int64
+    /// The worst balance group's bytes max/min: the floor no plan at the bound goes below
+    /// (`CountGoals.byteRatioFloor`, docs/planner.md), this plan's at the bound, and after the
+    /// trade (nil: a broker holds or may hold nothing).
+    public var bytesRatioFloorAtBound: Double?
+    public var bytesRatioAtBound: Double?
+    public var bytesRatio: Double?
+
+    public init(tolerance: Double, lowerBoundMoves: Int, maxMoves: Int, movesAtBound: Int, bytesMovedAtBound: Int64,
+                moves: Int, bytesMoved: Int64, bytesRatioFloorAtBound: Double?, bytesRatioAtBound: Double?, bytesRatio: Double?) {
+        self.bytesRatioFloorAtBound = bytesRatioFloorAtBound
+        self.tolerance = tolerance
+        self.lowerBoundMoves = lowerBoundMoves
+        self.maxMoves = maxMoves
+        self.movesAtBound = movesAtBound
+        self.bytesMovedAtBound = bytesMovedAtBound
+        self.moves = moves
+        self.bytesMoved = bytesMoved
+        self.bytesRatioAtBound = bytesRatioAtBound
+        self.bytesRatio = bytesRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tolerance
+        case lowerBoundMoves = "lower_bound_moves", maxMoves = "max_moves"
+        case movesAtBound = "moves_at_bound", bytesMovedAtBound = "bytes_moved_at_bound"
+        case moves, bytesMoved = "bytes_moved"
+        case bytesRatioFloorAtBound = "bytes_ratio_floor_at_bound"
+        case bytesRatioAtBound = "bytes_ratio_at_bound", bytesRatio = "bytes_ratio"
     }
 }
 

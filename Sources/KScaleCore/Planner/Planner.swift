@@ -10,9 +10,13 @@ public enum Planner {
     public static func plan(_ snapshot: ClusterSnapshot, _ request: PlanRequest) throws -> PlanResult {
         if let limit = request.maxMoves, limit < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(limit)") }
         if let limit = request.maxBytes, limit < 0 { throw InvalidInput("--max-bytes must be 0 or more, not \(limit)") }
+        if request.byteTolerance != nil, request.kind == .leaders {
+            throw InvalidInput("--byte-tolerance is for balance plans (scale-out, rebalance, scale-in --rebalance); a leaders plan moves no data")
+        }
         let before = try LayoutBuilder.build(snapshot, request)
         var layout = before
         var rackRepairs = 0
+        var byteTrade: ByteTrade?
 
         if request.kind != .leaders {
             var mover = ReplicaMover(before)
@@ -26,7 +30,20 @@ public enum Planner {
             default: mode = .balance
             }
             if request.maxMoves != nil || request.maxBytes != nil { extraMoves = 0 }
-            rackRepairs = mover.run(mode: mode, byteExtraMoves: extraMoves)
+            if let tolerance = request.byteTolerance {
+                guard tolerance.isFinite, tolerance > 1 else {
+                    throw InvalidInput("--byte-tolerance must be a ratio above 1 (bytes max/min, for example 1.05), not \(tolerance)")
+                }
+                guard mode == .balance else {
+                    throw InvalidInput("--byte-tolerance is for balance plans (scale-out, rebalance, scale-in --rebalance); plain scale-in moves only the removed brokers' replicas")
+                }
+                guard request.maxMoves == nil && request.maxBytes == nil else {
+                    throw InvalidInput("--byte-tolerance cannot be combined with --max-moves or --max-bytes: it sets its own move limit (a tenth beyond the count bound)")
+                }
+            }
+            let outcome = mover.run(mode: mode, byteExtraMoves: extraMoves, byteTolerance: request.byteTolerance)
+            rackRepairs = outcome.rackRepairs
+            byteTrade = outcome.byteTrade
             layout = mover.layout
             try applyBudget(&layout, original: before, request)
         }
@@ -42,7 +59,7 @@ public enum Planner {
             balance.evenNetworkOut()
             layout = balance.layout
         }
-        var result = PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs)
+        var result = PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs, byteTrade: byteTrade)
         if snapshot.hasTraffic || snapshot.hasNetworkCapacities {
             result.summary.load = UsageChange(snapshot: snapshot, plan: result.plan)
         }

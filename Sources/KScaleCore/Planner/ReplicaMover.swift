@@ -33,11 +33,22 @@ struct ReplicaMover {
     /// The score's count lower bound on the layout as it is now (see `CountGoals.lowerBoundMoves`).
     var lowerBoundMoves: Int { CountGoals.lowerBoundMoves(state) }
 
+    /// What `run` reports for the summary.
+    struct Outcome {
+        var rackRepairs: Int
+        var byteTrade: ByteTrade?
+    }
+
     /// Runs every phase. `byteExtraMoves`: moves beyond the count plan the byte polish may spend,
-    /// shared out over the groups. Returns the partitions repaired for their rack placement.
-    mutating func run(mode: Mode, byteExtraMoves: Int) -> Int {
+    /// shared out over the groups. `byteTolerance` (`--byte-tolerance`, balance plans): the polish
+    /// first runs with no extra move (the plan at the count bound), then spends up to a tenth of
+    /// the count bound more, in all, to bring every group's bytes max/min within it; the outcome
+    /// says what that traded.
+    mutating func run(mode: Mode, byteExtraMoves: Int, byteTolerance: Double? = nil) -> Outcome {
+        let lowerBound = byteTolerance == nil ? 0 : lowerBoundMoves
         let rackRepairs = mode == .balance ? state.repairRackPlacement() : 0
         var goals = CountGoals(state, mode: mode)
+        let floorAtBound = byteTolerance == nil ? nil : goals.byteRatioFloor(state)
         var shedding = Shedding(state, goals)
         let shed = shedding.shedAll(state, goals)
         var leavers = goals.forced
@@ -45,8 +56,23 @@ struct ReplicaMover {
         for slot in shed { leavers.append(Leaver(slot: slot, forcedInto: nil)) }
         state.place(consume leavers, need: &goals.need, byteMean: goals.byteMean, relay: mode == .balance)
         for group in state.groups.indices { state.evenTopics(in: group) }
-        let extraPerGroup = byteExtraMoves / max(1, state.groups.count)
-        for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup) }
-        return rackRepairs
+        guard let byteTolerance else {
+            let extraPerGroup = byteExtraMoves / max(1, state.groups.count)
+            for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup) }
+            return Outcome(rackRepairs: rackRepairs, byteTrade: nil)
+        }
+        for group in state.groups.indices { state.polishBytes(in: group, extraMoves: 0) }
+        let atBound = state.layout.movement(), ratioAtBound = state.worstGroupByteRatio()
+        let maxMoves = lowerBound + lowerBound / Self.byteTradeDivisor
+        let extraPerGroup = max(0, maxMoves - atBound.moves) / max(1, state.groups.count)
+        for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup, tolerance: byteTolerance - 1) }
+        let after = state.layout.movement()
+        let trade = ByteTrade(tolerance: byteTolerance, lowerBoundMoves: lowerBound, maxMoves: maxMoves,
+                              movesAtBound: atBound.moves, bytesMovedAtBound: atBound.bytes, moves: after.moves, bytesMoved: after.bytes,
+                              bytesRatioFloorAtBound: floorAtBound, bytesRatioAtBound: ratioAtBound, bytesRatio: state.worstGroupByteRatio())
+        return Outcome(rackRepairs: rackRepairs, byteTrade: trade)
     }
+
+    /// `--byte-tolerance` spends at most the count bound / this (a tenth) beyond the bound.
+    static let byteTradeDivisor = 10
 }

@@ -99,6 +99,10 @@ struct Shedding {
     /// One attempt of `pick`: `bytesFirst` takes, among the replicas nearly the size wanted, the
     /// one whose topic evens out most; otherwise the size wanted is sought among the topics that
     /// even out most. Returns the picks and how many bytes they miss `target` by.
+    ///
+    /// Every search here is indexed, so a pick costs O(log) of the broker's replicas, never a walk
+    /// over them: unused candidates are `PositionSet`s (by size, and by topic then size), and
+    /// topics-first finds the nearest candidate of the best class through `ClassFiling`.
     private mutating func pick(from broker: BrokerIndex, count wanted: Int, bytes target: Int64, among candidates: [SlotIndex],
                                bytesFirst: Bool, _ state: MoverState) -> (picks: [SlotIndex], missed: Int64) {
         let group = state.groups.groupOf[broker]
@@ -107,7 +111,7 @@ struct Shedding {
         // The broker's topics in order of first appearance (`brokerTopics`), each candidate's
         // topic as a position in it (`topicOfCandidate`), and each topic's candidates as
         // positions in `candidates`: `candidatesByTopic[topicStart[local]..<topicStart[local + 1]]`,
-        // ascending size.
+        // ascending size; `byTopicIndex` is the inverse (candidate position -> index there).
         var brokerTopics: [TopicIndex] = []
         for slot in candidates where localTopicOf[state.topicOf(slot)] < 0 {
             localTopicOf[state.topicOf(slot)] = brokerTopics.count
@@ -119,9 +123,11 @@ struct Shedding {
         for local in topicOfCandidate { topicStart[local + 1] += 1 }
         for local in brokerTopics.indices { topicStart[local + 1] += topicStart[local] }
         var candidatesByTopic = [Int](repeating: 0, count: candidates.count)
+        var byTopicIndex = [Int](repeating: 0, count: candidates.count)
         var nextFree = topicStart
         for (position, local) in topicOfCandidate.enumerated() {
             candidatesByTopic[nextFree[local]] = position
+            byTopicIndex[position] = nextFree[local]
             nextFree[local] += 1
         }
 
@@ -138,7 +144,10 @@ struct Shedding {
         var topicsInClass = [Int](repeating: 0, count: Self.classes)
         for topicClass in classOfTopic { topicsInClass[topicClass] += 1 }
 
-        var used = [Bool](repeating: false, count: candidates.count)
+        // Unused candidates by size position, and by position in `candidatesByTopic`.
+        var unused = PositionSet(count: candidates.count, full: true)
+        var unusedByTopic = PositionSet(count: candidates.count, full: true)
+        var filing = ClassFiling(classOf: bytesFirst ? [] : candidates.indices.map { classOfTopic[topicOfCandidate[$0]] }, classes: Self.classes)
         var picked: [Int] = []
         picked.reserveCapacity(wanted)
         var bytesWanted = max(0, target)
@@ -146,48 +155,46 @@ struct Shedding {
             guard let bestClass = topicsInClass.firstIndex(where: { $0 > 0 }) else { break }
             let sizeWanted = bytesWanted / Int64(picksLeft)
             let nearest = state.lowerBound(candidates, size: sizeWanted)
-            // Nearest first, within a window. Topics first: the nearest of the best class (past
-            // the window, each topic of the class is searched). Bytes first: among the replicas
-            // nearly the size wanted, the best class.
-            var choice = -1, choiceClass = Int.max, nearestMiss = Int64.max
-            var below = nearest - 1, above = nearest
-            for _ in 0..<Self.pickWindow {
-                while below >= 0 && used[below] { below -= 1 }
-                while above < candidates.count && used[above] { above += 1 }
-                let next: Int
-                if below < 0 && above >= candidates.count {
-                    break
-                } else if below < 0 {
-                    next = above
-                } else if above >= candidates.count {
-                    next = below
+            var choice = -1
+            if !bytesFirst {
+                // Topics first: the unused candidate of the best class nearest the size wanted
+                // (below it on a tie).
+                let currentClass = { (position: Int) in classOfTopic[topicOfCandidate[position]] }
+                let below = filing.nearest(ofClass: bestClass, from: nearest - 1, upward: false, currentClass: currentClass)
+                let above = filing.nearest(ofClass: bestClass, from: nearest, upward: true, currentClass: currentClass)
+                if let below, let above {
+                    choice = sizeWanted - state.sizeOf(candidates[below]) <= state.sizeOf(candidates[above]) - sizeWanted ? below : above
                 } else {
-                    next = sizeWanted - state.sizeOf(candidates[below]) <= state.sizeOf(candidates[above]) - sizeWanted ? below : above
+                    choice = below ?? above ?? -1
                 }
-                if next == below { below -= 1 } else { above += 1 }
-                let candidateClass = classOfTopic[topicOfCandidate[next]]
-                if bytesFirst {
+            } else {
+                // Bytes first: nearest first, within a window; among the replicas nearly the size
+                // wanted, the best class.
+                var choiceClass = Int.max, nearestMiss = Int64.max
+                var below = unused.previous(from: nearest - 1), above = unused.next(from: nearest)
+                for _ in 0..<Self.pickWindow {
+                    let next: Int
+                    if let belowPosition = below, let abovePosition = above {
+                        next = sizeWanted - state.sizeOf(candidates[belowPosition]) <= state.sizeOf(candidates[abovePosition]) - sizeWanted
+                            ? belowPosition : abovePosition
+                    } else if let position = below ?? above {
+                        next = position
+                    } else {
+                        break
+                    }
+                    if next == below { below = unused.previous(from: next - 1) } else { above = unused.next(from: next + 1) }
+                    let candidateClass = classOfTopic[topicOfCandidate[next]]
                     let miss = abs(state.sizeOf(candidates[next]) - sizeWanted)
                     if nearestMiss == Int64.max { nearestMiss = miss }
                     if miss > nearestMiss + max(0, sizeWanted) / Self.nearlyTheSizeDivisor { break }
                     if candidateClass < choiceClass { choice = next; choiceClass = candidateClass }
                     if choiceClass == bestClass { break }
-                } else if candidateClass == bestClass {
-                    choice = next
-                    break
-                }
-            }
-            if choice < 0 {
-                var bestMiss = Int64.max
-                for local in brokerTopics.indices where classOfTopic[local] == bestClass {
-                    guard let position = nearestUnused(candidates, candidatesByTopic, topicStart[local]..<topicStart[local + 1],
-                                                       size: sizeWanted, used: used, state) else { continue }
-                    let miss = abs(state.sizeOf(candidates[position]) - sizeWanted)
-                    if miss < bestMiss { bestMiss = miss; choice = position }
                 }
             }
             guard choice >= 0 else { break }
-            used[choice] = true
+            unused.remove(choice)
+            unusedByTopic.remove(byTopicIndex[choice])
+            if !bytesFirst { filing.remove(choice) }
             picked.append(choice)
             bytesWanted -= state.sizeOf(candidates[choice])
             let local = topicOfCandidate[choice]
@@ -208,30 +215,30 @@ struct Shedding {
                 let current = picked[pickIndex], local = topicOfCandidate[current]
                 let currentSize = state.sizeOf(candidates[current])
                 guard let better = nearestUnused(candidates, candidatesByTopic, topicStart[local]..<topicStart[local + 1],
-                                                 size: currentSize + bytesWanted, used: used, state),
+                                                 size: currentSize + bytesWanted, unused: unusedByTopic, state),
                       abs(bytesWanted - (state.sizeOf(candidates[better]) - currentSize)) < abs(bytesWanted) else { continue }
                 bytesWanted -= state.sizeOf(candidates[better]) - currentSize
-                used[current] = false
-                used[better] = true
+                unusedByTopic.insert(byTopicIndex[current])
+                unusedByTopic.remove(byTopicIndex[better])
                 picked[pickIndex] = better
             }
         }
         return (picked.map { candidates[$0] }, bytesWanted)
     }
 
-    /// The unused candidate nearest `size` among `candidates[positions[range]]` (ascending size).
+    /// The unused candidate nearest `size` among `candidates[positions[range]]` (ascending size);
+    /// `unused` holds the unused indices of `positions`.
     private func nearestUnused(_ candidates: [SlotIndex], _ positions: [Int], _ range: Range<Int>, size: Int64,
-                               used: [Bool], _ state: MoverState) -> Int? {
+                               unused: PositionSet, _ state: MoverState) -> Int? {
         var low = range.lowerBound, high = range.upperBound
         while low < high {
             let mid = (low + high) / 2
             if state.sizeOf(candidates[positions[mid]]) < size { low = mid + 1 } else { high = mid }
         }
-        var below = low - 1, above = low
-        while below >= range.lowerBound && used[positions[below]] { below -= 1 }
-        while above < range.upperBound && used[positions[above]] { above += 1 }
-        if below < range.lowerBound { return above < range.upperBound ? positions[above] : nil }
-        if above >= range.upperBound { return positions[below] }
+        let below = unused.previous(from: low - 1).flatMap { $0 >= range.lowerBound ? $0 : nil }
+        let above = unused.next(from: low).flatMap { $0 < range.upperBound ? $0 : nil }
+        guard let below else { return above.map { positions[$0] } }
+        guard let above else { return positions[below] }
         let sizeBelow = state.sizeOf(candidates[positions[below]]), sizeAbove = state.sizeOf(candidates[positions[above]])
         return size - sizeBelow <= sizeAbove - size ? positions[below] : positions[above]
     }
@@ -247,5 +254,52 @@ struct Shedding {
             return -min(Self.maxArrivalBonus, 1 + Int(roomToFloor[topic, group] - arriving) * Self.arrivalBonusSlope / max(1, brokersLeftToPick))
         }
         return arriving < roomToCeiling[topic, group] ? 0 : 1
+    }
+}
+
+/// The unused candidates of one `pick`, filed by the class their topic had when last looked at,
+/// so the nearest candidate of a class is found without walking a broker's replicas. A topic's
+/// class only rises while one broker picks (each departure makes the next one cost more, and the
+/// group's receivers lack the topic less), so a candidate filed too low is moved up when a search
+/// meets it, at most once per class: the filing costs O(classes) per candidate in all.
+struct ClassFiling {
+    private var filed: [PositionSet]
+    private var filedClass: [Int]
+
+    init(classOf: [Int], classes: Int) {
+        filed = (0..<classes).map { _ in PositionSet(count: classOf.count, full: false) }
+        filedClass = classOf
+        for (position, candidateClass) in classOf.enumerated() { filed[candidateClass].insert(position) }
+    }
+
+    /// A candidate that has been taken.
+    mutating func remove(_ position: Int) { filed[filedClass[position]].remove(position) }
+
+    /// The unused candidate of class `wanted` (by `currentClass`, the candidate's topic's class
+    /// now) nearest `start` on one side: at or below it, or at or above it when `upward`.
+    /// `wanted` must be the lowest class any unused candidate has.
+    mutating func nearest(ofClass wanted: Int, from start: Int, upward: Bool, currentClass: (Int) -> Int) -> Int? {
+        func step(_ set: PositionSet) -> Int? { upward ? set.next(from: start) : set.previous(from: start) }
+        // Everything filed below `wanted` is stale: refile it, nearest first, until one of
+        // class `wanted` is met (anything further is further than that one).
+        for lower in 0..<wanted {
+            while let position = step(filed[lower]) {
+                let actual = currentClass(position)
+                refile(position, to: actual)
+                if actual == wanted { break }
+            }
+        }
+        while let position = step(filed[wanted]) {
+            let actual = currentClass(position)
+            if actual == wanted { return position }
+            refile(position, to: actual)
+        }
+        return nil
+    }
+
+    private mutating func refile(_ position: Int, to candidateClass: Int) {
+        filed[filedClass[position]].remove(position)
+        filedClass[position] = candidateClass
+        filed[candidateClass].insert(position)
     }
 }

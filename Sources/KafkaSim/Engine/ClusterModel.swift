@@ -39,6 +39,8 @@ public struct ClusterModel: Sendable {
     /// Snapshot order: broker i listens on basePort + i.
     public internal(set) var brokerOrder: [BrokerID]
     var topics: [String: SimTopic] = [:]
+    /// Broker -> the partitions it holds a replica of, kept with every change of a replica list.
+    var replicaIndex = BrokerReplicaIndex()
     public internal(set) var controller: BrokerID
     /// Cluster-wide dynamic broker configs (`--entity-default`).
     var clusterDefaults: [String: String] = [:]
@@ -105,6 +107,7 @@ public struct ClusterModel: Sendable {
                 part.egressRate = p.bytesOutPerSec.map(Double.init) ?? 0
                 for r in p.replicas where !isr.contains(r) { part.laggingBytes[r] = 0 }
                 if !part.laggingBytes.isEmpty { lagging.insert(TopicPartition(t.name, p.partition)) }
+                replicaIndex.add(TopicPartition(t.name, p.partition), on: p.replicas)
                 topic.partitions.append(part)
             }
             topics[t.name] = topic
@@ -164,7 +167,10 @@ public struct ClusterModel: Sendable {
     @discardableResult
     mutating func withPartition(_ tp: TopicPartition, _ body: (inout SimPartition) -> Void) -> Bool {
         guard let count = topics[tp.topic]?.partitions.count, tp.partition >= 0, Int(tp.partition) < count else { return false }
+        let replicasBefore = topics[tp.topic]?.partitions[Int(tp.partition)].replicas ?? []
         body(&topics[tp.topic, default: SimTopic(name: "", id: [], partitions: [])].partitions[Int(tp.partition)])
+        let replicasAfter = topics[tp.topic]?.partitions[Int(tp.partition)].replicas ?? []
+        if replicasAfter != replicasBefore { replicaIndex.update(tp, from: replicasBefore, to: replicasAfter) }
         return true
     }
 
@@ -262,10 +268,17 @@ public struct ClusterModel: Sendable {
     public var registeredBrokers: [SimBrokerInfo] { brokerOrder.compactMap { broker($0) }.filter(\.registered) }
 
     /// Every partition with a replica on the broker, in topic and partition order.
-    func partitions(on id: BrokerID) -> [TopicPartition] {
-        topics.keys.sorted().flatMap { name in
-            (topics[name]?.partitions ?? []).enumerated().compactMap { $0.element.replicas.contains(id) ? TopicPartition(name, Int32($0.offset)) : nil }
+    func partitions(on id: BrokerID) -> [TopicPartition] { replicaIndex.partitions(on: id) }
+
+    /// Whether `replicaIndex` holds exactly what a scan of every partition finds (tests).
+    func replicaIndexMatchesScan() -> Bool {
+        var scanned: [BrokerID: Set<TopicPartition>] = [:]
+        for (name, topic) in topics {
+            for (number, partition) in topic.partitions.enumerated() {
+                for broker in partition.replicas { scanned[broker, default: []].insert(TopicPartition(name, Int32(number))) }
+            }
         }
+        return scanned == replicaIndex.all
     }
 
     public mutating func moveController(to id: BrokerID, at t: Double) throws {

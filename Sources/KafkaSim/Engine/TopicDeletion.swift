@@ -50,5 +50,6 @@ extension ClusterModel {
         queuedForDeletion.remove(name)
         guard let topic = topics.removeValue(forKey: name) else { return }
         for i in topic.partitions.indices { lagging.remove(TopicPartition(name, Int32(i))) }
+        for (number, partition) in topic.partitions.enumerated() { replicaIndex.remove(TopicPartition(name, Int32(number)), from: partition.replicas) }
     }
 }

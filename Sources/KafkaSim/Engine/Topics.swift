@@ -67,6 +67,7 @@ extension ClusterModel {
         var topic = SimTopic(name: spec.name, id: nextTopicID(), partitions: [], configs: spec.configs)
         topic.refreshThrottles()
         topic.partitions = assignment.map { newPartition($0) }
+        for (number, partition) in topic.partitions.enumerated() { replicaIndex.add(TopicPartition(spec.name, Int32(number)), on: partition.replicas) }
         topics[spec.name] = topic
         var created = result
         created.topicID = topic.id
@@ -162,6 +163,7 @@ extension ClusterModel {
         if validateOnly { return }
         let parts = added.map { newPartition($0) }
         topics[name]?.partitions.append(contentsOf: parts)
+        for (i, p) in parts.enumerated() { replicaIndex.add(TopicPartition(name, Int32(current + i)), on: p.replicas) }
         for (i, p) in parts.enumerated() where !p.laggingBytes.isEmpty { lagging.insert(TopicPartition(name, Int32(current + i))) }
     }
 
@@ -204,15 +206,14 @@ extension ClusterModel {
         guard let b = brokers[id] else { return nil }
         var replicas: [SimReplicaLog] = []
         var used: Double = 0
-        for name in topics.keys.sorted() {
-            guard let topic = topics[name] else { continue }
-            for (i, p) in topic.partitions.enumerated() where p.replicas.contains(id) {
-                let size = p.size(at: time)
-                let bytes = p.replicaBytes(id, at: time)
-                used += bytes
-                let lag = Int64(((size - bytes) / SimDefaults.bytesPerRecord).rounded(.up))
-                replicas.append(SimReplicaLog(topic: name, partition: Int32(i), size: Int64(bytes), offsetLag: max(0, lag), isFuture: false))
-            }
+        // The broker's own partitions from the index, not a scan of the cluster.
+        for tp in partitions(on: id) {
+            guard let p = partition(tp) else { continue }
+            let size = p.size(at: time)
+            let bytes = p.replicaBytes(id, at: time)
+            used += bytes
+            let lag = Int64(((size - bytes) / SimDefaults.bytesPerRecord).rounded(.up))
+            replicas.append(SimReplicaLog(topic: tp.topic, partition: tp.partition, size: Int64(bytes), offsetLag: max(0, lag), isFuture: false))
         }
         let usable = max(0, b.diskTotal - b.diskOther - Int64(used))
         return SimLogDir(path: SimDefaults.logDir, totalBytes: b.diskTotal, usableBytes: usable, replicas: replicas)

@@ -34,6 +34,10 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "At most this many bytes copied, e.g. 500GB or 1.5TiB.")
     var maxBytes: String?
 
+    @Option(help: ArgumentHelp("Balance plans: spend moves beyond the count bound (at most a tenth more) to bring bytes max/min within this ratio, within each balance group, e.g. 1.05; the summary reports the trade.",
+                               valueName: "ratio"))
+    var byteTolerance: Double?
+
     @OptionGroup var placement: PlacementOptions
 
     @Option(help: "Estimate the run at this replication throttle per broker, e.g. 50MB/s (execute takes its own).")
@@ -59,7 +63,7 @@ struct PlanOptions: ParsableArguments {
             if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
             let request = PlanRequest(kind: kind, excludeTopics: placement.excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
                                       rackAware: !placement.disableRackAware, newBrokerRacks: newBrokerRacks,
-                                      keepOff: snap.cordonKeepOff(for: kind))
+                                      keepOff: snap.cordonKeepOff(for: kind), byteTolerance: byteTolerance)
             return try Planner.plan(snap, request)
         }
     }
@@ -130,11 +134,24 @@ enum PlanSummaryText {
         }
         let repairs = s.rackRepairs > 0 ? ", \(s.rackRepairs) partitions moved to repair their rack placement" : ""
         var lines = ["\(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)"]
+        if let trade = s.byteTrade { lines.append(byteTradeLine(trade)) }
         if let e = picture.steps.first?.estimate, let throttle = e.throttle, let seconds = e.seconds, let bound = e.lowerBoundSeconds {
             lines.append("at \(throttle.text) per broker: about \(seconds.text) (no schedule beats \(bound.text))")
         }
         lines += [table.render(), "", BalanceBars.render(picture, width: width)]
         return lines.joined(separator: "\n")
+    }
+
+    /// `--byte-tolerance`: what the extra moves bought.
+    static func byteTradeLine(_ trade: ByteTrade) -> String {
+        func ratio(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "unbounded (an empty broker)" }
+        let extra = trade.moves - trade.movesAtBound
+        let reached = trade.bytesRatio.map { $0 <= trade.tolerance } ?? false
+        return "byte tolerance \(trade.tolerance): bytes max/min \(ratio(trade.bytesRatioAtBound)) at the count bound "
+            + "(no plan at the bound goes below \(ratio(trade.bytesRatioFloorAtBound))) -> \(ratio(trade.bytesRatio)) "
+            + "for \(extra) more replica moves (\(trade.movesAtBound) -> \(trade.moves), at most \(trade.maxMoves); count bound \(trade.lowerBoundMoves)) "
+            + "and \(ByteUnits.format(trade.bytesMoved - trade.bytesMovedAtBound)) more copied"
+            + (reached ? "" : "; the tolerance was not reached within the move limit")
     }
 }
 

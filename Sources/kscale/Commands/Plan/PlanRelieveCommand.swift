@@ -33,6 +33,9 @@ struct PlanRelieve: AsyncParsableCommand {
 
     func run() async throws {
         let request = try await reportingErrors { () throws -> RelieveRequest in
+            if options.byteTolerance != nil {
+                throw InvalidInput("--byte-tolerance does not apply to plan relieve: a relief moves the fewest bytes under the limits")
+            }
             let named = try brokers.map { try parseBrokerList($0, option: "--brokers") }
             let limits = LoadLimits(disk: try disk.map { try Percentage.parse($0, name: "--disk") } ?? LoadLimits.defaultDisk,
                                     networkIn: try networkIn.map { try Percentage.parse($0, name: "--network-in") } ?? LoadLimits.defaultNetwork,
