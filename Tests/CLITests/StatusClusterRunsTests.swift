@@ -21,7 +21,6 @@ import KScaleTestSupport
             let scale = try await KScaleBinary.run(["scale-out", "--bootstrap-server", sim.bootstrapServers, "--add-brokers", "7", "--state-dir", root,
                                                     "--throttle", "50MB/s", "--poll-interval", "0.2", "--execute"])
             #expect(scale.status == 0, "\(scale.stdout)\(scale.stderr)")
-            let localDir = try RunDirectory.latest(root: root)
             let client = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
             let registry = RunRegistry(admin: client)
             // Another host's run, in flight; a third host's, ended.
@@ -56,15 +55,17 @@ import KScaleTestSupport
             #expect(runs.first?["state"] as? String == "running")
             #expect(runs.first?["started"] as? String == "2027-01-15T08:00:00Z")
             #expect(runs.first?["this_run"] as? Bool == false)
+            let localDir = try #require(report["state_dir"] as? String)
+            let localID = try #require(report["run"] as? String)
 
             // A claim of this host's run still running on the record (its process died) is marked.
-            let mine = RunRecord(runID: (localDir as NSString).lastPathComponent, host: RunRegistry.hostName, stateDir: localDir, planDigest: "d",
+            let mine = RunRecord(runID: localID, host: RunRegistry.hostName, stateDir: localDir, planDigest: "d",
                                  brokers: [7], partitions: [], state: .running, rate: nil, at: Self.started + 60)
             try await registry.claim(mine, dryRun: false)
             let text = try await KScaleBinary.run(["status", "--state-dir", root])
             #expect(text.status == 0, "\(text.stderr)")
             #expect(text.stdout.contains("runs in flight on the cluster (\(RunRegistry.topicName)): 2"), "\(text.stdout)")
-            #expect(text.stdout.contains("\((localDir as NSString).lastPathComponent) (this run)"), "\(text.stdout)")
+            #expect(text.stdout.contains("\(localID) (this run)"), "\(text.stdout)")
             await client.close()
         }
     }

@@ -56,8 +56,9 @@ func runScenario(_ scenario: NamedScenario, on profile: KafkaProfile) async thro
 }
 
 /// Every executor and lifecycle scenario on every profile (`TestProfiles.all`), each case on a
-/// cluster of its own.
-@Suite("Integration: every scenario on every KafkaSim profile")
+/// cluster of its own. One case at a time: the scenarios run on simulated time scaled from the
+/// wall clock (as against real Kafka), which a hundred clusters at once on two cores would starve.
+@Suite("Integration: every scenario on every KafkaSim profile", .serialized, .timeLimit(.minutes(5)))
 struct ScenariosOnEveryProfile {
     @Test(arguments: NamedScenario.lifecycle, TestProfiles.all)
     func lifecycle(_ scenario: NamedScenario, _ profile: KafkaProfile) async throws { try await runScenario(scenario, on: profile) }

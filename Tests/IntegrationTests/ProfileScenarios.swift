@@ -33,17 +33,30 @@ extension ExecutionScenarios {
             _ = await task.result
             throw error
         }
+        // The reading fell inside the run when moves were still in flight after it.
         let stillMoving = try await !t.admin.listReassignments(nil).isEmpty
+        if !stillMoving { Issue.record("\(t.name): the run ended before kafka-python read the configs; nothing was read during it") }
         for key in ThrottleKeys.replicas {
-            let items = KafkaPython.items(during[key])
-            #expect(!items.contains(""), "\(t.name): \(key)=\(during[key] ?? "unset")")
-            #expect(items.allSatisfy(Self.isThrottledReplica), "\(t.name): \(key)=\(during[key] ?? "unset")")
-            // The reading fell inside the run: the throttles it read were set, on partitions it moves.
+            let value = during[key] ?? ""
+            let items = value.isEmpty ? [] : KafkaPython.items(value)
+            #expect(!items.contains(""), "\(t.name): \(key)=\(value)")
+            #expect(items.allSatisfy(Self.isThrottledReplica), "\(t.name): \(key)=\(value)")
+            // The throttles it read were set, on partitions the run moves.
             if stillMoving {
-                #expect(during[key] != nil, "\(t.name): \(key) not set while moves are in flight")
+                #expect(!items.isEmpty, "\(t.name): \(key) not set while moves are in flight")
                 let partitions = Set(items.compactMap { Int32($0.split(separator: ":").first ?? "") })
-                #expect(partitions.isSubset(of: Set(moving.map(\.partition))), "\(t.name): \(key)=\(during[key] ?? "")")
+                #expect(partitions.isSubset(of: Set(moving.map(\.partition))), "\(t.name): \(key)=\(value)")
             }
+        }
+        let ended = RunEnded()
+        let watcher = Task { _ = await task.result; ended.set() }
+        do {
+            try await waitUntil("the throttled scale-out to finish on \(t.name)", timeout: .seconds(120), pause: .sleep(.milliseconds(50))) { ended.value }
+        } catch {
+            let moving = (try? await t.admin.listReassignments(nil).count) ?? -1
+            task.cancel()
+            _ = await watcher.result
+            throw ExecutionError("\(error); \(moving) reassignments still in flight")
         }
         try await task.value
         #expect(try await VerifyReport.check(plan: plan.plan, admin: t.admin).complete, "\(t.name)")
@@ -98,6 +111,14 @@ extension ExecutionScenarios {
         #expect(reassigned >= bigPartitions && elected >= bigPartitions, "\(t.name): \(reassigned) reassigned, \(elected) elected")
         #expect(try await LifecycleScenarios.throttlesLeft(t).isEmpty, "\(t.name)")
     }
+}
+
+/// Set once a run's task has ended.
+final class RunEnded: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ended = false
+    func set() { lock.withLock { ended = true } }
+    var value: Bool { lock.withLock { ended } }
 }
 
 /// Lines a flow emitted, in order (its emit hook is synchronous).
