@@ -22,6 +22,8 @@ extension ExecutionScenarios {
         }.map(\.topicPartition))
         try #require(!moving.isEmpty)
         let task = Task { try await runner.run(plan, label: "throttled scale-out") }
+        let ended = RunEnded()
+        let watcher = Task { _ = await task.result; ended.set() }
         let during: [String: String]
         do {
             try await waitUntil("a move of the scale-out to be in flight on \(t.name)") {
@@ -30,8 +32,8 @@ extension ExecutionScenarios {
             during = try await KafkaPython.topicConfigs(t.bootstrap, topic: "orders")
         } catch {
             task.cancel()
-            _ = await task.result
-            throw error
+            try? await waitUntil("the cancelled run to stop on \(t.name)", timeout: .seconds(30)) { ended.value }
+            throw ExecutionError("\(error) (the run \(ended.value ? "stopped" : "did not stop when cancelled"))")
         }
         // The reading fell inside the run when moves were still in flight after it.
         let stillMoving = try await !t.admin.listReassignments(nil).isEmpty
@@ -48,16 +50,15 @@ extension ExecutionScenarios {
                 #expect(partitions.isSubset(of: Set(moving.map(\.partition))), "\(t.name): \(key)=\(value)")
             }
         }
-        let ended = RunEnded()
-        let watcher = Task { _ = await task.result; ended.set() }
         do {
             try await waitUntil("the throttled scale-out to finish on \(t.name)", timeout: .seconds(120), pause: .sleep(.milliseconds(50))) { ended.value }
         } catch {
             let moving = (try? await t.admin.listReassignments(nil).count) ?? -1
             task.cancel()
-            _ = await watcher.result
+            try? await waitUntil("the cancelled run to stop on \(t.name)", timeout: .seconds(30)) { ended.value }
             throw ExecutionError("\(error); \(moving) reassignments still in flight")
         }
+        _ = await watcher.result
         try await task.value
         #expect(try await VerifyReport.check(plan: plan.plan, admin: t.admin).complete, "\(t.name)")
         #expect(try await LifecycleScenarios.throttlesLeft(t).isEmpty, "\(t.name)")
