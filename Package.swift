@@ -68,8 +68,9 @@ let package = Package(
         ]),
 
         // What more than one test target needs, written once: a seeded generator and seeds, the
-        // child-process runner and kscale locator, bounded waits, repository paths.
-        .target(name: "KScaleTestSupport", path: "Tests/KScaleTestSupport"),
+        // child-process runner and kscale locator, bounded waits, repository paths, the KafkaSim
+        // profiles every scenario runs on, kafka-python's reading of a topic's configs.
+        .target(name: "KScaleTestSupport", dependencies: ["KafkaSim"], path: "Tests/KScaleTestSupport"),
         .testTarget(name: "KScaleCoreTests", dependencies: ["KScaleCore", "KScaleIO", "KScaleTestSupport"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KScaleTestSupport"]),
         .testTarget(name: "KafkaSASLTests", dependencies: ["KafkaSASL"]),

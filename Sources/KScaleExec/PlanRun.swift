@@ -86,10 +86,9 @@ public struct PlanRun: Sendable {
                                                everSubmitted: everSubmitted)
         } catch let refusal as Refusal {
             guard options.localStateOnly != true else { throw refusal }
-            let targets = Set(plan.partitions.flatMap(\.replicas))
-            let wanted = RunRecord(runID: RunDirectory.runID(for: plan), host: RunRegistry.hostName, stateDir: dir, planDigest: RunDirectory.runID(for: plan),
-                                   brokers: targets, partitions: Set(plan.partitions.map { TopicPartition($0.topic, $0.partition) }), state: .running, rate: options.initialThrottle, at: clock.now())
-            if let conflict = RunOverlap.conflicts(wanted, myClaimOffset: nil, records: (try? await RunRegistry(admin: admin).records()) ?? []).first {
+            let conflicts = try? await RunRegistry(admin: admin).conflicts(brokers: Set(plan.partitions.flatMap(\.replicas)),
+                                                                            partitions: Set(plan.partitions.map(\.topicPartition)), excludingRunsIn: [dir])
+            if let conflict = conflicts?.first {
                 throw Refusal("\(refusal.message). On the cluster's run record: \(conflict.message)")
             }
             throw refusal

@@ -108,6 +108,15 @@ public struct RunRecordEntry: Sendable, Hashable {
     public var claimOffset: Int64 { record.claimOffset ?? offset }
 }
 
+/// A run the cluster's record holds running (`RunOverlap.inFlight`): what `kscale status` lists.
+public struct RunInFlight: Sendable, Hashable {
+    public var record: RunRecord
+    /// Where its claim began in the record's log: the earlier claim drives.
+    public var claimOffset: Int64
+    /// The run's clock when the claim was written (seconds; wall time since 1970 from the CLI).
+    public var started: Double
+}
+
 /// Another run holding brokers or partitions a run wants.
 public struct RunConflict: Sendable, Hashable {
     public var owner: RunRecord
@@ -143,17 +152,48 @@ public enum RunOverlap {
     /// overlapping claim loses to this one by the same rule; without it (a dry run, which writes
     /// nothing) every running claim. The earliest claim first.
     public static func conflicts(_ mine: RunRecord, myClaimOffset: Int64?, records: [RunRecordEntry]) -> [RunConflict] {
-        let wantedBrokers = Set(mine.brokers)
-        let wantedPartitions = Set(mine.partitions)
+        overlapping(brokers: Set(mine.brokers), partitions: Set(mine.partitions), records: records) { entry in
+            if entry.record.claim == mine.claim { return true }
+            if let myClaimOffset { return entry.claimOffset >= myClaimOffset }
+            return false
+        }
+    }
+
+    /// The running claims that hold any of `brokers` or `partitions`, except the runs `host` keeps
+    /// in `ownDirs` (compared as `RunDirectory.normalized` paths): what a command about to act on
+    /// them, with no claim of its own yet, would overlap (a lifecycle flow before its first change,
+    /// a preflight naming who moves its partitions). The earliest claim first.
+    public static func conflicts(brokers: Set<BrokerID>, partitions: Set<TopicPartition>, host: String, excludingRunsIn ownDirs: Set<String>,
+                                 records: [RunRecordEntry]) -> [RunConflict] {
+        let own = Set(ownDirs.map(RunDirectory.normalized))
+        return overlapping(brokers: brokers, partitions: Set(partitions.map(\.description)), records: records) { entry in
+            entry.record.host == host && own.contains(RunDirectory.normalized(entry.record.stateDir))
+        }
+    }
+
+    /// Each running claim's overlap with `brokers` and `partitions` (as the record spells them),
+    /// leaving out the claims `excluded` names; the earliest claim first.
+    private static func overlapping(brokers: Set<BrokerID>, partitions: Set<String>, records: [RunRecordEntry],
+                                    excluded: (RunRecordEntry) -> Bool) -> [RunConflict] {
         var found: [(Int64, RunConflict)] = []
-        for entry in latest(records) where entry.record.claim != mine.claim && entry.record.state == .running {
-            if let myClaimOffset, entry.claimOffset >= myClaimOffset { continue }
-            let brokers = wantedBrokers.intersection(entry.record.brokers).sorted()
-            let partitions = wantedPartitions.intersection(entry.record.partitions).sorted()
-            guard !brokers.isEmpty || !partitions.isEmpty else { continue }
-            found.append((entry.claimOffset, RunConflict(owner: entry.record, brokers: brokers, partitions: partitions)))
+        for entry in latest(records) where entry.record.state == .running && !excluded(entry) {
+            let held = brokers.intersection(entry.record.brokers).sorted()
+            let moving = partitions.intersection(entry.record.partitions).sorted()
+            guard !held.isEmpty || !moving.isEmpty else { continue }
+            found.append((entry.claimOffset, RunConflict(owner: entry.record, brokers: held, partitions: moving)))
         }
         return found.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// The runs in flight on the cluster, any host's: each running claim's latest record, with
+    /// when it started (the run's clock at the first record of its running streak still in the
+    /// log; compaction may have removed older ones, then the earliest left). The earliest claim first.
+    public static func inFlight(_ entries: [RunRecordEntry]) -> [RunInFlight] {
+        latest(entries).filter { $0.record.state == .running }.map { current in
+            let streak = entries.filter { $0.record.claim == current.record.claim && $0.offset >= current.claimOffset && $0.offset <= current.offset }
+            let first = streak.min { $0.offset < $1.offset } ?? current
+            return RunInFlight(record: current.record, claimOffset: current.claimOffset, started: first.record.at)
+        }.sorted { $0.claimOffset < $1.claimOffset }
     }
 
     /// Where `mine`'s claim began when it continues one still running (a resume, or execute again

@@ -18,7 +18,7 @@ import KScaleTime
 /// not a transactional id or a consumer group.
 ///
 /// The library API for every reader (execute, resume, cancel, throttle audit and clear, the
-/// autoscaler): `records()`, `running()`, `claim(_:)`, `end(_:state:)`.
+/// autoscaler): `records()`, `running()`, `inFlight()`, `conflicts(brokers:partitions:excludingRunsIn:)`, `claim(_:)`, `end(_:state:)`.
 public struct RunRegistry: Sendable {
     public static let topicName = PlanRequest.runRecordTopic
     public static let partition = TopicPartition(topicName, 0)
@@ -46,6 +46,18 @@ public struct RunRegistry: Sendable {
     /// The claims running now (each claim's latest record).
     public func running() async throws -> [RunRecord] {
         RunOverlap.latest(try await records()).map(\.record).filter { $0.state == .running }
+    }
+
+    /// The runs in flight on the cluster, every host's, with when each started (`RunOverlap.inFlight`).
+    public func inFlight() async throws -> [RunInFlight] {
+        RunOverlap.inFlight(try await records())
+    }
+
+    /// The running claims on the cluster holding any of `brokers` or `partitions`, except this
+    /// host's runs in `ownDirs` (`RunOverlap.conflicts(brokers:partitions:host:excludingRunsIn:records:)`):
+    /// for a command that is about to act on them and has no claim of its own yet. The earliest first.
+    public func conflicts(brokers: Set<BrokerID>, partitions: Set<TopicPartition> = [], excludingRunsIn ownDirs: Set<String>) async throws -> [RunConflict] {
+        RunOverlap.conflicts(brokers: brokers, partitions: partitions, host: Self.hostName, excludingRunsIn: ownDirs, records: try await records())
     }
 
     /// Writes `mine` as a running claim and keeps it only when no earlier running claim overlaps:
@@ -124,5 +136,33 @@ public struct RunRegistry: Sendable {
         let replicas = Int16(max(1, min(Self.maxReplicationFactor, brokers)))
         _ = try await admin.createToolTopic(ToolTopic(name: Self.topicName, partitions: 1, replicationFactor: replicas,
                                                       configs: ["cleanup.policy": "compact"]))
+    }
+}
+
+/// The runs in flight on the cluster as `kscale status` shows them, every host's, read from the
+/// run record; when the record could not be read, why (the status of the local run still shows).
+public struct ClusterRuns: Sendable {
+    public var runs: [RunInFlight]
+    /// What could not be read, as a warning line.
+    public var unseen: String?
+
+    public init(runs: [RunInFlight], unseen: String? = nil) {
+        self.runs = runs
+        self.unseen = unseen
+    }
+
+    public static func read(from admin: any ClusterAdmin) async throws -> ClusterRuns {
+        do {
+            return ClusterRuns(runs: try await RunRegistry(admin: admin).inFlight())
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            return ClusterRuns(runs: [], unseen: "could not read the run record \(RunRegistry.topicName) (\(error)): runs of other hosts are not shown")
+        }
+    }
+
+    /// Whether `run` is the one journaled in `dir` on this host.
+    public static func isLocal(_ run: RunInFlight, dir: String) -> Bool {
+        run.record.host == RunRegistry.hostName && RunDirectory.normalized(run.record.stateDir) == RunDirectory.normalized(dir)
     }
 }

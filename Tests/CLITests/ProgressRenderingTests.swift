@@ -106,8 +106,8 @@ import KScaleTestSupport
             guard let event = progressEvents().last, let line = screen.redraws.last else { break }
             let state = try RunDirectory.readState(dir)
             let live = try await LiveStatus.read(state: state, admin: admin, last: ProgressFile.read(dir: dir), now: clock.now())
-            let text = StatusRendering.text(live, state: state, dir: dir, active: true)
-            let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(StatusRendering.json(live, state: state, dir: dir, active: true).utf8)) as? [String: Any])
+            let text = StatusRendering.text(live, state: state, dir: dir, active: true, cluster: ClusterRuns(runs: []))
+            let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(StatusRendering.json(live, state: state, dir: dir, active: true, cluster: ClusterRuns(runs: [])).utf8)) as? [String: Any])
             let percent = try #require(event["percent"] as? Double)
             let shown = String(format: "%.1f%%", percent)
             #expect(line.contains(shown), "bar \(line) shows \(shown)")

@@ -75,12 +75,6 @@ enum ExecutionScenarios {
     }
 }
 
-@Suite("Integration: executor scenarios on KafkaSim", .serialized)
-struct ExecutionOnKafkaSim {
-    @Test func resumeAfterKill() async throws { try await onKafkaSim(ExecutionScenarios.resumeAfterKill) }
-    @Test func cancelWithRollback() async throws { try await onKafkaSim(ExecutionScenarios.cancelWithRollback) }
-}
-
 @Suite("Integration: executor scenarios on real Kafka", .serialized, .enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
 struct ExecutionOnRealKafka {
     @Test func resumeAfterKill() async throws { try await onRealKafka(ExecutionScenarios.resumeAfterKill) }
@@ -115,7 +109,6 @@ extension ExecutionScenarios {
 
 @Suite("Integration: add partitions")
 struct AddPartitionsScenarios {
-    @Test func onKafkaSim() async throws { try await IntegrationTests.onKafkaSim(ExecutionScenarios.addPartitions) }
     @Test(.enabled(if: Scenario.realBootstrap != nil, Scenario.realSkipReason))
     func onRealKafka() async throws { try await IntegrationTests.onRealKafka(ExecutionScenarios.addPartitions) }
 }

@@ -13,7 +13,12 @@ import Testing
 /// i is (i - 1) % 3) and spare brokers 7, 8, 9 registered empty, one per rack.
 protocol ScenarioCluster: Sendable {
     var name: String { get }
+    /// The KafkaSim profile the cluster behaves as; nil for a real cluster (whose release the
+    /// scenarios do not assume).
+    var profile: KafkaProfile? { get }
     var admin: any ClusterAdmin { get }
+    /// Where other clients (kafka-python) connect.
+    var bootstrap: String { get }
     /// The concrete client, for what is not on the seam (creating and deleting test topics).
     var client: KafkaAdminClient { get }
     /// The clock the executor paces with (the simulator's scaled time, or wall time).
@@ -55,26 +60,33 @@ enum Scenario {
     }
 }
 
-/// KafkaSim with the scenario layout, a 24-partition topic of 50 MB partitions, on simulated time
-/// 200 times faster than the wall clock, which the executor and the flows share.
+/// KafkaSim with the scenario layout, a 24-partition topic of 50 MB partitions (or the topics
+/// given), behaving as `profile`, on simulated time 200 times faster than the wall clock, which
+/// the executor and the flows share.
 struct SimScenarioCluster: ScenarioCluster {
     let sim: SimCluster
     let client: KafkaAdminClient
     let clock: any KScaleClock
-    var name: String { "KafkaSim" }
+    let simProfile: KafkaProfile
+    var name: String { "KafkaSim (\(simProfile))" }
+    var profile: KafkaProfile? { simProfile }
     var admin: any ClusterAdmin { client }
+    var bootstrap: String { sim.bootstrapServers }
     static let timeScale = 200.0
 
-    static func start() async throws -> SimScenarioCluster {
-        let brokers = (Scenario.brokers + Scenario.spares).map { Broker(id: $0, rack: Scenario.rack($0)) }
-        let orders = TopicState(name: "orders", partitions: Scenario.assignment(partitions: 24).enumerated().map {
+    static var orders: TopicState {
+        TopicState(name: "orders", partitions: Scenario.assignment(partitions: 24).enumerated().map {
             PartitionState(partition: Int32($0.offset), replicas: $0.element, size: 50_000_000)
         })
+    }
+
+    static func start(profile: KafkaProfile, topics: [TopicState] = [orders]) async throws -> SimScenarioCluster {
+        let brokers = (Scenario.brokers + Scenario.spares).map { Broker(id: $0, rack: Scenario.rack($0)) }
         let clock = ScaledClock(timeScale: timeScale)
-        let sim = try await SimCluster.start(snapshot: ClusterSnapshot(brokers: brokers, topics: [orders]),
-                                             options: SimOptions(clock: clock))
+        let sim = try await SimCluster.start(snapshot: ClusterSnapshot(brokers: brokers, topics: topics),
+                                             options: SimOptions(clock: clock, profile: profile))
         let client = try await KafkaAdminClient.connect(bootstrap: sim.bootstrapServers, commandConfig: nil)
-        return SimScenarioCluster(sim: sim, client: client, clock: clock)
+        return SimScenarioCluster(sim: sim, client: client, clock: clock, simProfile: profile)
     }
 
     func stop(_ id: BrokerID) async throws -> Bool {
@@ -94,13 +106,15 @@ struct SimScenarioCluster: ScenarioCluster {
 /// and started with `docker compose` when KSCALE_COMPOSE_FILE names the compose file.
 struct RealScenarioCluster: ScenarioCluster {
     let client: KafkaAdminClient
+    let bootstrap: String
     var name: String { "real Kafka" }
+    var profile: KafkaProfile? { nil }
     var admin: any ClusterAdmin { client }
     var clock: any KScaleClock { SystemClock() }
 
     static func start(bootstrap: String) async throws -> RealScenarioCluster {
         let config = ProcessInfo.processInfo.environment["KSCALE_COMMAND_CONFIG"]
-        return RealScenarioCluster(client: try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: config))
+        return RealScenarioCluster(client: try await KafkaAdminClient.connect(bootstrap: bootstrap, commandConfig: config), bootstrap: bootstrap)
     }
 
     func stop(_ id: BrokerID) async throws -> Bool {
@@ -126,9 +140,10 @@ struct RealScenarioCluster: ScenarioCluster {
     func shutdown() async { await client.close() }
 }
 
-/// Runs a scenario on a fresh KafkaSim cluster, shut down whatever happens.
-func onKafkaSim(_ body: (any ScenarioCluster) async throws -> Void) async throws {
-    let t = try await SimScenarioCluster.start()
+/// Runs a scenario on a fresh KafkaSim cluster behaving as `profile`, shut down whatever happens.
+func onKafkaSim(_ profile: KafkaProfile, topics: [TopicState] = [SimScenarioCluster.orders],
+                _ body: (any ScenarioCluster) async throws -> Void) async throws {
+    let t = try await SimScenarioCluster.start(profile: profile, topics: topics)
     do { try await body(t) } catch { await t.shutdown(); throw error }
     await t.shutdown()
 }

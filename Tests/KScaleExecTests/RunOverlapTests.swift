@@ -58,6 +58,67 @@ struct RunOverlapTests {
         #expect(RunOverlap.conflicts(mine, myClaimOffset: nil, records: log + [RunRecordEntry(offset: 10, record: later)]).map(\.owner.runID) == ["l"])
     }
 
+    /// A command about to act on brokers and partitions, with no claim of its own (a lifecycle
+    /// flow before its first change, a preflight naming who moves its partitions): every running
+    /// claim holding any of them, the earliest first, except this host's runs in its own dirs.
+    @Test func conflictsOfBrokersAndPartitionsLeaveOutOnlyThisHostsOwnRuns() {
+        let ownDir = "/state/runs/aaaa"
+        let mine = Self.record("aaaa", host: "ops-1", dir: ownDir, brokers: [1, 2], partitions: [orders0])
+        // The same dir spelled another way is still this host's own run.
+        let mineAgain = Self.record("bbbb", host: "ops-1", dir: "/state/runs/../runs/aaaa/", brokers: [2])
+        // The same dir on another host is another run.
+        let sameDirElsewhere = Self.record("cccc", host: "ops-2", dir: ownDir, brokers: [2, 3])
+        let partitionsOnly = Self.record("dddd", host: "ops-3", dir: "/x", brokers: [8], partitions: [orders0, orders1])
+        let disjoint = Self.record("eeee", host: "ops-4", dir: "/y", brokers: [9], partitions: [orders1])
+        let ended = Self.record("ffff", host: "ops-5", dir: "/z", brokers: [1], state: .finished)
+        let log = [partitionsOnly, sameDirElsewhere, mine, mineAgain, disjoint, ended].enumerated().map {
+            RunRecordEntry(offset: Int64($0.offset), record: $0.element)
+        }
+        let found = RunOverlap.conflicts(brokers: [1, 2, 3], partitions: [orders0], host: "ops-1", excludingRunsIn: [ownDir], records: log)
+        #expect(found.map(\.owner.runID) == ["dddd", "cccc"])
+        #expect(found.first?.brokers == [] && found.first?.partitions == [orders0.description])
+        #expect(found.last?.brokers == [2, 3] && found.last?.partitions == [])
+        // Without own dirs, this host's runs count like any other.
+        #expect(RunOverlap.conflicts(brokers: [1], partitions: [], host: "ops-1", excludingRunsIn: [], records: log).map(\.owner.runID) == ["aaaa"])
+        // A claim ended after its running record holds nothing.
+        var finished = sameDirElsewhere
+        finished.state = .finished
+        let later = log + [RunRecordEntry(offset: 9, record: finished)]
+        #expect(RunOverlap.conflicts(brokers: [3], partitions: [], host: "ops-1", excludingRunsIn: [ownDir], records: later).isEmpty)
+    }
+
+    /// What `kscale status` lists: each running claim (any host's) once, with when its claim began,
+    /// the earliest claim first; ended claims not at all.
+    @Test func runsInFlightStartWhenTheirClaimBegan() {
+        var first = Self.record("aaaa", host: "ops-2", brokers: [1, 2])
+        first.at = 100
+        var firstAgain = first                      // resumed later: the same claim, its place kept
+        firstAgain.at = 500
+        firstAgain.claimOffset = 3
+        var second = Self.record("bbbb", host: "ops-1", dir: "/runs/bbbb", brokers: [7])
+        second.at = 200
+        var done = Self.record("cccc", host: "ops-3", brokers: [4])
+        done.at = 50
+        var doneEnded = done
+        doneEnded.state = .finished
+        var rerun = Self.record("dddd", host: "ops-1", dir: "/runs/dddd", brokers: [5])
+        rerun.at = 10
+        var rerunEnded = rerun
+        rerunEnded.state = .finished
+        var rerunAgain = rerun                      // a new claim after the first ended
+        rerunAgain.at = 700
+        let log = [RunRecordEntry(offset: 1, record: done), RunRecordEntry(offset: 2, record: rerun), RunRecordEntry(offset: 3, record: first),
+                   RunRecordEntry(offset: 4, record: doneEnded), RunRecordEntry(offset: 5, record: second), RunRecordEntry(offset: 6, record: rerunEnded),
+                   RunRecordEntry(offset: 7, record: firstAgain), RunRecordEntry(offset: 8, record: rerunAgain)]
+        let runs = RunOverlap.inFlight(log)
+        #expect(runs.map(\.record.runID) == ["aaaa", "bbbb", "dddd"])
+        #expect(runs.map(\.started) == [100, 200, 700])
+        #expect(runs.map(\.claimOffset) == [3, 5, 8])
+        #expect(runs.first?.record.at == 500)       // the latest record, started at the first
+        // Compacted: only the resumed record is left; it started as far back as the log shows.
+        #expect(RunOverlap.inFlight([RunRecordEntry(offset: 7, record: firstAgain)]).map(\.started) == [500])
+    }
+
     @Test func aContinuedClaimKeepsWhereItBegan() {
         let mine = Self.record("m", brokers: [1])
         let other = Self.record("o", host: "ops-2", brokers: [1])

@@ -31,24 +31,6 @@ import KScaleTestSupport
         PartitionAssignment(topic: "orders", partition: 1, replicas: [2, 4]),
     ])
 
-    /// The topic's dynamic configs as kafka-python reads them.
-    static func kafkaPythonConfigs(_ bootstrap: String, topic: String) async throws -> [String: String] {
-        let script = Repository.url("Tests/fidelity/kafka_python_configs.py").path
-        let result = try await ChildProcess(executable: URL(fileURLWithPath: "/usr/bin/env"),
-                                            arguments: ["python3", script, "--bootstrap", bootstrap, "--topic", topic])
-            .wait(timeout: .seconds(120))
-        guard result.status == 0,
-              let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-              let configs = json["configs"] as? [String: Any] else {
-            throw ExecutionError("kafka_python_configs.py failed (exit \(result.status)): \(result.stderr.suffix(1500))")
-        }
-        return configs.compactMapValues { $0 as? String }
-    }
-
-    static func items(_ value: String?) -> [String] {
-        (value ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-    }
-
     @Test(arguments: ["2.5", "3.3", "4.3"])
     func throttledRunIsHeldToTheRateAndLeavesNoEmptyItemNorThrottle(version: String) async throws {
         let h = try await SimHarness.start(snapshot: Self.snapshot, profile: try Self.profile(version))
@@ -70,9 +52,9 @@ import KScaleTestSupport
             let copied = move.copiedBytes.values.reduce(0, +)
             #expect(Double(copied) <= Double(Self.throttle) * elapsed + 1_000_000, "\(version): \(copied) bytes in \(elapsed) s")
         }
-        let stored = try await Self.kafkaPythonConfigs(h.sim.bootstrapServers, topic: "orders")
-        let leader = Self.items(stored[ThrottleKeys.leaderReplicas])
-        let follower = Self.items(stored[ThrottleKeys.followerReplicas])
+        let stored = try await KafkaPython.topicConfigs(h.sim.bootstrapServers, topic: "orders")
+        let leader = KafkaPython.items(stored[ThrottleKeys.leaderReplicas])
+        let follower = KafkaPython.items(stored[ThrottleKeys.followerReplicas])
         #expect(Set(leader) == ["0:1", "0:2", "1:2", "1:1"], "\(version): \(stored)")
         #expect(Set(follower) == ["0:3", "1:4"], "\(version): \(stored)")
         #expect(!leader.contains("") && !follower.contains(""), "\(version): \(stored)")
@@ -83,7 +65,7 @@ import KScaleTestSupport
         #expect(await h.offTarget(Self.plan, original: Self.snapshot) == [], "\(version)")
         #expect(try await h.throttlesLeft() == [], "\(version)")
         // Not even an empty value: the keys are gone.
-        let after = try await Self.kafkaPythonConfigs(h.sim.bootstrapServers, topic: "orders")
+        let after = try await KafkaPython.topicConfigs(h.sim.bootstrapServers, topic: "orders")
         #expect(after[ThrottleKeys.leaderReplicas] == nil && after[ThrottleKeys.followerReplicas] == nil, "\(version): \(after)")
         await h.stop()
     }

@@ -417,12 +417,9 @@ public struct ScaleFlows: Sendable {
     /// nothing changed. The flow's own runs (a continued flow) and a run kept local are no conflict.
     func refuseBrokersDrivenElsewhere(_ brokers: [BrokerID], own: Set<String>) async throws {
         guard journaling?.settings.runOptions?.localStateOnly != true else { return }
-        let mine = RunRecord(runID: "", host: RunRegistry.hostName, stateDir: "", planDigest: "", brokers: Set(brokers), partitions: [],
-                             state: .running, rate: nil, at: clock.now())
-        let ownDirs = Set(own.map(RunDirectory.normalized))
-        let conflicts = RunOverlap.conflicts(mine, myClaimOffset: nil, records: try await RunRegistry(admin: admin).records())
-            .filter { !($0.owner.host == RunRegistry.hostName && ownDirs.contains(RunDirectory.normalized($0.owner.stateDir))) }
-        if let conflict = conflicts.first { throw Refusal(conflict.message) }
+        if let conflict = try await RunRegistry(admin: admin).conflicts(brokers: Set(brokers), excludingRunsIn: own).first {
+            throw Refusal(conflict.message)
+        }
     }
 
     func settleEarlierRuns(except own: Set<String>) async throws {

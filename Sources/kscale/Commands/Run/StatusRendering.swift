@@ -5,19 +5,20 @@ import KScaleExec
 /// `kscale status` as text and JSON, both from one `LiveStatus` (the executor's `RunProgress`
 /// computation): the percent, bytes and counts are those the live bar and the progress events show.
 enum StatusRendering {
-    static func json(_ live: LiveStatus, state: RunState, dir: String, active: Bool) -> String {
+    static func json(_ live: LiveStatus, state: RunState, dir: String, active: Bool, cluster: ClusterRuns) -> String {
         var o = live.report(active: active).jsonFields
+        o["cluster_runs"] = cluster.runs.map { clusterRunFields($0, localDir: dir) }
         o["run"] = state.runID ?? ""
         o["state_dir"] = dir
         o["active"] = active
         o["ended"] = state.ended ?? NSNull()
         o["throttles_outstanding"] = state.ledger.outstanding
-        o["unseen"] = live.unseen
+        o["unseen"] = live.unseen + (cluster.unseen.map { [$0] } ?? [])
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func text(_ live: LiveStatus, state: RunState, dir: String, active: Bool) -> [String] {
+    static func text(_ live: LiveStatus, state: RunState, dir: String, active: Bool, cluster: ClusterRuns) -> [String] {
         let report = live.report(active: active)
         let p = report.progress
         var out: [String] = []
@@ -49,8 +50,52 @@ enum StatusRendering {
         for tp in live.inFlight.prefix(20) { out.append("  in flight: \(tp) -> \(state.partitions[tp]?.to ?? [])") }
         for (tp, why) in live.failed.sorted(by: { $0.key < $1.key }) { out.append("  failed: \(tp): \(why)") }
         out.append("throttles this run set and has not removed: \(state.ledger.outstanding)")
-        for w in live.unseen { out.append("warning: \(w)") }
+        out += clusterRunLines(cluster.runs, localDir: dir)
+        for w in live.unseen + (cluster.unseen.map { [$0] } ?? []) { out.append("warning: \(w)") }
         return out
+    }
+
+    /// No run on this host: only the cluster's runs in flight.
+    static func json(_ cluster: ClusterRuns, root: String) -> String {
+        let o: [String: Any] = ["state_root": root, "run": NSNull(), "cluster_runs": cluster.runs.map { clusterRunFields($0, localDir: nil) },
+                                "unseen": cluster.unseen.map { [$0] } ?? []]
+        guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func text(_ cluster: ClusterRuns, root: String) -> [String] {
+        var out = ["no kscale run on this host under \(root)"]
+        out += clusterRunLines(cluster.runs, localDir: nil)
+        for w in cluster.unseen.map({ [$0] }) ?? [] { out.append("warning: \(w)") }
+        return out
+    }
+
+    /// The runs the cluster's run record holds in flight, every host's: one row each, the
+    /// earliest claim first; the one journaled in `localDir` on this host marked.
+    static func clusterRunLines(_ runs: [RunInFlight], localDir: String?) -> [String] {
+        guard !runs.isEmpty else { return ["runs in flight on the cluster (\(RunRegistry.topicName)): none"] }
+        var table = TextTable(["run", "host", "brokers", "state", "started", "state dir"])
+        for run in runs {
+            let mine = localDir.map { ClusterRuns.isLocal(run, dir: $0) } ?? false
+            table.add([run.record.runID + (mine ? " (this run)" : ""), run.record.host, brokerList(run.record.brokers), run.record.state.rawValue,
+                       startedText(run.started), run.record.stateDir])
+        }
+        return ["runs in flight on the cluster (\(RunRegistry.topicName)): \(runs.count)"] + table.render().split(separator: "\n").map(String.init)
+    }
+
+    static func clusterRunFields(_ run: RunInFlight, localDir: String?) -> [String: Any] {
+        ["run": run.record.runID, "host": run.record.host, "state_dir": run.record.stateDir, "brokers": run.record.brokers.map(Int.init),
+         "partitions": run.record.partitions.count, "state": run.record.state.rawValue, "started": startedText(run.started),
+         "started_seconds": run.started, "this_run": localDir.map { ClusterRuns.isLocal(run, dir: $0) } ?? false]
+    }
+
+    private static func brokerList(_ brokers: [BrokerID]) -> String { brokers.map(String.init).joined(separator: ",") }
+
+    /// A run's clock as UTC (the CLI's runs write wall time since 1970).
+    private static func startedText(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 
     private static func rateText(_ rate: Double?) -> String {
