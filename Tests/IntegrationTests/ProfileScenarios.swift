@@ -159,6 +159,10 @@ final class RequestSizeLog: ClusterAdmin, @unchecked Sendable {
     func describeConfigs(_ resources: [ConfigResource]) async throws -> [ConfigResource: [ConfigEntry]] { try await base.describeConfigs(resources) }
     func listConsumerGroups() async throws -> [String] { try await base.listConsumerGroups() }
     func consumerLag(group: String) async throws -> [TopicPartition: ConsumerLag] { try await base.consumerLag(group: group) }
+    func describeQuorum() async throws -> QuorumDescription? { try await base.describeQuorum() }
+    func finalizedFeatures() async throws -> [String: Int16] { try await base.finalizedFeatures() }
+    func listOffsets(_ partitions: [TopicPartition], _ spec: OffsetSpec) async throws -> OffsetAnswers { try await base.listOffsets(partitions, spec) }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await base.committedOffsets(group: group) }
 
     func alterReassignments(_ targets: [TopicPartition: [BrokerID]?]) async throws -> [TopicPartition: KafkaAPIError] {
         record(.alterPartitionReassignments, targets.count)
