@@ -45,3 +45,57 @@ struct LayoutLoad {
         return usage
     }
 }
+
+/// A layout with its load kept current as replicas move and leaderships change hands: the one
+/// place the relief and the load balance phases change a layout, so a move carries its disk,
+/// network in and (for a leader) network out the same way in both.
+struct LoadedLayout {
+    private(set) var layout: Layout
+    let load: LayoutLoad
+    private(set) var usage: PerBroker<BrokerUsage>
+    /// Slots per broker, kept current.
+    private(set) var slotsOn: PerBroker<[SlotIndex]>
+
+    init(layout: Layout, load: LayoutLoad) {
+        self.layout = layout
+        self.load = load
+        usage = load.usage(of: layout)
+        slotsOn = PerBroker(repeating: [], count: layout.brokerCount)
+        for slot in layout.slots { slotsOn[layout.replicas[slot]].append(slot) }
+    }
+
+    /// What leading `partition` sends.
+    func leadership(_ partition: PartitionIndex) -> Int64 { load.leadership(partition, in: layout) }
+
+    /// Moves replica `slot` to `destination`; a leader's network out goes with it.
+    mutating func move(_ slot: SlotIndex, to destination: BrokerIndex) {
+        let source = layout.replicas[slot]
+        let partition = layout.slotPartition[slot]
+        let leads = slot == layout.slots(of: partition).lowerBound
+        let leadership = leads ? self.leadership(partition) : 0
+        layout.replicas[slot] = destination
+        slotsOn[source].removeAll { $0 == slot }
+        slotsOn[destination].append(slot)
+        for (broker, sign) in [(source, Int64(-1)), (destination, Int64(1))] {
+            usage[broker].networkIn += sign * load.produced[partition]
+            usage[broker].diskBytes += sign * layout.size[partition]
+            usage[broker].networkOut += sign * leadership
+        }
+    }
+
+    /// Makes `slot`'s replica the preferred leader by swapping it with the first replica; the
+    /// leadership's whole network out (replication fetches and consumers) moves with it.
+    mutating func promote(_ partition: PartitionIndex, slot: SlotIndex) {
+        let first = layout.slots(of: partition).lowerBound
+        let old = layout.replicas[first], new = layout.replicas[slot]
+        let leadership = self.leadership(partition)
+        layout.replicas[first] = new
+        layout.replicas[slot] = old
+        slotsOn[old].removeAll { $0 == first }
+        slotsOn[old].append(slot)
+        slotsOn[new].removeAll { $0 == slot }
+        slotsOn[new].append(first)
+        usage[old].networkOut -= leadership
+        usage[new].networkOut += leadership
+    }
+}

@@ -34,17 +34,14 @@ struct LoadBalance {
     /// Leadership hand-overs at most this many per partition, a bound on the leader pass.
     static let leaderPassesPerPartition = 2
 
-    private(set) var layout: Layout
-    private let load: LayoutLoad
-    private var usage: PerBroker<BrokerUsage>
-    private var replicasOn: PerBroker<[SlotIndex]>
+    private var state: LoadedLayout
+    var layout: Layout { state.layout }
+    private var load: LayoutLoad { state.load }
+    private var usage: PerBroker<BrokerUsage> { state.usage }
+    private var replicasOn: PerBroker<[SlotIndex]> { state.slotsOn }
 
     init(layout: Layout, load: LayoutLoad) {
-        self.layout = layout
-        self.load = load
-        usage = load.usage(of: layout)
-        replicasOn = PerBroker(repeating: [], count: layout.brokerCount)
-        for slot in layout.slots { replicasOn[layout.replicas[slot]].append(slot) }
+        state = LoadedLayout(layout: layout, load: load)
     }
 
     private var targets: [BrokerIndex] { layout.brokers.filter { layout.isTarget[$0] } }
@@ -94,8 +91,8 @@ struct LoadBalance {
                     loadBudget -= moved
                 }
                 budget -= exchange.cost
-                move(exchange.out, to: receiver)
-                if let back = exchange.back { move(back, to: busiest) }
+                state.move(exchange.out, to: receiver)
+                if let back = exchange.back { state.move(back, to: busiest) }
                 exchanged = true
                 break
             }
@@ -164,21 +161,6 @@ struct LoadBalance {
         return (movedAfter ? 1 : 0) - (movedNow ? 1 : 0)
     }
 
-    private mutating func move(_ slot: SlotIndex, to destination: BrokerIndex) {
-        let source = layout.replicas[slot]
-        let partition = layout.slotPartition[slot]
-        let leads = slot == layout.slots(of: partition).lowerBound
-        let leadership = leads ? load.leadership(partition, in: layout) : 0
-        layout.replicas[slot] = destination
-        replicasOn[source].removeAll { $0 == slot }
-        replicasOn[destination].append(slot)
-        for (broker, sign) in [(source, Int64(-1)), (destination, Int64(1))] {
-            usage[broker].networkIn += sign * load.produced[partition]
-            usage[broker].diskBytes += sign * layout.size[partition]
-            usage[broker].networkOut += sign * leadership
-        }
-    }
-
     // MARK: network out
 
     /// Lowers the busiest broker's network out, or, when it cannot, raises the quietest one's,
@@ -196,7 +178,7 @@ struct LoadBalance {
                   let quietest = open.min(by: { (usage[$0].networkOut, $0.position) < (usage[$1].networkOut, $1.position) }) else { return }
             let ceiling = usage[busiest].networkOut
             if let handOver = bestHandOver(from: busiest, ceiling: ceiling) ?? bestHandOver(to: quietest, ceiling: ceiling) {
-                promote(handOver.partition, slot: handOver.slot)
+                state.promote(handOver.partition, slot: handOver.slot)
             } else {
                 settled.insert(quietest)
             }
@@ -237,21 +219,5 @@ struct LoadBalance {
             best = (partition, slot, peak)
         }
         return best.map { ($0.partition, $0.slot) }
-    }
-
-    /// Makes `slot`'s replica the preferred leader by swapping it with the first replica; the
-    /// leadership's whole network out (replication fetches and consumers) moves with it.
-    private mutating func promote(_ partition: PartitionIndex, slot: SlotIndex) {
-        let first = layout.slots(of: partition).lowerBound
-        let old = layout.replicas[first], new = layout.replicas[slot]
-        let leadership = load.leadership(partition, in: layout)
-        layout.replicas[first] = new
-        layout.replicas[slot] = old
-        replicasOn[old].removeAll { $0 == first }
-        replicasOn[old].append(slot)
-        replicasOn[new].removeAll { $0 == slot }
-        replicasOn[new].append(first)
-        usage[old].networkOut -= leadership
-        usage[new].networkOut += leadership
     }
 }

@@ -15,25 +15,19 @@
 /// so a plan never pushes an unknown broker over. The preferred-leader balancer does not run
 /// afterwards: it would move the network out this relief placed.
 struct Relief {
-    private(set) var layout: Layout
+    private var state: LoadedLayout
     private let limits: LoadLimits
-    private let load: LayoutLoad
-    private var usage: PerBroker<BrokerUsage>
-    /// Slots per broker, kept current as replicas move.
-    private var slotsOn: PerBroker<[SlotIndex]>
+    var layout: Layout { state.layout }
+    private var usage: PerBroker<BrokerUsage> { state.usage }
+    private var slotsOn: PerBroker<[SlotIndex]> { state.slotsOn }
     private var hot: PerBroker<Bool>
     /// The dimensions some broker has a capacity for: the only ones judged.
     private let judged: [LoadLimits.Dimension]
 
     init(layout: Layout, snapshot: ClusterSnapshot, limits: LoadLimits) {
-        self.layout = layout
         self.limits = limits
-        let load = LayoutLoad(layout: layout, snapshot: snapshot)
-        self.load = load
-        let initial = load.usage(of: layout)
-        usage = initial
-        slotsOn = PerBroker(repeating: [], count: layout.brokerCount)
-        for slot in layout.slots { slotsOn[layout.replicas[slot]].append(slot) }
+        state = LoadedLayout(layout: layout, load: LayoutLoad(layout: layout, snapshot: snapshot))
+        let initial = state.usage
         hot = PerBroker(repeating: false, count: layout.brokerCount)
         judged = LoadLimits.Dimension.allCases.filter { dimension in
             layout.brokers.contains { initial[$0].capacity(dimension) != nil }
@@ -90,19 +84,11 @@ struct Relief {
                 }
             }
             guard let best else { return }
-            let leader = layout.replicas[best.first], follower = layout.replicas[best.slot]
-            layout.replicas[best.first] = follower
-            layout.replicas[best.slot] = leader
-            slotsOn[leader].removeAll { $0 == best.first }
-            slotsOn[leader].append(best.slot)
-            slotsOn[follower].removeAll { $0 == best.slot }
-            slotsOn[follower].append(best.first)
-            usage[leader].networkOut -= best.gain
-            usage[follower].networkOut += best.gain
+            state.promote(layout.slotPartition[best.first], slot: best.slot)
         }
     }
 
-    private func leadership(_ partition: PartitionIndex) -> Int64 { load.leadership(partition, in: layout) }
+    private func leadership(_ partition: PartitionIndex) -> Int64 { state.leadership(partition) }
 
     // MARK: replicas
 
@@ -135,7 +121,7 @@ struct Relief {
                 infeasible.insert(chosen.slot)
                 continue
             }
-            move(chosen.slot, to: destination)
+            state.move(chosen.slot, to: destination)
         }
     }
 
@@ -143,7 +129,7 @@ struct Relief {
     private func relief(of slot: SlotIndex) -> [LoadLimits.Dimension: Int64] {
         let partition = layout.slotPartition[slot]
         let leads = slot == layout.slots(of: partition).lowerBound
-        return [.disk: layout.size[partition], .networkIn: load.produced[partition], .networkOut: leads ? leadership(partition) : 0]
+        return [.disk: layout.size[partition], .networkIn: state.load.produced[partition], .networkOut: leads ? leadership(partition) : 0]
     }
 
     /// The broker with the most headroom after taking `slot` (the lowest largest share over the
@@ -170,20 +156,6 @@ struct Relief {
             if usage[broker].used(dimension) + (adding[dimension] ?? 0) > allowed { return false }
         }
         return true
-    }
-
-    private mutating func move(_ slot: SlotIndex, to destination: BrokerIndex) {
-        let source = layout.replicas[slot]
-        let relief = self.relief(of: slot)
-        layout.replicas[slot] = destination
-        slotsOn[source].removeAll { $0 == slot }
-        slotsOn[destination].append(slot)
-        usage[source].diskBytes -= relief[.disk] ?? 0
-        usage[source].networkIn -= relief[.networkIn] ?? 0
-        usage[source].networkOut -= relief[.networkOut] ?? 0
-        usage[destination].diskBytes += relief[.disk] ?? 0
-        usage[destination].networkIn += relief[.networkIn] ?? 0
-        usage[destination].networkOut += relief[.networkOut] ?? 0
     }
 
     private static func amount(_ value: Int64, _ dimension: LoadLimits.Dimension) -> String {
