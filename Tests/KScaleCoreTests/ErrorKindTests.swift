@@ -1,9 +1,10 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 import KScaleCore
 
 /// Each error type says its kind; a local I/O error carries the path and the system's reason.
-@Suite struct ErrorKindTests {
+@Suite(.offThePool) struct ErrorKindTests {
     @Test func eachTypeHasOneKind() {
         #expect(InvalidInput("x").kind == .badInput)
         #expect(Refusal("x").kind == .refused)

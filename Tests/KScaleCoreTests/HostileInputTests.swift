@@ -1,10 +1,11 @@
 import Foundation
 import KScaleIO
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// Hostile files are refused with a message, never a crash or an unbounded allocation.
-@Suite struct HostileInputTests {
+@Suite(.offThePool) struct HostileInputTests {
     /// 200,000 levels: enough to overflow a recursive reader's stack.
     static let levels = 200_000
 

@@ -1,8 +1,9 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
-@Suite struct JSONFormatsTests {
+@Suite(.offThePool) struct JSONFormatsTests {
     @Test func planRoundTripsInKafkaLayout() throws {
         let plan = ReassignmentPlan(partitions: [
             PartitionAssignment(topic: "orders", partition: 1, replicas: [3, 1, 2]),
@@ -83,7 +84,7 @@ import Testing
 /// and stay a file Kafka's own tool reads: kafka-reassign-partitions.sh
 /// (ReassignPartitionsCommand.java, `parsePartitionReassignmentData`) looks up `version` and
 /// `partitions`, and in each line `topic`, `partition`, `replicas` and `log_dirs`, ignoring the rest.
-@Suite struct PlanRecordFormatTests {
+@Suite(.offThePool) struct PlanRecordFormatTests {
     /// What Kafka's tool takes from a reassignment file, read the way it reads one: only the
     /// fields it names, `version` defaulting to 1 and `log_dirs` to "any" per replica.
     struct KafkaLine: Equatable { var topic: String; var partition: Int; var replicas: [Int]; var logDirs: [String] }

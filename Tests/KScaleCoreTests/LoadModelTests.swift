@@ -1,9 +1,10 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// The load model (docs/planner.md, "Load") on hand-built snapshots, and the capacity file.
-@Suite struct LoadModelTests {
+@Suite(.offThePool) struct LoadModelTests {
     /// t-0 on [1,2,3] led by 1: 10 in, 30 out. u-0 on [2,3] led by 3 (current) or 2 (preferred): 5 in, 7 out.
     static let snapshot = ClusterSnapshot(
         brokers: [Broker(id: 1, diskTotalBytes: 1000, networkInCapacity: 100, networkOutCapacity: 200), Broker(id: 2), Broker(id: 3), Broker(id: 4)],

@@ -1,4 +1,5 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
@@ -18,7 +19,7 @@ import Testing
 /// tenth of it at most for bytes), so a cluster whose counts are nearly even but bytes are not
 /// stays uneven: there the bound is relative, never worse than the snapshot (rebalance) and never
 /// worse than the count-only plan.
-@Suite struct PlannerByteBalanceTests {
+@Suite(.offThePool) struct PlannerByteBalanceTests {
     /// The cluster with every partition the same size.
     static func sizesEqual(_ s: ClusterSnapshot) -> ClusterSnapshot {
         var out = s

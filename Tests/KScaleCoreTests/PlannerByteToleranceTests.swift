@@ -9,7 +9,7 @@ import Testing
 /// 9 partitions) every assignment is tried, and among those that reach count balance (spread at
 /// most 1) with exactly the count lower bound of moves the best bytes max/min is the yardstick the
 /// planner's plan must come within 1% of.
-@Suite struct PlannerByteToleranceTests {
+@Suite(.offThePool) struct PlannerByteToleranceTests {
     /// A small RF-1 cluster: `loaded` brokers holding `partitions` replicas of random sizes (heavy
     /// tailed), and `empty` brokers added empty.
     static func smallCluster(seed: UInt64, loaded: Int, empty: Int, partitions: Int) -> ClusterSnapshot {
@@ -148,7 +148,7 @@ import Testing
 }
 
 /// `PositionSet` against a plain set under random inserts and removals.
-@Suite struct PositionSetTests {
+@Suite(.offThePool) struct PositionSetTests {
     @Test(arguments: [1, 63, 64, 65, 4096, 5000])
     func nearestMembersMatchAPlainSet(count: Int) throws {
         var random = SplitMix64(seed: UInt64(count))

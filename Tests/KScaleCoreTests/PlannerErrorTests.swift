@@ -1,8 +1,9 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
-@Suite struct PlannerErrorTests {
+@Suite(.offThePool) struct PlannerErrorTests {
     let racked = RandomCluster.make(seed: 3, brokers: 6, racks: 3, topics: 4, maxPartitions: 10, rf: 3)
 
     func message(_ s: ClusterSnapshot, _ r: PlanRequest) -> String? {

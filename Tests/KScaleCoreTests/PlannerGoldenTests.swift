@@ -7,7 +7,7 @@ import Testing
 /// The planner on the committed fixtures: the plan must equal the reviewed file byte for byte
 /// (determinism across runs and machines) and must also satisfy the structural goals, so a
 /// regenerated golden file cannot silently accept a worse plan.
-@Suite struct PlannerGoldenTests {
+@Suite(.offThePool) struct PlannerGoldenTests {
     static let fixtures = Repository.url("Fixtures/snapshots")
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -5,7 +5,7 @@ import Testing
 
 /// Plans of snapshots with traffic: network in and out are evened (LoadBalance) while counts,
 /// bytes and the rack rule keep their targets, and plans without traffic are unchanged by it.
-@Suite struct PlannerLoadTests {
+@Suite(.offThePool) struct PlannerLoadTests {
     /// Brokers 1...count on three racks, RF 3, one replica per rack; the partitions led by the first
     /// `hot` brokers carry `hotFactor` times the traffic. `followersAtRandom` places the other
     /// replicas on random brokers of their racks (as gen_cluster.py does), otherwise round-robin, so

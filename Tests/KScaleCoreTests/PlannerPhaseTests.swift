@@ -1,10 +1,11 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// Each replica phase on its own, on small hand-built layouts, through the same `MoverState` the
 /// planner uses: what one phase promises is checked without the phases after it.
-@Suite struct PlannerPhaseTests {
+@Suite(.offThePool) struct PlannerPhaseTests {
     static func layout(_ snapshot: ClusterSnapshot, _ kind: PlanKind) throws -> Layout {
         try LayoutBuilder.build(snapshot, PlanRequest(kind: kind))
     }

@@ -1,8 +1,9 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
-@Suite struct PlannerPropertyTests {
+@Suite(.offThePool) struct PlannerPropertyTests {
     static let seeds: [UInt64] = Array(1...12)
 
     /// Shared invariants: RF kept, no duplicates, only target brokers, unchanged partitions left out,
@@ -164,7 +165,7 @@ import Testing
 
 /// Keeping every broker of a rack off new replicas leaves that rack's partitions nowhere to go:
 /// refused or planned around, never a hang or a crash.
-@Suite struct KeepOffEdgeTests {
+@Suite(.offThePool) struct KeepOffEdgeTests {
     @Test func aWholeRackKeptOffDoesNotHang() throws {
         let s = RandomCluster.make(seed: 3, brokers: 9, racks: 3, topics: 4, maxPartitions: 10, rf: 3)
         // Rack r0 is brokers 1, 4, 7: remove 7, keep 1 and 4 off.

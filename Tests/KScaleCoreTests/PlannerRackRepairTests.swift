@@ -1,10 +1,11 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// Partitions whose current placement breaks the rack rule (topics created before the brokers had
 /// racks, or moved by hand): balance plans repair them, plain scale-in leaves them as they are.
-@Suite struct PlannerRackRepairTests {
+@Suite(.offThePool) struct PlannerRackRepairTests {
     /// 6 brokers over 3 racks (1,4: r0; 2,5: r1; 3,6: r2); partitions 0-11 rack-correct, 12-15
     /// with two or three replicas in one rack.
     static func cluster() -> ClusterSnapshot {

@@ -1,9 +1,10 @@
 import Foundation
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// Goal 4: each topic spread evenly over the brokers, without a move or a byte of balance more.
-@Suite struct PlannerTopicSpreadTests {
+@Suite(.offThePool) struct PlannerTopicSpreadTests {
     /// Per topic: max - min of its replicas over `targets`.
     func topicSpreads(_ assignment: [TopicPartition: [BrokerID]], targets: Set<BrokerID>) -> [String: Int] {
         var perTopic: [String: [BrokerID: Int]] = [:]

@@ -4,7 +4,7 @@ import Testing
 import KScaleTestSupport
 
 /// `Planner.relieve` (`kscale plan relieve`) on hand-built snapshots and random clusters.
-@Suite struct RelieveTests {
+@Suite(.offThePool) struct RelieveTests {
     /// Four brokers on two racks with 1000-byte disks; broker 1 holds most of the data.
     static func hotDisk() -> ClusterSnapshot {
         let brokers = [Broker(id: 1, rack: "a", diskTotalBytes: 1000), Broker(id: 2, rack: "b", diskTotalBytes: 1000),

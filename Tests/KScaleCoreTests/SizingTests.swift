@@ -1,7 +1,8 @@
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
-@Suite struct PartitionSizingTests {
+@Suite(.offThePool) struct PartitionSizingTests {
     @Test func throughputDecidesWhenItNeedsMore() throws {
         let s = try PartitionSizing(targetThroughput: 200_000_000, perPartitionThroughput: 10_000_000, maxConsumers: 12)
         #expect(s.throughputPartitions == 20)
@@ -52,7 +53,7 @@ import Testing
     }
 }
 
-@Suite struct PercentageTests {
+@Suite(.offThePool) struct PercentageTests {
     @Test func parsesWithAndWithoutSign() throws {
         #expect(try Percentage.parse("70%", name: "--x") == 0.7)
         #expect(try Percentage.parse("70", name: "--x") == 0.7)
@@ -75,7 +76,7 @@ import Testing
     }
 }
 
-@Suite struct BrokerSizingTests {
+@Suite(.offThePool) struct BrokerSizingTests {
     let mb: Int64 = 1_000_000
 
     func inputs(ingress: Int64 = 100_000_000, egress: Int64 = 200_000_000, rf: Int = 3, hours: Double = 24,
@@ -165,7 +166,7 @@ import Testing
     }
 }
 
-@Suite struct ReplicaDensityTests {
+@Suite(.offThePool) struct ReplicaDensityTests {
     func cluster(brokers: Int, topicPartitions: Int, rf: Int) -> ClusterSnapshot {
         let ids = (1...brokers).map { BrokerID($0) }
         let parts = (0..<topicPartitions).map { p in
@@ -216,7 +217,7 @@ import Testing
     }
 }
 
-@Suite struct LoadSummaryTests {
+@Suite(.offThePool) struct LoadSummaryTests {
     @Test func percentilesUseNearestRank() {
         let values = (1...100).map(Double.init)
         #expect(LoadSummary.percentile(values, 0.50) == 50)
@@ -240,7 +241,7 @@ import Testing
     }
 }
 
-@Suite struct AddPartitionsPlanTests {
+@Suite(.offThePool) struct AddPartitionsPlanTests {
     /// Six brokers in three racks; `orders` has 3 partitions with RF 3, `other` loads brokers 1 and 2.
     func cluster(policy: String? = nil, racks: Bool = true) -> ClusterSnapshot {
         let brokers = (1...6).map { Broker(id: BrokerID($0), rack: racks ? ["a", "b", "c"][($0 - 1) % 3] : nil) }

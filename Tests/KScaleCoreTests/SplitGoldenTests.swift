@@ -8,7 +8,7 @@ import Testing
 /// MirrorMaker 2 file and every runbook must equal the reviewed files in
 /// `Fixtures/snapshots/expected/split-*/` (regenerate with `KSCALE_UPDATE_GOLDEN=1 swift test
 /// --filter SplitGoldenTests` and review the diff).
-@Suite struct SplitGoldenTests {
+@Suite(.offThePool) struct SplitGoldenTests {
     static let megabyte: Int64 = 1_000_000
     static let snapshot = Repository.url("Fixtures/snapshots/split-traffic.json")
 

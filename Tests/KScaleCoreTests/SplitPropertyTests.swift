@@ -7,7 +7,7 @@ import Testing
 /// The packing's two promises on random groups (`KSCALE_TEST_SEED` replays a run): every cluster
 /// within every limit, and a cluster count at most one above the lower bound, equal to it when the
 /// groups are small beside the limits; and the same on the generated cluster with traffic.
-@Suite struct SplitPropertyTests {
+@Suite(.offThePool) struct SplitPropertyTests {
     static let megabyte: Int64 = 1_000_000
     static let limits = SplitLimits(clusterWrite: 200 * megabyte, clusterRead: 400 * megabyte, clusterPartitions: 2000, headroom: 0.2)
 

@@ -1,9 +1,10 @@
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
 /// `Splitter.plan` on clusters built by hand: grouping, internal topics, the bound, the packing,
 /// partition increases, write-read and every refusal.
-@Suite struct SplitTests {
+@Suite(.offThePool) struct SplitTests {
     static let megabyte: Int64 = 1_000_000
 
     /// A topic of `partitions` partitions, RF 3 on brokers 1-3, each writing `write / partitions`

@@ -1,7 +1,8 @@
+import KScaleTestSupport
 import Testing
 @testable import KScaleCore
 
-@Suite struct ByteUnitsTests {
+@Suite(.offThePool) struct ByteUnitsTests {
     @Test func parsesDecimalAndBinarySizes() throws {
         #expect(try ByteUnits.parseSize("50MB") == 50_000_000)
         #expect(try ByteUnits.parseSize("1.5GiB") == 1_610_612_736)
@@ -23,7 +24,7 @@ import Testing
 }
 
 /// `--throttle 50` is 50 B/s: a bare number under 1 MB/s is a forgotten unit (issue 13 item 4).
-@Suite struct ThrottleParsingTests {
+@Suite(.offThePool) struct ThrottleParsingTests {
     @Test func aBareSmallNumberIsRefusedNamingTheLikelyMeaning() {
         let error = #expect(throws: InvalidInput.self) { try ByteUnits.parseThrottle("50") }
         #expect(error?.message.contains("did you mean 50MB/s?") == true)

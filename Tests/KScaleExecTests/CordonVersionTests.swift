@@ -2,12 +2,13 @@ import Foundation
 import KafkaAdmin
 import KafkaSim
 import KScaleCore
+import KScaleTestSupport
 import Testing
 @testable import KScaleExec
 
 /// Issue 12 item 7's cordon findings: cordoning by the cluster's metadata.version (not the broker
 /// version), and cordon requests kept under KRaft's 10,000-record cap.
-@Suite("Lifecycle: cordons by metadata.version and under the records cap", .timeLimit(.minutes(6)))
+@Suite("Lifecycle: cordons by metadata.version and under the records cap", .timeLimit(.minutes(6)), .offThePool)
 struct CordonVersionTests {
     typealias Flows = LifecycleFlowTests
     typealias Events = LifecycleCordonTests.Events

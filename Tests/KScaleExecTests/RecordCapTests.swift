@@ -3,13 +3,14 @@ import KafkaAdmin
 import KafkaSim
 import KScaleCore
 import KScaleTime
+import KScaleTestSupport
 import Testing
 @testable import KScaleExec
 
 /// Issue 12 finding 3: KRaft (3.5 on) refuses a request that would write more than 10,000 metadata
 /// records whole (POLICY_VIOLATION, nothing applied). A scale-in of a broker that leads 12,000
 /// partitions, and `kscale elect-leaders` over 12,000, go through in chunks on the 4.3 profile.
-@Suite("KRaft's record cap", .serialized, .timeLimit(.minutes(5)))
+@Suite("KRaft's record cap", .serialized, .timeLimit(.minutes(5)), .offThePool)
 struct RecordCapTests {
     static let partitions = 12_000
 

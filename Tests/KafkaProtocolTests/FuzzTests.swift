@@ -25,7 +25,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
     }
 }
 
-@Suite struct FuzzTests {
+@Suite(.offThePool) struct FuzzTests {
     @Test func everyStrictPrefixOfAGoldenMessageThrows() {
         var checked = 0
         for golden in Fixtures.all {
@@ -90,7 +90,7 @@ func decodeThrows(_ type: any KafkaMessage.Type, _ bytes: [UInt8], version: Int1
     }
 }
 
-@Suite struct RoundTripTests {
+@Suite(.offThePool) struct RoundTripTests {
     /// Defaults survive a round trip at every version of every message.
     @Test func defaultsRoundTripEverywhere() throws {
         for (type, version) in allTypesAndVersions() {

@@ -107,7 +107,7 @@ func mismatches(_ value: Any, _ json: Any, path: String) -> [String] {
     return ["\(path): cannot compare \(type(of: value))"]
 }
 
-@Suite struct GoldenTests {
+@Suite(.offThePool) struct GoldenTests {
     @Test func fixturesCoverEveryGeneratedMessage() {
         let messages = Set(Fixtures.all.map(\.message))
         for api in KafkaAPIs.all {
@@ -154,7 +154,7 @@ func framed<R: KafkaResponse>(_ body: R, correlationId: Int32, version: Int16) t
     try KafkaFraming.encodeResponse(correlationId: correlationId, version: version, body)
 }
 
-@Suite struct GoldenFrameTests {
+@Suite(.offThePool) struct GoldenFrameTests {
     static let framedCases = Fixtures.all.filter { $0.frame != nil }
 
     /// Whole frames, header included, against kafka-python's: this pins the header-version rules

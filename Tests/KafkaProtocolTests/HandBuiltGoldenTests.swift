@@ -1,10 +1,11 @@
+import KScaleTestSupport
 import Testing
 @testable import KafkaProtocol
 
 /// Values built by hand in Swift, the same values make_golden.py gave kafka-python, compared with
 /// kafka-python's bytes. GoldenTests covers every case by reflection; these pin the admin messages
 /// kscale sends and the simulator answers without relying on decoding first.
-@Suite struct HandBuiltGoldenTests {
+@Suite(.offThePool) struct HandBuiltGoldenTests {
     func golden(_ message: String, _ version: Int16, _ variant: String) throws -> [UInt8] {
         let c = Fixtures.all.first { $0.message == message && $0.version == version && $0.variant == variant }
         return try #require(c, "no fixture \(message) v\(version) \(variant)").bytes

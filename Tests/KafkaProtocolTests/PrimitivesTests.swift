@@ -14,7 +14,7 @@ func unhex(_ s: String) -> [UInt8] {
     return out
 }
 
-@Suite struct PrimitivesTests {
+@Suite(.offThePool) struct PrimitivesTests {
     @Test func readmeExampleAlterPartitionReassignmentsV0() throws {
         let req = AlterPartitionReassignmentsRequest(timeoutMs: 30000, topics: [
             .init(name: "orders", partitions: [
@@ -136,7 +136,7 @@ func unhex(_ s: String) -> [UInt8] {
     }
 }
 
-@Suite struct HeaderTests {
+@Suite(.offThePool) struct HeaderTests {
     @Test func apiVersionsResponseAlwaysUsesHeaderV0() throws {
         #expect(ApiVersionsResponse.responseHeaderVersion(3) == 0)
         #expect(ApiVersionsResponse.responseHeaderVersion(0) == 0)

@@ -1,8 +1,9 @@
+import KScaleTestSupport
 import Testing
 @testable import KafkaProtocol
 
 /// CRC-32C against published check values, and v2 record batches written and read back.
-struct RecordBatchTests {
+@Suite(.offThePool) struct RecordBatchTests {
     @Test func crc32cMatchesKnownCheckValues() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)

@@ -1,10 +1,11 @@
 import KScaleCore
 import KafkaProtocol
+import KScaleTestSupport
 import Testing
 @testable import KafkaSim
 
 /// Engine rules checked on explicit simulated times: no sockets, exact numbers.
-struct ClusterModelTests {
+@Suite(.offThePool) struct ClusterModelTests {
     static let mb: Int64 = 1_000_000
 
     func model(brokers: Int = 4, partitions: [[BrokerID]] = [[1, 2], [2, 3]], size: Int64 = 100 * mb,

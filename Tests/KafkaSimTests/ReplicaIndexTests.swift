@@ -5,7 +5,7 @@ import Testing
 
 /// The model's broker -> partitions index (what DescribeLogDirs and broker stop/start read)
 /// agrees with a scan of every partition after every kind of change of a replica list.
-struct ReplicaIndexTests {
+@Suite(.offThePool) struct ReplicaIndexTests {
     func model(brokers: Int = 6) throws -> ClusterModel {
         let snap = ClusterSnapshot(
             brokers: (1...brokers).map { Broker(id: BrokerID($0)) },
