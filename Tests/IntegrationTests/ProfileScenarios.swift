@@ -21,6 +21,7 @@ extension ExecutionScenarios {
             line.replicas.contains { Scenario.spares.contains($0) }
         }.map(\.topicPartition))
         try #require(!moving.isEmpty)
+        let reading = try KafkaPython.PendingConfigs(t.bootstrap, topic: "orders")
         let task = Task { try await runner.run(plan, label: "throttled scale-out") }
         let ended = RunEnded()
         let watcher = Task { _ = await task.result; ended.set() }
@@ -29,7 +30,7 @@ extension ExecutionScenarios {
             try await waitUntil("a move of the scale-out to be in flight on \(t.name)") {
                 try await !t.admin.listReassignments(nil).isEmpty
             }
-            during = try await KafkaPython.topicConfigs(t.bootstrap, topic: "orders")
+            during = try await reading.read()
         } catch {
             task.cancel()
             try? await waitUntil("the cancelled run to stop on \(t.name)", timeout: .seconds(30)) { ended.value }

@@ -100,6 +100,46 @@ import Testing
         }
     }
 
+    /// write-read where every topic has one reader (no topic mirrored to two read clusters): the read
+    /// clusters are a packing of the consumer groups like by-owner's, so their count is at most one
+    /// above the lower bound (the mirrored topics' write and partitions count in each read cluster).
+    @Test func writeReadWithDisjointReadersIsWithinOneOfTheBound() throws {
+        let seed = try TestSeed.fromEnvironment()
+        var random = seed.generator()
+        let topicsPerGroup = 1...4
+        for round in 0..<60 {
+            let topics = Int.random(in: 4...120, using: &random)
+            var snap = try Self.randomSnapshot(count: topics, largestShare: 0.04, using: &random)
+            // Producers write a quarter of what consumers read, so the write cluster (which also
+            // serves the mirroring reads) is never the limit: the read clusters are what is packed.
+            snap.topics = snap.topics.map { topic in
+                var topic = topic
+                topic.partitions = topic.partitions.map { partition in
+                    var partition = partition
+                    partition.bytesInPerSec = partition.bytesInPerSec.map { $0 / 4 }
+                    return partition
+                }
+                return topic
+            }
+            var names = snap.topics.map(\.name)[...]
+            var groups: [ConsumerGroupState] = []
+            while !names.isEmpty {
+                let take = min(names.count, Int.random(in: topicsPerGroup, using: &random))
+                groups.append(ConsumerGroupState(group: "cg\(groups.count)", topics: Array(names.prefix(take))))
+                names = names.dropFirst(take)
+            }
+            snap.consumerGroups = groups
+            let limits = SplitLimits(clusterWrite: 4000 * Self.megabyte, clusterRead: 400 * Self.megabyte, clusterPartitions: 20_000, headroom: 0.2)
+            let context = "round \(round), \(topics) topics, \(groups.count) groups, \(seed)"
+            let plan = try Splitter.plan(snap, SplitRequest(strategy: .writeRead, limits: limits))
+            for t in plan.targets { #expect(plan.usable.admits(t.load), "\(t.name) \(t.load.text) [\(context)]") }
+            #expect(plan.clusters >= plan.lowerBound.clusters, "\(context)")
+            #expect(plan.clusters <= plan.lowerBound.clusters + 1, "\(plan.clusters) read clusters, bound \(plan.lowerBound.clusters) [\(context)]")
+            let placed = plan.targets.dropFirst().flatMap(\.consumerGroups)
+            #expect(placed.sorted() == groups.map(\.group).sorted(), "every consumer group on exactly one read cluster [\(context)]")
+        }
+    }
+
     /// write-read on random consumer groups: every read cluster within every limit, every group placed once.
     @Test func writeReadClustersStayWithinTheLimits() throws {
         let seed = try TestSeed.fromEnvironment()
