@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure: model, planner, sizing, units. No networking, no files, no clock.
@@ -29,8 +30,9 @@ let package = Package(
         // System libraries.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        // Snapshot and plan files on disk (JSON, optionally zstd-compressed).
-        .target(name: "KScaleIO", dependencies: ["KScaleCore", "CZstd"]),
+        // Snapshot and plan files on disk (JSON, optionally zstd-compressed), and YAML policy files
+        // read into KScaleCore's neutral document tree (Yams; every node keeps its line).
+        .target(name: "KScaleIO", dependencies: ["KScaleCore", "CZstd", .product(name: "Yams", package: "Yams")]),
         // Generated Kafka message codecs plus the hand-written primitives they use.
         .target(name: "KafkaProtocol"),
         // Reads Kafka's JSON schemas and writes Sources/KafkaProtocol/Generated.

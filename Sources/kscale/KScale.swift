@@ -38,6 +38,7 @@ struct KScale: AsyncParsableCommand {
             UncordonCommand.self,
             ElectLeadersCommand.self,
             SimCommand.self,
+            AutoscaleCommand.self,
         ]
     )
 

@@ -17,15 +17,9 @@ func runExecCommand(_ body: () async throws -> Void) async throws {
     try await reportingErrors { try await body() }
 }
 
-/// Parses `300`, `30s`, `5m`, `2h` into seconds.
+/// Parses `300`, `30s`, `5m`, `2h` into seconds (`DurationText.parse`).
 func parseDuration(_ text: String, option: String) throws -> Double {
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    for (u, m) in units where t.hasSuffix(u) {
-        if let v = Double(t.dropLast(u.count)), v > 0 { return v * m }
-    }
-    if let v = Double(t), v > 0 { return v }
-    throw InvalidInput("\(option) \"\(text)\" is not a duration: expected seconds or a number with s, m or h (e.g. 5m)")
+    try DurationText.parse(text, name: option)
 }
 
 func formatDuration(_ s: Double) -> String { DurationText.format(s) }
