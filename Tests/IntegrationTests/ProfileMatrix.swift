@@ -32,10 +32,6 @@ struct NamedScenario: Sendable, CustomTestStringConvertible {
     static let throttledReadByKafkaPython = NamedScenario(name: "throttled scale-out read by kafka-python",
                                                           body: ExecutionScenarios.throttledScaleOutReadByKafkaPython)
 
-    /// NOT DONE: on 2.5 ZooKeeper this scenario's run hangs (found at the deadline, not diagnosed;
-    /// a time limit does not end it), so it runs on the other profiles only until that is found.
-    static var throttledProfiles: [KafkaProfile] { TestProfiles.all.filter { !($0.release == KafkaRelease(2, 5) && $0.mode == .zookeeper) } }
-
     /// On the KRaft profiles only: the cap is KRaft's.
     static let recordCap = NamedScenario(name: "scale-in of 12,000 partitions", topics: [ExecutionScenarios.big],
                                          body: ExecutionScenarios.scaleInOverTheRecordCap)
@@ -72,7 +68,7 @@ struct ScenariosOnEveryProfile {
     @Test(arguments: NamedScenario.execution, TestProfiles.all)
     func execution(_ scenario: NamedScenario, _ profile: KafkaProfile) async throws { try await runScenario(scenario, on: profile) }
 
-    @Test(arguments: NamedScenario.throttledProfiles)
+    @Test(arguments: TestProfiles.all)
     func throttledReadByKafkaPython(_ profile: KafkaProfile) async throws { try await runScenario(NamedScenario.throttledReadByKafkaPython, on: profile) }
 
     @Test(arguments: TestProfiles.kraft)

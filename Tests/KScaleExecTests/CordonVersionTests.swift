@@ -30,6 +30,22 @@ struct CordonVersionTests {
         #expect(try await LifecycleCordonTests.cordon(of: 4, finalized) == "*")
     }
 
+    /// The dry run of a drain says what `--execute` does with the cordon: at 4.3-IV0 it cordons the
+    /// broker, the cordon stays, and a rollback of the drain's run lifts it (`CordonLift`); below
+    /// it, why the broker is not cordoned. Nothing is cordoned by the dry run itself.
+    @Test(arguments: [(Int16(30), "--execute cordons brokers 4 (cordoned.log.dirs=*) before draining them"),
+                      (Int16(29), "brokers 4 are not cordoned: the cluster's metadata.version is 4.2-IV1 (level 29)")])
+    func aDrainDryRunSaysWhatHappensToTheCordon(level: Int16, line: String) async throws {
+        let c = try await Flows.sixBrokers(profile: try KafkaProfile(version: "4.3").withMetadataVersion(level))
+        let events = Events()
+        let report = try await LifecycleCordonTests.flows(c, execute: false, events: events).scaleIn(removing: [4])
+        #expect(!report.executed)
+        #expect(events.contains("cordon", line), "\(events.all.map(\.message))")
+        let rollback = "a rollback (kscale cancel --rollback of the drain's run) lifts it before moving replicas back"
+        #expect(events.contains("cordon", rollback) == (level >= MetadataVersion.cordonedLogDirsLevel), "\(events.all.map(\.message))")
+        #expect(try await LifecycleCordonTests.cordon(of: 4, c) == "")
+    }
+
     /// One config operation per broker: cordoning, and lifting the cordon of, more brokers than
     /// one chunk goes in requests of at most `RequestChunks.maxItems` operations (so never near
     /// KRaft's 10,000-record cap), and all apply. Two chunks and a bit prove the chunking; 10,001

@@ -73,6 +73,32 @@ struct MetadataLagTests {
         await sim.shutdown()
     }
 
+    /// DescribeCluster is answered from the broker's metadata cache (`KafkaApis.handleDescribeCluster`
+    /// over `metadataCache`), as Metadata is: a broker stopped just now is still listed alive until
+    /// the lag has passed, then it is gone (and listed fenced only when fenced brokers are asked for).
+    @Test(arguments: ["4.3", "3.9"])
+    func describeClusterAnswersFromTheLaggedView(version: String) async throws {
+        let clock = ManualClock()
+        let profile = version == "4.3" ? KafkaProfile.newest : try KafkaProfile(version: version, mode: .zookeeper)
+        var options = SimOptions(clock: clock, profile: profile)
+        options.metadataLag = MetadataLag(seconds: 5)
+        let sim = try await SimCluster.start(snapshot: SimClusterTests.snapshot(), options: options)
+        let client = try await connectWire(addresses(sim)[0])
+        func listed(fenced: Bool) async throws -> [BrokerID: Bool] {
+            let r = try await client.call(DescribeClusterRequest(includeClusterAuthorizedOperations: false, includeFencedBrokers: fenced),
+                                          version: profile.apiVersions[60]?.upperBound ?? 0)
+            return Dictionary(uniqueKeysWithValues: r.brokers.map { ($0.brokerId, $0.isFenced) })
+        }
+        await sim.stopBroker(4)
+        #expect(try await listed(fenced: false).keys.sorted() == [1, 2, 3, 4], "\(profile): the cache is 5 s behind")
+        clock.advance(by: 5)
+        #expect(try await listed(fenced: false).keys.sorted() == [1, 2, 3], "\(profile)")
+        if profile.apiVersions[60]?.upperBound ?? 0 >= 2 {
+            #expect(try await listed(fenced: true)[4] == true, "\(profile)")
+        }
+        await sim.shutdown()
+    }
+
     @Test func aNegativeLagIsRefused() async throws {
         var options = SimOptions()
         options.metadataLag = MetadataLag(seconds: -1)

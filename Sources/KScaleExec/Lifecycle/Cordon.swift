@@ -18,16 +18,8 @@ extension ScaleFlows {
     /// (`ClusterObservation.brokersSupportingCordon`).
     func cordon(_ brokers: [BrokerID], in o: ClusterObservation) async {
         let key = ClusterObservation.cordonKey
-        if let reason = o.cordonUnavailableReason {
-            emit(LifecycleEvent("cordon", "brokers \(Self.ids(brokers)) are not cordoned: \(reason); partitions created during the drain are drained in extra rounds"))
-            return
-        }
-        let supported = o.brokersSupportingCordon
-        let unsupported = brokers.filter { !supported.contains($0) }
-        if !unsupported.isEmpty {
-            emit(LifecycleEvent("cordon", "brokers \(Self.ids(unsupported)) cannot be cordoned (no \(key), KIP-1066); partitions created during the drain are drained in extra rounds"))
-        }
-        let cordoning = brokers.filter(supported.contains)
+        let (cordoning, refusals) = Self.cordonable(brokers, in: o)
+        for line in refusals { emit(line) }
         guard !cordoning.isEmpty else { return }
         var changes: [ConfigResource: [ConfigChange]] = [:]
         for b in cordoning { changes[.broker(b)] = [ConfigChange(key, .set, "*")] }
@@ -41,6 +33,27 @@ extension ScaleFlows {
         } catch {
             emit(LifecycleEvent("warning", "could not cordon brokers \(Self.ids(cordoning)): \(error)"))
         }
+    }
+
+    /// Of `brokers`, those `cordon` would cordon, and a line for each that it would not, with why (pure).
+    static func cordonable(_ brokers: [BrokerID], in o: ClusterObservation) -> (cordoning: [BrokerID], refusals: [LifecycleEvent]) {
+        if let reason = o.cordonUnavailableReason {
+            return ([], [LifecycleEvent("cordon", "brokers \(ids(brokers)) are not cordoned: \(reason); partitions created during the drain are drained in extra rounds")])
+        }
+        let supported = o.brokersSupportingCordon
+        let unsupported = brokers.filter { !supported.contains($0) }
+        let refusals = unsupported.isEmpty ? [] : [LifecycleEvent("cordon", "brokers \(ids(unsupported)) cannot be cordoned (no \(ClusterObservation.cordonKey), KIP-1066); partitions created during the drain are drained in extra rounds")]
+        return (brokers.filter(supported.contains), refusals)
+    }
+
+    /// What a dry run of a drain says of its cordon (pure): which brokers `--execute` cordons, that
+    /// the cordon stays after the drain, and that a rollback of the drain's run lifts it
+    /// (`CordonLift`: a run moving replicas back onto a cordoned broker deletes its cordon first,
+    /// and `kscale cancel` of that rollback puts it back); or why they are not cordoned.
+    static func cordonPreview(_ brokers: [BrokerID], in o: ClusterObservation) -> [LifecycleEvent] {
+        let (cordoning, refusals) = cordonable(brokers, in: o)
+        guard !cordoning.isEmpty else { return refusals }
+        return refusals + [LifecycleEvent("cordon", "--execute cordons brokers \(ids(cordoning)) (\(ClusterObservation.cordonKey)=*) before draining them: no new partitions will be placed on them, and the cordon stays after the drain; a rollback (kscale cancel --rollback of the drain's run) lifts it before moving replicas back, and kscale uncordon lifts it otherwise")]
     }
 
     /// Lifts the cordon of brokers being added back (a broker drained earlier keeps its cordon),

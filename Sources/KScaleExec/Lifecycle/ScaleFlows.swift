@@ -290,6 +290,7 @@ public struct ScaleFlows: Sendable {
             }
             report.after = BrokerBalance.of(projected)
             report.verdicts = removing.map { BrokerVerdict.judge($0, in: before) }
+            for line in Self.cordonPreview(removing, in: before) { emit(line) }
             emit(LifecycleEvent("dry-run", "nothing changed; add --execute to run it"))
             return report
         }

@@ -33,6 +33,13 @@ public enum MetadataVersionLevel {
     /// 3.3-IV3, `MetadataVersion.MINIMUM_VERSION` in 4.x.
     public static let oldestKRaft: Int16 = 7
 
+    /// A level as an operator names it: the feature level ("29") or its name ("4.2-IV1",
+    /// `MetadataVersion.names`); nil for anything else.
+    public static func level(named text: String) -> Int16? {
+        if let level = Int16(text) { return level }
+        return MetadataVersion.names.first { $0.value.uppercased() == text.uppercased() }?.key
+    }
+
     /// The newest level of `release` (its last IBP_x_y_IVn), nil before metadata.version existed (3.3).
     static func newest(of release: KafkaRelease) -> Int16? {
         MetadataVersion.names.filter { $0.key >= oldestKRaft && $0.value.hasPrefix("\(release)-") }.keys.max()

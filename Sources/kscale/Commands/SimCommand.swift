@@ -61,6 +61,9 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "KRaft combined mode: the first three brokers are also the quorum's voters (process.roles=broker,controller).")
     var combined = false
 
+    @Option(name: .customLong("metadata-version"), help: "KRaft from 3.3: the finalized metadata.version, as a feature level (29) or its name (4.2-IV1); default the release's newest. 4.3 brokers below 4.3-IV0 accept cordons and ignore them, as during an upgrade not finalized.")
+    var metadataVersion: String?
+
     @Option(name: .customLong("metadata-lag"), help: "How far behind the controller the brokers' metadata is, e.g. 500ms: Metadata and (KRaft) DescribeConfigs answer from the cluster as it was that long ago, in simulated time (default 0).")
     var metadataLag = "0"
 
@@ -75,7 +78,8 @@ struct SimCommand: AsyncParsableCommand {
                 guard let parsed = KafkaMode(rawValue: m.lowercased()) else { throw InvalidInput("--mode must be zookeeper or kraft, got '\(m)'") }
                 return parsed
             }
-            let profile = try KafkaProfile(version: kafkaVersion, mode: kafkaMode, combined: combined)
+            var profile = try KafkaProfile(version: kafkaVersion, mode: kafkaMode, combined: combined)
+            if let metadataVersion { profile = try Self.finalizing(metadataVersion, on: profile) }
             var options = SimOptions(
                 listenHost: listen, basePort: port, timeScale: timeScale,
                 brokerNetworkBytesPerSec: try parseRateOption(brokerNetwork, "--broker-network"),
@@ -90,6 +94,18 @@ struct SimCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("bootstrap \(first)\ncontrol \(sim.controlURL ?? "")\n".utf8))
             await Self.waitForTermination()
             await sim.shutdown()
+        }
+    }
+
+    /// `--metadata-version`: `profile` with that level finalized, or why it cannot be.
+    static func finalizing(_ text: String, on profile: KafkaProfile) throws -> KafkaProfile {
+        guard let level = MetadataVersionLevel.level(named: text) else {
+            throw InvalidInput("--metadata-version must be a feature level such as 29 or a name such as 4.2-IV1, got '\(text)'")
+        }
+        do {
+            return try profile.withMetadataVersion(level)
+        } catch let refused as InvalidInput {
+            throw InvalidInput("--metadata-version \(text): \(refused.message)")
         }
     }
 
