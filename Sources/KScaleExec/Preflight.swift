@@ -118,6 +118,15 @@ public enum Preflight {
             }
             moves.append(Move(tp: tp, from: from, to: line.replicas, bytes: sizes[tp] ?? 0, leader: p.leader, atRisk: risky))
         }
+        // The disk peak (`DiskPeak`): judged on this reading, so a plan whose receivers no longer
+        // have room is refused here, before anything changes; its stages pace the moves.
+        let reading = view.snapshot()
+        if reading.brokers.contains(where: { $0.diskTotalBytes != nil }) {
+            let peak = try DiskPeak(snapshot: reading, plan: plan)
+            var stageOf: [TopicPartition: Int] = [:]
+            for (index, stage) in peak.stages.enumerated() { for tp in stage { stageOf[tp] = index } }
+            for index in moves.indices { moves[index].stage = stageOf[moves[index].tp] ?? 0 }
+        }
         // Against the partition's replication factor (its in-flight target's while it moves), not
         // the move's `from`: a target resubmitted over a move in flight starts from the merged
         // replica list (KIP-455), which is longer than the partition ever meant to be.

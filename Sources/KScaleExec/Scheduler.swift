@@ -11,8 +11,14 @@ public struct Move: Sendable, Hashable {
     public var leader: BrokerID?
     /// Under-replicated or at min ISR when planned (for `--order risk-first`).
     public var atRisk: Bool
+    /// The plan's disk-peak stage (`DiskPeak`, 0-based): a move starts only once every move of an
+    /// earlier stage has ended, so no receiving broker passes 95% of its disk while it still holds
+    /// what it gives away.
+    public var stage: Int
 
-    public init(tp: TopicPartition, from: [BrokerID], to: [BrokerID], bytes: Int64, leader: BrokerID? = nil, atRisk: Bool = false) {
+    public init(tp: TopicPartition, from: [BrokerID], to: [BrokerID], bytes: Int64, leader: BrokerID? = nil, atRisk: Bool = false,
+                stage: Int = 0) {
+        self.stage = stage
         self.tp = tp
         self.from = from
         self.to = to
@@ -48,7 +54,8 @@ extension Move {
 ///
 /// A broker counts every move it sends or receives against `maxPerBroker`; the cluster counts every
 /// move against `maxTotal`. A move blocked by one busy broker does not hold back the ones behind
-/// it, so the budget stays busy rather than waiting for the slowest of a batch.
+/// it, so the budget stays busy rather than waiting for the slowest of a batch. Moves of a later
+/// disk-peak stage (`Move.stage`) wait until every move of the earlier stages has ended.
 public struct MoveScheduler: Sendable {
     public var maxPerBroker: Int
     public var maxTotal: Int
@@ -64,7 +71,8 @@ public struct MoveScheduler: Sendable {
         for m in inFlight { for b in m.budgetBrokers { load[b, default: 0] += 1 } }
         var total = inFlight.count
         var out: [Move] = []
-        for m in pending {
+        let openStage = (pending.lazy.map(\.stage) + inFlight.lazy.map(\.stage)).min() ?? 0
+        for m in pending where m.stage <= openStage {
             if total >= maxTotal { break }
             let brokers = m.budgetBrokers
             if brokers.contains(where: { load[$0, default: 0] >= maxPerBroker }) { continue }
@@ -92,9 +100,10 @@ public struct MoveScheduler: Sendable {
         return nil
     }
 
-    /// Sorts moves by the run's order; ties break on the partition so runs are reproducible.
+    /// Sorts moves by stage, then the run's order; ties break on the partition so runs are reproducible.
     public static func sorted(_ moves: [Move], by order: MoveOrder) -> [Move] {
         moves.sorted { a, b in
+            if a.stage != b.stage { return a.stage < b.stage }
             switch order {
             case .smallestFirst:
                 if a.copyBytes != b.copyBytes { return a.copyBytes < b.copyBytes }

@@ -24,6 +24,19 @@ import KScaleCore
         #expect(next.map(\.tp.partition) == [1])
     }
 
+    /// A later disk-peak stage waits until every move of the stages before it has ended, and
+    /// sorts after them whatever the order.
+    @Test func aLaterDiskPeakStageWaitsForTheEarlierOnes() {
+        let s = MoveScheduler(maxPerBroker: 10, maxTotal: 10)
+        var late = move(0, [3], [1], 10)
+        late.stage = 1
+        let early = move(1, [1], [2], 300)
+        #expect(MoveScheduler.sorted([late, early], by: .smallestFirst).map(\.tp.partition) == [1, 0])
+        #expect(s.next(pending: [late, early], inFlight: []).map(\.tp.partition) == [1])
+        #expect(s.next(pending: [late], inFlight: [early]).isEmpty)
+        #expect(s.next(pending: [late], inFlight: []).map(\.tp.partition) == [0])
+    }
+
     @Test func clusterCapLimitsTotal() {
         let s = MoveScheduler(maxPerBroker: 10, maxTotal: 3)
         let pending = (0..<10).map { move(Int32($0), [BrokerID($0)], [BrokerID(100 + $0)]) }

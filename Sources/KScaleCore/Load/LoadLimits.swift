@@ -69,14 +69,55 @@ extension BrokerUsage {
         capacity(dimension).map { Int64((Double($0) * limits.share(dimension)).rounded(.down)) }
     }
 
-    /// How far above its limit the broker is in `dimension` (0 when under, or without a capacity).
-    public func excess(_ dimension: LoadLimits.Dimension, _ limits: LoadLimits) -> Int64 {
+    /// How far above its limit the broker is in `dimension` with `adding` more on top (0 when
+    /// under, or without a capacity). The one judgement of "over the limit": the relief, the
+    /// planner's hard limits and the disk peak during a plan all come through here.
+    public func excess(_ dimension: LoadLimits.Dimension, _ limits: LoadLimits, adding: Int64 = 0) -> Int64 {
         guard let allowed = allowed(dimension, limits) else { return 0 }
-        return max(0, used(dimension) - allowed)
+        return max(0, used(dimension) + adding - allowed)
     }
 
     /// The dimensions in which the broker is over `limits`.
     public func overLimits(_ limits: LoadLimits) -> [LoadLimits.Dimension] {
         LoadLimits.Dimension.allCases.filter { excess($0, limits) > 0 }
+    }
+
+    /// The broker over its limit in `dimension` (with `adding` more on top), or nil when under.
+    public func breach(_ dimension: LoadLimits.Dimension, _ limits: LoadLimits, adding: Int64 = 0) -> LimitBreach? {
+        guard excess(dimension, limits, adding: adding) > 0, let capacity = capacity(dimension), let allowed = allowed(dimension, limits) else {
+            return nil
+        }
+        return LimitBreach(broker: broker, dimension: dimension, used: used(dimension) + adding, capacity: capacity,
+                           limit: limits.share(dimension), allowed: allowed)
+    }
+
+    /// Every limit the broker is over, in dimension order.
+    public func breaches(_ limits: LoadLimits) -> [LimitBreach] {
+        LoadLimits.Dimension.allCases.compactMap { breach($0, limits) }
+    }
+}
+
+/// A broker above its limit in one dimension, with the numbers an operator needs to act on it.
+public struct LimitBreach: Sendable, Hashable {
+    public var broker: BrokerID
+    public var dimension: LoadLimits.Dimension
+    /// What the broker carries (bytes, or bytes per second), its capacity, the limit as a share of
+    /// it, and the most the limit allows.
+    public var used: Int64
+    public var capacity: Int64
+    public var limit: Double
+    public var allowed: Int64
+
+    public var excess: Int64 { used - allowed }
+
+    /// "broker 5's disk at 91.3% (1.83 TB of 2 TB), above the 85% limit (1.70 TB) by 126 GB".
+    public var description: String {
+        let share = Percentage.formatted((Double(used) / Double(capacity) * 1000).rounded() / 10)
+        return "broker \(broker)'s \(dimension.rawValue) at \(share)% (\(amount(used)) of \(amount(capacity))), "
+            + "above the \(Percentage.formatted(limit * 100))% limit (\(amount(allowed))) by \(amount(excess))"
+    }
+
+    private func amount(_ value: Int64) -> String {
+        dimension == .disk ? ByteUnits.format(value) : ByteUnits.formatRate(value)
     }
 }

@@ -18,6 +18,10 @@ struct CountGoals {
     let surplus: PerBroker<Int>
     /// Per group: the bytes each of its brokers holds when bytes are even (forced arrivals included).
     let byteMean: PerGroup<Int64>
+    /// Per broker: its bytes above the group's mean when bytes are spread in proportion to disk
+    /// (`Layout.diskShareOffsets`; all 0 with equal or unknown disks). The mover measures bytes
+    /// less this (`MoverState.measureBytesByDisk`).
+    let byteOffset: PerBroker<Int64>
 
     init(_ state: MoverState, mode: ReplicaMover.Mode) {
         let layout = state.layout, groups = state.groups
@@ -36,11 +40,13 @@ struct CountGoals {
         var need = PerBroker(repeating: 0, count: layout.brokerCount)
         var surplus = PerBroker(repeating: 0, count: layout.brokerCount)
         var byteMean = PerGroup(repeating: Int64(0), count: groups.count)
+        var byteOffset = PerBroker(repeating: Int64(0), count: layout.brokerCount)
         for group in groups.indices {
             let members = groups.members[group]
             let total = members.reduce(0) { $0 + state.replicasOn[$1] } + arrivingCount[group]
             let totalBytes = members.reduce(Int64(0)) { $0 + state.bytesOn[$1] } + arrivingBytes[group]
             byteMean[group] = totalBytes / Int64(members.count)
+            for (broker, offset) in zip(members, layout.diskShareOffsets(members, total: totalBytes)) { byteOffset[broker] = offset }
             // Brokers kept off new replicas keep exactly what they hold; the others share the rest.
             let open = members.filter { layout.acceptsNew[$0] }
             if open.isEmpty { continue }
@@ -61,6 +67,7 @@ struct CountGoals {
         self.need = need
         self.surplus = surplus
         self.byteMean = byteMean
+        self.byteOffset = byteOffset
     }
 
     /// The group a forced slot must land in: the target rack its partition lacks when racks hold

@@ -9,6 +9,9 @@ struct Layout {
     var rackNames: PerBroker<String?>
     /// Dense rack number per broker (all 0 when the plan ignores racks).
     var rack: PerBroker<Int>
+    /// `disk_total_bytes` per broker, nil when unknown: bytes are balanced as shares of it when
+    /// brokers' disks differ (`diskShareOffsets`).
+    var disk: PerBroker<Int64?>
     var isTarget: PerBroker<Bool>
     /// False for brokers that keep what they hold but take no new replica (`PlanRequest.keepOff`).
     var acceptsNew: PerBroker<Bool>

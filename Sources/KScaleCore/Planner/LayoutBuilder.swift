@@ -145,6 +145,7 @@ enum LayoutBuilder {
         }
 
         return Layout(brokerIDs: PerBroker(ids), rackNames: PerBroker(brokers.map(\.rack)), rack: PerBroker(rack),
+                      disk: PerBroker(brokers.map(\.diskTotalBytes)),
                       isTarget: PerBroker(isTarget), acceptsNew: PerBroker(acceptsNew),
                       targetRackCount: targetRacks.count, names: PerPartition(names), firstSlot: firstSlot,
                       slotPartition: PerSlot(slotPartition), replicas: PerSlot(replicas), original: PerSlot(replicas),

@@ -40,9 +40,16 @@ struct LoadBalance {
     private var usage: PerBroker<BrokerUsage> { state.usage }
     private var replicasOn: PerBroker<[SlotIndex]> { state.slotsOn }
 
+    /// Per target broker, its bytes above the mean at an even share of its disk (0 with equal disks).
+    private var byteOffset: PerBroker<Int64>
+
     init(layout: Layout, load: LayoutLoad) {
         state = LoadedLayout(layout: layout, load: load)
+        byteOffset = PerBroker(repeating: 0, count: layout.brokerCount)
     }
+
+    /// A broker's bytes as the exchanges keep them even: less its disk-share offset.
+    private func measuredBytes(_ broker: BrokerIndex) -> Int64 { usage[broker].diskBytes - byteOffset[broker] }
 
     private var targets: [BrokerIndex] { layout.brokers.filter { layout.isTarget[$0] } }
 
@@ -53,7 +60,10 @@ struct LoadBalance {
     mutating func evenNetworkIn(extraMovesCapped: Bool) {
         let targets = self.targets
         guard targets.count > 1 else { return }
-        let bytes = targets.map { usage[$0].diskBytes }
+        // Bytes as shares of each disk when disks differ (`Layout.diskShareOffsets`).
+        let offsets = layout.diskShareOffsets(targets, total: targets.reduce(Int64(0)) { $0 + usage[$1].diskBytes })
+        for (broker, offset) in zip(targets, offsets) { byteOffset[broker] = offset }
+        let bytes = targets.map { measuredBytes($0) }
         guard let lowestBytes = bytes.min(), let highestBytes = bytes.max() else { return }
         let meanBytes = bytes.reduce(0, +) / Int64(bytes.count)
         let drift = meanBytes / 1000 * Self.byteDriftPermille
@@ -128,7 +138,7 @@ struct LoadBalance {
             if free { if let current = bestFree, miss >= current.miss { return } } else if let current = best, miss >= current.miss { return }
             if let back, layout.slotPartition[back] == layout.slotPartition[out] { return }
             let byteShift = layout.size(ofSlot: out) - (back.map { layout.size(ofSlot: $0) } ?? 0)
-            guard range.contains(usage[busiest].diskBytes - byteShift), range.contains(usage[quietest].diskBytes + byteShift) else { return }
+            guard range.contains(measuredBytes(busiest) - byteShift), range.contains(measuredBytes(quietest) + byteShift) else { return }
             guard layout.canMove(slot: out, to: quietest) else { return }
             if let back { guard layout.canMove(slot: back, to: busiest) else { return } }
             if free { bestFree = (out, back, miss, cost) } else { best = (out, back, miss, cost) }

@@ -106,6 +106,12 @@ struct MoverState {
     /// Whether `slot` is where the snapshot had it.
     @inline(__always) func isHome(_ slot: SlotIndex) -> Bool { layout.replicas[slot] == layout.original[slot] }
 
+    /// From here on, bytes per broker are measured less `offset` (`CountGoals.byteOffset`): with
+    /// disks of different sizes, even bytes mean even shares of each disk.
+    mutating func measureBytesByDisk(_ offset: PerBroker<Int64>) {
+        for broker in layout.brokers { bytesOn[broker] -= offset[broker] }
+    }
+
     /// Fewer replicas, then fewer bytes: where a replica with a free choice of broker goes.
     @inline(__always) func isLighter(_ broker: BrokerIndex, than other: BrokerIndex) -> Bool {
         replicasOn[broker] < replicasOn[other] || (replicasOn[broker] == replicasOn[other] && bytesOn[broker] < bytesOn[other])

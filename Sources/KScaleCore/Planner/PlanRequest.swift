@@ -29,11 +29,15 @@ public struct PlanRequest: Sendable, Hashable {
     /// `--byte-tolerance`: bytes max/min (within each balance group) a balance plan may spend
     /// moves beyond the count bound to reach, at most a tenth of the bound more (`ByteTrade`).
     public var byteTolerance: Double?
+    /// `--max-disk` and `--max-network`: the hard limits a plan that moves data never leaves a
+    /// target broker above, where its capacity is known (`HardLimits`).
+    public var limits: LoadLimits
 
     public init(kind: PlanKind, excludeTopics: String? = nil, maxMoves: Int? = nil, maxBytes: Int64? = nil,
                 rackAware: Bool = true, newBrokerRacks: [BrokerID: String] = [:], keepOff: Set<BrokerID> = [],
-                byteTolerance: Double? = nil) {
+                byteTolerance: Double? = nil, limits: LoadLimits = LoadLimits()) {
         self.byteTolerance = byteTolerance
+        self.limits = limits
         self.kind = kind
         self.excludeTopics = excludeTopics
         self.maxMoves = maxMoves
@@ -95,8 +99,12 @@ public struct PlanSummary: Sendable, Hashable, Codable {
     public var load: UsageChange?
     /// With `--byte-tolerance`: what the plan spent beyond the count bound for bytes, and what it bought.
     public var byteTrade: ByteTrade?
+    /// How many stages the plan runs in to keep every receiving broker under the disk peak
+    /// (`DiskPeak`; the plan lists its partitions in stage order), when some broker's disk is known.
+    public var diskPeakStages: Int?
 
     enum CodingKeys: String, CodingKey {
+        case diskPeakStages = "disk_peak_stages"
         case load
         case byteTrade = "byte_trade"
         case kind

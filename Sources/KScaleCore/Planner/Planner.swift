@@ -59,11 +59,22 @@ public enum Planner {
             balance.evenNetworkOut()
             layout = balance.layout
         }
+        if request.kind != .leaders { layout = try HardLimits.enforce(layout, snapshot: snapshot, request) }
         var result = PlanOutput.result(before: before, after: layout, kind: request.kind, rackRepairs: rackRepairs, byteTrade: byteTrade)
         if snapshot.hasTraffic || snapshot.hasNetworkCapacities {
             result.summary.load = UsageChange(snapshot: snapshot, plan: result.plan)
         }
+        if request.kind != .leaders { try orderForDiskPeak(&result, snapshot) }
         return result
+    }
+
+    /// Orders a plan that moves data in the stages of `DiskPeak` (or refuses it), when some broker's
+    /// disk is known; the summary records how many stages.
+    static func orderForDiskPeak(_ result: inout PlanResult, _ snapshot: ClusterSnapshot) throws {
+        guard snapshot.brokers.contains(where: { $0.diskTotalBytes != nil }), !result.plan.partitions.isEmpty else { return }
+        let peak = try DiskPeak(snapshot: snapshot, plan: result.plan)
+        result.plan = peak.ordered(result.plan)
+        result.summary.diskPeakStages = peak.stages.count
     }
 
     /// Network-in exchanges cost moves: not for leader plans, a plain scale-in (exactly the removed

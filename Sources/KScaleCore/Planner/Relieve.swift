@@ -11,6 +11,9 @@
 ///    headroom after the move that keeps the rack rule (`Layout.canMove`) and every limit;
 /// 3. a broker that cannot be brought under is refused, naming it, the dimension and what is
 ///    left over.
+/// A replica that a plan already moves onto the hot broker costs no extra copy to send elsewhere
+/// (the plan's hard limits run this relief after the balance phases), so it goes first; on a
+/// fresh layout (`kscale plan relieve`) every replica costs its size.
 /// Brokers are never destinations when they are hot or lack a capacity for a limited dimension,
 /// so a plan never pushes an unknown broker over. The preferred-leader balancer does not run
 /// afterwards: it would move the network out this relief placed.
@@ -34,13 +37,18 @@ struct Relief {
         }
     }
 
+    /// The judged limits `broker` is over now.
+    func breaches(of broker: BrokerIndex) -> [LimitBreach] {
+        usage[broker].breaches(limits).filter { judged.contains($0.dimension) }
+    }
+
     /// Whether some broker has a capacity for `dimension`, so the relief judges it.
     func judges(_ dimension: LoadLimits.Dimension) -> Bool { judged.contains(dimension) }
 
-    /// The brokers to relieve: the named ones, or every broker over a judged limit.
+    /// The brokers to relieve: the named ones, or every target broker over a judged limit.
     func hotBrokers(named: [BrokerID]?) throws -> [BrokerIndex] {
         guard let named else {
-            return layout.brokers.filter { broker in judged.contains { usage[broker].excess($0, limits) > 0 } }
+            return layout.brokers.filter { broker in layout.isTarget[broker] && !breaches(of: broker).isEmpty }
         }
         var result: [BrokerIndex] = []
         for id in named {
@@ -53,9 +61,11 @@ struct Relief {
     }
 
     /// Relieves `brokers`; throws a refusal naming the first that cannot be brought under.
-    mutating func run(_ brokers: [BrokerIndex]) throws {
+    /// `requireCapacities`: a named broker must have a capacity for every judged dimension (the
+    /// operator asked for it by name); the hard limits judge a broker only where it has one.
+    mutating func run(_ brokers: [BrokerIndex], requireCapacities: Bool = true) throws {
         for broker in brokers { hot[broker] = true }
-        for broker in brokers {
+        for broker in brokers where requireCapacities {
             for dimension in judged where usage[broker].capacity(dimension) == nil {
                 throw InvalidInput("broker \(layout.brokerIDs[broker]) has no \(dimension.capacityField): "
                                    + "give its capacity with --broker-capacity FILE to judge its \(dimension.rawValue)")
@@ -70,7 +80,7 @@ struct Relief {
     // MARK: leadership
 
     private mutating func moveLeadershipOff(_ broker: BrokerIndex) {
-        while usage[broker].excess(.networkOut, limits) > 0 {
+        while usage[broker].breach(.networkOut, limits) != nil {
             var best: (slot: SlotIndex, first: SlotIndex, gain: Int64)?
             for slot in slotsOn[broker] {
                 let partition = layout.slotPartition[slot]
@@ -95,15 +105,16 @@ struct Relief {
     private mutating func moveReplicasOff(_ broker: BrokerIndex) throws {
         var infeasible = Set<SlotIndex>()
         while true {
-            let needs = judged.map { ($0, usage[broker].excess($0, limits)) }.filter { $0.1 > 0 }
-            if needs.isEmpty { return }
+            let breaches = self.breaches(of: broker)
+            guard let first = breaches.first else { return }
+            let needs = breaches.map { ($0.dimension, $0.excess) }
             var best: (slot: SlotIndex, value: Double, size: Int64)?
             for slot in slotsOn[broker] where !infeasible.contains(slot) && layout.movable[layout.slotPartition[slot]] {
                 let relief = self.relief(of: slot)
                 var covered = 0.0
                 for (dimension, need) in needs { covered += Double(min(relief[dimension] ?? 0, need)) / Double(need) }
                 guard covered > 0 else { continue }
-                let size = layout.size(ofSlot: slot)
+                let size = copyCost(slot)
                 let value = covered / Double(max(size, 1))
                 if let current = best {
                     let better = value > current.value || (value == current.value && size > current.size)
@@ -112,9 +123,8 @@ struct Relief {
                 best = (slot, value, size)
             }
             guard let chosen = best else {
-                let (dimension, need) = needs[0]
-                throw Refusal("cannot bring broker \(layout.brokerIDs[broker]) under \(Percentage.formatted(limits.share(dimension) * 100))% "
-                              + "\(dimension.rawValue): \(Self.amount(need, dimension)) over, and no replica on it can move to a broker "
+                throw Refusal("cannot bring broker \(layout.brokerIDs[broker]) under \(Percentage.formatted(first.limit * 100))% "
+                              + "\(first.dimension.rawValue): \(first.description), and no replica on it can move to a broker "
                               + "that stays under every limit and keeps the rack rule")
             }
             guard let destination = destination(for: chosen.slot) else {
@@ -123,6 +133,12 @@ struct Relief {
             }
             state.move(chosen.slot, to: destination)
         }
+    }
+
+    /// Bytes copied by sending `slot` elsewhere: its size when it sits where the snapshot had it,
+    /// nothing when the plan already moves it (the copy is re-targeted, not added).
+    private func copyCost(_ slot: SlotIndex) -> Int64 {
+        layout.replicas[slot] == layout.original[slot] ? layout.size(ofSlot: slot) : 0
     }
 
     /// What moving `slot` off its broker takes away from it, per dimension.
@@ -147,19 +163,15 @@ struct Relief {
         return best?.broker
     }
 
-    /// Whether `broker` stays under every judged limit with `adding` on top (and, for disk, under
-    /// the peak a move may reach); a broker without a capacity for a judged dimension never fits.
+    /// Whether `broker`, a target that is not hot, stays under every judged limit with `adding` on
+    /// top; a broker without a capacity for a judged dimension never fits.
     private func fits(_ broker: BrokerIndex, adding: [LoadLimits.Dimension: Int64]) -> Bool {
-        guard !hot[broker] else { return false }
+        guard !hot[broker], layout.isTarget[broker] else { return false }
         for dimension in judged {
-            guard let allowed = usage[broker].allowed(dimension, limits) else { return false }
-            if usage[broker].used(dimension) + (adding[dimension] ?? 0) > allowed { return false }
+            guard usage[broker].capacity(dimension) != nil else { return false }
+            if usage[broker].breach(dimension, limits, adding: adding[dimension] ?? 0) != nil { return false }
         }
         return true
-    }
-
-    private static func amount(_ value: Int64, _ dimension: LoadLimits.Dimension) -> String {
-        dimension == .disk ? ByteUnits.format(value) : ByteUnits.formatRate(value)
     }
 }
 
@@ -203,6 +215,7 @@ extension Planner {
         var result = PlanOutput.result(before: before, after: relief.layout, kind: kind)
         result.summary.kind = reliefKindName
         result.summary.load = UsageChange(snapshot: snapshot, plan: result.plan)
+        try orderForDiskPeak(&result, snapshot)
         return result
     }
 

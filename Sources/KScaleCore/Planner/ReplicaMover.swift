@@ -48,6 +48,7 @@ struct ReplicaMover {
         let lowerBound = byteTolerance == nil ? 0 : lowerBoundMoves
         let rackRepairs = mode == .balance ? state.repairRackPlacement() : 0
         var goals = CountGoals(state, mode: mode)
+        state.measureBytesByDisk(goals.byteOffset)
         let floorAtBound = byteTolerance == nil ? nil : goals.byteRatioFloor(state)
         var shedding = Shedding(state, goals)
         let shed = shedding.shedAll(state, goals)

@@ -38,6 +38,14 @@ struct PlanOptions: ParsableArguments {
                                valueName: "ratio"))
     var byteTolerance: Double?
 
+    @Option(help: ArgumentHelp("Hard limit: no broker ends above this share of its disk (disk_total_bytes), or the plan is refused naming it (default 85%).",
+                               valueName: "percent"))
+    var maxDisk: String?
+
+    @Option(help: ArgumentHelp("Hard limit: no broker ends above this share of its network capacity, in or out (--broker-capacity), or the plan is refused naming it (default 80%).",
+                               valueName: "percent"))
+    var maxNetwork: String?
+
     @OptionGroup var placement: PlacementOptions
 
     @Option(help: "Estimate the run at this replication throttle per broker, e.g. 50MB/s (execute takes its own).")
@@ -61,10 +69,25 @@ struct PlanOptions: ParsableArguments {
             let maxBytesValue = try maxBytes.map(ByteUnits.parseSize)
             if let m = maxMoves, m < 0 { throw InvalidInput("--max-moves must be 0 or more, not \(m)") }
             if case .scaleOut(let add) = kind, let refusal = ScaleOutSafety.refusal(adding: add, in: snap) { throw refusal }
+            if kind == .leaders { try refuseHardLimits(because: "a leaders plan moves no data") }
             let request = PlanRequest(kind: kind, excludeTopics: placement.excludeTopics, maxMoves: maxMoves, maxBytes: maxBytesValue,
                                       rackAware: !placement.disableRackAware, newBrokerRacks: newBrokerRacks,
-                                      keepOff: snap.cordonKeepOff(for: kind), byteTolerance: byteTolerance)
+                                      keepOff: snap.cordonKeepOff(for: kind), byteTolerance: byteTolerance, limits: try hardLimits())
             return try Planner.plan(snap, request)
+        }
+    }
+
+    /// `--max-disk` and `--max-network`, or the defaults (`LoadLimits`).
+    func hardLimits() throws -> LoadLimits {
+        let network = try maxNetwork.map { try Percentage.parse($0, name: "--max-network") } ?? LoadLimits.defaultNetwork
+        return LoadLimits(disk: try maxDisk.map { try Percentage.parse($0, name: "--max-disk") } ?? LoadLimits.defaultDisk,
+                          networkIn: network, networkOut: network)
+    }
+
+    /// Refuses `--max-disk`/`--max-network` on a subcommand they do not apply to.
+    func refuseHardLimits(because reason: String) throws {
+        if let option = maxDisk.map({ _ in "--max-disk" }) ?? maxNetwork.map({ _ in "--max-network" }) {
+            throw InvalidInput("\(option) does not apply here: \(reason)")
         }
     }
 
@@ -135,6 +158,11 @@ enum PlanSummaryText {
         let repairs = s.rackRepairs > 0 ? ", \(s.rackRepairs) partitions moved to repair their rack placement" : ""
         var lines = ["\(s.kind): \(s.partitionsInPlan) partitions in plan, \(s.replicasMoved) replicas moved (\(ByteUnits.format(s.bytesMoved))), \(s.leadersChanged) preferred leaders changed\(repairs)"]
         if let trade = s.byteTrade { lines.append(byteTradeLine(trade)) }
+        if let stages = s.diskPeakStages, stages > 1 {
+            lines.append("disk peak: the plan runs in \(stages) stages (listed in order) so that no receiving broker passes "
+                         + "\(Percentage.formatted(LoadLimits.peakDisk * 100))% of its disk while it still holds what it gives away; "
+                         + "kscale execute starts a stage once the one before has ended")
+        }
         if let e = picture.steps.first?.estimate, let throttle = e.throttle, let seconds = e.seconds, let bound = e.lowerBoundSeconds {
             lines.append("at \(throttle.text) per broker: about \(seconds.text) (no schedule beats \(bound.text))")
         }

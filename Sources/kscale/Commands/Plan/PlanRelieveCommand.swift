@@ -36,6 +36,7 @@ struct PlanRelieve: AsyncParsableCommand {
             if options.byteTolerance != nil {
                 throw InvalidInput("--byte-tolerance does not apply to plan relieve: a relief moves the fewest bytes under the limits")
             }
+            try options.refuseHardLimits(because: "plan relieve takes its limits from --disk, --network-in and --network-out")
             let named = try brokers.map { try parseBrokerList($0, option: "--brokers") }
             let limits = LoadLimits(disk: try disk.map { try Percentage.parse($0, name: "--disk") } ?? LoadLimits.defaultDisk,
                                     networkIn: try networkIn.map { try Percentage.parse($0, name: "--network-in") } ?? LoadLimits.defaultNetwork,
