@@ -76,16 +76,81 @@ public struct RunEstimate: Sendable {
         return RunEstimate(waves: waves, seconds: now, bytes: bytes, lowerBoundSeconds: bound)
     }
 
-    /// max over brokers of (bytes copied into it, bytes sent from it) divided by the throttle.
+    /// max over brokers of (bytes copied into it, bytes sent from it) divided by the throttle
+    /// (`TransferBound`, the one computation).
     public static func lowerBound(moves: [Move], throttle: Int64?) -> Double {
-        guard let t = throttle, t > 0 else { return 0 }
-        var inB: [BrokerID: Int64] = [:], outB: [BrokerID: Int64] = [:]
-        for m in moves {
-            for r in m.adding { inB[r, default: 0] += m.bytes }
-            if let s = m.sender { outB[s, default: 0] += m.copyBytes }
+        TransferBound(moves: moves).seconds(throttle: throttle)
+    }
+}
+
+/// What a set of moves copies through each broker, and the bound no schedule beats: max over
+/// brokers of (bytes copied into it, bytes it sends as the copies' source) / throttle. Kafka
+/// throttles a copy twice, at the follower's ingress (follower rate) and at the leader's egress
+/// (leader rate), so a broker taking in or sending out B bytes under throttle T needs B / T
+/// seconds however the moves are paced. The one place this is computed: the dry run's estimate,
+/// a scale operation's transfer estimate, the demo's benchmark and `kscale rehearse`.
+public struct TransferBound: Sendable, Hashable {
+    public struct BrokerBytes: Sendable, Hashable {
+        public var broker: BrokerID
+        /// Bytes of the new replicas it receives.
+        public var bytesIn: Int64
+        /// Bytes it sends as the source of new replicas (the leader, when it stays).
+        public var bytesOut: Int64
+        /// Bytes of the replicas that leave it (freed, not sent: no throttle is spent on them).
+        public var bytesLeaving: Int64
+        /// It receives or sends a copy (of any size, 0 included).
+        public var copies: Bool
+
+        /// The larger of what it takes in and what it sends.
+        public var busiest: Int64 { max(bytesIn, bytesOut) }
+    }
+
+    /// Which of a broker's two throttled flows sets its time.
+    public enum Direction: String, Sendable, Hashable, Codable {
+        case into = "in", out
+    }
+
+    /// Every broker that receives, sends or loses a replica, by id.
+    public var brokers: [BrokerBytes]
+
+    public init(moves: [Move]) {
+        var flows: [BrokerID: BrokerBytes] = [:]
+        func update(_ broker: BrokerID, _ change: (inout BrokerBytes) -> Void) {
+            var entry = flows[broker] ?? BrokerBytes(broker: broker, bytesIn: 0, bytesOut: 0, bytesLeaving: 0, copies: false)
+            change(&entry)
+            flows[broker] = entry
         }
-        let worst = max(inB.values.max() ?? 0, outB.values.max() ?? 0)
-        return Double(worst) / Double(t)
+        for move in moves {
+            for broker in move.adding { update(broker) { $0.bytesIn += move.bytes; $0.copies = true } }
+            if let sender = move.sender { update(sender) { $0.bytesOut += move.copyBytes; $0.copies = true } }
+            for broker in move.removing { update(broker) { $0.bytesLeaving += move.bytes } }
+        }
+        brokers = flows.values.sorted { $0.broker < $1.broker }
+    }
+
+    /// The broker whose bytes set the bound, and which flow: the most bytes in or out (the lower
+    /// id on a tie); nil when nothing is copied.
+    public var limiting: (broker: BrokerID, direction: Direction, bytes: Int64)? {
+        var best: (broker: BrokerID, direction: Direction, bytes: Int64)?
+        for entry in brokers where entry.busiest > 0 && entry.busiest > (best?.bytes ?? 0) {
+            best = (entry.broker, entry.bytesIn >= entry.bytesOut ? .into : .out, entry.busiest)
+        }
+        return best
+    }
+
+    /// The bound in seconds at `throttle` bytes per second per broker; 0 unthrottled (unknown).
+    public func seconds(throttle: Int64?) -> Double {
+        guard let throttle, throttle > 0 else { return 0 }
+        return Double(limiting?.bytes ?? 0) / Double(throttle)
+    }
+
+    /// The same bound with "out of a broker" read as the replicas leaving it instead of what it
+    /// sends: the demo's second reading. Not a bound on a run (a leaving replica costs no
+    /// throttle); it shows how far a plan's sources are from its senders.
+    public func leavingSeconds(throttle: Int64?) -> Double {
+        guard let throttle, throttle > 0 else { return 0 }
+        let worst = brokers.map { max($0.bytesIn, $0.bytesLeaving) }.max() ?? 0
+        return Double(worst) / Double(throttle)
     }
 }
 
@@ -113,16 +178,11 @@ public struct TransferEstimate: Sendable, Hashable, Codable {
 
     public init(moves: [Move], throttle: Int64?, scheduler: MoveScheduler, order: MoveOrder) {
         let run = RunEstimate.simulate(moves: moves, throttle: throttle, scheduler: scheduler, order: order)
-        var bytesIn: [BrokerID: Int64] = [:], bytesOut: [BrokerID: Int64] = [:]
-        for move in moves {
-            for broker in move.adding { bytesIn[broker, default: 0] += move.bytes }
-            if let sender = move.sender { bytesOut[sender, default: 0] += move.copyBytes }
-        }
         self.throttle = throttle
         seconds = run.seconds
         lowerBoundSeconds = run.lowerBoundSeconds
-        brokers = Set(bytesIn.keys).union(bytesOut.keys).sorted().map {
-            BrokerTraffic(broker: $0, bytesIn: bytesIn[$0] ?? 0, bytesOut: bytesOut[$0] ?? 0)
+        brokers = TransferBound(moves: moves).brokers.filter(\.copies).map {
+            BrokerTraffic(broker: $0.broker, bytesIn: $0.bytesIn, bytesOut: $0.bytesOut)
         }
     }
 

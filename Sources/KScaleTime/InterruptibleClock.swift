@@ -27,8 +27,11 @@ public final class Interruption: @unchecked Sendable {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // A task cancelled before it got here had its cancellation handler run already,
+                // with nothing to resume: it must not wait (a sleep that ended a moment ago
+                // cancels this wait at once, and would otherwise never return).
                 let resumeNow = lock.withLock { () -> Bool in
-                    if raised { return true }
+                    if raised || Task.isCancelled { return true }
                     waiters[id] = continuation
                     return false
                 }

@@ -25,6 +25,7 @@ struct KScale: AsyncParsableCommand {
             SizeCommand.self,
             LoadCommand.self,
             ExecuteCommand.self,
+            RehearseCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             CancelCommand.self,

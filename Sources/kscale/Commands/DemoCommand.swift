@@ -90,11 +90,10 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                     let simSeconds = await sim.state().timeSeconds - simStart
                     if benchmark {
-                        let leaderBound = RunEstimate.lowerBound(moves: moves, throttle: rate)
-                        let sourceBound = Self.sourceBound(moves, throttle: rate)
-                        let bound = max(leaderBound, sourceBound)
-                        print(String(format: "benchmark: %@ copied in %.0f simulated s; bound max over brokers of (bytes in, bytes out)/throttle = %.0f s (out = leader sends: %.0f s, out = replica leaves: %.0f s); ratio %.3f",
-                                     ByteUnits.format(summary.bytes), simSeconds, bound, leaderBound, sourceBound, simSeconds / bound))
+                        let transfer = TransferBound(moves: moves)
+                        let bound = transfer.seconds(throttle: rate)
+                        print(String(format: "benchmark: %@ copied in %.0f simulated s; bound max over brokers of (bytes in, bytes out)/throttle = %.0f s (out = leader sends; with out = replica leaves: %.0f s); ratio %.3f",
+                                     ByteUnits.format(summary.bytes), simSeconds, bound, transfer.leavingSeconds(throttle: rate), simSeconds / bound))
                     }
                     let verify = try await VerifyReport.check(plan: planned.plan, admin: admin)
                     let left = try await ThrottleAudit.read(admin: admin, runs: [dir]).items.count
@@ -112,16 +111,6 @@ struct DemoCommand: AsyncParsableCommand {
             await sim.shutdown()
             say("done: the simulated cluster is shut down. Try `kscale sim` to rehearse against one that stays up.")
         }
-    }
-
-    /// The bound with "bytes out of a broker" read as the replicas leaving it (rather than what its leaders send).
-    static func sourceBound(_ moves: [Move], throttle: Int64) -> Double {
-        var inB: [BrokerID: Int64] = [:], outB: [BrokerID: Int64] = [:]
-        for m in moves {
-            for r in m.adding { inB[r, default: 0] += m.bytes }
-            for r in m.removing { outB[r, default: 0] += m.bytes }
-        }
-        return Double(max(inB.values.max() ?? 0, outB.values.max() ?? 0)) / Double(throttle)
     }
 
     private func balanceTable(before: ClusterSnapshot, after: ClusterSnapshot) -> String {
