@@ -60,17 +60,18 @@ func runScenario(_ scenario: NamedScenario, on profile: KafkaProfile) async thro
 /// Every executor and lifecycle scenario on every profile (`TestProfiles.all`), each case on a
 /// cluster of its own. One case at a time: the scenarios run on simulated time scaled from the
 /// wall clock (as against real Kafka), which a hundred clusters at once on two cores would starve.
-@Suite("Integration: every scenario on every KafkaSim profile", .serialized, .timeLimit(.minutes(5)))
+@Suite("Integration: every scenario on every KafkaSim profile", .serialized)
 struct ScenariosOnEveryProfile {
-    @Test(arguments: NamedScenario.lifecycle, TestProfiles.all)
+    @Test(.timeLimit(.minutes(5)), arguments: NamedScenario.lifecycle, TestProfiles.all)
     func lifecycle(_ scenario: NamedScenario, _ profile: KafkaProfile) async throws { try await runScenario(scenario, on: profile) }
 
-    @Test(arguments: NamedScenario.execution, TestProfiles.all)
+    @Test(.timeLimit(.minutes(5)), arguments: NamedScenario.execution, TestProfiles.all)
     func execution(_ scenario: NamedScenario, _ profile: KafkaProfile) async throws { try await runScenario(scenario, on: profile) }
 
-    @Test(arguments: TestProfiles.all)
+    @Test(.timeLimit(.minutes(5)), arguments: TestProfiles.all)
     func throttledReadByKafkaPython(_ profile: KafkaProfile) async throws { try await runScenario(NamedScenario.throttledReadByKafkaPython, on: profile) }
 
-    @Test(arguments: TestProfiles.kraft)
+    /// 12,000 partitions over the wire take about three minutes a profile on two idle cores.
+    @Test(.timeLimit(.minutes(10)), arguments: TestProfiles.kraft)
     func recordCap(_ profile: KafkaProfile) async throws { try await runScenario(NamedScenario.recordCap, on: profile) }
 }

@@ -21,24 +21,31 @@ extension ExecutionScenarios {
             line.replicas.contains { Scenario.spares.contains($0) }
         }.map(\.topicPartition))
         try #require(!moving.isEmpty)
-        let reading = try KafkaPython.PendingConfigs(t.bootstrap, topic: "orders")
         let task = Task { try await runner.run(plan, label: "throttled scale-out") }
         let ended = RunEnded()
         let watcher = Task { _ = await task.result; ended.set() }
-        let during: [String: String]
+        // A reading counts when a move was in flight before and after it (its throttles were set
+        // throughout): one between two batches of moves, after a batch's throttles are removed and
+        // before the next one's are set, is taken again, a bounded number of times.
+        var during: [String: String] = [:]
+        var throughout: Set<TopicPartition> = []
         do {
-            try await waitUntil("a move of the scale-out to be in flight on \(t.name)") {
-                try await !t.admin.listReassignments(nil).isEmpty
+            for _ in 0..<Self.readingAttempts where throughout.isEmpty && !ended.value {
+                let reading = try KafkaPython.PendingConfigs(t.bootstrap, topic: "orders")
+                try await waitUntil("a move of the scale-out to be in flight on \(t.name)") {
+                    try await !t.admin.listReassignments(nil).isEmpty || ended.value
+                }
+                let before = Set(try await t.admin.listReassignments(nil).keys)
+                during = try await reading.read()
+                throughout = before.intersection(try await t.admin.listReassignments(nil).keys)
             }
-            during = try await reading.read()
         } catch {
             task.cancel()
             try? await waitUntil("the cancelled run to stop on \(t.name)", timeout: .seconds(30)) { ended.value }
             throw ExecutionError("\(error) (the run \(ended.value ? "stopped" : "did not stop when cancelled"))")
         }
-        // The reading fell inside the run when moves were still in flight after it.
-        let stillMoving = try await !t.admin.listReassignments(nil).isEmpty
-        if !stillMoving { Issue.record("\(t.name): the run ended before kafka-python read the configs; nothing was read during it") }
+        let stillMoving = !throughout.isEmpty
+        if !stillMoving { Issue.record("\(t.name): no kafka-python reading fell while a move was in flight (\(Self.readingAttempts) tries)") }
         for key in ThrottleKeys.replicas {
             let value = during[key] ?? ""
             let items = value.isEmpty ? [] : KafkaPython.items(value)
@@ -49,6 +56,7 @@ extension ExecutionScenarios {
                 #expect(!items.isEmpty, "\(t.name): \(key) not set while moves are in flight")
                 let partitions = Set(items.compactMap { Int32($0.split(separator: ":").first ?? "") })
                 #expect(partitions.isSubset(of: Set(moving.map(\.partition))), "\(t.name): \(key)=\(value)")
+                #expect(Set(throughout.map(\.partition)).isSubset(of: partitions), "\(t.name): \(key)=\(value) misses a move in flight throughout the reading: \(throughout)")
             }
         }
         do {
@@ -66,6 +74,9 @@ extension ExecutionScenarios {
         let after = try await KafkaPython.topicConfigs(t.bootstrap, topic: "orders")
         for key in ThrottleKeys.replicas { #expect(after[key] == nil, "\(t.name): \(key)=\(after[key] ?? "") left after the run") }
     }
+
+    /// Readings of the throttled lists taken before one falls wholly inside a move.
+    static let readingAttempts = 5
 
     /// `partition:broker`, as Kafka's `ConfigHandler.parseThrottledPartitions` accepts an item.
     static func isThrottledReplica(_ item: String) -> Bool {
