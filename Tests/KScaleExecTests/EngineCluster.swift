@@ -15,8 +15,13 @@ final class StepClock: KScaleClock, @unchecked Sendable {
     private let lock = NSLock()
     private var sleeps = 0
     private var dieAfter: Int?
+    private var beforeSleep: (@Sendable () async -> Void)?
 
     init(sim: ManualClock = ManualClock()) { self.sim = sim }
+
+    /// Runs `action` at the start of every sleep, in the sleeping task: a test acts at an exact
+    /// point of a run (between two polls) instead of racing it.
+    func onEachSleep(_ action: @escaping @Sendable () async -> Void) { lock.withLock { beforeSleep = action } }
 
     var dieAfterSleeps: Int? {
         get { lock.withLock { dieAfter } }
@@ -31,6 +36,7 @@ final class StepClock: KScaleClock, @unchecked Sendable {
             return dieAfter.map { sleeps >= $0 } ?? false
         }
         if die { throw CancellationError() }
+        if let action = lock.withLock({ beforeSleep }) { await action() }
         try Task.checkCancellation()
         sim.advance(by: seconds)
         await Task.yield()

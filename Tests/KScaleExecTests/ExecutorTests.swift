@@ -261,13 +261,42 @@ extension Sequence {
     }
 }
 
+/// When broker 4 stops answering and answers again: once a report shows bytes copied, and
+/// `lasting` reports after that.
+final class RefusalWindow: @unchecked Sendable {
+    enum Action { case refuse, answer, none }
+    private let lock = NSLock()
+    private var refusedAtReports: Int?
+    private var answeredAtReports: Int?
+
+    /// The indices of the reports emitted while the broker refused.
+    var reportsDuring: Range<Int>? {
+        lock.withLock { refusedAtReports.flatMap { from in answeredAtReports.map { from..<$0 } } }
+    }
+
+    func step(reports: Int, anyCopied: Bool, lasting: Int) -> Action {
+        lock.withLock {
+            guard let since = refusedAtReports else {
+                guard anyCopied else { return .none }
+                refusedAtReports = reports
+                return .refuse
+            }
+            guard answeredAtReports == nil, reports >= since + lasting else { return .none }
+            answeredAtReports = reports
+            return .answer
+        }
+    }
+}
+
 /// A broker that stops answering DescribeLogDirs mid-run costs progress nothing: its copies count
 /// as last seen (never zero), and the journal says which broker could not be read.
 @Suite struct ProgressGapTests {
     /// A run copying t-0's 100 MB from broker 1 to broker 4 at 10 MB/s, with its events.
-    static func copyingOneReplicaToBroker4() async throws -> (EngineCluster, ExecEventLog, Journal, Task<ExecutionSummary, any Error>) {
+    static func copyingOneReplicaToBroker4(before: (EngineCluster, ExecEventLog) -> Void = { _, _ in })
+        async throws -> (EngineCluster, ExecEventLog, Journal, Task<ExecutionSummary, any Error>) {
         let c = try await EngineCluster(brokers: [1, 2, 3, 4], topics: [("t", [[1, 2]], 100_000_000)], copyRate: 10_000_000)
         let events = ExecEventLog()
+        before(c, events)
         let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
         let exec = try ReassignmentExecutor(admin: c, journal: journal, clock: c.clock, emit: { events.add($0) })
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4])])
@@ -277,14 +306,22 @@ extension Sequence {
     }
 
     @Test func unansweredLogDirsKeepTheLastSizes() async throws {
-        let (c, events, journal, task) = try await Self.copyingOneReplicaToBroker4()
+        // Between two polls, in the run's own task: broker 4 stops answering once a report
+        // shows bytes copied, and answers again three reports later.
+        let refusedAt = RefusalWindow()
+        let (_, events, journal, task) = try await Self.copyingOneReplicaToBroker4 { c, events in
+            c.clock.onEachSleep {
+                let copied = events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } }
+                switch refusedAt.step(reports: copied.count, anyCopied: copied.contains { $0 > 0 }, lasting: 3) {
+                case .refuse: await c.refuseLogDirs([4])
+                case .answer: await c.refuseLogDirs([])
+                case .none: break
+                }
+            }
+        }
         func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
-        try await waitUntil("a progress report with bytes copied", pause: .yield) { copied().contains { $0 > 0 } }
-        await c.refuseLogDirs([4])
-        let seen = copied().count
-        try await waitUntil("three progress reports while broker 4 refuses", pause: .yield) { copied().count >= seen + 3 }
-        await c.refuseLogDirs([])
         let summary = try await task.value
+        #expect(refusedAt.reportsDuring != nil, "broker 4 refused and answered again during the run")
         #expect(summary.failed.isEmpty)
         let reports = copied()
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0 <= $1 }, "bytes copied never went down: \(reports)")

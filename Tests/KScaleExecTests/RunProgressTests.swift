@@ -161,16 +161,24 @@ import KScaleTestSupport
     }
 
     @Test func aTargetBrokerGoingOfflineKeepsItsBytes() async throws {
-        let (c, events, journal, task) = try await ProgressGapTests.copyingOneReplicaToBroker4()
+        // Between two polls, in the run's own task: broker 4 stops once a report shows bytes
+        // copied, and starts again three reports later.
+        let offline = RefusalWindow()
+        let (c, events, journal, task) = try await ProgressGapTests.copyingOneReplicaToBroker4 { c, events in
+            c.clock.onEachSleep {
+                let copied = events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } }
+                switch offline.step(reports: copied.count, anyCopied: copied.contains { $0 > 0 }, lasting: 3) {
+                case .refuse: _ = try? await c.stop(4)
+                case .answer: try? await c.start(4)
+                case .none: break
+                }
+            }
+        }
         defer { task.cancel() }
         func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
-        try await waitUntil("a progress report with bytes copied", pause: .yield) { copied().contains { $0 > 0 } }
-        try await c.stop(4)
-        let seen = copied().count
-        try await waitUntil("three progress reports while broker 4 is offline", pause: .yield) { copied().count >= seen + 3 }
-        let whileOffline = copied().suffix(3)
-        try await c.start(4)
         let summary = try await task.value
+        let window = try #require(offline.reportsDuring, "broker 4 was stopped and started again during the run")
+        let whileOffline = copied()[window]
         #expect(summary.failed.isEmpty)
         #expect(whileOffline.allSatisfy { $0 > 0 }, "broker 4's copy still counts while it is offline: \(whileOffline)")
         let reports = copied()
