@@ -6,7 +6,8 @@ SUDO=""
 need=()
 # chromium: PlanReportChromiumTests renders the --html report headless and reads its screenshot and DOM.
 # prometheus: SnapshotMetricsURLTests scrapes KafkaSim's /metrics with a real Prometheus and reads it back.
-for p in librdkafka-dev libzstd-dev pkg-config zstd chromium prometheus; do
+# libcurl4-openssl-dev: the release package links Foundation statically, and its URLSession (--metrics-url) needs libcurl.
+for p in librdkafka-dev libzstd-dev pkg-config zstd chromium prometheus libcurl4-openssl-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
