@@ -202,6 +202,8 @@ final class ExecEventLog: @unchecked Sendable {
     var stalls: [Stall] { all.compactMap { if case .stalled(let s) = $0 { return s } else { return nil } } }
     /// The `.message` events' texts, in order.
     var messages: [String] { all.compactMap { if case .message(let text) = $0 { return text } else { return nil } } }
+    /// Bytes copied in each progress report, in order.
+    var bytesCopied: [Int64] { all.compactMap { if case .progress(let p) = $0 { return p.bytesCopied } else { return nil } } }
 }
 
 extension Sequence {
@@ -311,7 +313,7 @@ final class RefusalWindow: @unchecked Sendable {
         let refusedAt = RefusalWindow()
         let (_, events, journal, task) = try await Self.copyingOneReplicaToBroker4 { c, events in
             c.clock.onEachSleep {
-                let copied = events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } }
+                let copied = events.bytesCopied
                 switch refusedAt.step(reports: copied.count, anyCopied: copied.contains { $0 > 0 }, lasting: 3) {
                 case .refuse: await c.refuseLogDirs([4])
                 case .answer: await c.refuseLogDirs([])
@@ -319,11 +321,10 @@ final class RefusalWindow: @unchecked Sendable {
                 }
             }
         }
-        func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
         let summary = try await task.value
         #expect(refusedAt.reportsDuring != nil, "broker 4 refused and answered again during the run")
         #expect(summary.failed.isEmpty)
-        let reports = copied()
+        let reports = events.bytesCopied
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0 <= $1 }, "bytes copied never went down: \(reports)")
         let notes = RunState(records: try Journal.read(path: journal.path)).notes
         #expect(notes.contains { $0.contains("no log dirs from broker 4") && $0.contains("count as last seen") }, "\(notes)")

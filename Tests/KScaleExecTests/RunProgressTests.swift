@@ -166,7 +166,7 @@ import KScaleTestSupport
         let offline = RefusalWindow()
         let (c, events, journal, task) = try await ProgressGapTests.copyingOneReplicaToBroker4 { c, events in
             c.clock.onEachSleep {
-                let copied = events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } }
+                let copied = events.bytesCopied
                 switch offline.step(reports: copied.count, anyCopied: copied.contains { $0 > 0 }, lasting: 3) {
                 case .refuse: _ = try? await c.stop(4)
                 case .answer: try? await c.start(4)
@@ -175,13 +175,12 @@ import KScaleTestSupport
             }
         }
         defer { task.cancel() }
-        func copied() -> [Int64] { events.all.compactMap { if case .progress(let p) = $0 { p.bytesCopied } else { nil } } }
         let summary = try await task.value
         let window = try #require(offline.reportsDuring, "broker 4 was stopped and started again during the run")
-        let whileOffline = copied()[window]
+        let whileOffline = events.bytesCopied[window]
         #expect(summary.failed.isEmpty)
         #expect(whileOffline.allSatisfy { $0 > 0 }, "broker 4's copy still counts while it is offline: \(whileOffline)")
-        let reports = copied()
+        let reports = events.bytesCopied
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0 <= $1 }, "bytes copied never went down: \(reports)")
         let notes = RunState(records: try Journal.read(path: journal.path)).notes
         #expect(notes.contains { $0.contains("broker 4 is offline") && $0.contains("count as last seen") }, "\(notes)")
