@@ -14,6 +14,8 @@
 /// 4. placement (`Destinations.swift`): where every leaver goes, counting `need` down.
 /// 5. topic evening (`TopicEvening.swift`): trades of moved replicas that even topics out.
 /// 6. byte polish (`BytePolish.swift`): exchanges that even bytes out, counts kept.
+/// 7. topic guard (`TopicGuard.swift`): exchanges of moved replicas, counts, moves and the byte
+///    range kept, so that no topic ends less even than the snapshot had it.
 struct ReplicaMover {
     enum Mode {
         /// Reach count balance (spread <= 1, per rack when racks hold fixed shares) with the
@@ -46,6 +48,7 @@ struct ReplicaMover {
     /// says what that traded.
     mutating func run(mode: Mode, byteExtraMoves: Int, byteTolerance: Double? = nil) -> Outcome {
         let lowerBound = byteTolerance == nil ? 0 : lowerBoundMoves
+        let spreadsBefore = state.topicSpreads()
         let rackRepairs = mode == .balance ? state.repairRackPlacement() : 0
         var goals = CountGoals(state, mode: mode)
         state.measureBytesByDisk(goals.byteOffset)
@@ -57,9 +60,14 @@ struct ReplicaMover {
         for slot in shed { leavers.append(Leaver(slot: slot, forcedInto: nil)) }
         state.place(consume leavers, need: &goals.need, byteMean: goals.byteMean, relay: mode == .balance)
         for group in state.groups.indices { state.evenTopics(in: group) }
+        // Before the polish, exchanges may widen bytes up to the byte goal (the polish narrows
+        // them again, topics kept); after it, only within the range it left.
+        let byteGoal = byteTolerance ?? 1 + Double(BalanceGoal.byteSpreadPermille) / 1000
+        for group in state.groups.indices { state.guardTopicSpread(in: group, before: spreadsBefore, byteSlack: byteGoal) }
         guard let byteTolerance else {
             let extraPerGroup = byteExtraMoves / max(1, state.groups.count)
             for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup) }
+            for group in state.groups.indices { state.guardTopicSpread(in: group, before: spreadsBefore) }
             return Outcome(rackRepairs: rackRepairs, byteTrade: nil)
         }
         for group in state.groups.indices { state.polishBytes(in: group, extraMoves: 0) }
@@ -67,6 +75,7 @@ struct ReplicaMover {
         let maxMoves = lowerBound + lowerBound / Self.byteTradeDivisor
         let extraPerGroup = max(0, maxMoves - atBound.moves) / max(1, state.groups.count)
         for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup, tolerance: byteTolerance - 1) }
+        for group in state.groups.indices { state.guardTopicSpread(in: group, before: spreadsBefore) }
         let after = state.layout.movement()
         let trade = ByteTrade(tolerance: byteTolerance, lowerBoundMoves: lowerBound, maxMoves: maxMoves,
                               movesAtBound: atBound.moves, bytesMovedAtBound: atBound.bytes, moves: after.moves, bytesMoved: after.bytes,
