@@ -38,8 +38,17 @@ INT16_MAX = 32767
 REAL_ERROR_CODES = [41, 3, 85, 39, 58, 7, 35, 36, 29, 31, 0]
 
 
+# kscale's own schemas, for messages the shared set lacks (UnregisterBroker); read when SCHEMAS has none.
+OWN_SCHEMAS = os.path.join(ROOT, 'Sources', 'kafka-codegen', 'schemas')
+
+
+def schema_path(name):
+    path = os.path.join(SCHEMAS, name + '.json')
+    return path if os.path.exists(path) else os.path.join(OWN_SCHEMAS, name + '.json')
+
+
 def load_schema(name):
-    with open(os.path.join(SCHEMAS, name + '.json'), encoding='utf-8') as f:
+    with open(schema_path(name), encoding='utf-8') as f:
         text = f.read()
     return json.loads('\n'.join(line.split('//')[0] for line in text.split('\n')))
 
@@ -70,7 +79,27 @@ def find_class(name):
             continue
         if hasattr(m, name):
             return getattr(m, name)
-    raise LookupError(name)
+    return class_from_schema(name)
+
+
+def class_from_schema(name):
+    """A kafka-python message class for a message it ships none for (kafka-python 3.0.12 has no
+    UnregisterBroker class): its own schema-driven ApiMessage, built over our schema file, so the bytes
+    still come from kafka-python's encoder."""
+    import types
+    import kafka.protocol.api_data as api_data
+    from kafka.protocol.api_message import ApiMessage
+    original = api_data.load_json
+
+    def load(msg_type, package=None):
+        with open(schema_path(msg_type), encoding='utf-8') as f:
+            return json.loads(re.sub(r'(?m)^\s*//.*\n?', '', f.read()))
+
+    api_data.load_json = load
+    try:
+        return types.new_class(name, (ApiMessage,))
+    finally:
+        api_data.load_json = original
 
 
 class Builder:
