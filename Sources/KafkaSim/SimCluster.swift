@@ -152,6 +152,9 @@ public final class SimCluster: Sendable {
     func startBrokerChecked(_ id: BrokerID) async throws {
         guard let server = servers[id] else { throw InvalidInput("no broker \(id) in the simulated cluster") }
         if await engine.withModel({ m, _ in m.isAlive(id) }) { return }
+        // A broker UnregisterBroker took out of the model while it ran still listens: closed
+        // first, so it starts on its port again (nothing to close for a stopped one).
+        await server.stop()
         _ = try await server.start(port: server.port)
         try await engine.withModel { m, t in try m.startBroker(id, at: t) }
     }

@@ -111,6 +111,12 @@ import Testing
             // Every UnregisterBroker is counted, refused or not (5, 99 and 4 so far).
             #expect(await sim.mutatingRequests()[64] == 3)
             #expect(try await client.call(UnregisterBrokerRequest(brokerId: 4), version: 0).errorCode == 102)
+            // A running broker can be unregistered too; started again, it registers again.
+            #expect(try await Self.post(sim, "/brokers/4/start") == 200)
+            #expect(try await client.call(UnregisterBrokerRequest(brokerId: 4), version: 0).errorCode == 0)
+            #expect(try await Self.brokersInMetadata(client) == [1, 2, 3])
+            #expect(try await Self.post(sim, "/brokers/4/start") == 200)
+            #expect(try await Self.brokersInMetadata(client) == [1, 2, 3, 4])
             await sim.shutdown()
         } catch {
             await sim.shutdown()
