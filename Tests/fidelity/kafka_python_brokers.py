@@ -7,29 +7,17 @@ does): kafka-python's encoder and decoder, not kscale's. Used by KafkaPythonFide
 import argparse
 import json
 import os
-import re
-import types
 
-import kafka.protocol.api_data as api_data
 from kafka import KafkaAdminClient
-from kafka.protocol.api_message import ApiMessage
+
+from own_schema_message import message_class
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMAS = os.path.join(ROOT, "Sources", "kafka-codegen", "schemas")
 
 
-def message_class(name):
-    original = api_data.load_json
-
-    def load(msg_type, package=None):
-        with open(os.path.join(SCHEMAS, msg_type + ".json"), encoding="utf-8") as f:
-            return json.loads(re.sub(r"(?m)^\s*//.*\n?", "", f.read()))
-
-    api_data.load_json = load
-    try:
-        return types.new_class(name, (ApiMessage,))
-    finally:
-        api_data.load_json = original
+def schema_path(name):
+    return os.path.join(SCHEMAS, name + ".json")
 
 
 def main():
@@ -42,8 +30,8 @@ def main():
     try:
         out["brokers"] = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
         if args.unregister is not None:
-            request_class = message_class("UnregisterBrokerRequest")
-            message_class("UnregisterBrokerResponse")
+            request_class = message_class("UnregisterBrokerRequest", schema_path)
+            message_class("UnregisterBrokerResponse", schema_path)
             request = request_class(version=0, broker_id=args.unregister)
 
             async def call():
