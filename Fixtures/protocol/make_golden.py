@@ -38,8 +38,17 @@ INT16_MAX = 32767
 REAL_ERROR_CODES = [41, 3, 85, 39, 58, 7, 35, 36, 29, 31, 0]
 
 
+# kscale's own schemas, for messages the shared set lacks (UnregisterBroker); read when SCHEMAS has none.
+OWN_SCHEMAS = os.path.join(ROOT, 'Sources', 'kafka-codegen', 'schemas')
+
+
+def schema_path(name):
+    path = os.path.join(SCHEMAS, name + '.json')
+    return path if os.path.exists(path) else os.path.join(OWN_SCHEMAS, name + '.json')
+
+
 def load_schema(name):
-    with open(os.path.join(SCHEMAS, name + '.json'), encoding='utf-8') as f:
+    with open(schema_path(name), encoding='utf-8') as f:
         text = f.read()
     return json.loads('\n'.join(line.split('//')[0] for line in text.split('\n')))
 
@@ -70,7 +79,15 @@ def find_class(name):
             continue
         if hasattr(m, name):
             return getattr(m, name)
-    raise LookupError(name)
+    return class_from_schema(name)
+
+
+def class_from_schema(name):
+    """kafka-python's own schema-driven class over our schema, for a message it ships no class for
+    (kafka-python 3.0.12 has no UnregisterBroker), so the bytes still come from kafka-python's encoder."""
+    sys.path.insert(0, os.path.join(ROOT, 'Tests', 'fidelity'))
+    from own_schema_message import message_class
+    return message_class(name, schema_path)
 
 
 class Builder:

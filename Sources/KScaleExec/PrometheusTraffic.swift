@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KafkaAdmin
 import KScaleCore
 
@@ -32,18 +35,43 @@ public enum PrometheusTraffic {
         public var cpuByInstance: [String: Double]
     }
 
+    /// The instant-query URL of `query` on the Prometheus at `baseURL`; `option` names the flag
+    /// the URL came from, for the error.
+    public static func queryURL(baseURL: String, query: String, option: String = "--metrics-url") throws -> URL {
+        guard var parts = URLComponents(string: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) else {
+            throw InvalidInput("\(option) \(baseURL) is not a URL")
+        }
+        parts.path += "/api/v1/query"
+        parts.queryItems = [URLQueryItem(name: "query", value: query)]
+        guard let url = parts.url, parts.scheme == "http" || parts.scheme == "https" else {
+            throw InvalidInput("\(option) \(baseURL) is not an http(s) URL")
+        }
+        return url
+    }
+
+    /// Fetches a URL of the Prometheus at `baseURL` with URLSession: the body, or `PrometheusError`
+    /// naming the server (an HTTP error with an empty body; one with a body is Prometheus's own
+    /// JSON error, which `vector` reads).
+    public static func httpGet(baseURL: String) -> @Sendable (URL) async throws -> Data {
+        { url in
+            do {
+                let (data, response) = try await URLSession.shared.data(from: url)
+                if let http = response as? HTTPURLResponse, http.statusCode != 200, data.isEmpty {
+                    throw PrometheusError(message: "Prometheus at \(baseURL) answered HTTP \(http.statusCode)")
+                }
+                return data
+            } catch let error as PrometheusError {
+                throw error
+            } catch {
+                throw PrometheusError(message: "cannot read Prometheus at \(baseURL): \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// Runs the three queries through `get` (the URL to fetch, answering the body).
     public static func read(baseURL: String, window: String, get: @escaping @Sendable (URL) async throws -> Data) async throws -> Reading {
         func query(_ text: String, by label: String) async throws -> [String: Double] {
-            guard var parts = URLComponents(string: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) else {
-                throw InvalidInput("--metrics-url \(baseURL) is not a URL")
-            }
-            parts.path += "/api/v1/query"
-            parts.queryItems = [URLQueryItem(name: "query", value: text)]
-            guard let url = parts.url, parts.scheme == "http" || parts.scheme == "https" else {
-                throw InvalidInput("--metrics-url \(baseURL) is not an http(s) URL")
-            }
-            return try vector(try await get(url), label: label, query: text)
+            try vector(try await get(try queryURL(baseURL: baseURL, query: text)), label: label, query: text)
         }
         return Reading(bytesIn: try await query(topicRateQuery(bytesInMetric, window: window), by: "topic"),
                        bytesOut: try await query(topicRateQuery(bytesOutMetric, window: window), by: "topic"),
@@ -53,6 +81,16 @@ public enum PrometheusTraffic {
     /// An instant vector answer (`{"status":"success","data":{"resultType":"vector","result":[{"metric":{...},"value":[t,"v"]}]}}`)
     /// by the value of `label`.
     public static func vector(_ body: Data, label: String, query: String) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (labels, value) in try series(body, query: query) {
+            if let key = labels[label] { out[key] = value }
+        }
+        return out
+    }
+
+    /// Every series of an instant vector answer: its labels and its value (series whose value is
+    /// not a finite number are left out).
+    public static func series(_ body: Data, query: String) throws -> [([String: String], Double)] {
         guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             throw PrometheusError(message: "Prometheus answered \(query) with something that is not JSON")
         }
@@ -62,11 +100,11 @@ public enum PrometheusTraffic {
         guard data["resultType"] as? String == "vector", let result = data["result"] as? [[String: Any]] else {
             throw PrometheusError(message: "Prometheus answered \(query) with a \(data["resultType"] as? String ?? "?"), not an instant vector")
         }
-        var out: [String: Double] = [:]
+        var out: [([String: String], Double)] = []
         for series in result {
-            guard let key = (series["metric"] as? [String: String])?[label], let pair = series["value"] as? [Any], pair.count == 2,
+            guard let pair = series["value"] as? [Any], pair.count == 2,
                   let text = pair[1] as? String, let value = Double(text), value.isFinite else { continue }
-            out[key] = value
+            out.append(((series["metric"] as? [String: String]) ?? [:], value))
         }
         return out
     }

@@ -13,6 +13,7 @@ public struct AdminMutation: Sendable, Hashable {
         case electLeaders = 43
         case incrementalAlterConfigs = 44
         case alterPartitionReassignments = 45
+        case unregisterBroker = 64
 
         public var description: String {
             switch self {
@@ -20,6 +21,7 @@ public struct AdminMutation: Sendable, Hashable {
             case .electLeaders: "ElectLeaders"
             case .incrementalAlterConfigs: "IncrementalAlterConfigs"
             case .alterPartitionReassignments: "AlterPartitionReassignments"
+            case .unregisterBroker: "UnregisterBroker"
             }
         }
     }
@@ -32,6 +34,8 @@ public struct AdminMutation: Sendable, Hashable {
         case electPreferredLeader(TopicPartition)
         /// ElectLeaders naming no partition: every partition not led by its preferred replica.
         case electEveryPreferredLeader
+        /// UnregisterBroker: the KRaft controller forgets the broker.
+        case unregisterBroker(BrokerID)
 
         public var api: API {
             switch self {
@@ -39,6 +43,7 @@ public struct AdminMutation: Sendable, Hashable {
             case .alterConfig: .incrementalAlterConfigs
             case .createPartitions: .createPartitions
             case .electPreferredLeader, .electEveryPreferredLeader: .electLeaders
+            case .unregisterBroker: .unregisterBroker
             }
         }
 
@@ -65,6 +70,8 @@ public struct AdminMutation: Sendable, Hashable {
                 return "\(tp): elect the preferred leader"
             case .electEveryPreferredLeader:
                 return "every partition: elect the preferred leader"
+            case let .unregisterBroker(id):
+                return "broker \(id): unregister from the KRaft controller"
             }
         }
 
@@ -101,7 +108,7 @@ extension AdminMutation: Encodable {
         case api, change, sent, error, line
         case topic, partition, replicas, resource, config, operation, value
         case totalCount = "total_count"
-        case assignments
+        case assignments, broker
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -130,6 +137,8 @@ extension AdminMutation: Encodable {
             try c.encodeIfPresent(assignments, forKey: .assignments)
         case .electEveryPreferredLeader:
             break
+        case let .unregisterBroker(id):
+            try c.encode(id, forKey: .broker)
         }
     }
 }

@@ -51,6 +51,11 @@ public protocol ClusterAdmin: Sendable {
     func createPartitions(topic: String, totalCount: Int32, assignments: [[BrokerID]]?, validateOnly: Bool) async throws
     /// Preferred leader election; `nil` elects for every partition.
     func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: KafkaAPIError]
+    /// UnregisterBroker (KIP-631, KRaft only): the controller forgets a broker that is gone for
+    /// good. Throws the broker's refusal (BROKER_ID_NOT_REGISTERED) as `KafkaAPIError`. Through the
+    /// gate only (`DryRunAdmin.unregisterBroker`, which refuses ZooKeeper clusters and brokers that
+    /// still hold replicas).
+    func unregisterBroker(_ id: BrokerID) async throws
 
     // MARK: records of a tool's own topic (kscale's run record: KScaleExec's `RunRegistry`)
     /// CreateTopics for `topic`; false when it exists already. The dry-run gate never creates it.
@@ -266,5 +271,13 @@ public struct OffsetAnswers: Sendable, Hashable {
     public init(offsets: [TopicPartition: Int64] = [:], failed: [TopicPartition: KafkaAPIError] = [:]) {
         self.offsets = offsets
         self.failed = failed
+    }
+}
+
+extension ClusterAdmin {
+    /// Admins that cannot unregister (test fakes) refuse; `KafkaAdminClient`, `SimAdmin` and the
+    /// gate implement it.
+    public func unregisterBroker(_ id: BrokerID) async throws {
+        throw Refusal("this admin cannot send UnregisterBroker (broker \(id))")
     }
 }

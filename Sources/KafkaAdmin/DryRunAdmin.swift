@@ -6,7 +6,7 @@ import KScaleCore
 /// The CLI builds it in one place (`withAdmin` in the CLI's Connection.swift) from `--execute`;
 /// a command without that flag gets a dry-run gate, so it cannot change the cluster whatever it
 /// calls. Reads pass straight through. Each mutation (AlterPartitionReassignments,
-/// IncrementalAlterConfigs, CreatePartitions, ElectLeaders) is recorded item by item as an
+/// IncrementalAlterConfigs, CreatePartitions, ElectLeaders, UnregisterBroker) is recorded item by item as an
 /// `AdminMutation` (`mutations`, in the order answered) and:
 /// - with `--execute`, forwarded; the broker's per-item answer is recorded and returned;
 /// - in a dry run, answered as Kafka would answer without anything changing.
@@ -127,6 +127,41 @@ public actor DryRunAdmin: ClusterAdmin {
         return answer
     }
 
+    /// UnregisterBroker through the gate. Refused, in both modes and before anything is sent, on a
+    /// ZooKeeper cluster (the API is KRaft's, KIP-631: a ZooKeeper broker's registration is its
+    /// ephemeral znode, gone when the broker stops) and for a broker that still holds replicas
+    /// (drain it first: `kscale scale-in`). A dry run answers what the controller would from
+    /// metadata (BROKER_ID_NOT_REGISTERED for an id it does not list) and sends nothing.
+    public func unregisterBroker(_ id: BrokerID) async throws {
+        let o = try await ClusterObservation.read(from: base, parts: .quorum)
+        switch o.isKRaft {
+        case false?:
+            throw Refusal("broker \(id): UnregisterBroker is a KRaft API (KIP-631) and this cluster runs on ZooKeeper, where a broker's registration is its ephemeral znode and ends when the broker stops; nothing to unregister")
+        case nil, true?:
+            break
+        }
+        let held = o.partitions.filter { $0.1.replicas.contains(id) }.count
+        guard held == 0 else {
+            throw Refusal("broker \(id) still holds replicas of \(held) partition(s): drain it first (kscale scale-in), then unregister it")
+        }
+        let change = AdminMutation.Change.unregisterBroker(id)
+        guard !isDryRun else {
+            let refusal = o.registeredBrokers.contains(id) ? nil
+                : KafkaAPIError(code: PredictedError.brokerIdNotRegistered, name: "BROKER_ID_NOT_REGISTERED",
+                                message: "Broker ID \(id) is not currently registered", api: AdminMutation.API.unregisterBroker.description)
+            record(change, refusal)
+            if let refusal { throw refusal }
+            return
+        }
+        do {
+            try await base.unregisterBroker(id)
+        } catch let refusal as KafkaAPIError {
+            record(change, refusal)
+            throw refusal
+        }
+        record(change, nil)
+    }
+
     private func record(_ change: AdminMutation.Change, _ answer: KafkaAPIError?) {
         let refusal = answer.flatMap { $0.code == 0 ? nil : $0 }
         mutations.append(AdminMutation(change: change, sent: !isDryRun, refusal: refusal))
@@ -140,6 +175,7 @@ public actor DryRunAdmin: ClusterAdmin {
         static let invalidReplicaAssignment: Int16 = 39
         static let preferredLeaderNotAvailable: Int16 = 80
         static let noReassignmentInProgress: Int16 = 85
+        static let brokerIdNotRegistered: Int16 = 102
     }
 
     /// AlterPartitionReassignments as the controller would answer it, judged from `o`: per-item

@@ -283,6 +283,26 @@ public final class SimAdmin: ClusterAdmin {
         Dictionary(uniqueKeysWithValues: items.map { ($0, error(SimErrorCode.policyViolation, ClusterModel.excessiveBatchMessage, api: api)) })
     }
 
+    /// What `UnregisterBrokerHandler` does: BROKER_ID_NOT_REGISTERED for an id the controller does
+    /// not list; a ZooKeeper profile does not serve it (UNSUPPORTED_VERSION, as the client answers).
+    public func unregisterBroker(_ id: BrokerID) async throws {
+        guard engine.profile.apiVersions[UnregisterBrokerHandler.apiKey] != nil else {
+            throw Self.error(SimErrorCode.unsupportedVersion, "\(engine.profile) does not serve UnregisterBroker", api: "UnregisterBroker")
+        }
+        let failure: KafkaAPIError? = await engine.withModel { m, t in
+            guard m.broker(id)?.registered == true else {
+                return Self.error(SimErrorCode.brokerIdNotRegistered, "Broker ID \(id) is not currently registered", api: "UnregisterBroker")
+            }
+            do {
+                try m.unregisterBroker(id, at: t)
+                return nil
+            } catch {
+                return Self.error(SimErrorCode.unknownServerError, "\(error)", api: "UnregisterBroker")
+            }
+        }
+        if let failure { throw failure }
+    }
+
     private static func error(_ code: Int16, _ message: String?, api: String) -> KafkaAPIError {
         KafkaAPIError(code: code, name: KafkaErrorCode(rawValue: code).name, message: message, api: api, broker: "KafkaSim")
     }

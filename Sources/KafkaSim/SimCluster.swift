@@ -61,9 +61,14 @@ public final class SimCluster: Sendable {
                 let port = try await server.start(port: options.basePort == 0 ? 0 : options.basePort + i)
                 servers[id] = server
                 await engine.withModel { m, _ in m.setEndpoint(id, host: options.listenHost, port: Int32(port)) }
+                // A dormant broker's port is bound once, so it is known, and closed until
+                // `POST /brokers/{id}/start` registers and starts it.
+                if await engine.withModel({ m, _ in m.broker(id)?.registered == false }) { await server.stop() }
             }
             await engine.restartHistory()
-            let bootstrap = order.compactMap { servers[$0].map { "\(options.listenHost):\($0.port)" } }.joined(separator: ",")
+            let dormant = Set(snapshot.brokers.filter { $0.registered == false }.map(\.id))
+            let bootstrap = order.filter { !dormant.contains($0) }
+                .compactMap { servers[$0].map { "\(options.listenHost):\($0.port)" } }.joined(separator: ",")
             var control: ControlServer?
             var controlURL: String?
             let cluster: SimCluster
@@ -147,6 +152,9 @@ public final class SimCluster: Sendable {
     func startBrokerChecked(_ id: BrokerID) async throws {
         guard let server = servers[id] else { throw InvalidInput("no broker \(id) in the simulated cluster") }
         if await engine.withModel({ m, _ in m.isAlive(id) }) { return }
+        // A broker UnregisterBroker took out of the model while it ran still listens: closed
+        // first, so it starts on its port again (nothing to close for a stopped one).
+        await server.stop()
         _ = try await server.start(port: server.port)
         try await engine.withModel { m, t in try m.startBroker(id, at: t) }
     }

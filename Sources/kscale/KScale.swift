@@ -38,6 +38,7 @@ struct KScale: AsyncParsableCommand {
             ScaleInCommand.self,
             UncordonCommand.self,
             ElectLeadersCommand.self,
+            UnregisterBrokerCommand.self,
             SimCommand.self,
             AutoscaleCommand.self,
         ]

@@ -22,38 +22,9 @@ import Testing
             ]),
         ])
 
-    /// Prometheus on the PATH, or the test fails saying how to get it.
-    static func prometheus() -> URL? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("prometheus")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
-    /// A loopback port below 32768 that is free now (Prometheus cannot report a port 0 it bound).
-    static func freePort() throws -> Int {
-        let base = 20_000 + Int(ProcessInfo.processInfo.processIdentifier % 5_000)
-        for port in base..<(base + 200) where canBind(port) { return port }
-        throw NoFreePort(range: "\(base)..<\(base + 200)")
-    }
-
-    static func canBind(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
     @Test func snapshotReadsPerTopicRatesFromPrometheus() async throws {
-        guard let binary = Self.prometheus() else {
-            Issue.record("prometheus is not installed: run scripts/setup.sh (it installs Debian's prometheus package)")
+        guard let binary = PrometheusServer.binary() else {
+            Issue.record(Comment(rawValue: PrometheusServer.missing))
             return
         }
         try await withSimCluster(Self.snapshot, options: SimOptions(controlPort: 0)) { sim in
@@ -61,43 +32,19 @@ import Testing
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-prom-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            // One target per broker, as one JMX exporter runs per broker process.
-            let target = "\(control.host ?? "127.0.0.1"):\(control.port ?? 0)"
-            let config = """
-            global:
-              scrape_interval: 2s
-              scrape_timeout: 2s
-            scrape_configs:
-              - job_name: kafka
-                static_configs:
-                  - targets: ['\(target)']
-                    labels: {__metrics_path__: /brokers/1/metrics, broker: '1'}
-                  - targets: ['\(target)']
-                    labels: {__metrics_path__: /brokers/2/metrics, broker: '2'}
-            """
-            try config.write(to: dir.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-            let port = try Self.freePort()
-            let server = try ChildProcess(executable: binary, arguments: [
-                "--config.file=\(dir.appendingPathComponent("prometheus.yml").path)",
-                "--storage.tsdb.path=\(dir.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(port)",
-            ])
-            defer { server.kill() }
-            let base = "http://127.0.0.1:\(port)"
+            let server = try PrometheusServer(binary: binary, control: control, brokers: [1, 2])
+            defer { server.stop() }
+            let base = server.baseURL
             // Bounded wait on Prometheus's own API: both brokers' series, each scraped for longer
             // than the 20 s window (rate() over a younger series undercounts: it has nothing to
             // extrapolate from at the window's start).
             let query = "min(count_over_time(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}[40s])) >= 12 and count(kafka_server_brokertopicmetrics_bytesin_total{topic=\"orders\"}) == 2"
             try await waitUntil("Prometheus to have scraped both brokers' orders counters for 22 s",
                                 timeout: .seconds(150), pause: .sleep(.milliseconds(500))) {
-                guard server.isRunning else { return true }
-                var parts = URLComponents(string: base + "/api/v1/query")
-                parts?.queryItems = [URLQueryItem(name: "query", value: query)]
-                guard let url = parts?.url, let (data, _) = try? await URLSession.shared.data(from: url),
-                      let body = String(data: data, encoding: .utf8) else { return false }
-                return body.contains("\"result\":[{")
+                guard server.process.isRunning else { return true }
+                return await server.answers(query)
             }
-            #expect(server.isRunning, "prometheus exited: \(server.stderrSoFar.suffix(800))")
+            #expect(server.process.isRunning, "prometheus exited: \(server.process.stderrSoFar.suffix(800))")
             let out = dir.appendingPathComponent("cluster.json").path
             let r = try await KScaleBinary.run(["snapshot", "--bootstrap-server", sim.bootstrapServers, "--metrics-url", base,
                                                 "--metrics-window", "20s", "--out", out, "--output", "json"])
@@ -114,11 +61,6 @@ import Testing
             #expect(written.consumerGroups == nil)
         }
     }
-}
-
-private struct NoFreePort: Error, CustomStringConvertible {
-    var range: String
-    var description: String { "no free loopback port in \(range)" }
 }
 
 /// `kscale snapshot --sample` through the binary against KafkaSim, both on time 5 times faster

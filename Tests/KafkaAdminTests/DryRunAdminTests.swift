@@ -235,6 +235,8 @@ actor RecordingAdmin: ClusterAdmin {
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(mutation), as: UTF8.self)
         #expect(json == #"{"api":"IncrementalAlterConfigs","change":"broker 4: set leader.replication.throttled.rate=50","config":"leader.replication.throttled.rate","line":"would send: broker 4: set leader.replication.throttled.rate=50","operation":"set","resource":"broker 4","sent":false,"value":"50"}"#)
-        #expect(AdminMutation.API.allCases.map(\.rawValue) == [37, 43, 44, 45])
+        #expect(AdminMutation.API.allCases.map(\.rawValue) == [37, 43, 44, 45, 64])
+        let unregister = String(decoding: try encoder.encode(AdminMutation(change: .unregisterBroker(7), sent: true)), as: UTF8.self)
+        #expect(unregister == #"{"api":"UnregisterBroker","broker":7,"change":"broker 7: unregister from the KRaft controller","line":"sent: broker 7: unregister from the KRaft controller","sent":true}"#)
     }
 }

@@ -48,6 +48,25 @@ struct KafkaPythonFidelityTests {
         #expect(out["nodes"] as? [Int] == [1, 2, 3])
     }
 
+    /// kafka-python (its own encoder and decoder, over kscale's UnregisterBroker schema) against
+    /// dormant brokers: absent until started, BROKER_ID_NOT_REGISTERED for one never started, and
+    /// gone from its describe_cluster once unregistered.
+    @Test func kafkaPythonSeesDormantBrokersAndUnregistersOne() async throws {
+        let sim = try await SimCluster.start(snapshot: DormantBrokerTests.snapshot,
+                                             options: SimOptions(clock: ManualClock(), profile: try KafkaProfile(version: "4.1")))
+        let dormant = try await Self.runScript("kafka_python_brokers.py", ["--bootstrap", sim.bootstrapServers, "--unregister", "5"])
+        #expect(dormant["brokers"] as? [Int] == [1, 2, 3])
+        #expect(dormant["error_code"] as? Int == 102)
+        #expect(dormant["error_message"] as? String == "Broker ID 5 is not currently registered")
+        await sim.startBroker(4)
+        await sim.stopBroker(4)
+        let unregistered = try await Self.runScript("kafka_python_brokers.py", ["--bootstrap", sim.bootstrapServers, "--unregister", "4"])
+        await sim.shutdown()
+        #expect(unregistered["error_code"] as? Int == 0)
+        #expect(unregistered["error_message"] is NSNull)
+        #expect(unregistered["brokers_after"] as? [Int] == [1, 2, 3])
+    }
+
     @Test func kafkaPythonAdminAndProducerAgainstTheSimulator() async throws {
         let clock = ManualClock()
         let snapshot = ClusterSnapshot(

@@ -110,7 +110,7 @@ public struct AutoscalePolicy: Sendable, Hashable {
         }
     }
 
-    /// How brokers are made and removed (not run yet: docs/autoscale.md, "What is not built yet").
+    /// How brokers are made and removed (KScaleExec's provisioners: docs/autoscale.md, "Provisioners").
     public enum Provisioner: Sendable, Hashable {
         /// Shell templates with `{id}`, `{rack}`, `{count}`.
         case command(add: String, remove: String)

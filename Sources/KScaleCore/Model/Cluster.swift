@@ -17,9 +17,14 @@ public struct Broker: Sendable, Hashable, Codable {
     /// (`--broker-capacity FILE` or a default); nil when unknown. Kafka does not report it.
     public var networkInCapacity: Int64?
     public var networkOutCapacity: Int64?
+    /// `"registered": false` only in a snapshot KafkaSim starts from: a dormant broker, a machine
+    /// that exists but whose Kafka has not started, absent from Metadata and DescribeCluster until
+    /// the control API's `POST /brokers/{id}/start` (docs/simulator.md). nil (registered) everywhere
+    /// else; kscale never writes it.
+    public var registered: Bool?
 
     public init(id: BrokerID, rack: String? = nil, diskTotalBytes: Int64? = nil, diskUsableBytes: Int64? = nil, cordoned: Bool? = nil,
-                networkInCapacity: Int64? = nil, networkOutCapacity: Int64? = nil) {
+                networkInCapacity: Int64? = nil, networkOutCapacity: Int64? = nil, registered: Bool? = nil) {
         self.id = id
         self.rack = rack
         self.diskTotalBytes = diskTotalBytes
@@ -27,13 +32,14 @@ public struct Broker: Sendable, Hashable, Codable {
         self.cordoned = cordoned
         self.networkInCapacity = networkInCapacity
         self.networkOutCapacity = networkOutCapacity
+        self.registered = registered
     }
 
     /// Whether the snapshot records the broker as cordoned.
     public var isCordoned: Bool { cordoned == true }
 
     enum CodingKeys: String, CodingKey {
-        case id, rack, cordoned
+        case id, rack, cordoned, registered
         case diskTotalBytes = "disk_total_bytes"
         case diskUsableBytes = "disk_usable_bytes"
         case networkInCapacity = "network_in_capacity"

@@ -66,7 +66,7 @@ struct SnapshotParser {
 
     private mutating func broker() throws -> Broker {
         var id: BrokerID?, rack: String?, total: Int64?, usable: Int64?, cordoned: Bool?
-        var networkIn: Int64?, networkOut: Int64?
+        var networkIn: Int64?, networkOut: Int64?, registered: Bool?
         try object { p, key in
             switch key {
             case "id": id = try p.int32()
@@ -76,12 +76,13 @@ struct SnapshotParser {
             case "cordoned": cordoned = try p.nullable { try $0.bool() }
             case "network_in_capacity": networkIn = try p.nullable { try $0.rate() }
             case "network_out_capacity": networkOut = try p.nullable { try $0.rate() }
+            case "registered": registered = try p.nullable { try $0.bool() }
             default: try p.skipValue()
             }
         }
         guard let id else { throw missing("id") }
         return Broker(id: id, rack: rack, diskTotalBytes: total, diskUsableBytes: usable, cordoned: cordoned,
-                      networkInCapacity: networkIn, networkOutCapacity: networkOut)
+                      networkInCapacity: networkIn, networkOutCapacity: networkOut, registered: registered)
     }
 
     private mutating func consumerGroup() throws -> ConsumerGroupState {

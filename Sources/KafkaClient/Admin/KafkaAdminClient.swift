@@ -151,6 +151,22 @@ public final class KafkaAdminClient: ClusterAdmin {
         })
     }
 
+    /// UnregisterBroker (KIP-631) to any broker, which forwards it to the active controller (as
+    /// Kafka's `Admin.unregisterBroker` does). A cluster that does not list the API (ZooKeeper,
+    /// or KRaft before 3.0) is answered UNSUPPORTED_VERSION without a request.
+    public func unregisterBroker(_ id: BrokerID) async throws {
+        let budget = CallBudget(config: config)
+        let probe = try await withRetries("ApiVersions", within: budget) { budget in .done(try await cluster.anyConnection(within: budget)) }
+        guard probe.versions.ranges[UnregisterBrokerRequest.apiKey] != nil else {
+            throw KafkaAPIError(code: KafkaErrorCode.unsupportedVersion.rawValue, name: errorName(KafkaErrorCode.unsupportedVersion.rawValue),
+                                message: "the cluster does not serve UnregisterBroker (a ZooKeeper cluster, or KRaft before 3.0)",
+                                api: "UnregisterBroker", broker: probe.label)
+        }
+        try await call(.any, UnregisterBrokerRequest.self, build: { _ in UnregisterBrokerRequest(brokerId: id) }, check: { r, c in
+            if r.errorCode != 0 { throw answer(r.errorCode, r.errorMessage, api: "UnregisterBroker", c) }
+        })
+    }
+
     // MARK: configs
 
     public func incrementalAlterConfigs(_ changes: [ConfigResource: [ConfigChange]], validateOnly: Bool) async throws -> [ConfigResource: KafkaAPIError] {

@@ -35,6 +35,7 @@ public enum KafkaAPIs {
         API(apiKey: 46, name: "ListPartitionReassignments", versions: 0...0, flexibleVersions: 0...),
         API(apiKey: 55, name: "DescribeQuorum", versions: 0...2, flexibleVersions: 0...),
         API(apiKey: 60, name: "DescribeCluster", versions: 0...2, flexibleVersions: 0...),
+        API(apiKey: 64, name: "UnregisterBroker", versions: 0...0, flexibleVersions: 0...),
         API(apiKey: 75, name: "DescribeTopicPartitions", versions: 0...0, flexibleVersions: 0...),
     ]
 
@@ -69,6 +70,7 @@ public enum KafkaAPIs {
         case 46: return ListPartitionReassignmentsRequest.self
         case 55: return DescribeQuorumRequest.self
         case 60: return DescribeClusterRequest.self
+        case 64: return UnregisterBrokerRequest.self
         case 75: return DescribeTopicPartitionsRequest.self
         default: return nil
         }
@@ -101,6 +103,7 @@ public enum KafkaAPIs {
         case 46: return ListPartitionReassignmentsResponse.self
         case 55: return DescribeQuorumResponse.self
         case 60: return DescribeClusterResponse.self
+        case 64: return UnregisterBrokerResponse.self
         case 75: return DescribeTopicPartitionsResponse.self
         default: return nil
         }

@@ -67,11 +67,15 @@ public struct ClusterModel: Sendable {
     public init(snapshot: ClusterSnapshot, settings: Settings = Settings(), host: String = "127.0.0.1",
                 ports: [BrokerID: Int32] = [:], startTime: Double = 0) throws {
         try snapshot.validate()
-        guard let first = snapshot.brokers.first else { throw InvalidInput("snapshot has no brokers") }
+        guard !snapshot.brokers.isEmpty else { throw InvalidInput("snapshot has no brokers") }
         self.settings = settings
         self.time = startTime
         self.brokerOrder = snapshot.brokers.map(\.id)
-        self.controller = first.id
+        let dormant = Set(snapshot.brokers.filter { $0.registered == false }.map(\.id))
+        guard let firstRegistered = snapshot.brokers.first(where: { !dormant.contains($0.id) }) else {
+            throw InvalidInput("every broker of the snapshot has \"registered\": false: at least one must be registered")
+        }
+        self.controller = firstRegistered.id
         var used: [BrokerID: Int64] = [:]
         for t in snapshot.topics { for p in t.partitions { for r in p.replicas { used[r, default: 0] += p.size ?? 0 } } }
         for b in snapshot.brokers {
@@ -80,6 +84,14 @@ public struct ClusterModel: Sendable {
             brokers[b.id] = SimBroker(id: b.id, rack: b.rack, host: host, port: ports[b.id] ?? 0, diskTotal: total, diskOther: other,
                                       networkInCapacity: b.networkInCapacity.map(Double.init),
                                       networkOutCapacity: b.networkOutCapacity.map(Double.init))
+            // A dormant broker (`"registered": false`): its machine exists, its Kafka has not
+            // started; `startBroker` registers it. It can hold no replica: no controller would
+            // have placed one on a broker it never knew.
+            if b.registered == false {
+                brokers[b.id]?.registered = false
+                brokers[b.id]?.alive = false
+                brokers[b.id]?.fenced = true
+            }
             // A snapshot's cordoned broker starts cordoned, as `kscale drain` left it (KIP-1066).
             if b.isCordoned {
                 guard settings.profile.supportsCordons else {
@@ -89,6 +101,11 @@ public struct ClusterModel: Sendable {
             }
         }
         for t in snapshot.topics {
+            for p in t.partitions {
+                if let id = p.replicas.first(where: dormant.contains) {
+                    throw InvalidInput("broker \(id) has \"registered\": false but holds a replica of \(t.name)-\(p.partition): a dormant broker holds nothing")
+                }
+            }
             let sorted = t.partitions.sorted { $0.partition < $1.partition }
             guard sorted.enumerated().allSatisfy({ Int32($0.offset) == $0.element.partition }) else {
                 throw InvalidInput("topic \(t.name) has gaps in its partition numbers; the simulator needs partitions 0..n-1")

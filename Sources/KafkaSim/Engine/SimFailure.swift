@@ -44,4 +44,5 @@ public enum SimErrorCode {
     public static let electionNotNeeded: Int16 = 84
     public static let noReassignmentInProgress: Int16 = 85
     public static let unknownTopicID: Int16 = 100
+    public static let brokerIdNotRegistered: Int16 = 102
 }

@@ -29,6 +29,7 @@ enum Router {
             HandlerEntry(ListPartitionReassignmentsHandler.self),
             HandlerEntry(DescribeQuorumHandler.self),
             HandlerEntry(DescribeClusterHandler.self),
+            HandlerEntry(UnregisterBrokerHandler.self),
             HandlerEntry(DescribeTopicPartitionsHandler.self),
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.apiKey, $0) })

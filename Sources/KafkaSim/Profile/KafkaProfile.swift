@@ -261,6 +261,8 @@ public struct KafkaProfile: Sendable, Equatable, CustomStringConvertible {
         if release == KafkaRelease(4, 0) { table[45] = 0...0 }
         // DescribeQuorum is a KRaft API: a ZooKeeper-mode broker does not list it.
         if mode == .zookeeper { table[55] = nil }
+        // UnregisterBroker (KIP-631) is KRaft's too, served from 3.0 (ControllerApis).
+        if mode == .kraft, release >= KafkaRelease(3, 0) { table[UnregisterBrokerHandler.apiKey] = 0...0 }
         return table
     }
 }

@@ -15,6 +15,10 @@ struct SimCommand: AsyncParsableCommand {
         and `control http://HOST:PORT` once every listener accepts connections, then runs until
         SIGINT or SIGTERM. Control API: GET /state, GET /mutations, POST /brokers/{id}/stop|start,
         POST /controller/{id}, POST /brokers/{id}/slow?ms=N, POST /brokers/{id}/drop?count=N.
+        A snapshot broker with "registered": false is dormant (a machine whose Kafka has not started): it
+        holds no replica, its port is not in the bootstrap list, and it is absent from Metadata and
+        DescribeCluster until POST /brokers/{id}/start registers and starts it. KRaft profiles from 3.0
+        serve UnregisterBroker (key 64).
         """, examples: [
             "kscale sim --snapshot Fixtures/quickstart-cluster.json --time-scale 100",
             "# Then, in another shell, with the same time scale:",

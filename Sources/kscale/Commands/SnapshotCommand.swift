@@ -5,9 +5,6 @@ import KScaleCore
 import KScaleExec
 import KScaleIO
 import KScaleView
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `kscale snapshot`: a live cluster written in the planner's snapshot format, so planning can
 /// happen offline, be reviewed, and be repeated on the same input.
@@ -88,19 +85,8 @@ struct SnapshotCommand: AsyncParsableCommand {
             }
             var snapshot = state.snapshot()
             if let metricsUrl {
-                let reading = try await PrometheusTraffic.read(baseURL: metricsUrl, window: window) { url in
-                    do {
-                        let (data, response) = try await URLSession.shared.data(from: url)
-                        if let http = response as? HTTPURLResponse, http.statusCode != 200, data.isEmpty {
-                            throw PrometheusError(message: "Prometheus at \(metricsUrl) answered HTTP \(http.statusCode)")
-                        }
-                        return data
-                    } catch let error as PrometheusError {
-                        throw error
-                    } catch {
-                        throw PrometheusError(message: "cannot read Prometheus at \(metricsUrl): \(error.localizedDescription)")
-                    }
-                }
+                let reading = try await PrometheusTraffic.read(baseURL: metricsUrl, window: window,
+                                                               get: PrometheusTraffic.httpGet(baseURL: metricsUrl))
                 traffic = PrometheusTraffic.traffic(reading, snapshot: snapshot)
                 cpu = reading.cpuByInstance
             }
