@@ -178,7 +178,9 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
     @Test func raisedTrafficScalesOutByARackEachAfterTheWindowAndLowTrafficScalesInAfterTheCooldown() async throws {
         try await Self.withRig(body: { rig in
         let notices = Notices()
-            let loop = rig.loop(Self.policy(), notices: notices)
+            var policy = Self.policy()
+            policy.notifyWebhook = "http://127.0.0.1:9/kscale"
+            let loop = rig.loop(policy, notices: notices)
             // Between the thresholds: nothing to do.
             try await loop.run(evaluations: 3)
             // A spike of two intervals, shorter than the 5-minute window: no action.
@@ -232,6 +234,7 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
                 #expect(left == 0, "broker \(id) still holds \(left) replicas")
             }
             #expect(notices.events.filter { $0 == "action-succeeded" }.count == 2)
+            #expect(notices.events.filter { $0 == "action-started" }.count == 2)
         })
     }
 
@@ -279,9 +282,16 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
 
     @Test func aFailedProvisionerPausesUntilResumed() async throws {
         try await Self.withRig(failing: true, body: { rig in
-            let loop = rig.loop(Self.policy(window: Self.interval))
+            var policy = Self.policy(window: Self.interval)
+            policy.notifyWebhook = "http://127.0.0.1:9/kscale"
+            var loop = rig.loop(policy)
+            loop.notify = { _, _ in throw InvalidInput("connection refused") }
             try await rig.traffic(share: 0.9, brokers: 6)
             try await loop.run(evaluations: 2)
+            // Notifying failed: logged, and it changed nothing.
+            let unsent = try rig.events().filter { $0["type"] as? String == "notify-failed" }
+            #expect(unsent.count == 3)   // action-started, action-failed, paused
+            #expect(unsent.allSatisfy { ($0["message"] as? String)?.contains("connection refused") == true })
             let state = try AutoscaleStateDir.readState(rig.dir)
             #expect(state.actions.count == 1 && state.actions.first?.result == "failed")
             let pause = try #require(state.paused)
