@@ -145,6 +145,14 @@ public struct AutoscaleLoop: Sendable {
         try AutoscaleStateDir.writeWindow(window, to: stateDir)
         metrics?.observe(reassignments: sampled.observation)
 
+        let state = try journal.read()
+        // A dry run cannot finish an interrupted action (`finishOpenAction` said so): deciding on
+        // the cluster it left half changed would mislead.
+        if let open = state.open {
+            let message = "action \(open.id) (\(open.direction) of brokers \(ScaleFlows.ids(open.brokers))) was interrupted and is not finished; a dry run cannot finish it: run with --execute"
+            log(journal, AutoscaleEvent(at: now, type: "stopped", message: message, action: open.id))
+            throw Refusal(message)
+        }
         // One operation at a time: its own actions run to their end before the next evaluation,
         // so anything moving now was started by someone else.
         if !sampled.observation.reassignments.isEmpty {
@@ -154,7 +162,6 @@ public struct AutoscaleLoop: Sendable {
             throw Refusal(message)
         }
 
-        let state = try journal.read()
         let decision = AutoscaleDecision.decide(AutoscaleInput(
             policy: policy, window: SignalWindow(window), snapshot: snapshot,
             lastActionEnd: state.lastActionEnd.map { Date(timeIntervalSince1970: $0) }, now: Date(timeIntervalSince1970: now)))

@@ -92,7 +92,7 @@ public enum AutoscaleStateDir {
     /// True when an autoscaler holds the directory's lock.
     public static func isRunning(_ dir: String) -> Bool { RunLock.isHeld(directory: dir) }
 
-    /// Sets the pause by hand (`kscale autoscale pause`); `execute` false writes nothing.
+    /// Sets the pause by hand (`kscale autoscale pause`); a running loop reads it at its next evaluation.
     public static func pause(_ dir: String, reason: String, at: Double) throws {
         var r = AutoscaleRecord(.paused, at: at)
         r.detail = reason

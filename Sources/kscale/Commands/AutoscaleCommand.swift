@@ -217,7 +217,7 @@ struct AutoscalePause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause",
         abstract: "Pause autoscaling: the loop keeps deciding and logging but takes no action until resume.",
-        discussion: helpDiscussion("", examples: ["kscale autoscale pause --state-dir /var/lib/kscale/autoscale --reason 'maintenance window'"]))
+        discussion: helpDiscussion("", examples: ["kscale autoscale pause --state-dir /var/lib/kscale/autoscale --reason maintenance"]))
 
     @OptionGroup var state: AutoscaleStateDirOptions
     @Option(help: "Why (shown by status).")
