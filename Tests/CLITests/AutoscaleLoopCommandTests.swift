@@ -23,6 +23,24 @@ import FoundationNetworking
         provisioner: {kind: command, add: "true {id}", remove: "true {id}"}
         """
 
+    @Test func onceAgainstAClusterSamplesDecidesAndPrintsTheDecision() async throws {
+        try await withSimCluster(DryRunGateTests.snapshot()) { sim in
+            let policy = try AutoscaleCommandTests.file("policy.yaml", Self.policy)
+            let dir = NSTemporaryDirectory() + "kscale-autoscale-once-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let once = try await KScaleBinary.run(["autoscale", "--once", "--bootstrap-server", sim.bootstrapServers, "--policy", policy,
+                                                   "--state-dir", dir, "--output", "json"])
+            #expect(once.status == 0, "\(once.stderr)")
+            // The events stream first (one JSON line each), the decision object last.
+            let decision = try #require(once.stdout.range(of: "\n{\n").map { String(once.stdout[$0.lowerBound...]) })
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(decision.utf8)) as? [String: Any])
+            #expect(object["action"] as? String == "scale-out")
+            #expect(object["current"] as? Int == 7)
+            #expect(await sim.mutatingRequests().values.reduce(0, +) == 0)
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + AutoscaleStateDir.windowName))
+        }
+    }
+
     @Test func theLoopEvaluatesServesMetricsAndStopsAtSigterm() async throws {
         try await withSimCluster(DryRunGateTests.snapshot()) { sim in
             let policy = try AutoscaleCommandTests.file("policy.yaml", Self.policy)

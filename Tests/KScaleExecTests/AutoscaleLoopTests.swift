@@ -67,7 +67,7 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
 /// The autoscaling loop end to end on an in-process KafkaSim, on one auto-advancing ManualClock
 /// shared by the simulator, the loop and its flows: each evaluation's sample waits its interval in
 /// simulated time, so an hour of autoscaling takes seconds.
-@Suite(.offThePool) struct AutoscaleLoopTests {
+@Suite(.timeLimit(.minutes(5)), .offThePool) struct AutoscaleLoopTests {
     static let interval = 60.0
     /// Per broker, bytes/s in and out: the network signals are shares of it.
     static let capacity: Int64 = 1_000_000
