@@ -68,6 +68,10 @@ let package = Package(
         .executableTarget(name: "kscale", dependencies: [
             "KScaleCore", "KScaleIO", "KafkaAdmin", "KafkaClient", "KafkaSim", "KScaleExec", "KScaleTime", "KScaleView",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // `kscale autoscale --metrics-port`'s endpoint (Support/MetricsEndpoint.swift).
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
 
         // What more than one test target needs, written once: a seeded generator and seeds, the

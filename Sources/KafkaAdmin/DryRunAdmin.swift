@@ -133,8 +133,17 @@ public actor DryRunAdmin: ClusterAdmin {
     /// (drain it first: `kscale scale-in`). A dry run answers what the controller would from
     /// metadata (BROKER_ID_NOT_REGISTERED for an id it does not list) and sends nothing.
     public func unregisterBroker(_ id: BrokerID) async throws {
+        _ = try await unregisterBroker(id, skippingZooKeeper: false)
+    }
+
+    /// The same; with `skippingZooKeeper` (the autoscaler, after a remove) nothing is sent on
+    /// ZooKeeper and the answer is false, since the broker's registration ended when it stopped.
+    /// True once the broker is unregistered (or, in a dry run, would be).
+    public func unregisterBroker(_ id: BrokerID, skippingZooKeeper: Bool) async throws -> Bool {
         let o = try await ClusterObservation.read(from: base, parts: .quorum)
         switch o.isKRaft {
+        case false? where skippingZooKeeper:
+            return false
         case false?:
             throw Refusal("broker \(id): UnregisterBroker is a KRaft API (KIP-631) and this cluster runs on ZooKeeper, where a broker's registration is its ephemeral znode and ends when the broker stops; nothing to unregister")
         case nil, true?:
@@ -151,7 +160,7 @@ public actor DryRunAdmin: ClusterAdmin {
                                 message: "Broker ID \(id) is not currently registered", api: AdminMutation.API.unregisterBroker.description)
             record(change, refusal)
             if let refusal { throw refusal }
-            return
+            return true
         }
         do {
             try await base.unregisterBroker(id)
@@ -160,6 +169,7 @@ public actor DryRunAdmin: ClusterAdmin {
             throw refusal
         }
         record(change, nil)
+        return true
     }
 
     private func record(_ change: AdminMutation.Change, _ answer: KafkaAPIError?) {

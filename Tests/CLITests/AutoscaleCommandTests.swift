@@ -116,13 +116,35 @@ import Testing
         #expect(spike.stdout.contains("changes nothing"))
     }
 
-    @Test func withoutOnceItSaysTheLoopIsNotBuilt() async throws {
+    @Test func theLoopNeedsACluster() async throws {
         let policy = try Self.file("policy.yaml", Self.policy)
         let result = try await KScaleBinary.run(["autoscale", "--policy", policy])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("not built yet"))
+        #expect(result.stderr.contains("needs --bootstrap-server"))
         let badNow = try await KScaleBinary.run(["autoscale", "--once", "--policy", policy, "--snapshot", policy, "--now", "tomorrow"])
         #expect(badNow.status == 2)
+        let executeOverSnapshots = try await KScaleBinary.run(["autoscale", "--once", "--policy", policy, "--snapshot", policy, "--execute"])
+        #expect(executeOverSnapshots.status == 2)
+        #expect(executeOverSnapshots.stderr.contains("--execute needs a cluster"))
+    }
+
+    @Test func pauseStatusAndResumeOnAStateDir() async throws {
+        let dir = NSTemporaryDirectory() + "kscale-autoscale-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fresh = try await KScaleBinary.run(["autoscale", "status", "--state-dir", dir, "--output", "json"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(try KScaleBinary.json(fresh)["paused"] as? Bool == false)
+        let paused = try await KScaleBinary.run(["autoscale", "pause", "--state-dir", dir, "--reason", "maintenance window"])
+        #expect(paused.status == 0, "\(paused.stderr)")
+        let status = try await KScaleBinary.run(["autoscale", "status", "--state-dir", dir])
+        #expect(status.stdout.contains("PAUSED") && status.stdout.contains("maintenance window"))
+        #expect(status.stdout.contains("autoscaler: not running"))
+        let json = try KScaleBinary.json(try await KScaleBinary.run(["autoscale", "status", "--state-dir", dir, "--output", "json"]))
+        #expect(json["paused"] as? Bool == true && json["paused_reason"] as? String == "maintenance window")
+        let resumed = try await KScaleBinary.run(["autoscale", "resume", "--state-dir", dir])
+        #expect(resumed.stdout.contains("resumed (it was paused: maintenance window)"))
+        let after = try KScaleBinary.json(try await KScaleBinary.run(["autoscale", "status", "--state-dir", dir, "--output", "json"]))
+        #expect(after["paused"] as? Bool == false)
     }
 }
 

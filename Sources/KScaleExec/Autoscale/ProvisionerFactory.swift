@@ -17,3 +17,17 @@ public func makeProvisioner(_ p: AutoscalePolicy.Provisioner, runner: ProvisionR
         ComposeProvisioner(file: file, service: service, runner: runner)
     }
 }
+
+/// What the loop uses when the policy names no provisioner: a dry run logs no steps, and an action
+/// with `--execute` fails (and pauses autoscaling) naming the missing key. The CLI refuses
+/// `--execute` without a provisioner before it starts, so this is only met by a dry run.
+public struct NoProvisioner: BrokerProvisioner {
+    public init() {}
+    public var kind: String { "none" }
+    public func idsToAdd(_ requested: [ProvisionRequest]) async throws -> [BrokerID] { requested.map(\.id) }
+    public func idsToRemove(count: Int, candidates: [BrokerID]) async throws -> [BrokerID] { Array(candidates.prefix(count)) }
+    public func plannedSteps(_ action: ProvisionAction) -> [ProvisionStep] { [] }
+    public func run(_ action: ProvisionAction) async throws -> [ProvisionStep] {
+        throw ProvisionFailure(message: "the policy names no provisioner (provisioner.kind: command, strimzi or compose; docs/autoscale.md, \"Provisioners\")", steps: [])
+    }
+}
