@@ -62,6 +62,26 @@ import Testing
         #expect(decision.brokers == [.init(id: 15, rack: "b"), .init(id: 16, rack: "c"), .init(id: 17, rack: "a")])
     }
 
+    @Test func aScaleInWhoseDrainOutlastsMaxDrainIsSkippedWithThatReason() throws {
+        let wanted = Self.decide(Self.policy(min: 3), Self.brokers(9), shares: Self.steadyLow)
+        try #require(wanted.action == .scaleIn)
+        let long = AutoscaleDecision.Cost(replicasMoved: 300, bytes: 1_000_000_000_000, seconds: 3 * 3_600, throttle: 100_000_000)
+        let skipped = wanted.costed(long, maxDrain: 2 * 3_600)
+        #expect(skipped.action == .none && skipped.count == 0 && skipped.brokers.isEmpty)
+        #expect(skipped.cost == long, "the estimate is still reported")
+        let block = try #require(skipped.blockedBy.first { $0.kind == .maxDrain })
+        #expect(block.detail.contains("3h") && block.detail.contains("2h"), "\(block.detail)")
+
+        let short = AutoscaleDecision.Cost(replicasMoved: 30, bytes: 1_000_000_000, seconds: 600, throttle: 100_000_000)
+        #expect(wanted.costed(short, maxDrain: 2 * 3_600).action == .scaleIn)
+        let unthrottled = AutoscaleDecision.Cost(replicasMoved: 300, bytes: 1_000_000_000_000, seconds: nil, throttle: nil)
+        #expect(wanted.costed(unthrottled, maxDrain: 2 * 3_600).action == .scaleIn, "an unknown duration is not a long one")
+        #expect(wanted.costed(long, maxDrain: nil).action == .scaleIn, "no max_drain, no limit")
+        // A scale-out is never skipped for its cost.
+        let out = Self.decide(Self.policy(), Self.brokers(6), shares: Self.steadyHigh)
+        #expect(out.costed(long, maxDrain: 60).action == .scaleOut)
+    }
+
     @Test func aSpikeShorterThanTheWindowDoesNothing() {
         let decision = Self.decide(Self.policy(), Self.brokers(6), shares: [(9, 0.5), (5, 0.9), (0, 0.95)])
         #expect(decision.action == .none)

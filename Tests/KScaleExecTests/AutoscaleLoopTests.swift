@@ -327,6 +327,10 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
             let steps = try #require(planned.last?["steps"] as? [[String: Any]])
             #expect(steps.compactMap { $0["command"] as? [String] } == [["start-broker", "7", "rack0"], ["start-broker", "8", "rack1"], ["start-broker", "9", "rack2"]])
             #expect(planned.last?["dry_run"] as? Bool == true)
+            // Every action carries the planner's estimate at the policy's throttle.
+            let cost = try #require((planned.last?["decision"] as? [String: Any])?["cost"] as? [String: Any])
+            #expect((cost["replicas_moved"] as? Int ?? 0) > 0 && (cost["bytes"] as? Int ?? 0) > 0, "\(cost)")
+            #expect((cost["seconds"] as? Double ?? 0) > 0 && cost["throttle"] as? Int == 200_000_000, "\(cost)")
             let page = metrics.render()
             #expect(page.contains("kscale_autoscale_brokers 6\n"))
             #expect(page.contains("kscale_autoscale_signal{name=\"network_in\"} 0.9"))
@@ -351,6 +355,22 @@ final class SimProvisioner: BrokerProvisioner, @unchecked Sendable {
             #expect(try rig.events().contains { $0["type"] as? String == "warning" && ($0["message"] as? String)?.contains("cpu signal could not be read") == true })
             let last = try #require(try rig.events().last { $0["type"] as? String == "evaluation" }?["decision"] as? [String: Any])
             #expect(last["action"] as? String == "none", "an unknown signal decides nothing: \(last)")
+        })
+    }
+
+    @Test func aScaleInLongerThanMaxDrainIsSkipped() async throws {
+        try await Self.withRig(body: { rig in
+            var policy = Self.policy(window: Self.interval)
+            policy.maxDrain = 0.1  // the drain copies about 360 MB at 200 MB/s a broker: well over 0.1 s
+            try await rig.traffic(share: 0.05, brokers: 6)
+            try await rig.loop(policy).run(evaluations: 2)
+            let evaluations = try rig.events().filter { $0["type"] as? String == "evaluation" }
+            let decision = try #require(evaluations.last?["decision"] as? [String: Any])
+            #expect(decision["action"] as? String == "none", "\(decision)")
+            let blocks = try #require(decision["blocked_by"] as? [[String: Any]])
+            #expect(blocks.contains { $0["kind"] as? String == "max_drain" }, "\(blocks)")
+            #expect(rig.provisioner.calls.isEmpty)
+            #expect(try AutoscaleStateDir.readState(rig.dir).actions.isEmpty)
         })
     }
 

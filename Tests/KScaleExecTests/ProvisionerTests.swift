@@ -91,6 +91,19 @@ struct RecordingTools {
         ])
     }
 
+    @Test func anAddRunAgainPatchesToTheSameSize() async throws {
+        // The autoscaler crashed after the patch to 6 and before recording it; on restart it runs
+        // the same add. Strimzi has not reconciled yet (nodes 0-2, spec 6), then has (nodes 0-2,4,6,7).
+        let requests = [ProvisionRequest(id: 4, rack: "a"), ProvisionRequest(id: 6, rack: "b"), ProvisionRequest(id: 7, rack: "c")]
+        for nodes in [[0, 1, 2], [0, 1, 2, 4, 6, 7]] {
+            let tools = try RecordingTools()
+            defer { tools.remove() }
+            try tools.write("pool.json", RecordingTools.pool(replicas: 6, nodeIDs: nodes))
+            let steps = try await provisioner(tools).run(.add(requests))
+            #expect(steps.map(\.command) == [Self.kubectlGet, Self.patch(6)], "nodes \(nodes): never N + 2k")
+        }
+    }
+
     @Test func scaleOutTakesTheNextNodeIdsAnnotationFirst() async throws {
         let tools = try RecordingTools()
         defer { tools.remove() }

@@ -121,6 +121,8 @@ public struct AutoscaleDecision: Sendable, Hashable, Encodable {
             case predictedLoad = "predicted_load"
             /// Removing more brokers would leave a partition unable to keep its rack rule.
             case rackRule = "rack_rule"
+            /// The drain's estimate at the policy's throttle is longer than `max_drain`.
+            case maxDrain = "max_drain"
         }
 
         public var kind: Kind
@@ -129,9 +131,38 @@ public struct AutoscaleDecision: Sendable, Hashable, Encodable {
         public var until: String?
     }
 
+    /// What the action would move, by the planner's plan for it, and how long that takes at the
+    /// policy's throttle (`seconds` nil when unthrottled or unknown).
+    public struct Cost: Sendable, Hashable, Encodable {
+        public var replicasMoved: Int
+        public var bytes: Int64
+        public var seconds: Double?
+        public var throttle: Int64?
+        public init(replicasMoved: Int, bytes: Int64, seconds: Double?, throttle: Int64?) {
+            self.replicasMoved = replicasMoved
+            self.bytes = bytes
+            self.seconds = seconds
+            self.throttle = throttle
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case replicasMoved = "replicas_moved", bytes, seconds, throttle
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(replicasMoved, forKey: .replicasMoved)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(seconds, forKey: .seconds)
+            try container.encode(throttle, forKey: .throttle)
+        }
+    }
+
     public var action: Action
     public var count: Int
     public var brokers: [PlannedBroker]
+    /// Set by the loop, which can plan (`costed(_:maxDrain:)`); nil over snapshots and for `none`.
+    public var cost: Cost?
     public var reason: Reason
     public var signals: [String: SignalReading]
     public var blockedBy: [Block]
@@ -142,11 +173,25 @@ public struct AutoscaleDecision: Sendable, Hashable, Encodable {
     public var ceiling: Int
 
     enum CodingKeys: String, CodingKey {
-        case action, count, brokers, reason, signals, current, floor, ceiling
+        case action, count, brokers, reason, signals, current, floor, ceiling, cost
         case blockedBy = "blocked_by"
         case nextEvaluation = "next_evaluation"
     }
 
     /// `2026-12-01T08:00:00Z`.
     public static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    /// The decision with what its action costs; a scale-in whose drain would take longer than
+    /// `maxDrain` seconds becomes `none`, blocked by `max_drain` (issue 15, "cost-aware"). A cost
+    /// without a duration (unthrottled) never blocks: its length is unknown, not long.
+    public func costed(_ cost: Cost?, maxDrain: Double?) -> AutoscaleDecision {
+        var decision = self
+        decision.cost = cost
+        guard action == .scaleIn, let maxDrain, let seconds = cost?.seconds, seconds > maxDrain else { return decision }
+        decision.blockedBy.append(Block(kind: .maxDrain, detail: "draining \(count) broker\(count == 1 ? "" : "s") would take about \(DurationText.format(seconds)) at the policy's throttle, longer than max_drain \(DurationText.format(maxDrain))", until: nil))
+        decision.action = .none
+        decision.count = 0
+        decision.brokers = []
+        return decision
+    }
 }

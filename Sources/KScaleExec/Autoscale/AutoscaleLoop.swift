@@ -176,9 +176,10 @@ public struct AutoscaleLoop: Sendable {
             throw Refusal(message)
         }
 
-        let decision = AutoscaleDecision.decide(AutoscaleInput(
+        let wanted = AutoscaleDecision.decide(AutoscaleInput(
             policy: policy, window: SignalWindow(window), snapshot: snapshot,
             lastActionEnd: state.lastActionEnd.map { Date(timeIntervalSince1970: $0) }, now: Date(timeIntervalSince1970: now)))
+        let decision = wanted.costed(cost(of: wanted, on: snapshot, journal, at: now), maxDrain: policy.maxDrain)
         let windowFull = WindowBook.isFull(window, window: policy.evaluation.window, interval: interval, now: Date(timeIntervalSince1970: now))
         metrics?.observe(decision: decision, paused: state.paused != nil)
         var result = AutoscaleEvaluation(decision: decision, windowFull: windowFull, action: nil, plannedSteps: [])
@@ -377,10 +378,47 @@ public struct AutoscaleLoop: Sendable {
         try step(Step.flow, action, journal)
     }
 
+    /// The flows' executor settings: the given ones, the throttle defaulting to the policy's.
+    var runOptions: RunOptions {
+        var options = settings.runOptions
+        if options.throttle == nil { options.throttle = policy.throttle }
+        return options
+    }
+
+    /// What `decision`'s action would move: the plan the flow would make for it on `snapshot` (the
+    /// brokers to add given their racks), estimated as the executor paces it at the throttle. nil
+    /// for `none`, or (logged) when no plan can be made now; the flow then says why when it runs.
+    func cost(of decision: AutoscaleDecision, on snapshot: ClusterSnapshot, _ journal: AutoscaleJournal, at now: Double) -> AutoscaleDecision.Cost? {
+        let ids = decision.brokers.map(\.id)
+        var target = snapshot
+        let goal: LifecycleGoal
+        switch decision.action {
+        case .none: return nil
+        case .scaleOut:
+            let known = Set(snapshot.brokers.map(\.id))
+            target.brokers += decision.brokers.filter { !known.contains($0.id) }.map { Broker(id: $0.id, rack: $0.rack) }
+            goal = .scaleOut(add: ids)
+        case .scaleIn:
+            goal = .scaleIn(remove: ids)
+        }
+        do {
+            let planner = try CorePlanner.checked(excludeTopics: settings.excludeTopics, rackAware: settings.rackAware)
+            let plan = try planner.plan(goal, from: target)
+            let moves = Move.moves(of: plan.plan, from: target)
+            let options = runOptions
+            let estimate = TransferEstimate(moves: moves, throttle: options.initialThrottle,
+                                            scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
+            return AutoscaleDecision.Cost(replicasMoved: moves.reduce(0) { $0 + $1.adding.count }, bytes: moves.reduce(0) { $0 + $1.copyBytes },
+                                          seconds: estimate.throttle == nil ? nil : estimate.seconds, throttle: estimate.throttle)
+        } catch {
+            log(journal, AutoscaleEvent(at: now, type: "warning", message: "no estimate for the \(decision.action.rawValue) of brokers \(ScaleFlows.ids(ids)): \(error)"))
+            return nil
+        }
+    }
+
     /// The scale flows over the state dir's `runs/` root, with the policy's throttle.
     func flows(_ journal: AutoscaleJournal, action: Int) throws -> ScaleFlows {
-        var runOptions = settings.runOptions
-        if runOptions.throttle == nil { runOptions.throttle = policy.throttle }
+        let runOptions = self.runOptions
         let root = AutoscaleStateDir.runsRoot(stateDir)
         let planner = try CorePlanner.checked(excludeTopics: settings.excludeTopics, rackAware: settings.rackAware)
         let log: @Sendable (LifecycleEvent) -> Void = { [clock] event in

@@ -19,7 +19,8 @@ import KScaleCore
 /// - read:   `kubectl get kafkanodepool POOL -n NS -o json` (`spec.replicas`, `status.nodeIds`,
 ///           annotations, the `strimzi.io/cluster` label); for an add also
 ///           `kubectl get kafkanodepool -n NS -l strimzi.io/cluster=CLUSTER -o json` (ids every pool uses);
-/// - add:    `kubectl patch kafkanodepool POOL -n NS --type merge -p {"spec":{"replicas":N+k}}`;
+/// - add:    `kubectl patch kafkanodepool POOL -n NS --type merge -p {"spec":{"replicas":N+k}}`
+///           (N+k: the pool's nodes and the new ids, so a rerun patches to the same size);
 /// - remove: `kubectl annotate kafkanodepool POOL -n NS --overwrite strimzi.io/remove-node-ids=[a,b]`,
 ///           then the patch to N-k.
 /// The patch is computed from the replicas read just before it, never from an older reading.
@@ -219,15 +220,25 @@ public struct StrimziProvisioner: BrokerProvisioner {
         }
     }
 
+    /// The pool's size once it holds `ids`: its nodes and those ids, or its `spec.replicas` when
+    /// that is already more. So an add run again (the autoscaler crashed between the patch and
+    /// recording it, then finished the action) patches to the same size, never to N + 2k, whether
+    /// Strimzi has reconciled the first patch (the ids are nodes now) or not (`spec.replicas`
+    /// already says N + k). A resize someone else left pending is not added to.
+    static func replicasAfterAdding(_ ids: [BrokerID], to nodePool: NodePool) -> Int {
+        max(nodePool.replicas, Set(nodePool.nodeIDs).union(ids).count)
+    }
+
     public func run(_ action: ProvisionAction) async throws -> [ProvisionStep] {
         var steps: [ProvisionStep] = []
         let nodePool = try await readPool(&steps)
         switch action {
         case .add(let requests):
             guard !requests.isEmpty else { return steps }
-            let step = await runner.run(patch(replicas: nodePool.replicas + requests.count))
+            let target = Self.replicasAfterAdding(requests.map(\.id), to: nodePool)
+            let step = await runner.run(patch(replicas: target))
             steps.append(step)
-            try ProvisionRunner.check(step, steps: steps, what: "strimzi provisioner: scaling KafkaNodePool \(pool) to \(nodePool.replicas + requests.count)")
+            try ProvisionRunner.check(step, steps: steps, what: "strimzi provisioner: scaling KafkaNodePool \(pool) to \(target)")
         case .remove(let ids):
             guard !ids.isEmpty else { return steps }
             let foreign = ids.filter { !nodePool.nodeIDs.contains($0) }
