@@ -59,13 +59,13 @@ import FoundationNetworking
             let page = String(decoding: data, as: UTF8.self)
             #expect(page.contains("kscale_autoscale_signal{name=\"partitions_per_broker\"}"), "\(page)")
             #expect(page.contains("kscale_autoscale_paused 0\n"))
-            if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
-                let file = dir + "/metrics.prom"
-                try data.write(to: URL(fileURLWithPath: file))
-                let promtool = try ChildProcess(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "/usr/bin/promtool check metrics < '\(file)'"])
-                let checked = try await promtool.wait(timeout: .seconds(60))
-                #expect(checked.status == 0, "promtool: \(checked.stdout) \(checked.stderr)")
-            }
+            // Debian's prometheus package (scripts/setup.sh installs it) ships promtool.
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "promtool is missing: run scripts/setup.sh")
+            let file = dir + "/metrics.prom"
+            try data.write(to: URL(fileURLWithPath: file))
+            let promtool = try ChildProcess(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "/usr/bin/promtool check metrics < '\(file)'"])
+            let checked = try await promtool.wait(timeout: .seconds(60))
+            #expect(checked.status == 0, "promtool: \(checked.stdout) \(checked.stderr)")
             // A second autoscaler on the same state dir is refused while this one runs.
             let second = try await KScaleBinary.run(["autoscale", "--bootstrap-server", sim.bootstrapServers, "--policy", policy, "--state-dir", dir])
             #expect(second.status == 2)
@@ -81,6 +81,70 @@ import FoundationNetworking
             // A dry run: 6 brokers with 2+ partitions each would scale out, and nothing was sent.
             #expect(result.stdout.contains("dry run: would run"), "\(result.stdout)")
             #expect(await sim.mutatingRequests().values.reduce(0, +) == 0)
+        }
+    }
+
+    /// Six brokers in racks a, b, c; 12 partitions of 20 MB, RF 3: the scale-in of three (one per
+    /// rack) moves about 120 MB, paced at 10 MB/s a broker so the drain lasts some seconds.
+    static func drainCluster() -> ClusterSnapshot {
+        let brokers = (1...6).map { Broker(id: BrokerID($0), rack: ["a", "b", "c"][($0 - 1) % 3]) }
+        let partitions = (0..<12).map { p -> PartitionState in
+            let replicas = (0..<3).map { BrokerID((p + $0) % 6 + 1) }
+            return PartitionState(partition: Int32(p), replicas: replicas, size: 20_000_000, isr: replicas, leader: replicas[0])
+        }
+        return ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "orders", partitions: partitions)])
+    }
+
+    /// The issue's crash case through the binary: a scale-in killed with SIGKILL while its drain
+    /// copies is finished by the next start; the remove command runs only after every broker's
+    /// SAFE TO STOP verdict, for brokers that hold nothing, and no throttle is left.
+    @Test func aScaleInKilledWithSIGKILLMidDrainIsFinishedByTheNextStart() async throws {
+        try await withSimCluster(Self.drainCluster()) { sim in
+            let dir = NSTemporaryDirectory() + "kscale-autoscale-kill-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let removed = dir + "/removed.txt"
+            // 36 replicas over 6 brokers: 6 per broker, below 10; over 3 brokers 12, below 50 - margin.
+            let policy = try AutoscaleCommandTests.file("policy.yaml", """
+                brokers: {min: 3, max: 6}
+                step: {out: 3, in: 3}
+                cooldown: {out: 1s, in: 1s}
+                evaluation: {interval: 1s, window: 1s}
+                signals:
+                  partitions_per_broker: {out_above: 50, in_below: 10}
+                provisioner: {kind: command, add: "true {id}", remove: "echo {id} >> \(removed)"}
+                throttle: 10MB/s
+                """)
+            let arguments = ["autoscale", "--bootstrap-server", sim.bootstrapServers, "--policy", policy, "--state-dir", dir + "/state",
+                             "--execute", "--output", "json"]
+            let first = try KScaleBinary.start(arguments)
+            try await waitUntil("the drain copying", timeout: .seconds(120)) { await !sim.state().moves.isEmpty }
+            first.signal(SIGKILL)
+            _ = try await first.wait(timeout: .seconds(60))
+            #expect(!FileManager.default.fileExists(atPath: removed), "nothing removed by the killed run")
+
+            let second = try KScaleBinary.start(arguments)
+            let events = dir + "/state/" + AutoscaleStateDir.eventsName
+            try await waitUntil("the action ended", timeout: .seconds(180)) {
+                ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("\"type\":\"action-ended\"")
+            }
+            second.signal(SIGTERM)
+            let result = try await second.wait(timeout: .seconds(60))
+            #expect(result.status == 0, "\(result.stderr)")
+
+            let gone = ((try? String(contentsOfFile: removed, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { BrokerID(String($0)) }
+            #expect(gone.count == 3, "three brokers handed to the remove command: \(gone)")
+            let state = await sim.state()
+            for id in gone {
+                #expect(!state.snapshot.allPartitions.contains { $0.1.replicas.contains(id) }, "broker \(id) removed while holding a replica")
+            }
+            let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+            let verdict = try #require(log.range(of: "\"type\":\"verdict\""), "a verdict before the remove")
+            let remove = try #require(log.range(of: "echo"), "the remove command in the event log")
+            #expect(verdict.lowerBound < remove.lowerBound, "SAFE TO STOP judged before the remove command ran")
+            #expect(log.contains("\"type\":\"continue\""), "the restart continued the open action")
+            let check = try await KScaleBinary.run(["check", "--bootstrap-server", sim.bootstrapServers, "--output", "json"])
+            #expect(!check.stdout.contains("leftover-throttles"), "no throttle left: \(check.stdout)")
         }
     }
 }
