@@ -75,10 +75,11 @@ for shape in $SHAPES; do
                 --extra "{\"scenario\":\"scale-out-$disks\",\"brokers\":$brokers,\"new\":$new,\"partitions\":$partitions,\"seed\":$seed}" >> "$RESULTS"
         done
 
-        # Relief: disks sized so the fullest brokers are above 60%; relieve every broker over it.
-        # Network: the skewed cluster on 1.6 GB/s links, relieved to 35% in and 60% out.
+        # Relief: disks sized so the mean broker is 55% full, relieved to 60%; network on 4 GB/s
+        # links, relieved to 1.15 x the mean broker's network in (and out), so the hot brokers are
+        # over and the cluster as a whole is not.
         relief="$WORK/relief-$brokers-$seed.json"
-        python3 "$BENCH/gen_cluster.py" $base $hot --network-capacity 1.6e9 -o - \
+        python3 "$BENCH/gen_cluster.py" $base $hot --network-capacity 4e9 -o - \
             | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
@@ -89,7 +90,13 @@ for t in c["topics"]:
 mean = sum(held.values()) / len(held)
 for b in c["brokers"]: b["disk_total_bytes"] = int(mean / 0.55)   # mean utilisation 55%
 json.dump(c, sys.stdout)' > "$relief"
-        for case in "disk 60% --disk" "in 35% --network-in" "out 60% --network-out"; do
+        echo '{"version":1,"partitions":[]}' > "$WORK/empty.json"
+        read -r in_pct out_pct < <(python3 "$BENCH/score.py" "$relief" "$WORK/empty.json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+mean = lambda s: s["max"] / s["max_over_mean"]
+print("%.1f%% %.1f%%" % (mean(d["network_in_per_broker"]) * 1.15 / 4e9 * 100, mean(d["network_out_per_broker"]) * 1.15 / 4e9 * 100))')
+        for case in "disk 60% --disk" "in $in_pct --network-in" "out $out_pct --network-out"; do
             set -- $case
             dim=$1; pct=$2; flag=$3
             limit=$(python3 -c "print(${pct%\%} / 100)")
