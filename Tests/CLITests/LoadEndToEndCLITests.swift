@@ -45,7 +45,7 @@ import Testing
             let first = try await Self.sample(sim, to: path("before.json"), capacities: capacities)
             let before = first.brokerUsage(leaders: .current)
             let hotBefore = try #require(before.first { $0.broker == Self.hot })
-            #expect(Set(hotBefore.breaches(Self.judged).map(\.dimension)) == [.networkIn, .networkOut],
+            #expect(Set(hotBefore.breaches(Self.planned).map(\.dimension)) == [.networkIn, .networkOut],
                     "the fixture's hot broker is over both network limits: \(before)")
 
             let plan = try await KScaleBinary.run(["plan", "relieve", "--snapshot", path("before.json"), "--broker-capacity", path("capacity.json"),
