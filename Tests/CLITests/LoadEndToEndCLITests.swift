@@ -3,6 +3,7 @@ import KafkaSim
 import KScaleCore
 import KScaleIO
 import KScaleTestSupport
+import KScaleTime
 import Testing
 
 /// Issue 14 end to end, through the binary against KafkaSim: a cluster with one hot broker
@@ -74,6 +75,46 @@ import Testing
             #expect(hotAfter.breaches(Self.judged).isEmpty, "broker \(Self.hot) relieved: \(hotAfter)")
             #expect(hotAfter.networkIn < hotBefore.networkIn && hotAfter.networkOut < hotBefore.networkOut)
             #expect(after.flatMap { $0.breaches(Self.judged) }.map(\.description) == [], "\(after)")
+        }
+    }
+}
+
+/// `execute --rates SNAPSHOT`: the dry run's estimate copies each replica at the throttle less its
+/// partition's produce rate, and names a partition written faster than the throttle.
+@Suite(.serialized) struct ExecuteRatesCLITests {
+    static let mb: Int64 = 1_000_000
+
+    @Test(.timeLimit(.minutes(3))) func theDryRunCountsTheProduceRate() async throws {
+        let snapshot = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 2), Broker(id: 3)], topics: [
+            TopicState(name: "busy", partitions: [PartitionState(partition: 0, replicas: [1], size: 100 * Self.mb, leader: 1, bytesInPerSec: 6 * Self.mb)]),
+            TopicState(name: "flooded", partitions: [PartitionState(partition: 0, replicas: [1], size: 100 * Self.mb, leader: 1, bytesInPerSec: 12 * Self.mb)]),
+        ])
+        // Simulated time stands still: the logs keep the snapshot's sizes while the dry run reads them.
+        try await withSimCluster(snapshot, options: SimOptions(clock: ManualClock())) { sim in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kscale-rates-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "busy", partition: 0, replicas: [2]),
+                                                     PartitionAssignment(topic: "flooded", partition: 0, replicas: [3])])
+            try KScaleFiles.writePlan(plan, to: dir.appendingPathComponent("plan.json").path)
+            try KScaleFiles.writeSnapshot(snapshot, to: dir.appendingPathComponent("rates.json").path)
+            let args = ["execute", "--bootstrap-server", sim.bootstrapServers, "--plan", dir.appendingPathComponent("plan.json").path,
+                        "--throttle", "10MB/s", "--state-dir", dir.appendingPathComponent("runs").path, "--output", "json"]
+            func preview(_ extra: [String]) async throws -> [String: Any] {
+                let r = try await KScaleBinary.run(args + extra)
+                #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            }
+            let plain = try await preview([])
+            #expect(plain["estimated_seconds"] as? Double == 20, "two 100 MB copies sent by broker 1 at 10 MB/s: \(plain)")
+            #expect(plain["never_catch_up"] as? [String] == [])
+            let counted = try await preview(["--rates", dir.appendingPathComponent("rates.json").path])
+            // flooded-0 (12 MB/s > 10 MB/s) never catches up and is left out; busy-0 then has broker
+            // 1's throttle alone: 100 MB at 10 - 6 MB/s = 25 s.
+            #expect(counted["estimated_seconds"] as? Double == 25, "\(counted)")
+            #expect(counted["lower_bound_seconds"] as? Double == 25, "\(counted)")
+            #expect(counted["never_catch_up"] as? [String] == ["flooded-0"], "\(counted)")
+            #expect(await sim.mutatingRequests().values.reduce(0, +) == 0, "a dry run sends nothing")
         }
     }
 }
