@@ -12,8 +12,15 @@ public struct RunEstimate: Sendable {
     public var waves: [Wave]
     public var seconds: Double
     public var bytes: Int64
-    /// max over brokers of (bytes in / throttle, bytes out / throttle): no schedule can beat it.
+    /// max over brokers of the seconds its copies in, or out, take at the throttle alone (each
+    /// `Move.copySeconds(at:)`: a busy partition's copy takes longer than its size / throttle):
+    /// no schedule can beat it.
     public var lowerBoundSeconds: Double
+    /// Moves whose new replicas never catch up at this throttle: the partition is written as fast
+    /// as the throttle copies, or faster (`produceRate >= throttle`), or (in the simulation) every
+    /// copy still running is left a share of the throttle below its produce rate. Left out of
+    /// `seconds`; the throttle must rise above their produce rate for them to end.
+    public var neverCatchUp: [TopicPartition] = []
 
     /// Simulates the run. `throttle` nil means unthrottled: durations are then unknown (0).
     public static func simulate(moves: [Move], throttle: Int64?, scheduler: MoveScheduler, order: MoveOrder) -> RunEstimate {
@@ -25,6 +32,16 @@ public struct RunEstimate: Sendable {
             let first = scheduler.next(pending: pending, inFlight: [])
             return RunEstimate(waves: first.isEmpty ? [] : [Wave(start: 0, moves: first)], seconds: 0, bytes: bytes, lowerBoundSeconds: 0)
         }
+        // A move written at the throttle or faster never catches up, whatever the schedule: it
+        // is reported and left out, so it holds no budget the others could use.
+        let hopeless = pending.filter { Double($0.produceRate) >= rate && $0.copyBytes > 0 }
+        var neverCatchUp = hopeless.map(\.tp)
+        if !hopeless.isEmpty {
+            let left = Set(neverCatchUp)
+            pending.removeAll { left.contains($0.tp) }
+        }
+        // `left` counts the replica's bytes at the start; a copy gains on it at its share of the
+        // throttle less the partition's produce rate (what is written meanwhile must be copied too).
         struct Flow { var move: Int; var receiver: BrokerID; var sender: BrokerID?; var left: Double }
         var active: [Move] = []
         var flows: [Flow] = []
@@ -40,7 +57,9 @@ public struct RunEstimate: Sendable {
                 for m in starting {
                     active.append(m)
                     let idx = active.count - 1
-                    for r in m.adding { flows.append(Flow(move: idx, receiver: r, sender: m.sender, left: Double(m.bytes))) }
+                    for r in m.adding {
+                        flows.append(Flow(move: idx, receiver: r, sender: m.sender, left: Double(m.bytes)))
+                    }
                 }
             }
             // Moves with nothing to copy finish at once.
@@ -51,7 +70,9 @@ public struct RunEstimate: Sendable {
                 var remap: [Int: Int] = [:]
                 for (n, o) in keep.enumerated() { remap[o] = n }
                 active = keep.map { active[$0] }
-                flows = flows.compactMap { f in remap[f.move].map { Flow(move: $0, receiver: f.receiver, sender: f.sender, left: f.left) } }
+                flows = flows.compactMap { f in
+                    remap[f.move].map { Flow(move: $0, receiver: f.receiver, sender: f.sender, left: f.left) }
+                }
                 continue
             }
             if flows.isEmpty && pending.isEmpty { break }
@@ -62,21 +83,29 @@ public struct RunEstimate: Sendable {
                 inCount[f.receiver, default: 0] += 1
                 if let s = f.sender { outCount[s, default: 0] += 1 }
             }
+            // Each copy's net speed: its share of the throttle less what producers add meanwhile.
             let speeds = flows.map { f -> Double in
                 let i = rate / Double(inCount[f.receiver] ?? 1)
                 let o = f.sender.map { rate / Double(outCount[$0] ?? 1) } ?? rate
-                return min(i, o)
+                return active[f.move].catchUpSpeed(at: min(i, o))
             }
             var dt = Double.infinity
-            for (k, f) in flows.enumerated() { dt = min(dt, f.left / speeds[k]) }
+            for (k, f) in flows.enumerated() where speeds[k] > 0 { dt = min(dt, f.left / speeds[k]) }
+            guard dt.isFinite else {
+                // Every copy still running is held below its produce rate by the others: none ends.
+                neverCatchUp += active.map(\.tp) + pending.map(\.tp)
+                break
+            }
             now += dt
-            for k in flows.indices { flows[k].left -= speeds[k] * dt }
+            for k in flows.indices where speeds[k] > 0 { flows[k].left -= speeds[k] * dt }
             flows.removeAll { $0.left <= 1e-6 }
         }
-        return RunEstimate(waves: waves, seconds: now, bytes: bytes, lowerBoundSeconds: bound)
+        var estimate = RunEstimate(waves: waves, seconds: now, bytes: bytes, lowerBoundSeconds: bound)
+        estimate.neverCatchUp = neverCatchUp.sorted()
+        return estimate
     }
 
-    /// max over brokers of (bytes copied into it, bytes sent from it) divided by the throttle
+    /// max over brokers of the seconds of the copies into it, or sent from it, at the throttle
     /// (`TransferBound`, the one computation).
     public static func lowerBound(moves: [Move], throttle: Int64?) -> Double {
         TransferBound(moves: moves).seconds(throttle: throttle)
@@ -112,6 +141,9 @@ public struct TransferBound: Sendable, Hashable {
 
     /// Every broker that receives, sends or loses a replica, by id.
     public var brokers: [BrokerBytes]
+    /// Per broker, the copies it receives and sends (one per new replica), for the bound's seconds.
+    private var copiesIn: [BrokerID: [Move]]
+    private var copiesOut: [BrokerID: [Move]]
 
     public init(moves: [Move]) {
         var flows: [BrokerID: BrokerBytes] = [:]
@@ -120,12 +152,21 @@ public struct TransferBound: Sendable, Hashable {
             change(&entry)
             flows[broker] = entry
         }
+        var into: [BrokerID: [Move]] = [:], out: [BrokerID: [Move]] = [:]
         for move in moves {
-            for broker in move.adding { update(broker) { $0.bytesIn += move.bytes; $0.copies = true } }
-            if let sender = move.sender { update(sender) { $0.bytesOut += move.copyBytes; $0.copies = true } }
+            for broker in move.adding {
+                update(broker) { $0.bytesIn += move.bytes; $0.copies = true }
+                into[broker, default: []].append(move)
+            }
+            if let sender = move.sender {
+                update(sender) { $0.bytesOut += move.copyBytes; $0.copies = true }
+                out[sender, default: []].append(contentsOf: Array(repeating: move, count: move.adding.count))
+            }
             for broker in move.removing { update(broker) { $0.bytesLeaving += move.bytes } }
         }
         brokers = flows.values.sorted { $0.broker < $1.broker }
+        copiesIn = into
+        copiesOut = out
     }
 
     /// The broker whose bytes set the bound, and which flow: the most bytes in or out (the lower
@@ -139,9 +180,20 @@ public struct TransferBound: Sendable, Hashable {
     }
 
     /// The bound in seconds at `throttle` bytes per second per broker; 0 unthrottled (unknown).
+    /// A broker's copies in (or out) share its throttle, and each copy must move its bytes plus
+    /// what is produced while it runs, so the broker needs at least the sum of their
+    /// `Move.copySeconds(at: throttle)`. Without produce rates this is its bytes / throttle. A copy
+    /// that never catches up (`RunEstimate.neverCatchUp`) is left out.
     public func seconds(throttle: Int64?) -> Double {
         guard let throttle, throttle > 0 else { return 0 }
-        return Double(limiting?.bytes ?? 0) / Double(throttle)
+        let rate = Double(throttle)
+        func total(_ copies: [Move]) -> Double {
+            copies.reduce(0) { sum, move in
+                let seconds = move.copySeconds(at: rate)
+                return seconds.isFinite ? sum + seconds : sum
+            }
+        }
+        return max(copiesIn.values.map(total).max() ?? 0, copiesOut.values.map(total).max() ?? 0)
     }
 
     /// The same bound with "out of a broker" read as the replicas leaving it instead of what it
@@ -152,6 +204,22 @@ public struct TransferBound: Sendable, Hashable {
         let worst = brokers.map { max($0.bytesIn, $0.bytesLeaving) }.max() ?? 0
         return Double(worst) / Double(throttle)
     }
+}
+
+extension Move {
+    /// Seconds one new replica takes to catch up when copied at `rate` bytes per second: the
+    /// copy gains on the leader at the rate less the produce rate (what is written meanwhile must
+    /// be copied too), so it ends after bytes / (rate - produceRate); infinite when the partition
+    /// is written at `rate` or faster and the copy never catches up. The one formula of a copy's
+    /// time: the dry run's simulation and `TransferBound` both use it.
+    public func copySeconds(at rate: Double) -> Double {
+        guard bytes > 0 else { return 0 }
+        let gain = catchUpSpeed(at: rate)
+        return gain > 0 ? Double(bytes) / gain : .infinity
+    }
+
+    /// How fast a copy at `rate` bytes per second gains on the leader: the rate less the produce rate.
+    public func catchUpSpeed(at rate: Double) -> Double { rate - Double(produceRate) }
 }
 
 /// What a plan copies per broker, and how long it takes at a run's throttle and pacing: what a

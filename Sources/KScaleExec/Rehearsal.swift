@@ -148,9 +148,12 @@ public enum Rehearsal {
         let inspection = try await Preflight.inspect(plan: plan, admin: admin, additional: options.additional,
                                                      allowReplicationFactorChange: options.allowReplicationFactorChange ?? false,
                                                      adopt: options.adopt ?? false, drift: drift)
-        let bound = TransferBound(moves: inspection.moves)
+        // The snapshot's produce rates keep flowing in the rehearsal (KafkaSim's ingest), so the
+        // bound and the estimate count them too (`Move.copySeconds(at:)`).
+        let moves = inspection.moves.withProduceRates(from: snapshot)
+        let bound = TransferBound(moves: moves)
         let boundSeconds = bound.seconds(throttle: throttle)
-        let estimate = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle,
+        let estimate = RunEstimate.simulate(moves: moves, throttle: options.initialThrottle,
                                             scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves),
                                             order: options.order)
         let deadline = max(sampling.minimumDeadline, estimate.seconds * sampling.deadlineFactor)

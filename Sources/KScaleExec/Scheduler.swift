@@ -15,10 +15,15 @@ public struct Move: Sendable, Hashable {
     /// earlier stage has ended, so no receiving broker passes 95% of its disk while it still holds
     /// what it gives away.
     public var stage: Int
+    /// What producers write to the partition, bytes per second (`bytes_in_per_sec`; 0 when
+    /// unknown): a new replica copies its size plus what is written while it copies
+    /// (`copySeconds(at:)`).
+    public var produceRate: Int64
 
     public init(tp: TopicPartition, from: [BrokerID], to: [BrokerID], bytes: Int64, leader: BrokerID? = nil, atRisk: Bool = false,
-                stage: Int = 0) {
+                stage: Int = 0, produceRate: Int64 = 0) {
         self.stage = stage
+        self.produceRate = max(0, produceRate)
         self.tp = tp
         self.from = from
         self.to = to
@@ -45,7 +50,23 @@ extension Move {
         for (tp, partition) in snapshot.allPartitions { current[tp] = partition }
         return plan.partitions.compactMap { line in
             guard let now = current[line.topicPartition], now.replicas != line.replicas else { return nil }
-            return Move(tp: line.topicPartition, from: now.replicas, to: line.replicas, bytes: now.size ?? 0, leader: now.leader)
+            return Move(tp: line.topicPartition, from: now.replicas, to: line.replicas, bytes: now.size ?? 0, leader: now.leader,
+                        produceRate: now.bytesInPerSec ?? 0)
+        }
+    }
+}
+
+extension Array where Element == Move {
+    /// The moves with each partition's produce rate (`bytes_in_per_sec`) from `snapshot`, a
+    /// sampled snapshot (`kscale snapshot --sample`), where it has one: the execute dry run's
+    /// estimate then counts what producers write while a replica copies (`Move.copySeconds(at:)`).
+    public func withProduceRates(from snapshot: ClusterSnapshot) -> [Move] {
+        var rates: [TopicPartition: Int64] = [:]
+        for (tp, partition) in snapshot.allPartitions { if let rate = partition.bytesInPerSec { rates[tp] = rate } }
+        return map { move in
+            var move = move
+            if let rate = rates[move.tp] { move.produceRate = Swift.max(0, rate) }
+            return move
         }
     }
 }

@@ -78,6 +78,9 @@ import Testing
         #expect(busy.ingestingPartitions == 1)
         #expect(busy.finished)
         #expect(busy.simulatedSeconds > quiet.simulatedSeconds, "with ingest \(busy.simulatedSeconds) s, without \(quiet.simulatedSeconds) s")
+        // The bound counts the produce rate too (size / (throttle - rate)), and the run still meets it.
+        #expect(busy.boundSeconds > quiet.boundSeconds, "bound with ingest \(busy.boundSeconds) s, without \(quiet.boundSeconds) s")
+        #expect(busy.ratio >= 1, "simulated \(busy.simulatedSeconds) s, bound \(busy.boundSeconds) s")
     }
 
     @Test func theJSONReportCarriesEveryField() async throws {

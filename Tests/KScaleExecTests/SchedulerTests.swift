@@ -69,6 +69,71 @@ import KScaleCore
         #expect(abs(e.seconds - 40) < 1e-3)
     }
 
+    /// A replica of a busy partition copies its size plus what is written meanwhile: at throttle T
+    /// and produce rate r it catches up after size / (T - r), in the simulation and in the bound.
+    @Test func estimateCountsTheProduceRate() {
+        // 100 MB at 10 MB/s, written at 2 MB/s: 100 / 8 = 12.5 s, not 10 s.
+        var busy = move(0, [1], [9], 100_000_000)
+        busy.produceRate = 2_000_000
+        #expect(abs(busy.copySeconds(at: 10_000_000) - 12.5) < 1e-9)
+        let alone = RunEstimate.simulate(moves: [busy], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 100), order: .largestFirst)
+        #expect(abs(alone.seconds - 12.5) < 1e-6)
+        #expect(abs(alone.lowerBoundSeconds - 12.5) < 1e-6)
+        #expect(alone.neverCatchUp.isEmpty)
+
+        // Sharing broker 9's throttle with a quiet 100 MB copy: each gets 5 MB/s; the busy one
+        // gains 3 MB/s, the quiet one 5 MB/s and ends at 20 s (100 MB); the busy one then has
+        // 100 - 60 = 40 MB left at 8 MB/s: 5 s more, 25 s in all. The bound: 10 s + 12.5 s.
+        let quiet = move(1, [2], [9], 100_000_000)
+        let shared = RunEstimate.simulate(moves: [busy, quiet], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 100), order: .largestFirst)
+        #expect(abs(shared.seconds - 25) < 1e-6, "\(shared.seconds)")
+        #expect(abs(shared.lowerBoundSeconds - 22.5) < 1e-6, "\(shared.lowerBoundSeconds)")
+        #expect(TransferBound(moves: [busy, quiet]).seconds(throttle: 10_000_000) == shared.lowerBoundSeconds)
+        // The sender's side counts it too: broker 1 sends two copies of the busy partition.
+        var twice = move(2, [1, 2], [5, 6], 100_000_000)
+        twice.leader = 1
+        twice.produceRate = 2_000_000
+        #expect(abs(TransferBound(moves: [twice]).seconds(throttle: 10_000_000) - 25) < 1e-6)
+
+        // Without rates, bytes / throttle as before.
+        #expect(abs(RunEstimate.simulate(moves: [quiet], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 100),
+                                         order: .largestFirst).seconds - 10) < 1e-6)
+    }
+
+    /// A partition written at the throttle or faster never catches up: reported, left out of the
+    /// duration; and two copies that each get less than their produce rate stall each other.
+    @Test func estimateNamesCopiesThatNeverCatchUp() {
+        var flooded = move(0, [1], [9], 100_000_000)
+        flooded.produceRate = 12_000_000
+        let quiet = move(1, [2], [8], 50_000_000)
+        let e = RunEstimate.simulate(moves: [flooded, quiet], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 100), order: .largestFirst)
+        #expect(e.neverCatchUp == [TopicPartition("t", 0)])
+        #expect(abs(e.seconds - 5) < 1e-6)
+        #expect(abs(e.lowerBoundSeconds - 5) < 1e-6, "the bound leaves it out too")
+        #expect(flooded.copySeconds(at: 10_000_000) == .infinity)
+
+        var a = move(2, [1], [9], 100_000_000), b = move(3, [2], [9], 100_000_000)
+        a.produceRate = 6_000_000
+        b.produceRate = 6_000_000
+        let stalled = RunEstimate.simulate(moves: [a, b], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 5, maxTotal: 100), order: .largestFirst)
+        #expect(stalled.neverCatchUp == [TopicPartition("t", 2), TopicPartition("t", 3)])
+        // One at a time each catches up: 100 / 4 = 25 s apiece.
+        let paced = RunEstimate.simulate(moves: [a, b], throttle: 10_000_000, scheduler: MoveScheduler(maxPerBroker: 1, maxTotal: 100), order: .largestFirst)
+        #expect(paced.neverCatchUp.isEmpty)
+        #expect(abs(paced.seconds - 50) < 1e-6)
+    }
+
+    /// The rates come from a sampled snapshot's bytes_in_per_sec, partition by partition.
+    @Test func produceRatesFromASampledSnapshot() {
+        let snapshot = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 9)], topics: [
+            TopicState(name: "t", partitions: [PartitionState(partition: 0, replicas: [1], size: 100, bytesInPerSec: 7_000)]),
+        ])
+        let moves = [move(0, [1], [9]), move(1, [1], [9])].withProduceRates(from: snapshot)
+        #expect(moves.map(\.produceRate) == [7_000, 0])
+        let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [9])])
+        #expect(Move.moves(of: plan, from: snapshot).map(\.produceRate) == [7_000])
+    }
+
     @Test func autoThrottleRangeParses() throws {
         let (lo, hi) = try RunOptions.parseRange("10MB/s..100MB/s")
         #expect(lo == 10_000_000 && hi == 100_000_000)

@@ -69,6 +69,30 @@ public struct BrokerUsage: Sendable, Hashable, Codable {
         case networkOutCapacity = "network_out_capacity"
         case diskCapacity = "disk_capacity"
     }
+
+    /// The shares of capacity, written beside the figures for a reader of `--output json` (disk
+    /// utilisation, network in and out as fractions: 0.7 is 70%) and ignored when read back: they
+    /// follow from the figures.
+    enum ShareKeys: String, CodingKey {
+        case networkInShare = "network_in_share"
+        case networkOutShare = "network_out_share"
+        case diskShare = "disk_share"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(broker, forKey: .broker)
+        try container.encode(networkIn, forKey: .networkIn)
+        try container.encode(networkOut, forKey: .networkOut)
+        try container.encode(diskBytes, forKey: .diskBytes)
+        try container.encodeIfPresent(networkInCapacity, forKey: .networkInCapacity)
+        try container.encodeIfPresent(networkOutCapacity, forKey: .networkOutCapacity)
+        try container.encodeIfPresent(diskCapacity, forKey: .diskCapacity)
+        var shares = encoder.container(keyedBy: ShareKeys.self)
+        try shares.encodeIfPresent(networkInShare, forKey: .networkInShare)
+        try shares.encodeIfPresent(networkOutShare, forKey: .networkOutShare)
+        try shares.encodeIfPresent(diskShare, forKey: .diskShare)
+    }
 }
 
 /// Which replica leads a partition when load is computed.

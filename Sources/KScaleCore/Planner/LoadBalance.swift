@@ -17,7 +17,7 @@ struct LoadBalance {
     /// made (a scale-out stays within 1.05 of the count bound), and for a rebalance at least this
     /// share of all replicas (a cluster even in counts but not in traffic has few planned moves).
     /// Exchanges that only re-target a planned move, or undo one, cost nothing.
-    static let extraMovesPermilleOfPlanned = 35
+    static let extraMovesPermilleOfPlanned = 45
     static let extraMovesPermilleOfReplicas = 150
     /// A rebalance's exchanges move at most this many permille of the network-in surplus (the
     /// traffic above the mean on the busy brokers, the least any plan must move): `load_moved_over_lb`.
@@ -68,7 +68,7 @@ struct LoadBalance {
         let meanBytes = bytes.reduce(0, +) / Int64(bytes.count)
         let drift = meanBytes / 1000 * Self.byteDriftPermille
         let byteRange = min(lowestBytes, meanBytes - drift)...max(highestBytes, meanBytes + drift)
-        let planned = layout.slots.reduce(0) { $0 + (layout.replicas[$1] == layout.original[$1] ? 0 : 1) }
+        let planned = layout.slots.reduce(0) { $0 + (isNewPlacement(layout.replicas[$1], of: layout.slotPartition[$1]) ? 1 : 0) }
         var budget = max(1, planned * Self.extraMovesPermilleOfPlanned / 1000)
         if !extraMovesCapped { budget = max(budget, layout.replicas.count * Self.extraMovesPermilleOfReplicas / 1000) }
         let meanIn = targets.reduce(Int64(0)) { $0 + usage[$1].networkIn } / Int64(targets.count)
@@ -127,7 +127,7 @@ struct LoadBalance {
             .sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) }
         // The receiver's replicas that a planned move took off the busiest broker: taking one back
         // undoes that move, so the exchange is free; searched on their own so the window finds them.
-        let undoing = backs.filter { layout.original[$0.slot] == busiest }
+        let undoing = backs.filter { !isNewPlacement(busiest, of: layout.slotPartition[$0.slot]) }
         func consider(_ out: SlotIndex, _ back: SlotIndex?, backRate: Int64, outRate: Int64) {
             let shift = outRate - backRate
             guard shift > 0, shift < gap else { return }
@@ -163,12 +163,19 @@ struct LoadBalance {
         return (bestFree ?? best).map { ($0.out, $0.back, max(0, $0.cost)) }
     }
 
-    /// Replica moves `slot` going to `destination` adds to the plan: 1 when it leaves its snapshot
-    /// broker, -1 when it returns there, 0 when it re-targets a planned move.
+    /// Replica moves `slot` going to `destination` adds to the plan: 1 when it goes to a broker
+    /// that did not hold the partition in the snapshot, -1 when it comes back to one that did, 0
+    /// when it re-targets a planned move. Judged on the partition's brokers, not the slot's: the
+    /// leader phase reorders slots before this one runs, and a reordered replica is no move (the
+    /// plan's replica moves, `replicas_moved`, count new placements).
     private func moveCost(_ slot: SlotIndex, to destination: BrokerIndex) -> Int {
-        let movedNow = layout.replicas[slot] != layout.original[slot]
-        let movedAfter = destination != layout.original[slot]
-        return (movedAfter ? 1 : 0) - (movedNow ? 1 : 0)
+        let partition = layout.slotPartition[slot]
+        return (isNewPlacement(destination, of: partition) ? 1 : 0) - (isNewPlacement(layout.replicas[slot], of: partition) ? 1 : 0)
+    }
+
+    /// Whether `broker` holding a replica of `partition` is a new placement (it held none in the snapshot).
+    private func isNewPlacement(_ broker: BrokerIndex, of partition: PartitionIndex) -> Bool {
+        !layout.slots(of: partition).contains { layout.original[$0] == broker }
     }
 
     // MARK: network out

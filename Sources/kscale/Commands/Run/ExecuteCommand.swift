@@ -33,11 +33,15 @@ struct ExecuteCommand: AsyncParsableCommand {
     var adopt = false
     @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
     var allowDrift = false
+    @Option(name: .long, help: ArgumentHelp("A sampled snapshot (kscale snapshot --sample) whose bytes_in_per_sec the dry run's estimate counts: a replica of a busy partition copies its size plus what producers write meanwhile, at the throttle less the produce rate.",
+                                            valueName: "file"))
+    var rates: String?
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
         try await runExecCommand {
             let plan = try KScaleFiles.readPlan(self.plan)
+            let rates = try self.rates.map { try KScaleFiles.readSnapshot($0) }
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
@@ -48,7 +52,8 @@ struct ExecuteCommand: AsyncParsableCommand {
                 let run = PlanRun(admin: admin, clock: connection.runClock, bootstrap: connection.bootstrapServer,
                                   commandConfig: connection.commandConfig, emit: { printer.handle($0) })
                 if !admin.isDryRun, printer.mode != .json { print("state dir: \(dir)") }
-                return await printOutcome(try await run.execute(plan, in: dir, options: options, drift: allowDrift ? .allow : .refuse), dir: dir, admin: admin, printer: printer)
+                return await printOutcome(try await run.execute(plan, in: dir, options: options, drift: allowDrift ? .allow : .refuse), dir: dir, admin: admin, printer: printer,
+                                         rates: rates)
                 }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
@@ -57,10 +62,14 @@ struct ExecuteCommand: AsyncParsableCommand {
 }
 
 /// What execute and resume print after the run (or, in a dry run, instead of it); returns
-/// whether some partitions failed.
-func printOutcome(_ outcome: PlanRun.Outcome, dir: String, admin: DryRunAdmin, printer: ProgressPrinter) async -> Bool {
+/// whether some partitions failed. `rates`, a sampled snapshot, gives the dry run's estimate the
+/// partitions' produce rates.
+func printOutcome(_ outcome: PlanRun.Outcome, dir: String, admin: DryRunAdmin, printer: ProgressPrinter,
+                  rates: ClusterSnapshot? = nil) async -> Bool {
     switch outcome {
-    case let .preview(inspection, options):
+    case let .preview(inspected, options):
+        var inspection = inspected
+        if let rates { inspection.moves = inspection.moves.withProduceRates(from: rates) }
         if printer.mode == .json {
             print(previewJSON(inspection, options: options, dir: dir))
         } else {

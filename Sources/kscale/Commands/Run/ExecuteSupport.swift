@@ -130,6 +130,14 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
     if let t = options.initialThrottle {
         print("throttle: \(ByteUnits.formatRate(t)) on every broker taking part (leader and follower rates); replicas throttled per partition while it moves")
         print("estimated duration: \(formatDuration(est.seconds)) (lower bound \(formatDuration(est.lowerBoundSeconds)) from the busiest broker's bytes / throttle)")
+        if inspection.moves.contains(where: { $0.produceRate > 0 }) {
+            print("copy times count each partition's produce rate: a replica copies at the throttle less what producers write meanwhile")
+        }
+        if !est.neverCatchUp.isEmpty {
+            let names = est.neverCatchUp.prefix(8).map(\.description).joined(separator: ", ")
+            let more = est.neverCatchUp.count > 8 ? ", and \(est.neverCatchUp.count - 8) more" : ""
+            print("warning: \(est.neverCatchUp.count) partitions are written as fast as the throttle copies or faster, so their new replicas never catch up at \(ByteUnits.formatRate(t)) (left out of the estimate): \(names)\(more); raise the throttle above their produce rate")
+        }
     } else {
         print("throttle: none (pass --throttle to limit replication traffic); duration depends on the brokers' network")
     }
@@ -168,6 +176,7 @@ func previewJSON(_ inspection: Inspection, options: RunOptions, dir: String) -> 
         "warnings": inspection.warnings,
     ]
     o["throttle"] = options.initialThrottle ?? NSNull()
+    o["never_catch_up"] = est.neverCatchUp.map(\.description)
     guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
     return String(decoding: data, as: UTF8.self)
 }
