@@ -74,9 +74,6 @@ import Testing
         #expect(Self.spread("a", state) == 4, "no exchange keeps bytes within range, so the spread stays")
         #expect(state.bytesOn == bytes)
 
-        // Given room up to the byte goal (the pass before the polish), the same exchange is made.
-        state.guardTopicSpread(in: GroupIndex(0), before: before, byteSlack: 1.5)
-        #expect(Self.spread("a", state) <= MoverState.topicSpreadAllowed)
         PlannerPhaseTests.expectConsistent(state)
     }
 

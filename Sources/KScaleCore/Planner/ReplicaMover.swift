@@ -60,10 +60,6 @@ struct ReplicaMover {
         for slot in shed { leavers.append(Leaver(slot: slot, forcedInto: nil)) }
         state.place(consume leavers, need: &goals.need, byteMean: goals.byteMean, relay: mode == .balance)
         for group in state.groups.indices { state.evenTopics(in: group) }
-        // Before the polish, exchanges may widen bytes up to the byte goal (the polish narrows
-        // them again, topics kept); after it, only within the range it left.
-        let byteGoal = byteTolerance ?? 1 + Double(BalanceGoal.byteSpreadPermille) / 1000
-        for group in state.groups.indices { state.guardTopicSpread(in: group, before: spreadsBefore, byteSlack: byteGoal) }
         guard let byteTolerance else {
             let extraPerGroup = byteExtraMoves / max(1, state.groups.count)
             for group in state.groups.indices { state.polishBytes(in: group, extraMoves: extraPerGroup) }

@@ -53,7 +53,7 @@ extension MoverState {
 
     /// Mends, in `group`, every topic whose spread is above its limit, then lowers those above
     /// `topicSpreadAllowed` where free exchanges allow.
-    mutating func guardTopicSpread(in group: GroupIndex, before: PerTopicGroup<Int32>, byteSlack: Double? = nil) {
+    mutating func guardTopicSpread(in group: GroupIndex, before: PerTopicGroup<Int32>) {
         let members = groups.members[group]
         if members.count < 2 { return }
         for mendingWorsened in [true, false] {
@@ -62,7 +62,7 @@ extension MoverState {
                 let target = mendingWorsened ? limit : Self.topicSpreadAllowed
                 var exchanges = 0
                 while exchanges < Self.topicGuardExchangesPerTopic, spread(of: topic, among: members) > target,
-                      evenOnce(topic, members: members, group: group, before: before, byteSlack: byteSlack) {
+                      evenOnce(topic, members: members, group: group, before: before) {
                     exchanges += 1
                 }
             }
@@ -72,17 +72,13 @@ extension MoverState {
     /// One exchange that takes a replica of `topic` from a broker holding more of it to one holding
     /// at least two fewer, where one of them is at the topic's most or fewest in the group. False
     /// when no exchange meets the phase's rules.
-    private mutating func evenOnce(_ topic: TopicIndex, members: [BrokerIndex], group: GroupIndex, before: PerTopicGroup<Int32>,
-                                   byteSlack: Double?) -> Bool {
+    private mutating func evenOnce(_ topic: TopicIndex, members: [BrokerIndex], group: GroupIndex, before: PerTopicGroup<Int32>) -> Bool {
         let held = members.map { topics.onBroker(topic, $0) }
         guard let most = held.max(), let fewest = held.min(), most - fewest >= 2 else { return false }
         var bytesLow = Int64.max, bytesHigh = Int64.min
         for broker in members {
             bytesLow = min(bytesLow, bytesOn[broker])
             bytesHigh = max(bytesHigh, bytesOn[broker])
-        }
-        if let byteSlack, bytesLow > 0 {
-            (bytesLow, bytesHigh) = (min(bytesLow, Int64(Double(bytesHigh) / byteSlack)), max(bytesHigh, Int64(Double(bytesLow) * byteSlack)))
         }
         // Crowded brokers at the most first, then those that can feed a broker at the fewest.
         let order = members.indices.sorted { held[$0] != held[$1] ? held[$0] > held[$1] : $0 < $1 }
