@@ -56,8 +56,7 @@ extension Move {
 /// bytes still to copy of the moves in flight on it, in the direction the move would use (into
 /// each broker that receives a replica, out of the broker that sends it), would finish within
 /// `BytePacing.horizon` at the throttle, or it copies below the throttle (its measured rate over
-/// the last poll) with less than `BytePacing.stretch` horizons queued: then more copies raise its
-/// rate. So a broker keeps enough bytes in flight that its throttle never idles between two
+/// the last poll): then one more copy a poll, from a broker with room, raises its rate. So a broker keeps enough bytes in flight that its throttle never idles between two
 /// polls whatever the partitions' sizes, and no more. The counts `maxPerBroker` (every move a
 /// broker sends or receives) and `maxTotal` (every move) are upper limits when given; without a
 /// throttle, when there are no bytes to pace by, they default to `defaultMaxPerBroker` and
@@ -88,8 +87,6 @@ public struct MoveScheduler: Sendable {
 
         public static let pollsAhead = 4.0
         public static let minimumHorizon = 10.0
-        /// A broker copying below the throttle takes more moves up to this many horizons queued.
-        public static let stretch = 4.0
         /// "Below the throttle": under this share of it.
         public static let busyShare = 0.9
 
@@ -148,15 +145,27 @@ public struct MoveScheduler: Sendable {
         }
         var count = inFlight.count
         var out: [Move] = []
+        // Brokers that took a move this poll for copying below the throttle, per direction.
+        var raisedIn: Set<BrokerID> = [], raisedOut: Set<BrokerID> = []
         let openStage = (pending.lazy.map(\.stage) + inFlight.lazy.map(\.stage)).min() ?? 0
         for m in pending where m.stage <= openStage {
             if let total, count >= total { break }
             let brokers = m.budgetBrokers
             if let perBroker, brokers.contains(where: { load[$0, default: 0] >= perBroker }) { continue }
             if let pacing {
-                let receiversFree = m.adding.allSatisfy { Self.hasRoom(queuedIn[$0] ?? 0, rate: reading.rateIn[$0], pacing) }
-                let senderFree = m.adding.isEmpty || m.sender.map { Self.hasRoom(queuedOut[$0] ?? 0, rate: reading.rateOut[$0], pacing) } ?? true
-                guard receiversFree, senderFree else { continue }
+                // Each broker end of the copy: room by bytes, or below the throttle (once a poll).
+                var ends: [(Room, BrokerID, Bool)] = m.adding.map { (Self.room(queuedIn[$0] ?? 0, rate: reading.rateIn[$0], pacing), $0, true) }
+                if let s = m.sender, !m.adding.isEmpty { ends.append((Self.room(queuedOut[s] ?? 0, rate: reading.rateOut[s], pacing), s, false)) }
+                guard ends.allSatisfy({ end in
+                    switch end.0 {
+                    case .bytes: true
+                    case .belowThrottle: !(end.2 ? raisedIn : raisedOut).contains(end.1)
+                    case .full: false
+                    }
+                }) else { continue }
+                for end in ends where end.0 == .belowThrottle {
+                    if end.2 { raisedIn.insert(end.1) } else { raisedOut.insert(end.1) }
+                }
                 Self.add(m, held: [:], into: &queuedIn, out: &queuedOut)
             }
             for b in brokers { load[b, default: 0] += 1 }
@@ -166,12 +175,22 @@ public struct MoveScheduler: Sendable {
         return out
     }
 
-    /// Whether a broker with `queued` bytes still to copy in one direction, copying at `rate`
-    /// (nil: not measured yet), takes another move.
-    static func hasRoom(_ queued: Double, rate: Double?, _ pacing: BytePacing) -> Bool {
-        if queued < pacing.budget { return true }
-        guard let rate else { return false }
-        return rate < Double(pacing.throttle) * BytePacing.busyShare && queued < pacing.budget * BytePacing.stretch
+    /// Why a broker has room for another move in one direction, if it has.
+    enum Room: Equatable {
+        /// Its bytes in flight end within the horizon.
+        case bytes
+        /// It copied below the throttle over the last poll (the other ends hold it back): one
+        /// more move a poll, from a broker with room, raises its rate.
+        case belowThrottle
+        case full
+    }
+
+    /// The room of a broker with `queued` bytes still to copy in one direction, copying at `rate`
+    /// over the last poll (nil: not measured yet).
+    static func room(_ queued: Double, rate: Double?, _ pacing: BytePacing) -> Room {
+        if queued < pacing.budget { return .bytes }
+        if let rate, rate < Double(pacing.throttle) * BytePacing.busyShare { return .belowThrottle }
+        return .full
     }
 
     /// Adds what `m` still copies (its size less what each receiver `held`) to its receivers'

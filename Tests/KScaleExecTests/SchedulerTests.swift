@@ -109,15 +109,20 @@ import KScaleCore
         #expect(s.next(pending: pending, inFlight: []).count == 4)
     }
 
-    @Test func aBrokerCopyingBelowTheThrottleTakesMoreUpToTheStretch() {
+    @Test func aBrokerCopyingBelowTheThrottleTakesOneMoreAPoll() {
         let s = MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing)
         let inFlight = [move(0, [1], [9], 150_000_000)]
         let pending = (1..<100).map { move(Int32($0), [BrokerID(100 + $0)], [9], 50_000_000) }
         // 150 MB queued on broker 9: full, unless it copies below 90% of its throttle.
         #expect(s.next(pending: pending, inFlight: inFlight, reading: .init(rateIn: [9: 10_000_000])).isEmpty)
         let slow = s.next(pending: pending, inFlight: inFlight, reading: .init(rateIn: [9: 4_000_000]))
-        // It takes moves while under 4 horizons (400 MB) queued: 150 + 5 x 50 = 400 stops at five.
-        #expect(slow.count == 5)
+        // One more a poll while it copies below the throttle, however much is queued.
+        #expect(slow.count == 1)
+        #expect(s.next(pending: pending, inFlight: inFlight + slow, reading: .init(rateIn: [9: 4_000_000])).count == 1)
+        // The sender of that one must have room: a saturated sender gives none.
+        let busySender = (1..<100).map { move(Int32($0), [1], [9], 50_000_000) }
+        let saturated = MoveScheduler.Reading(rateIn: [9: 4_000_000], rateOut: [1: 10_000_000])
+        #expect(s.next(pending: busySender, inFlight: inFlight, reading: saturated).isEmpty)
     }
 
     @Test func givenCountsStayUpperLimits() {
