@@ -88,7 +88,7 @@ public struct MoveScheduler: Sendable {
         public static let pollsAhead = 4.0
         public static let minimumHorizon = 10.0
         /// "Below the throttle": under this share of it.
-        public static let busyShare = 0.9
+        public static let busyShare = 0.97
 
         /// Bytes a broker keeps in flight in each direction: throttle x horizon.
         public var budget: Double { Double(throttle) * horizon }
