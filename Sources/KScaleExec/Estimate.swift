@@ -48,8 +48,12 @@ public struct RunEstimate: Sendable {
         var waves: [Wave] = []
         var now = 0.0
         var guardSteps = 0
+        // With byte pacing the scheduler is asked at each poll, as the executor asks it, with what
+        // each receiver holds and each broker's rates over the step before.
+        let poll = scheduler.pacing.map { $0.horizon / MoveScheduler.BytePacing.pollsAhead }
+        var reading = MoveScheduler.Reading()
         while true {
-            let starting = scheduler.next(pending: pending, inFlight: active)
+            let starting = scheduler.next(pending: pending, inFlight: active, reading: reading)
             if !starting.isEmpty {
                 let started = Set(starting.map(\.tp))
                 pending.removeAll { started.contains($0.tp) }
@@ -89,15 +93,25 @@ public struct RunEstimate: Sendable {
                 let o = f.sender.map { rate / Double(outCount[$0] ?? 1) } ?? rate
                 return active[f.move].catchUpSpeed(at: min(i, o))
             }
-            var dt = Double.infinity
-            for (k, f) in flows.enumerated() where speeds[k] > 0 { dt = min(dt, f.left / speeds[k]) }
-            guard dt.isFinite else {
+            var untilAnEnd = Double.infinity
+            for (k, f) in flows.enumerated() where speeds[k] > 0 { untilAnEnd = min(untilAnEnd, f.left / speeds[k]) }
+            guard untilAnEnd.isFinite else {
                 // Every copy still running is held below its produce rate by the others: none ends.
                 neverCatchUp += active.map(\.tp) + pending.map(\.tp)
                 break
             }
+            let dt = min(poll ?? Double.infinity, untilAnEnd)
             now += dt
             for k in flows.indices where speeds[k] > 0 { flows[k].left -= speeds[k] * dt }
+            if poll != nil {
+                reading = MoveScheduler.Reading()
+                for (k, f) in flows.enumerated() {
+                    let m = active[f.move]
+                    reading.held[m.tp, default: [:]][f.receiver] = Int64(Double(m.bytes) - max(0, f.left))
+                    reading.rateIn[f.receiver, default: 0] += speeds[k]
+                    if let s = f.sender { reading.rateOut[s, default: 0] += speeds[k] }
+                }
+            }
             flows.removeAll { $0.left <= 1e-6 }
         }
         var estimate = RunEstimate(waves: waves, seconds: now, bytes: bytes, lowerBoundSeconds: bound)

@@ -294,8 +294,8 @@ public final class ReassignmentExecutor {
             try record(note)
         }
         waiting = nowWaiting
-        let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
-        var next = scheduler.next(pending: startable, inFlight: Array(inFlight.values))
+        let scheduler = MoveScheduler(options: options, throttle: rate)
+        var next = scheduler.next(pending: startable, inFlight: Array(inFlight.values), reading: pacingReading())
         if !next.isEmpty {
             for i in next.indices {
                 if let current = view.partition(next[i].tp) { next[i].from = current.replicas; next[i].leader = current.leader }
@@ -328,6 +328,24 @@ public final class ReassignmentExecutor {
 
         try await measure(view)
         try await autoThrottle(view, ledger: &ledger)
+    }
+
+    /// What the scheduler paces by: the bytes each receiving broker held of each move in flight at
+    /// the last poll, and each broker's copy rates between the last two polls.
+    private func pacingReading() -> MoveScheduler.Reading {
+        var r = MoveScheduler.Reading()
+        for m in inFlight.values {
+            for b in m.adding { if let held = reading.sizes[b]?[m.tp] { r.held[m.tp, default: [:]][b] = held } }
+        }
+        guard recent.count >= 2, let now = recent.last, let then = recent.dropLast().last,
+              let t1 = now.at, let t0 = then.at, t1 > t0 else { return r }
+        let before = Dictionary(uniqueKeysWithValues: then.brokers.map { ($0.broker, $0) })
+        for flow in now.brokers {
+            guard let earlier = before[flow.broker] else { continue }
+            r.rateIn[flow.broker] = Double(flow.bytesIn - earlier.bytesIn) / (t1 - t0)
+            r.rateOut[flow.broker] = Double(flow.bytesOut - earlier.bytesOut) / (t1 - t0)
+        }
+        return r
     }
 
     /// Bytes copied from DescribeLogDirs of the adding replicas (`RunProgress`, the one

@@ -154,7 +154,7 @@ public enum Rehearsal {
         let bound = TransferBound(moves: moves)
         let boundSeconds = bound.seconds(throttle: throttle)
         let estimate = RunEstimate.simulate(moves: moves, throttle: options.initialThrottle,
-                                            scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves),
+                                            scheduler: MoveScheduler(options: options, throttle: options.initialThrottle),
                                             order: options.order)
         let deadline = max(sampling.minimumDeadline, estimate.seconds * sampling.deadlineFactor)
         let ingesting = snapshot.allPartitions.filter { ($0.1.bytesInPerSec ?? 0) > 0 }.count

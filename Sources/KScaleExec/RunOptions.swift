@@ -15,8 +15,12 @@ public enum MoveOrder: String, Sendable, Codable, CaseIterable {
 public struct RunOptions: Sendable, Codable, Equatable {
     /// Replication throttle in bytes per second per broker; nil runs without throttles.
     public var throttle: Int64?
-    public var maxMovesPerBroker: Int
-    public var maxMoves: Int
+    /// `--max-in-flight-per-broker` and `--max-in-flight`: upper limits on the moves in flight per
+    /// broker and in the cluster; nil (the default): none beyond byte pacing (`MoveScheduler`),
+    /// or `MoveScheduler.defaultMaxPerBroker`/`defaultMaxTotal` when the run has no throttle.
+    /// Journals written before byte pacing hold the old defaults, 5 and 100, which a resume keeps.
+    public var maxMovesPerBroker: Int?
+    public var maxMoves: Int?
     public var order: MoveOrder
     /// Accept reassignments in flight that this run did not start.
     public var additional: Bool
@@ -41,7 +45,7 @@ public struct RunOptions: Sendable, Codable, Equatable {
     /// it: a resume refuses partitions not yet started that drifted).
     public var allowDrift: Bool?
 
-    public init(throttle: Int64? = nil, maxMovesPerBroker: Int = 5, maxMoves: Int = 100, order: MoveOrder = .largestFirst,
+    public init(throttle: Int64? = nil, maxMovesPerBroker: Int? = nil, maxMoves: Int? = nil, order: MoveOrder = .largestFirst,
                 additional: Bool = false, stallTimeout: Double = 300, autoThrottleMin: Int64? = nil, autoThrottleMax: Int64? = nil,
                 pollInterval: Double = 2) {
         self.throttle = throttle
@@ -57,8 +61,8 @@ public struct RunOptions: Sendable, Codable, Equatable {
 
     /// Refuses settings that cannot make progress, naming the option.
     public func validate() throws {
-        guard maxMovesPerBroker >= 1 else { throw InvalidInput("--max-in-flight-per-broker must be at least 1, got \(maxMovesPerBroker)") }
-        guard maxMoves >= 1 else { throw InvalidInput("--max-in-flight must be at least 1, got \(maxMoves)") }
+        if let n = maxMovesPerBroker, n < 1 { throw InvalidInput("--max-in-flight-per-broker must be at least 1, got \(n)") }
+        if let n = maxMoves, n < 1 { throw InvalidInput("--max-in-flight must be at least 1, got \(n)") }
         if let t = throttle, t <= 0 { throw InvalidInput("--throttle must be positive, got \(t) B/s") }
         guard stallTimeout > 0 else { throw InvalidInput("--stall-timeout must be positive") }
         if let lo = autoThrottleMin, let hi = autoThrottleMax {

@@ -210,16 +210,19 @@ public struct RunProgress: Sendable, Equatable, Codable {
         return p
     }
 
-    /// A run's partitions as its journal records them: each plan line's move (from as journaled
-    /// when it started, else the rollback's replicas), size and phase. `leaders` are the current
-    /// leaders (the senders), `from` a fallback for partitions neither journal record names.
+    /// A run's partitions as its journal records them: each plan line's move from the replicas
+    /// before the run (the rollback's, recorded once when the run began; else as journaled when it
+    /// started), size and phase. So the run's total is fixed from its first progress report to
+    /// its last: a move resubmitted over a partition half moved copies to the same new replicas
+    /// and counts against the same bytes. `leaders` are the current leaders (the senders), `from`
+    /// a fallback for partitions neither journal record names.
     public static func entries(of state: RunState, leaders: [TopicPartition: BrokerID] = [:],
                                from fallback: (TopicPartition) -> [BrokerID]? = { _ in nil }) -> [Entry] {
         let original = Dictionary((state.rollback?.partitions ?? []).map { ($0.topicPartition, $0.replicas) }, uniquingKeysWith: { first, _ in first })
         return (state.plan?.partitions ?? []).sorted { $0.topicPartition < $1.topicPartition }.map { line in
             let tp = line.topicPartition
             let known = state.partitions[tp]
-            let from = known?.from ?? original[tp] ?? fallback(tp) ?? []
+            let from = original[tp] ?? known?.from ?? fallback(tp) ?? []
             let move = Move(tp: tp, from: from, to: line.replicas, bytes: known?.bytes ?? 0, leader: leaders[tp])
             return Entry(move: move, phase: known?.phase ?? .pending, sized: known?.bytes != nil)
         }

@@ -73,35 +73,157 @@ extension Array where Element == Move {
 
 /// Chooses which pending moves start now. Pure, so the pacing rules are tested without a cluster.
 ///
-/// A broker counts every move it sends or receives against `maxPerBroker`; the cluster counts every
-/// move against `maxTotal`. A move blocked by one busy broker does not hold back the ones behind
-/// it, so the budget stays busy rather than waiting for the slowest of a batch. Moves of a later
-/// disk-peak stage (`Move.stage`) wait until every move of the earlier stages has ended.
+/// With a throttle (`pacing`), a move starts when every broker it copies through has room: the
+/// bytes still to copy of the moves in flight on it, in the direction the move would use (into
+/// each broker that receives a replica, out of the broker that sends it), would finish within
+/// `BytePacing.horizon` at the throttle, or it copies below the throttle (its measured rate over
+/// the last poll): then one more copy a poll, from a broker with room, raises its rate. So a broker keeps enough bytes in flight that its throttle never idles between two
+/// polls whatever the partitions' sizes, and no more. The counts `maxPerBroker` (every move a
+/// broker sends or receives) and `maxTotal` (every move) are upper limits when given; without a
+/// throttle, when there are no bytes to pace by, they default to `defaultMaxPerBroker` and
+/// `defaultMaxTotal`.
+///
+/// A move blocked by one busy broker does not hold back the ones behind it, so the budget stays
+/// busy rather than waiting for the slowest of a batch. Moves of a later disk-peak stage
+/// (`Move.stage`) wait until every move of the earlier stages has ended.
 public struct MoveScheduler: Sendable {
-    public var maxPerBroker: Int
-    public var maxTotal: Int
+    /// Byte pacing: each broker's throttle and how far ahead it is kept busy.
+    public struct BytePacing: Sendable, Equatable {
+        /// Bytes per second per broker, each direction (Kafka's leader and follower rates).
+        public var throttle: Int64
+        /// Seconds of copying at the throttle kept in flight on each broker.
+        public var horizon: Double
 
-    public init(maxPerBroker: Int, maxTotal: Int) {
-        self.maxPerBroker = maxPerBroker
-        self.maxTotal = maxTotal
+        public init(throttle: Int64, horizon: Double) {
+            self.throttle = throttle
+            self.horizon = horizon
+        }
+
+        /// The horizon of a run polling every `pollInterval` seconds: a move that ends is only
+        /// seen at the next poll, and its successor starts then, so a broker needs bytes for
+        /// several polls in flight (the sizes read are a poll old) and never less than 10 s.
+        public init(throttle: Int64, pollInterval: Double) {
+            self.init(throttle: throttle, horizon: max(Self.pollsAhead * pollInterval, Self.minimumHorizon))
+        }
+
+        public static let pollsAhead = 4.0
+        public static let minimumHorizon = 10.0
+        /// "Below the throttle": under this share of it.
+        public static let busyShare = 0.97
+
+        /// Bytes a broker keeps in flight in each direction: throttle x horizon.
+        public var budget: Double { Double(throttle) * horizon }
     }
 
+    /// What the run last saw of the moves in flight: bytes each receiving broker holds of each
+    /// partition (absent: none copied yet), and each broker's copy rates over the last poll.
+    public struct Reading: Sendable, Equatable {
+        public var held: [TopicPartition: [BrokerID: Int64]]
+        public var rateIn: [BrokerID: Double]
+        public var rateOut: [BrokerID: Double]
+
+        public init(held: [TopicPartition: [BrokerID: Int64]] = [:], rateIn: [BrokerID: Double] = [:], rateOut: [BrokerID: Double] = [:]) {
+            self.held = held
+            self.rateIn = rateIn
+            self.rateOut = rateOut
+        }
+    }
+
+    /// Caps given by the operator (`--max-in-flight-per-broker`, `--max-in-flight`); nil: none.
+    public var maxPerBroker: Int?
+    public var maxTotal: Int?
+    public var pacing: BytePacing?
+
+    /// The caps of a run without a throttle (nothing to pace bytes by).
+    public static let defaultMaxPerBroker = 5
+    public static let defaultMaxTotal = 100
+
+    public init(maxPerBroker: Int?, maxTotal: Int?, pacing: BytePacing? = nil) {
+        self.maxPerBroker = maxPerBroker
+        self.maxTotal = maxTotal
+        self.pacing = pacing
+    }
+
+    /// The scheduler of a run with `options` at `throttle` (the run's current rate): byte pacing
+    /// with the options' caps as upper limits, or the caps alone without a throttle.
+    public init(options: RunOptions, throttle: Int64?) {
+        self.init(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves,
+                  pacing: throttle.map { BytePacing(throttle: $0, pollInterval: options.pollInterval) })
+    }
+
+    /// The count caps in force: the given ones, or without byte pacing the defaults.
+    public var perBrokerCap: Int? { maxPerBroker ?? (pacing == nil ? Self.defaultMaxPerBroker : nil) }
+    public var totalCap: Int? { maxTotal ?? (pacing == nil ? Self.defaultMaxTotal : nil) }
+
     /// `pending` in priority order; returns the moves to start, in that order.
-    public func next(pending: [Move], inFlight: [Move]) -> [Move] {
+    public func next(pending: [Move], inFlight: [Move], reading: Reading = Reading()) -> [Move] {
+        let perBroker = perBrokerCap, total = totalCap
         var load: [BrokerID: Int] = [:]
         for m in inFlight { for b in m.budgetBrokers { load[b, default: 0] += 1 } }
-        var total = inFlight.count
+        var queuedIn: [BrokerID: Double] = [:], queuedOut: [BrokerID: Double] = [:]
+        if pacing != nil {
+            for m in inFlight { Self.add(m, held: reading.held[m.tp] ?? [:], into: &queuedIn, out: &queuedOut) }
+        }
+        var count = inFlight.count
         var out: [Move] = []
+        // Brokers that took a move this poll for copying below the throttle, per direction.
+        var raisedIn: Set<BrokerID> = [], raisedOut: Set<BrokerID> = []
         let openStage = (pending.lazy.map(\.stage) + inFlight.lazy.map(\.stage)).min() ?? 0
         for m in pending where m.stage <= openStage {
-            if total >= maxTotal { break }
+            if let total, count >= total { break }
             let brokers = m.budgetBrokers
-            if brokers.contains(where: { load[$0, default: 0] >= maxPerBroker }) { continue }
+            if let perBroker, brokers.contains(where: { load[$0, default: 0] >= perBroker }) { continue }
+            if let pacing {
+                // Each broker end of the copy: room by bytes, or below the throttle (once a poll).
+                var ends: [(Room, BrokerID, Bool)] = m.adding.map { (Self.room(queuedIn[$0] ?? 0, rate: reading.rateIn[$0], pacing), $0, true) }
+                if let s = m.sender, !m.adding.isEmpty { ends.append((Self.room(queuedOut[s] ?? 0, rate: reading.rateOut[s], pacing), s, false)) }
+                guard ends.allSatisfy({ end in
+                    switch end.0 {
+                    case .bytes: true
+                    case .belowThrottle: !(end.2 ? raisedIn : raisedOut).contains(end.1)
+                    case .full: false
+                    }
+                }) else { continue }
+                for end in ends where end.0 == .belowThrottle {
+                    if end.2 { raisedIn.insert(end.1) } else { raisedOut.insert(end.1) }
+                }
+                Self.add(m, held: [:], into: &queuedIn, out: &queuedOut)
+            }
             for b in brokers { load[b, default: 0] += 1 }
-            total += 1
+            count += 1
             out.append(m)
         }
         return out
+    }
+
+    /// Why a broker has room for another move in one direction, if it has.
+    enum Room: Equatable {
+        /// Its bytes in flight end within the horizon.
+        case bytes
+        /// It copied below the throttle over the last poll (the other ends hold it back): one
+        /// more move a poll, from a broker with room, raises its rate.
+        case belowThrottle
+        case full
+    }
+
+    /// The room of a broker with `queued` bytes still to copy in one direction, copying at `rate`
+    /// over the last poll (nil: not measured yet).
+    static func room(_ queued: Double, rate: Double?, _ pacing: BytePacing) -> Room {
+        if queued < pacing.budget { return .bytes }
+        if let rate, rate < Double(pacing.throttle) * BytePacing.busyShare { return .belowThrottle }
+        return .full
+    }
+
+    /// Adds what `m` still copies (its size less what each receiver `held`) to its receivers'
+    /// and its sender's queues.
+    private static func add(_ m: Move, held: [BrokerID: Int64], into: inout [BrokerID: Double], out: inout [BrokerID: Double]) {
+        var sent = 0.0
+        for b in m.adding {
+            let left = Double(max(0, m.bytes - (held[b] ?? 0)))
+            into[b, default: 0] += left
+            sent += left
+        }
+        if let s = m.sender, !m.adding.isEmpty { out[s, default: 0] += sent }
     }
 
     /// Why `move` cannot start now, or nil when it can. Kafka copies a new replica from the

@@ -139,7 +139,7 @@ extension PlanPicture {
                             pacing: RunOptions = RunOptions()) -> PlanPicture {
         let moves = Move.moves(of: plan, from: snapshot)
         let estimate = TransferEstimate(moves: moves, throttle: throttle,
-                                        scheduler: MoveScheduler(maxPerBroker: pacing.maxMovesPerBroker, maxTotal: pacing.maxMoves),
+                                        scheduler: MoveScheduler(options: pacing, throttle: throttle),
                                         order: pacing.order)
         let traffic = trafficByBroker([estimate])
         let brokers = summary.brokers.map { b in

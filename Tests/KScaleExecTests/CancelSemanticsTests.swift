@@ -13,12 +13,12 @@ struct CancelSemanticsTests {
     let stranded = TopicPartition("t", 0)
 
     /// t-0 [1, 2] -> [3, 4] and t-1 [5, 6] -> [6, 4], throttled, the run killed with both in
-    /// flight. Broker 4 then copies at 1 B/s (its follower rate set by hand), 3 catches up, and
+    /// flight (40 MB each: byte pacing keeps 100 MB in flight into broker 4 at 10 MB/s). Broker 4 then copies at 1 B/s (its follower rate set by hand), 3 catches up, and
     /// t-0's original replicas 1 and 2 drop out of its ISR (stopped and started again with no
     /// time passing): only 3, a replica being added, is in sync.
     func strandedMove(_ profile: KafkaProfile) async throws -> (EngineCluster, String) {
         let c = try await EngineCluster(brokers: (1...6).map { (BrokerID($0), Optional("r\($0 % 3)")) },
-                                        topics: [("t", [[1, 2], [5, 6]], 100_000_000)], profile: profile)
+                                        topics: [("t", [[1, 2], [5, 6]], 40_000_000)], profile: profile)
         let plan = ReassignmentPlan(partitions: [
             PartitionAssignment(topic: "t", partition: 0, replicas: [3, 4]),
             PartitionAssignment(topic: "t", partition: 1, replicas: [6, 4]),

@@ -410,7 +410,8 @@ extension Sequence {
         let plan = ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 4]),
                                                  PartitionAssignment(topic: "t", partition: 1, replicas: [4, 3])])
         let root = temporaryDirectory()
-        let options = RunOptions(throttle: 1_000_000, pollInterval: 1)
+        // 10 MB/s: both 50 MB copies into broker 4 fit its 10 s horizon, so both start at once.
+        let options = RunOptions(throttle: 10_000_000, pollInterval: 1)
         c.clock.dieAfterSleeps = 1                      // the first run dies with its moves in flight
         await #expect(throws: CancellationError.self) {
             _ = try await PlanRun(admin: DryRunAdmin(c, execute: true), clock: c.clock).execute(plan, in: root + "/first", options: options)

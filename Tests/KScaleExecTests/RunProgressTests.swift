@@ -97,6 +97,40 @@ import KScaleTestSupport
         #expect(p.unsized == 0)
     }
 
+    /// Issue 16: a move resubmitted after it ended short is journaled from the replicas it had
+    /// then (half moved: [3, 2] for a move [1, 2] -> [3, 4]); the run's total stays what the plan
+    /// copies (both new replicas), and broker 3's copy still counts.
+    @Test func aResubmittedMoveKeepsTheRunsTotal() throws {
+        let journal = try Journal(path: temporaryDirectory() + "/journal.jsonl")
+        var plan = JournalRecord(.plan, at: 1)
+        plan.partitions = JournalRecord.lines(ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [3, 4])]),
+                                              sizes: [TopicPartition("t", 0): 500])
+        var rollback = JournalRecord(.rollback, at: 1)
+        rollback.partitions = JournalRecord.lines(ReassignmentPlan(partitions: [PartitionAssignment(topic: "t", partition: 0, replicas: [1, 2])]))
+        try journal.append(plan)
+        try journal.append(rollback)
+        func phase(_ state: PartitionPhase, from: [BrokerID], at: Double) throws {
+            var r = JournalRecord(.partition, at: at)
+            r.topic = "t"
+            r.partition = 0
+            r.state = state.rawValue
+            r.from = from
+            r.to = [3, 4]
+            r.bytes = 500
+            try journal.append(r)
+        }
+        try phase(.pending, from: [1, 2], at: 1)
+        try phase(.submitted, from: [1, 2], at: 2)
+        let reading = SizeReading(at: 10, sizes: [3: [TopicPartition("t", 0): 500], 4: [TopicPartition("t", 0): 100]])
+        let before = RunProgress.compute(RunProgress.entries(of: RunState(records: try Journal.read(path: journal.path))), reading: reading)
+        try phase(.pending, from: [3, 2], at: 3)
+        try phase(.submitted, from: [3, 2], at: 4)
+        let after = RunProgress.compute(RunProgress.entries(of: RunState(records: try Journal.read(path: journal.path))), reading: reading)
+        #expect(before.bytesTotal == 1000)
+        #expect(after.bytesTotal == before.bytesTotal)
+        #expect(after.bytesCopied == 600)
+    }
+
     @Test func theProgressFileReadsBack() throws {
         let dir = temporaryDirectory()
         let progress = RunProgress.compute([entry(0, [1, 2], [1, 3], bytes: 1000, .submitted, leader: 1)],

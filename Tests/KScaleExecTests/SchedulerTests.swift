@@ -142,6 +142,82 @@ import KScaleCore
     }
 }
 
+/// Byte pacing (issue 16): a broker takes moves while the bytes in flight on it would end within
+/// the horizon at its throttle, or while it copies below the throttle; counts are upper limits.
+@Suite struct BytePacingTests {
+    func move(_ p: Int32, _ from: [BrokerID], _ to: [BrokerID], _ bytes: Int64) -> Move {
+        Move(tp: TopicPartition("t", p), from: from, to: to, bytes: bytes, leader: from.first)
+    }
+    /// 10 MB/s for 10 s: 100 MB kept in flight per broker and direction.
+    let pacing = MoveScheduler.BytePacing(throttle: 10_000_000, horizon: 10)
+
+    @Test func aReceiverTakesMovesUntilItsBytesFillTheHorizon() {
+        let s = MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing)
+        // Forty 10 MB moves into broker 9 from forty senders: ten fill 100 MB, whatever a count cap would say.
+        let pending = (0..<40).map { move(Int32($0), [BrokerID(100 + $0)], [9], 10_000_000) }
+        #expect(s.next(pending: pending, inFlight: []).count == 10)
+        // One 1 GB move is more than the horizon: it starts alone, and nothing joins it until it is nearly done.
+        let big = move(99, [200], [9], 1_000_000_000)
+        #expect(s.next(pending: [big] + pending, inFlight: []).map(\.tp.partition) == [99])
+        #expect(s.next(pending: pending, inFlight: [big], reading: .init(held: [big.tp: [9: 500_000_000]])).isEmpty)
+        let nearlyDone = MoveScheduler.Reading(held: [big.tp: [9: 950_000_000]])
+        #expect(s.next(pending: pending, inFlight: [big], reading: nearlyDone).count == 5)   // 50 MB left + five 10 MB moves reach 100 MB
+    }
+
+    @Test func theSenderIsPacedByWhatItSends() {
+        let s = MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing)
+        // Broker 1 leads them all and sends 30 MB each (to three new replicas 10 MB each): four fill its 100 MB.
+        let pending: [Move] = (0..<10).map { (i: Int) -> Move in
+            let first = BrokerID(10 + 3 * i)
+            return move(Int32(i), [1], [first, first + 1, first + 2], 10_000_000)
+        }
+        #expect(s.next(pending: pending, inFlight: []).count == 4)
+    }
+
+    @Test func aBrokerCopyingBelowTheThrottleTakesOneMoreAPoll() {
+        let s = MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing)
+        let inFlight = [move(0, [1], [9], 150_000_000)]
+        let pending = (1..<100).map { move(Int32($0), [BrokerID(100 + $0)], [9], 50_000_000) }
+        // 150 MB queued on broker 9: full, unless it copies below 90% of its throttle.
+        #expect(s.next(pending: pending, inFlight: inFlight, reading: .init(rateIn: [9: 10_000_000])).isEmpty)
+        let slow = s.next(pending: pending, inFlight: inFlight, reading: .init(rateIn: [9: 4_000_000]))
+        // One more a poll while it copies below the throttle, however much is queued.
+        #expect(slow.count == 1)
+        #expect(s.next(pending: pending, inFlight: inFlight + slow, reading: .init(rateIn: [9: 4_000_000])).count == 1)
+        // The sender of that one must have room: a saturated sender gives none.
+        let busySender = (1..<100).map { move(Int32($0), [1], [9], 50_000_000) }
+        let saturated = MoveScheduler.Reading(rateIn: [9: 4_000_000], rateOut: [1: 10_000_000])
+        #expect(s.next(pending: busySender, inFlight: inFlight, reading: saturated).isEmpty)
+    }
+
+    @Test func givenCountsStayUpperLimits() {
+        let s = MoveScheduler(maxPerBroker: 3, maxTotal: nil, pacing: pacing)
+        let pending = (0..<40).map { move(Int32($0), [BrokerID(100 + $0)], [9], 1_000_000) }
+        #expect(s.next(pending: pending, inFlight: []).count == 3)
+        let total = MoveScheduler(maxPerBroker: nil, maxTotal: 7, pacing: pacing)
+        #expect(total.next(pending: pending, inFlight: []).count == 7)
+    }
+
+    @Test func withoutAThrottleTheOldDefaultsApply() {
+        let options = RunOptions(pollInterval: 2)
+        let unthrottled = MoveScheduler(options: options, throttle: nil)
+        #expect(unthrottled.perBrokerCap == MoveScheduler.defaultMaxPerBroker && unthrottled.totalCap == MoveScheduler.defaultMaxTotal)
+        let throttled = MoveScheduler(options: options, throttle: 50_000_000)
+        #expect(throttled.perBrokerCap == nil && throttled.totalCap == nil)
+        #expect(throttled.pacing == MoveScheduler.BytePacing(throttle: 50_000_000, horizon: 10))
+        #expect(MoveScheduler(options: RunOptions(pollInterval: 5), throttle: 1).pacing?.horizon == 20)
+    }
+
+    /// Many small moves into one receiver: a cap of 5 leaves its throttle idle between polls, byte
+    /// pacing keeps it at the bound (the estimate steps at the poll interval, as the executor does).
+    @Test func theEstimateOfManySmallMovesReachesTheBound() {
+        let moves = (0..<200).map { move(Int32($0), [BrokerID(100 + $0 % 20)], [9], 4_000_000) }
+        let paced = RunEstimate.simulate(moves: moves, throttle: 10_000_000, scheduler: MoveScheduler(options: RunOptions(pollInterval: 2), throttle: 10_000_000), order: .largestFirst)
+        #expect(abs(paced.lowerBoundSeconds - 80) < 1e-6)
+        #expect(paced.seconds <= paced.lowerBoundSeconds * 1.02)
+    }
+}
+
 /// Which moves may start: a dead broker the move removes never blocks it (issue 13 item 3).
 @Suite struct WaitReasonTests {
     let move = Move(tp: TopicPartition("t", 0), from: [1, 2, 3], to: [2, 3, 4], bytes: 1)

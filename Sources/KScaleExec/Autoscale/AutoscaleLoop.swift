@@ -405,9 +405,8 @@ public struct AutoscaleLoop: Sendable {
             let planner = try CorePlanner.checked(excludeTopics: settings.excludeTopics, rackAware: settings.rackAware)
             let plan = try planner.plan(goal, from: target)
             let moves = Move.moves(of: plan.plan, from: target)
-            let options = runOptions
-            let estimate = TransferEstimate(moves: moves, throttle: options.initialThrottle,
-                                            scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
+            // The estimate the flow's own runner gives (`ExecutorRunner.estimate`), as its dry run shows.
+            guard let estimate = ExecutorRunner(admin: admin, options: runOptions).estimate(moves) else { return nil }
             return AutoscaleDecision.Cost(replicasMoved: moves.reduce(0) { $0 + $1.adding.count }, bytes: moves.reduce(0) { $0 + $1.copyBytes },
                                           seconds: estimate.throttle == nil ? nil : estimate.seconds, throttle: estimate.throttle)
         } catch {

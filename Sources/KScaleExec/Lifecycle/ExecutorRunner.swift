@@ -31,7 +31,7 @@ public struct ExecutorRunner: LifecycleRunning {
 
     public func estimate(_ moves: [Move]) -> TransferEstimate? {
         TransferEstimate(moves: moves, throttle: options.initialThrottle,
-                         scheduler: MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves), order: options.order)
+                         scheduler: MoveScheduler(options: options, throttle: options.initialThrottle), order: options.order)
     }
 
     public func runDirectory(for plan: LifecyclePlan) -> String? { RunDirectory.directory(for: plan.plan, root: stateRoot) }

@@ -82,7 +82,7 @@ struct DemoCommand: AsyncParsableCommand {
                     try options.validate()
                     // The moves as they stand before the run, for the benchmark's bound.
                     let moves = benchmark ? try await Preflight.inspect(plan: planned.plan, admin: admin, additional: false).moves : []
-                    say("executing with throttle \(ByteUnits.formatRate(rate)), at most \(inFlight.perBroker) moves per broker, \(order.rawValue) (journal in \(dir), removed at the end)")
+                    say("executing with throttle \(ByteUnits.formatRate(rate)), \(pacingText(MoveScheduler(options: options, throttle: rate))), \(order.rawValue) (journal in \(dir), removed at the end)")
                     let simStart = await sim.state().timeSeconds
                     let run = PlanRun(admin: admin, clock: clock, bootstrap: sim.bootstrapServers, emit: { printer.handle($0) })
                     guard case let .finished(summary) = try await run.execute(planned.plan, in: dir, options: options, drift: .skip) else {

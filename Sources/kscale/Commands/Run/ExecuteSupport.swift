@@ -122,8 +122,19 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 }
 
+/// How a run paces, in words: the bytes kept in flight per broker, and the count caps in force.
+func pacingText(_ scheduler: MoveScheduler) -> String {
+    var parts: [String] = []
+    if let p = scheduler.pacing {
+        parts.append("moves start while a broker's copies in flight end within \(Int(p.horizon.rounded())) s at the throttle (\(ByteUnits.format(Int64(p.budget))) per broker)")
+    }
+    if let n = scheduler.perBrokerCap { parts.append("at most \(n) moves per broker") }
+    if let n = scheduler.totalCap { parts.append("at most \(n) in the cluster") }
+    return parts.joined(separator: ", ")
+}
+
 func printPreview(_ inspection: Inspection, options: RunOptions) {
-    let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
+    let scheduler = MoveScheduler(options: options, throttle: options.initialThrottle)
     let est = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle, scheduler: scheduler, order: options.order)
     print("DRY RUN: nothing was changed. Add --execute to run it.")
     print("plan: \(inspection.plan.partitions.count) partitions, \(inspection.atTarget.count) already at target, \(inspection.moves.count) to move, \(ByteUnits.format(est.bytes)) to copy")
@@ -141,7 +152,7 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
     } else {
         print("throttle: none (pass --throttle to limit replication traffic); duration depends on the brokers' network")
     }
-    print("pacing: at most \(options.maxMovesPerBroker) moves per broker, \(options.maxMoves) in the cluster, order \(options.order.rawValue)")
+    print("pacing: \(pacingText(scheduler)), order \(options.order.rawValue)")
     if !inspection.replicationFactorChanges.isEmpty {
         print("replication factor changes (--allow-rf-change): \(inspection.replicationFactorChanges.map(\.description).joined(separator: ", "))")
     }
@@ -158,13 +169,14 @@ func printPreview(_ inspection: Inspection, options: RunOptions) {
 /// The dry run of `execute`/`resume` with `--output json`: one object with what the text preview
 /// shows (moves, bytes, throttle, estimate, pacing, batches, RF changes, warnings).
 func previewJSON(_ inspection: Inspection, options: RunOptions, dir: String) -> String {
-    let scheduler = MoveScheduler(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves)
+    let scheduler = MoveScheduler(options: options, throttle: options.initialThrottle)
     let est = RunEstimate.simulate(moves: inspection.moves, throttle: options.initialThrottle, scheduler: scheduler, order: options.order)
     var o: [String: Any] = [
         "event": "dry_run", "state_dir": dir, "partitions": inspection.plan.partitions.count,
         "at_target": inspection.atTarget.count, "to_move": inspection.moves.count, "bytes": est.bytes,
         "estimated_seconds": est.seconds.rounded(), "lower_bound_seconds": est.lowerBoundSeconds.rounded(),
-        "max_moves_per_broker": options.maxMovesPerBroker, "max_moves": options.maxMoves, "order": options.order.rawValue,
+        "max_moves_per_broker": scheduler.perBrokerCap ?? NSNull(), "max_moves": scheduler.totalCap ?? NSNull(),
+        "pacing_horizon_seconds": scheduler.pacing?.horizon ?? NSNull(), "order": options.order.rawValue,
         "batches": est.waves.map { wave in
             ["start_seconds": wave.start.rounded(), "partitions": wave.moves.map { $0.tp.description }] as [String: Any]
         },

@@ -48,22 +48,23 @@ struct PacingOptions: ParsableArguments {
     }
 }
 
-/// How many moves may be in flight at once, per broker and in the cluster (Cruise Control's
-/// concurrency limits): `--max-in-flight-per-broker`, `--max-in-flight`. Their old spellings
+/// Upper limits on the moves in flight at once, per broker and in the cluster (Cruise Control's
+/// concurrency limits; by default a run starts as many as keep each broker's throttle busy): `--max-in-flight-per-broker`, `--max-in-flight`. Their old spellings
 /// `--max-moves-per-broker` and `--max-moves` still work with a note; `--max-moves` is the planning
 /// budget of `kscale plan`.
 struct InFlightOptions: ParsableArguments {
-    @Option(name: .long, help: "Moves a broker may send or receive at once (default \(RunOptions().maxMovesPerBroker); was --max-moves-per-broker, deprecated).")
+    @Option(name: .long, help: "At most this many moves a broker sends or receives at once (default: as many as keep its throttle busy, \(MoveScheduler.defaultMaxPerBroker) without a throttle; was --max-moves-per-broker, deprecated).")
     var maxInFlightPerBroker: Int?
-    @Option(name: .long, help: "Moves in flight in the whole cluster at once (default \(RunOptions().maxMoves); was --max-moves, deprecated: --max-moves is the planning budget of `kscale plan`).")
+    @Option(name: .long, help: "At most this many moves in flight in the whole cluster (default: no cap with a throttle, \(MoveScheduler.defaultMaxTotal) without; was --max-moves, deprecated: --max-moves is the planning budget of `kscale plan`).")
     var maxInFlight: Int?
     @Option(name: .customLong("max-moves-per-broker"), help: .hidden)
     var deprecatedMaxMovesPerBroker: Int?
     @Option(name: .customLong("max-moves"), help: .hidden)
     var deprecatedMaxMoves: Int?
 
-    var perBroker: Int { maxInFlightPerBroker ?? deprecatedMaxMovesPerBroker ?? RunOptions().maxMovesPerBroker }
-    var total: Int { maxInFlight ?? deprecatedMaxMoves ?? RunOptions().maxMoves }
+    /// The caps given; nil: byte pacing alone (`MoveScheduler`).
+    var perBroker: Int? { maxInFlightPerBroker ?? deprecatedMaxMovesPerBroker }
+    var total: Int? { maxInFlight ?? deprecatedMaxMoves }
 
     func validate() throws {
         try Deprecation.alias("--max-moves-per-broker", of: "--max-in-flight-per-broker", old: deprecatedMaxMovesPerBroker, new: maxInFlightPerBroker,
