@@ -147,4 +147,52 @@ import FoundationNetworking
             #expect(!check.stdout.contains("leftover-throttles"), "no throttle left: \(check.stdout)")
         }
     }
+
+    /// The issue's scale-out end to end through the binary: brokers 7, 8 and 9 are dormant in the
+    /// simulator's snapshot (machines not started); the `command` provisioner's add script starts
+    /// each through KafkaSim's control API, as an operator's script starts a VM; the loop waits for
+    /// them to register, moves their share onto them (throttled), verifies, and stops at SIGTERM.
+    @Test func aScaleOutStartsDormantBrokersThroughTheCommandProvisioner() async throws {
+        let cluster = Self.drainCluster()
+        var snapshot = cluster
+        snapshot.brokers += (7...9).map { Broker(id: BrokerID($0), rack: ["a", "b", "c"][($0 - 1) % 3], registered: false) }
+        try await withSimCluster(snapshot, options: SimOptions(controlPort: 0)) { sim in
+            let control = try #require(sim.controlURL)
+            let dir = NSTemporaryDirectory() + "kscale-autoscale-out-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            // 36 replicas over 6 brokers: 6 each, above 5; over 9, 4 each.
+            let policy = try AutoscaleCommandTests.file("policy.yaml", """
+                brokers: {min: 3, max: 9}
+                step: {out: 3, in: 3}
+                cooldown: {out: 1s, in: 1s}
+                evaluation: {interval: 1s, window: 1s}
+                signals:
+                  partitions_per_broker: {out_above: 5}
+                provisioner: {kind: command, add: "curl -sf -X POST \(control)/brokers/{id}/start", remove: "true {id}"}
+                throttle: 50MB/s
+                """)
+            let loop = try KScaleBinary.start(["autoscale", "--bootstrap-server", sim.bootstrapServers, "--policy", policy, "--state-dir", dir,
+                                               "--execute", "--output", "json"])
+            let events = dir + "/" + AutoscaleStateDir.eventsName
+            try await waitUntil("the scale-out ended", timeout: .seconds(180)) {
+                ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("\"type\":\"action-ended\"")
+            }
+            loop.signal(SIGTERM)
+            let result = try await loop.wait(timeout: .seconds(60))
+            #expect(result.status == 0, "\(result.stderr)")
+            // JSON escapes "/" as "\/".
+            let log = ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").replacingOccurrences(of: "\\/", with: "/")
+            #expect(log.contains("succeeded"), "\(log)")
+            // One add per broker ({id} goes in shell-quoted), one broker per rack.
+            for id in 7...9 { #expect(log.contains("/brokers/'\(id)'/start"), "the add command of broker \(id): \(log)") }
+            let state = await sim.state()
+            for id: BrokerID in [7, 8, 9] {
+                let held = state.snapshot.allPartitions.filter { $0.1.replicas.contains(id) }.count
+                #expect(held == 4, "broker \(id) took its share: \(held)")
+            }
+            #expect(state.moves.isEmpty)
+            let check = try await KScaleBinary.run(["check", "--bootstrap-server", sim.bootstrapServers, "--output", "json"])
+            #expect(!check.stdout.contains("leftover-throttles"), "no throttle left: \(check.stdout)")
+        }
+    }
 }
