@@ -85,6 +85,27 @@ import Testing
             #expect(abs((values["broker-1"] ?? -1) - 0.3) <= 0.03, "broker-1 \(values)")
             #expect(abs((values["broker-2"] ?? -1) - 0.1) <= 0.01, "broker-2 \(values)")
             #expect(abs((PrometheusSignal.value(values) ?? -1) - 0.2) <= 0.02)
+
+            // The autoscaler reads its cpu signal from the same Prometheus (`--prometheus-url`):
+            // one live evaluation through the binary, 0.2 of a core against out_above 15%.
+            let dir = NSTemporaryDirectory() + "kscale-cpu-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let policy = dir + "/policy.yaml"
+            try """
+                brokers: {min: 1, max: 4}
+                evaluation: {interval: 1s, window: 1s}
+                signals:
+                  cpu: {prometheus: '\(Self.cpuLike)', out_above: 15%, in_below: 5%}
+                """.write(toFile: policy, atomically: true, encoding: .utf8)
+            let once = try await KScaleBinary.run(["autoscale", "--once", "--bootstrap-server", sim.bootstrapServers, "--policy", policy,
+                                                   "--prometheus-url", server.baseURL, "--state-dir", dir + "/state", "--output", "json"])
+            #expect(once.status == 0, "\(once.stderr)")
+            let decisionText = try #require(once.stdout.range(of: "\n{\n").map { String(once.stdout[$0.lowerBound...]) }, "\(once.stdout)")
+            let decision = try #require(try JSONSerialization.jsonObject(with: Data(decisionText.utf8)) as? [String: Any])
+            let cpu = try #require((decision["signals"] as? [String: Any])?["cpu"] as? [String: Any], "\(decision)")
+            #expect(abs((cpu["value"] as? Double ?? -1) - 0.2) <= 0.03, "\(cpu)")
+            #expect(decision["action"] as? String == "scale-out", "\(decision)")
             await sim.shutdown()
         } catch {
             await sim.shutdown()

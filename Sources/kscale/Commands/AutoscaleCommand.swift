@@ -88,6 +88,9 @@ struct AutoscaleRun: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The Prometheus HTTP API the policy's cpu signal (its prometheus: query) is read from.", valueName: "url"))
     var prometheusURL: String?
 
+    @Option(help: ArgumentHelp("How long a scale-out waits for the provisioned brokers to register.", valueName: "duration"))
+    var registrationTimeout = "5m"
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -161,7 +164,8 @@ struct AutoscaleRun: AsyncParsableCommand {
                     }
                 },
                 clock: connection.runClock, stateDir: state.dir,
-                settings: AutoscaleSettings(capacities: capacities, bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
+                settings: AutoscaleSettings(registrationTimeout: try parseDuration(registrationTimeout, option: "--registration-timeout"),
+                                            capacities: capacities, bootstrap: connection.bootstrapServer, commandConfig: connection.commandConfig,
                                             cpu: cpuReader(rules)),
                 notify: { url, body in try await postJSON(url, body) }, metrics: metrics,
                 emit: { event in
