@@ -27,6 +27,10 @@ extension MoverState {
     static let topicGuardPartners = 16
     /// Exchanges tried per topic and group before the phase leaves the topic as it is.
     static let topicGuardExchangesPerTopic = 64
+    /// Crowded brokers (holding moved replicas of the topic), and sparse brokers for each, that one
+    /// exchange search tries: the nearest the topic's most and fewest first. Bounds a search that
+    /// finds nothing on a cluster of a thousand brokers.
+    static let topicGuardBrokersTried = 8
 
     /// Each topic's spread in each balance group now (before any move: the phase's baseline).
     func topicSpreads() -> PerTopicGroup<Int32> {
@@ -82,12 +86,18 @@ extension MoverState {
         }
         // Crowded brokers at the most first, then those that can feed a broker at the fewest.
         let order = members.indices.sorted { held[$0] != held[$1] ? held[$0] > held[$1] : $0 < $1 }
+        var crowdedTried = 0
         for crowdedPosition in order where held[crowdedPosition] >= fewest + 2 {
+            if crowdedTried == Self.topicGuardBrokersTried { break }
             let crowded = members[crowdedPosition]
             let topicSlots = movedOnto[crowded].filter { topicOf($0) == topic }
             if topicSlots.isEmpty { continue }
+            crowdedTried += 1
+            var sparseTried = 0
             for sparsePosition in order.reversed() where held[sparsePosition] + 2 <= held[crowdedPosition] {
                 guard held[crowdedPosition] == most || held[sparsePosition] == fewest else { continue }
+                if sparseTried == Self.topicGuardBrokersTried { break }
+                sparseTried += 1
                 let sparse = members[sparsePosition]
                 if let partner = bestPartner(for: topicSlots, topic: topic, from: crowded, to: sparse, members: members,
                                              group: group, before: before, bytesRange: bytesLow...bytesHigh) {
