@@ -60,13 +60,14 @@ extension MoverState {
     mutating func guardTopicSpread(in group: GroupIndex, before: PerTopicGroup<Int32>) {
         let members = groups.members[group]
         if members.count < 2 { return }
+        var moved = MovedByTopic(self, members: members)
         for mendingWorsened in [true, false] {
             for topic in topics.topics where !topics.isExcluded(topic) {
                 let limit = Self.topicSpreadLimit(before: before[topic, group])
                 let target = mendingWorsened ? limit : Self.topicSpreadAllowed
                 var exchanges = 0
                 while exchanges < Self.topicGuardExchangesPerTopic, spread(of: topic, among: members) > target,
-                      evenOnce(topic, members: members, group: group, before: before) {
+                      evenOnce(topic, members: members, group: group, before: before, moved: &moved) {
                     exchanges += 1
                 }
             }
@@ -76,7 +77,8 @@ extension MoverState {
     /// One exchange that takes a replica of `topic` from a broker holding more of it to one holding
     /// at least two fewer, where one of them is at the topic's most or fewest in the group. False
     /// when no exchange meets the phase's rules.
-    private mutating func evenOnce(_ topic: TopicIndex, members: [BrokerIndex], group: GroupIndex, before: PerTopicGroup<Int32>) -> Bool {
+    private mutating func evenOnce(_ topic: TopicIndex, members: [BrokerIndex], group: GroupIndex, before: PerTopicGroup<Int32>,
+                                   moved: inout MovedByTopic) -> Bool {
         let held = members.map { topics.onBroker(topic, $0) }
         guard let most = held.max(), let fewest = held.min(), most - fewest >= 2 else { return false }
         var bytesLow = Int64.max, bytesHigh = Int64.min
@@ -90,7 +92,7 @@ extension MoverState {
         for crowdedPosition in order where held[crowdedPosition] >= fewest + 2 {
             if crowdedTried == Self.topicGuardBrokersTried { break }
             let crowded = members[crowdedPosition]
-            let topicSlots = movedOnto[crowded].filter { topicOf($0) == topic }
+            let topicSlots = moved.slots(of: topic, on: crowded)
             if topicSlots.isEmpty { continue }
             crowdedTried += 1
             var sparseTried = 0
@@ -103,6 +105,8 @@ extension MoverState {
                                              group: group, before: before, bytesRange: bytesLow...bytesHigh) {
                     apply(partner.outgoing, to: sparse)
                     apply(partner.incoming, to: crowded)
+                    moved.update(partner.outgoing, topic: topic, from: crowded, to: sparse, self)
+                    moved.update(partner.incoming, topic: topicOf(partner.incoming), from: sparse, to: crowded, self)
                     return true
                 }
             }
@@ -158,5 +162,32 @@ extension MoverState {
             fewest = min(fewest, held)
         }
         return most - fewest <= max(limit, spread(of: topic, among: members))
+    }
+}
+
+/// The moved replicas of each topic on each broker of one group, built once when the guard starts
+/// on the group and kept current by its own exchanges (nothing else moves meanwhile), so finding a
+/// crowded broker's replicas of a topic is a lookup, not a walk over everything moved onto it.
+struct MovedByTopic {
+    private var lists: [Int: [SlotIndex]] = [:]
+    private let brokerCount: Int
+
+    init(_ state: MoverState, members: [BrokerIndex]) {
+        brokerCount = state.layout.brokerCount
+        for broker in members {
+            for slot in state.movedOnto[broker] { lists[key(state.topicOf(slot), broker), default: []].append(slot) }
+        }
+    }
+
+    private func key(_ topic: TopicIndex, _ broker: BrokerIndex) -> Int { topic.position * brokerCount + broker.position }
+
+    func slots(of topic: TopicIndex, on broker: BrokerIndex) -> [SlotIndex] { lists[key(topic, broker)] ?? [] }
+
+    /// `slot` (of `topic`) went from `source` to `destination`: it leaves the source's list, and is on
+    /// the destination's unless it went home.
+    mutating func update(_ slot: SlotIndex, topic: TopicIndex, from source: BrokerIndex, to destination: BrokerIndex, _ state: MoverState) {
+        let sourceKey = key(topic, source)
+        if let at = lists[sourceKey]?.firstIndex(of: slot) { lists[sourceKey]?.remove(at: at) }
+        if state.layout.original[slot] != destination { lists[key(topic, destination), default: []].append(slot) }
     }
 }
