@@ -77,8 +77,12 @@ struct LoadBalance {
         var stuck = Set<BrokerIndex>()
         // Free exchanges cost no budget: the rounds are bounded on their own.
         var rounds = max(targets.count * Self.exchangeRoundsPerBroker, layout.replicas.count)
+        // Each receiver's movable replicas by rate, sorted once and kept until a move changes its
+        // replicas; the undoing ones per receiver for this round's busiest broker.
+        var backsOf: [BrokerIndex: [RatedSlot]] = [:]
         while budget > 0, rounds > 0 {
             rounds -= 1
+            var undoingOf: [BrokerIndex: [RatedSlot]] = [:]
             let open = targets.filter { !stuck.contains($0) }
             guard let busiest = open.max(by: { (usage[$0].networkIn, $1.position) < (usage[$1].networkIn, $0.position) }) else { return }
             let quietest = targets.sorted { (usage[$0].networkIn, $0.position) < (usage[$1].networkIn, $1.position) }
@@ -93,8 +97,12 @@ struct LoadBalance {
             // Free exchanges with any receiver first, then ones that cost moves.
             let receivers = (sameRack + otherRacks).prefix(Self.receiversTried).filter { $0 != busiest && usage[$0].networkIn < high }
             for (receiver, allowance) in receivers.map({ ($0, 0) }) + receivers.map({ ($0, budget) }) {
+                let backs = backsOf[receiver] ?? sortedByRate(receiver)
+                backsOf[receiver] = backs
+                let undoing = undoingOf[receiver] ?? backs.filter { !isNewPlacement(busiest, of: layout.slotPartition[$0.slot]) }
+                undoingOf[receiver] = undoing
                 guard let exchange = bestExchange(from: busiest, to: receiver, gap: high - usage[receiver].networkIn,
-                                                  bytesWithin: byteRange, budget: allowance) else { continue }
+                                                  bytesWithin: byteRange, budget: allowance, backs: backs, undoing: undoing) else { continue }
                 let moved = load.produced[layout.slotPartition[exchange.out]] + (exchange.back.map { load.produced[layout.slotPartition[$0]] } ?? 0)
                 if exchange.cost > 0 {
                     guard moved <= loadBudget else { continue }
@@ -103,6 +111,8 @@ struct LoadBalance {
                 budget -= exchange.cost
                 state.move(exchange.out, to: receiver)
                 if let back = exchange.back { state.move(back, to: busiest) }
+                backsOf[receiver] = nil
+                backsOf[busiest] = nil
                 exchanged = true
                 break
             }
@@ -112,22 +122,30 @@ struct LoadBalance {
 
     /// The replica of `busiest` to give `quietest`, and the one to take back (nil: a plain move, when
     /// the busiest holds more replicas), whose produce-rate difference is closest to half `gap`.
-    /// The quietest broker's replicas are sorted by rate once, and for each replica of the busiest
-    /// only the `exchangeWindow` candidates nearest the wanted rate are tried.
+    /// For each replica of the busiest only the `exchangeWindow` candidates of the quietest nearest
+    /// the wanted rate are tried.
     /// An exchange that costs nothing (re-targeting or undoing planned moves) is preferred to any
     /// that costs moves; among each kind, the one closest to half the gap, within `budget`.
+    /// A replica and its partition's produce rate.
+    typealias RatedSlot = (slot: SlotIndex, rate: Int64)
+
+    /// `broker`'s movable replicas, by produce rate then slot.
+    private func sortedByRate(_ broker: BrokerIndex) -> [RatedSlot] {
+        replicasOn[broker].filter { layout.movable[layout.slotPartition[$0]] }
+            .map { (slot: $0, rate: load.produced[layout.slotPartition[$0]]) }
+            .sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) }
+    }
+
+    /// `backs`: the quietest broker's movable replicas by rate (`sortedByRate`); `undoing`: those of
+    /// them a planned move took off the busiest broker (taking one back undoes that move, so the
+    /// exchange is free; searched on their own so the window finds them).
     private func bestExchange(from busiest: BrokerIndex, to quietest: BrokerIndex, gap: Int64,
-                              bytesWithin range: ClosedRange<Int64>, budget: Int) -> (out: SlotIndex, back: SlotIndex?, cost: Int)? {
+                              bytesWithin range: ClosedRange<Int64>, budget: Int,
+                              backs: [RatedSlot], undoing: [RatedSlot]) -> (out: SlotIndex, back: SlotIndex?, cost: Int)? {
         let wanted = gap / 2
         var best: (out: SlotIndex, back: SlotIndex?, miss: Int64, cost: Int)?
         var bestFree: (out: SlotIndex, back: SlotIndex?, miss: Int64, cost: Int)?
         let countsAllowMove = replicasOn[busiest].count > replicasOn[quietest].count
-        let backs = replicasOn[quietest].filter { layout.movable[layout.slotPartition[$0]] }
-            .map { (slot: $0, rate: load.produced[layout.slotPartition[$0]]) }
-            .sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) }
-        // The receiver's replicas that a planned move took off the busiest broker: taking one back
-        // undoes that move, so the exchange is free; searched on their own so the window finds them.
-        let undoing = backs.filter { !isNewPlacement(busiest, of: layout.slotPartition[$0.slot]) }
         func consider(_ out: SlotIndex, _ back: SlotIndex?, backRate: Int64, outRate: Int64) {
             let shift = outRate - backRate
             guard shift > 0, shift < gap else { return }
