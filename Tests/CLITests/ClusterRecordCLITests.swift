@@ -64,9 +64,13 @@ import KScaleTime
                 for e in entries where ThrottleKeys.rates.contains(e.name) && e.source == .dynamicBroker { rates.append("\(resource) \(e.name)=\(e.value ?? "")") }
             }
             #expect(rates.sorted() == ["broker 1 \(ThrottleKeys.leaderRate)=99000000", "broker 7 \(ThrottleKeys.followerRate)=77000000"])
-            // The record on the cluster: the winner finished, the other refused.
+            // The record on the cluster: the winner finished; the other refused, on the record when it
+            // had claimed before it saw the winner, or with no record at all when it started late
+            // enough that its pre-flight already saw the winner's moves in flight (it refused naming
+            // the owner from the record, checked above) and never claimed.
             let states = RunOverlap.latest(try await RunRegistry(admin: client).records()).map { "\($0.record.stateDir) \($0.record.state)" }
-            #expect(states.sorted() == ["\(refusedDir) refused", "\(winnerDir) finished"].sorted())
+            #expect(states.contains("\(winnerDir) finished"), "\(states)")
+            #expect(Set(states).isSubset(of: ["\(refusedDir) refused", "\(winnerDir) finished"]), "\(states)")
             await client.close()
         }
     }
