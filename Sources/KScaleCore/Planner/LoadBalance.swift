@@ -120,12 +120,6 @@ struct LoadBalance {
         }
     }
 
-    /// The replica of `busiest` to give `quietest`, and the one to take back (nil: a plain move, when
-    /// the busiest holds more replicas), whose produce-rate difference is closest to half `gap`.
-    /// For each replica of the busiest only the `exchangeWindow` candidates of the quietest nearest
-    /// the wanted rate are tried.
-    /// An exchange that costs nothing (re-targeting or undoing planned moves) is preferred to any
-    /// that costs moves; among each kind, the one closest to half the gap, within `budget`.
     /// A replica and its partition's produce rate.
     typealias RatedSlot = (slot: SlotIndex, rate: Int64)
 
@@ -136,6 +130,12 @@ struct LoadBalance {
             .sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) }
     }
 
+    /// The replica of `busiest` to give `quietest`, and the one to take back (nil: a plain move, when
+    /// the busiest holds more replicas), whose produce-rate difference is closest to half `gap`.
+    /// For each replica of the busiest only the `exchangeWindow` candidates of the quietest nearest
+    /// the wanted rate are tried.
+    /// An exchange that costs nothing (re-targeting or undoing planned moves) is preferred to any
+    /// that costs moves; among each kind, the one closest to half the gap, within `budget`.
     /// `backs`: the quietest broker's movable replicas by rate (`sortedByRate`); `undoing`: those of
     /// them a planned move took off the busiest broker (taking one back undoes that move, so the
     /// exchange is free; searched on their own so the window finds them).
