@@ -109,7 +109,7 @@ struct AutoscaleRun: AsyncParsableCommand {
             }
             if now != nil || lastActionEnd != nil { throw InvalidInput("--now and --last-action-end are for --once --snapshot; the loop reads its clock and its state dir") }
             if let port = metricsPort, !(0...65535).contains(port) { throw InvalidInput("--metrics-port \(port) is not a port (0-65535)") }
-            let cpuQuery = rules.signals.first { $0.kind == .cpu }?.prometheus
+            let cpuQuery = Self.cpuQuery(rules)
             if cpuQuery != nil, prometheusURL == nil {
                 printError("note: the policy's cpu signal needs --prometheus-url URL; without it the signal is unknown, so it never scales out and blocks every scale-in on demand")
             }
@@ -184,9 +184,12 @@ struct AutoscaleRun: AsyncParsableCommand {
         }
     }
 
+    /// The policy's cpu signal's Prometheus query, if it has one.
+    static func cpuQuery(_ rules: AutoscalePolicy) -> String? { rules.signals.first { $0.kind == .cpu }?.prometheus }
+
     /// The cpu signal's reader: the policy's query against `--prometheus-url`; nil without either.
     private func cpuReader(_ rules: AutoscalePolicy) -> (@Sendable () async throws -> Double?)? {
-        guard let url = prometheusURL, let query = rules.signals.first(where: { $0.kind == .cpu })?.prometheus else { return nil }
+        guard let url = prometheusURL, let query = Self.cpuQuery(rules) else { return nil }
         return { PrometheusSignal.value(try await readPrometheusSignal(url: url, query: query)) }
     }
 
