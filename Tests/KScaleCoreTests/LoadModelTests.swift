@@ -80,3 +80,46 @@ import Testing
         #expect(throws: InvalidInput.self) { try BrokerCapacities.decode(Data("not json".utf8)) }
     }
 }
+
+/// The network-in exchanges' index (`RateIndex`), kept current move by move, always equals one
+/// built afresh from the layout it describes.
+@Suite(.offThePool) struct RateIndexTests {
+    /// Six brokers in two racks, twelve partitions of different rates, RF 2.
+    static let snapshot = ClusterSnapshot(
+        brokers: (1...6).map { Broker(id: $0, rack: $0 <= 3 ? "a" : "b") },
+        topics: [TopicState(name: "t", partitions: (0..<12).map { number in
+            PartitionState(partition: number, replicas: [number % 3 + 1, number % 3 + 4], size: 100, leader: number % 3 + 1,
+                           bytesInPerSec: Int64(10 + (number * 7) % 5), bytesOutPerSec: 0)
+        })])
+
+    /// `index` as plain values: per broker, (slot, rate) by rate, for all replicas and changed ones.
+    static func contents(_ index: RateIndex) -> [[[Int64]]] {
+        [index.byRate, index.changed].map { perBroker in
+            perBroker.values.map { rated in (0..<rated.count).flatMap { [Int64(rated[$0].slot.rawValue), rated[$0].rate] } }
+        }
+    }
+
+    @Test func movesKeepBothListsEqualToAFreshBuild() throws {
+        let layout = try LayoutBuilder.build(Self.snapshot, PlanRequest(kind: .rebalance(brokers: nil)))
+        var state = LoadedLayout(layout: layout, load: LayoutLoad(layout: layout, snapshot: Self.snapshot))
+        var index = RateIndex(state: state)
+        #expect(index.changed.values.allSatisfy { $0.count == 0 })
+        for broker in layout.brokers {
+            let rates = (0..<index.byRate[broker].count).map { index.byRate[broker][$0].rate }
+            #expect(rates == rates.sorted())
+            #expect(index.byRate[broker].count == 4)
+        }
+        // Partition 0 (slots 0, 1 on brokers 1 and 4) goes 1 -> 2 -> 3 and back to 1; partition 1's
+        // follower 5 -> 6 -> 5.
+        let first = SlotIndex(0), follower = SlotIndex(3)
+        let steps: [(SlotIndex, BrokerIndex, changed: Bool)] = [
+            (first, BrokerIndex(1), true), (first, BrokerIndex(2), true), (follower, BrokerIndex(5), true),
+            (first, BrokerIndex(0), true), (follower, BrokerIndex(4), false),
+        ]
+        for (slot, destination, changedAfter) in steps {
+            index.move(slot, to: destination, in: &state)
+            #expect(Self.contents(index) == Self.contents(RateIndex(state: state)))
+            #expect(index.changed.values.contains { $0.count > 0 } == changedAfter)
+        }
+    }
+}

@@ -6,7 +6,12 @@
 ///   the quietest one's, exchange a replica of the busiest with one of the quietest (or move one
 ///   when the busiest holds more replicas), choosing the pair whose produce-rate difference is
 ///   closest to half the gap; an exchange must keep the rack rule, leave both brokers' bytes inside
-///   the byte range the replica phases left, and is spent from a move budget (`exchangeBudget`).
+///   the byte range the replica phases left, and is spent from a move budget
+///   (`extraMovesPermilleOfPlanned`, `extraMovesPermilleOfReplicas`). Free exchanges (which only
+///   re-target or undo planned moves) are searched first, from the few replicas of changed
+///   partitions; then the busiest's replicas from the highest rate down, stopping once no lower
+///   rate can do better. `RateIndex` keeps what both searches walk sorted between moves, so a
+///   round costs the candidates it tries, not a walk over the brokers' replicas.
 /// - Network out: while the busiest leader's network out can be lowered, hand one of its
 ///   leaderships to a follower where the larger of the two ends up smallest (with rates, preferred
 ///   leaders balance network out rather than leader counts).
@@ -31,8 +36,14 @@ struct LoadBalance {
     static let receiversTried = 8
     /// Candidates tried on each side of the wanted rate, per replica of the busiest broker.
     static let exchangeWindow = 6
+    /// An exchange whose shift is within this many permille of half the gap is taken without
+    /// searching further down the busiest broker's rates.
+    static let exchangeMissPermille: Int64 = 10
     /// Leadership hand-overs at most this many per partition, a bound on the leader pass.
     static let leaderPassesPerPartition = 2
+
+    /// A replica and its partition's produce rate.
+    typealias RatedSlot = (slot: SlotIndex, rate: Int64)
 
     private var state: LoadedLayout
     var layout: Layout { state.layout }
@@ -74,15 +85,12 @@ struct LoadBalance {
         let meanIn = targets.reduce(Int64(0)) { $0 + usage[$1].networkIn } / Int64(targets.count)
         let surplus = targets.reduce(Int64(0)) { $0 + max(0, usage[$1].networkIn - meanIn) }
         var loadBudget = extraMovesCapped ? Int64.max : surplus / 1000 * Self.loadBudgetPermilleOfSurplus
+        var index = RateIndex(state: state)
         var stuck = Set<BrokerIndex>()
         // Free exchanges cost no budget: the rounds are bounded on their own.
         var rounds = max(targets.count * Self.exchangeRoundsPerBroker, layout.replicas.count)
-        // Each receiver's movable replicas by rate, sorted once and kept until a move changes its
-        // replicas; the undoing ones per receiver for this round's busiest broker.
-        var backsOf: [BrokerIndex: [RatedSlot]] = [:]
         while budget > 0, rounds > 0 {
             rounds -= 1
-            var undoingOf: [BrokerIndex: [RatedSlot]] = [:]
             let open = targets.filter { !stuck.contains($0) }
             guard let busiest = open.max(by: { (usage[$0].networkIn, $1.position) < (usage[$1].networkIn, $0.position) }) else { return }
             let quietest = targets.sorted { (usage[$0].networkIn, $0.position) < (usage[$1].networkIn, $1.position) }
@@ -96,23 +104,18 @@ struct LoadBalance {
             var exchanged = false
             // Free exchanges with any receiver first, then ones that cost moves.
             let receivers = (sameRack + otherRacks).prefix(Self.receiversTried).filter { $0 != busiest && usage[$0].networkIn < high }
-            for (receiver, allowance) in receivers.map({ ($0, 0) }) + receivers.map({ ($0, budget) }) {
-                let backs = backsOf[receiver] ?? sortedByRate(receiver)
-                backsOf[receiver] = backs
-                let undoing = undoingOf[receiver] ?? backs.filter { !isNewPlacement(busiest, of: layout.slotPartition[$0.slot]) }
-                undoingOf[receiver] = undoing
-                guard let exchange = bestExchange(from: busiest, to: receiver, gap: high - usage[receiver].networkIn,
-                                                  bytesWithin: byteRange, budget: allowance, backs: backs, undoing: undoing) else { continue }
+            let searches = receivers.map { (receiver: $0, free: true) } + receivers.map { (receiver: $0, free: false) }
+            for (receiver, free) in searches {
+                let search = ExchangeSearch(busiest: busiest, quietest: receiver, gap: high - usage[receiver].networkIn, bytesWithin: byteRange)
+                guard let exchange = free ? freeExchange(search, index: index) : costingExchange(search, budget: budget, index: index) else { continue }
                 let moved = load.produced[layout.slotPartition[exchange.out]] + (exchange.back.map { load.produced[layout.slotPartition[$0]] } ?? 0)
                 if exchange.cost > 0 {
                     guard moved <= loadBudget else { continue }
                     loadBudget -= moved
                 }
                 budget -= exchange.cost
-                state.move(exchange.out, to: receiver)
-                if let back = exchange.back { state.move(back, to: busiest) }
-                backsOf[receiver] = nil
-                backsOf[busiest] = nil
+                index.move(exchange.out, to: receiver, in: &state)
+                if let back = exchange.back { index.move(back, to: busiest, in: &state) }
                 exchanged = true
                 break
             }
@@ -120,65 +123,103 @@ struct LoadBalance {
         }
     }
 
-    /// A replica and its partition's produce rate.
-    typealias RatedSlot = (slot: SlotIndex, rate: Int64)
-
-    /// `broker`'s movable replicas, by produce rate then slot.
-    private func sortedByRate(_ broker: BrokerIndex) -> [RatedSlot] {
-        replicasOn[broker].filter { layout.movable[layout.slotPartition[$0]] }
-            .map { (slot: $0, rate: load.produced[layout.slotPartition[$0]]) }
-            .sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) }
+    /// One exchange search: a replica from `busiest` to `quietest`, perhaps one back, shifting
+    /// network in by as near half `gap` as the candidates allow, both brokers' bytes kept inside `range`.
+    private struct ExchangeSearch {
+        let busiest: BrokerIndex
+        let quietest: BrokerIndex
+        let gap: Int64
+        let bytesWithin: ClosedRange<Int64>
+        var wanted: Int64 { gap / 2 }
     }
 
-    /// The replica of `busiest` to give `quietest`, and the one to take back (nil: a plain move, when
-    /// the busiest holds more replicas), whose produce-rate difference is closest to half `gap`.
-    /// For each replica of the busiest only the `exchangeWindow` candidates of the quietest nearest
-    /// the wanted rate are tried.
-    /// An exchange that costs nothing (re-targeting or undoing planned moves) is preferred to any
-    /// that costs moves; among each kind, the one closest to half the gap, within `budget`.
-    /// `backs`: the quietest broker's movable replicas by rate (`sortedByRate`); `undoing`: those of
-    /// them a planned move took off the busiest broker (taking one back undoes that move, so the
-    /// exchange is free; searched on their own so the window finds them).
-    private func bestExchange(from busiest: BrokerIndex, to quietest: BrokerIndex, gap: Int64,
-                              bytesWithin range: ClosedRange<Int64>, budget: Int,
-                              backs: [RatedSlot], undoing: [RatedSlot]) -> (out: SlotIndex, back: SlotIndex?, cost: Int)? {
-        let wanted = gap / 2
-        var best: (out: SlotIndex, back: SlotIndex?, miss: Int64, cost: Int)?
-        var bestFree: (out: SlotIndex, back: SlotIndex?, miss: Int64, cost: Int)?
-        let countsAllowMove = replicasOn[busiest].count > replicasOn[quietest].count
-        func consider(_ out: SlotIndex, _ back: SlotIndex?, backRate: Int64, outRate: Int64) {
-            let shift = outRate - backRate
-            guard shift > 0, shift < gap else { return }
-            let miss = abs(shift - wanted)
-            let cost = moveCost(out, to: quietest) + (back.map { moveCost($0, to: busiest) } ?? 0)
-            let free = cost <= 0
-            guard cost <= budget else { return }
-            if free { if let current = bestFree, miss >= current.miss { return } } else if let current = best, miss >= current.miss { return }
-            if let back, layout.slotPartition[back] == layout.slotPartition[out] { return }
-            let byteShift = layout.size(ofSlot: out) - (back.map { layout.size(ofSlot: $0) } ?? 0)
-            guard range.contains(measuredBytes(busiest) - byteShift), range.contains(measuredBytes(quietest) + byteShift) else { return }
-            guard layout.canMove(slot: out, to: quietest) else { return }
-            if let back { guard layout.canMove(slot: back, to: busiest) else { return } }
-            if free { bestFree = (out, back, miss, cost) } else { best = (out, back, miss, cost) }
+    /// A chosen exchange: `back` nil is a plain move (the busiest holds more replicas); `cost` the
+    /// replica moves it adds to the plan (0 when it only re-targets or undoes planned moves).
+    private struct Exchange {
+        let out: SlotIndex
+        let back: SlotIndex?
+        let miss: Int64
+        let cost: Int
+    }
+
+    /// The best of the candidates offered: the smallest miss from half the gap, the first found
+    /// on a tie, within `budget` moves (0: only free exchanges), keeping the rack rule and bytes.
+    private struct ExchangeChoice {
+        let search: ExchangeSearch
+        let budget: Int
+        let countsAllowMove: Bool
+        var best: Exchange?
+
+        var bestMiss: Int64 { best?.miss ?? Int64.max }
+    }
+
+    private func consider(_ out: RatedSlot, back: RatedSlot?, in choice: inout ExchangeChoice) {
+        let search = choice.search
+        guard back != nil || choice.countsAllowMove else { return }
+        let shift = out.rate - (back?.rate ?? 0)
+        guard shift > 0, shift < search.gap else { return }
+        let miss = abs(shift - search.wanted)
+        guard miss < choice.bestMiss else { return }
+        if let back, layout.slotPartition[back.slot] == layout.slotPartition[out.slot] { return }
+        let cost = moveCost(out.slot, to: search.quietest) + (back.map { moveCost($0.slot, to: search.busiest) } ?? 0)
+        guard cost <= choice.budget else { return }
+        let byteShift = layout.size(ofSlot: out.slot) - (back.map { layout.size(ofSlot: $0.slot) } ?? 0)
+        guard search.bytesWithin.contains(measuredBytes(search.busiest) - byteShift),
+              search.bytesWithin.contains(measuredBytes(search.quietest) + byteShift) else { return }
+        guard layout.canMove(slot: out.slot, to: search.quietest) else { return }
+        if let back { guard layout.canMove(slot: back.slot, to: search.busiest) else { return } }
+        choice.best = Exchange(out: out.slot, back: back?.slot, miss: miss, cost: max(0, cost))
+    }
+
+    /// Offers `out` with each of the `exchangeWindow` replicas on either side of the wanted rate in
+    /// `backs` (sorted by rate), and alone.
+    private func considerWindow(out: RatedSlot, backs: RatedSlots, in choice: inout ExchangeChoice) {
+        consider(out, back: nil, in: &choice)
+        let start = backs.firstIndex(rateAtLeast: out.rate - choice.search.wanted)
+        for position in max(0, start - Self.exchangeWindow)..<min(backs.count, start + Self.exchangeWindow) {
+            consider(out, back: backs[position], in: &choice)
         }
-        for out in replicasOn[busiest] where layout.movable[layout.slotPartition[out]] {
-            let outRate = load.produced[layout.slotPartition[out]]
-            guard outRate > 0 else { continue }
-            if countsAllowMove { consider(out, nil, backRate: 0, outRate: outRate) }
-            let target = outRate - wanted
-            for candidates in [backs, undoing] {
-                var low = 0, high = candidates.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if candidates[middle].rate < target { low = middle + 1 } else { high = middle }
-                }
-                for index in max(0, low - Self.exchangeWindow)..<min(candidates.count, low + Self.exchangeWindow) {
-                    consider(out, candidates[index].slot, backRate: candidates[index].rate, outRate: outRate)
-                }
+    }
+
+    /// The best exchange that costs no moves. Such an exchange touches a changed partition on one
+    /// side (`RateIndex.changed`): a replica of the busiest that a planned move put there or whose
+    /// partition the quietest held in the snapshot, or a replica of the quietest that a planned
+    /// move took off the busiest (taking it back undoes the move). Those are few, and searched
+    /// against the other broker's replicas by rate.
+    private func freeExchange(_ search: ExchangeSearch, index: RateIndex) -> Exchange? {
+        var choice = ExchangeChoice(search: search, budget: 0, countsAllowMove: countsAllowMove(search), best: nil)
+        for out in index.changed[search.busiest].slots where moveCost(out.slot, to: search.quietest) <= 0 {
+            considerWindow(out: out, backs: index.byRate[search.quietest], in: &choice)
+        }
+        let outs = index.byRate[search.busiest]
+        for back in index.changed[search.quietest].slots where !isNewPlacement(search.busiest, of: layout.slotPartition[back.slot]) {
+            let start = outs.firstIndex(rateAtLeast: back.rate + search.wanted)
+            for position in max(0, start - Self.exchangeWindow)..<min(outs.count, start + Self.exchangeWindow) {
+                consider(outs[position], back: back, in: &choice)
             }
-            if bestFree?.miss == 0 { break }
         }
-        return (bestFree ?? best).map { ($0.out, $0.back, max(0, $0.cost)) }
+        return choice.best
+    }
+
+    /// The best exchange within `budget` moves: the busiest's replicas from the highest rate down,
+    /// each with the quietest's replicas nearest the wanted rate, until no lower rate can come
+    /// nearer half the gap than the best found (a shift is at most the rate given away), or one
+    /// comes within `exchangeMissPermille` of it.
+    private func costingExchange(_ search: ExchangeSearch, budget: Int, index: RateIndex) -> Exchange? {
+        var choice = ExchangeChoice(search: search, budget: budget, countsAllowMove: countsAllowMove(search), best: nil)
+        let outs = index.byRate[search.busiest], backs = index.byRate[search.quietest]
+        let closeEnough = search.wanted / 1000 * Self.exchangeMissPermille
+        for position in stride(from: outs.count - 1, through: 0, by: -1) {
+            let out = outs[position]
+            guard out.rate > 0, search.wanted - out.rate < choice.bestMiss, choice.bestMiss > closeEnough else { break }
+            considerWindow(out: out, backs: backs, in: &choice)
+        }
+        return choice.best
+    }
+
+    /// A plain move (no replica back) only from a broker holding more replicas than the receiver.
+    private func countsAllowMove(_ search: ExchangeSearch) -> Bool {
+        replicasOn[search.busiest].count > replicasOn[search.quietest].count
     }
 
     /// Replica moves `slot` going to `destination` adds to the plan: 1 when it goes to a broker
@@ -193,7 +234,7 @@ struct LoadBalance {
 
     /// Whether `broker` holding a replica of `partition` is a new placement (it held none in the snapshot).
     private func isNewPlacement(_ broker: BrokerIndex, of partition: PartitionIndex) -> Bool {
-        !layout.slots(of: partition).contains { layout.original[$0] == broker }
+        !layout.heldInSnapshot(broker, partition)
     }
 
     // MARK: network out
@@ -254,5 +295,83 @@ struct LoadBalance {
             best = (partition, slot, peak)
         }
         return best.map { ($0.partition, $0.slot) }
+    }
+}
+
+/// A broker's replicas with their partitions' produce rates, sorted by rate then slot.
+struct RatedSlots {
+    private(set) var slots: [LoadBalance.RatedSlot] = []
+
+    var count: Int { slots.count }
+    subscript(_ position: Int) -> LoadBalance.RatedSlot { slots[position] }
+
+    /// The position of the first replica whose rate is at least `rate` (`count` when none is).
+    func firstIndex(rateAtLeast rate: Int64) -> Int {
+        var low = 0, high = slots.count
+        while low < high {
+            let middle = (low + high) / 2
+            if slots[middle].rate < rate { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The position `entry` has or would have.
+    private func position(of entry: LoadBalance.RatedSlot) -> Int {
+        var low = 0, high = slots.count
+        while low < high {
+            let middle = (low + high) / 2
+            if (slots[middle].rate, slots[middle].slot) < (entry.rate, entry.slot) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    mutating func insert(_ entry: LoadBalance.RatedSlot) { slots.insert(entry, at: position(of: entry)) }
+
+    mutating func remove(_ entry: LoadBalance.RatedSlot) {
+        let position = position(of: entry)
+        if position < slots.count, slots[position].slot == entry.slot { slots.remove(at: position) }
+    }
+
+    /// Built from unsorted entries.
+    init(_ entries: [LoadBalance.RatedSlot] = []) { slots = entries.sorted { ($0.rate, $0.slot) < ($1.rate, $1.slot) } }
+}
+
+/// What the network-in exchanges search, kept current as they move replicas: per broker its
+/// movable replicas by produce rate (`byRate`), and those of them whose partition a planned move
+/// changed (`changed`: its brokers differ from the snapshot's), where every free exchange starts.
+struct RateIndex {
+    private(set) var byRate: PerBroker<RatedSlots>
+    private(set) var changed: PerBroker<RatedSlots>
+
+    init(state: LoadedLayout) {
+        let layout = state.layout
+        var all = PerBroker<[LoadBalance.RatedSlot]>(repeating: [], count: layout.brokerCount)
+        var touched = PerBroker<[LoadBalance.RatedSlot]>(repeating: [], count: layout.brokerCount)
+        for partition in layout.partitions where layout.movable[partition] {
+            let rate = state.load.produced[partition]
+            let isChanged = layout.addedReplicas(partition) > 0
+            for slot in layout.slots(of: partition) {
+                all[layout.replicas[slot]].append((slot: slot, rate: rate))
+                if isChanged { touched[layout.replicas[slot]].append((slot: slot, rate: rate)) }
+            }
+        }
+        byRate = PerBroker(all.values.map { RatedSlots($0) })
+        changed = PerBroker(touched.values.map { RatedSlots($0) })
+    }
+
+    /// Moves `slot` to `destination` in `state`, and keeps both indexes current.
+    mutating func move(_ slot: SlotIndex, to destination: BrokerIndex, in state: inout LoadedLayout) {
+        let partition = state.layout.slotPartition[slot]
+        let rate = state.load.produced[partition]
+        let partitionSlots = state.layout.slots(of: partition)
+        if state.layout.addedReplicas(partition) > 0 {
+            for each in partitionSlots { changed[state.layout.replicas[each]].remove((slot: each, rate: rate)) }
+        }
+        byRate[state.layout.replicas[slot]].remove((slot: slot, rate: rate))
+        state.move(slot, to: destination)
+        byRate[destination].insert((slot: slot, rate: rate))
+        if state.layout.addedReplicas(partition) > 0 {
+            for each in partitionSlots { changed[state.layout.replicas[each]].insert((slot: each, rate: rate)) }
+        }
     }
 }

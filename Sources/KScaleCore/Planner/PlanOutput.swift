@@ -51,8 +51,12 @@ extension Layout {
     /// New placements of `partition`: brokers in `replicas` that `original` does not have, each a
     /// copy of the partition's data. The one count of moves (summary, byte trade).
     func addedReplicas(_ partition: PartitionIndex) -> Int {
-        let partitionSlots = slots(of: partition)
-        return partitionSlots.filter { slot in !partitionSlots.contains { original[$0] == replicas[slot] } }.count
+        slots(of: partition).filter { !heldInSnapshot(replicas[$0], partition) }.count
+    }
+
+    /// Whether `broker` held a replica of `partition` in the snapshot (`original`).
+    @inline(__always) func heldInSnapshot(_ broker: BrokerIndex, _ partition: PartitionIndex) -> Bool {
+        slots(of: partition).contains { original[$0] == broker }
     }
 
     /// Replica moves and the bytes they copy, from `original` to `replicas`.
