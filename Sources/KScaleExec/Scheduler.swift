@@ -36,8 +36,8 @@ public struct Move: Sendable, Hashable {
     public var removing: [BrokerID] { from.filter { !to.contains($0) } }
     /// Brokers whose per-broker budget this move uses: those it sends from or copies to.
     public var budgetBrokers: Set<BrokerID> { Set(adding).union(removing) }
-    /// Bytes this move copies over the network.
-    public var copyBytes: Int64 { bytes * Int64(adding.count) }
+    /// Bytes this move copies over the network (counted without building `adding`).
+    public var copyBytes: Int64 { bytes * Int64(to.reduce(0) { from.contains($1) ? $0 : $0 + 1 }) }
     /// The broker the copies come from: the leader when known and staying, else the first source.
     public var sender: BrokerID? { leader.flatMap { from.contains($0) ? $0 : nil } ?? from.first }
 }
@@ -46,8 +46,7 @@ extension Move {
     /// The moves of `plan` from the placement in `snapshot` (partitions already at target move
     /// nothing and are left out).
     public static func moves(of plan: ReassignmentPlan, from snapshot: ClusterSnapshot) -> [Move] {
-        var current: [TopicPartition: PartitionState] = [:]
-        for (tp, partition) in snapshot.allPartitions { current[tp] = partition }
+        let current = snapshot.partitionFinder
         return plan.partitions.compactMap { line in
             guard let now = current[line.topicPartition], now.replicas != line.replicas else { return nil }
             return Move(tp: line.topicPartition, from: now.replicas, to: line.replicas, bytes: now.size ?? 0, leader: now.leader,
@@ -61,11 +60,10 @@ extension Array where Element == Move {
     /// sampled snapshot (`kscale snapshot --sample`), where it has one: the execute dry run's
     /// estimate then counts what producers write while a replica copies (`Move.copySeconds(at:)`).
     public func withProduceRates(from snapshot: ClusterSnapshot) -> [Move] {
-        var rates: [TopicPartition: Int64] = [:]
-        for (tp, partition) in snapshot.allPartitions { if let rate = partition.bytesInPerSec { rates[tp] = rate } }
+        let partitions = snapshot.partitionFinder
         return map { move in
             var move = move
-            if let rate = rates[move.tp] { move.produceRate = Swift.max(0, rate) }
+            if let rate = partitions[move.tp]?.bytesInPerSec { move.produceRate = Swift.max(0, rate) }
             return move
         }
     }
@@ -244,19 +242,21 @@ public struct MoveScheduler: Sendable {
     }
 
     /// Sorts moves by stage, then the run's order; ties break on the partition so runs are reproducible.
+    /// Positions are sorted, not the moves, and each move's copy bytes are counted once.
     public static func sorted(_ moves: [Move], by order: MoveOrder) -> [Move] {
-        moves.sorted { a, b in
-            if a.stage != b.stage { return a.stage < b.stage }
+        let copyBytes = moves.map(\.copyBytes)
+        return moves.indices.sorted { a, b in
+            if moves[a].stage != moves[b].stage { return moves[a].stage < moves[b].stage }
             switch order {
             case .smallestFirst:
-                if a.copyBytes != b.copyBytes { return a.copyBytes < b.copyBytes }
+                if copyBytes[a] != copyBytes[b] { return copyBytes[a] < copyBytes[b] }
             case .largestFirst:
-                if a.copyBytes != b.copyBytes { return a.copyBytes > b.copyBytes }
+                if copyBytes[a] != copyBytes[b] { return copyBytes[a] > copyBytes[b] }
             case .riskFirst:
-                if a.atRisk != b.atRisk { return a.atRisk }
-                if a.copyBytes != b.copyBytes { return a.copyBytes > b.copyBytes }
+                if moves[a].atRisk != moves[b].atRisk { return moves[a].atRisk }
+                if copyBytes[a] != copyBytes[b] { return copyBytes[a] > copyBytes[b] }
             }
-            return a.tp < b.tp
-        }
+            return moves[a].tp < moves[b].tp
+        }.map { moves[$0] }
     }
 }

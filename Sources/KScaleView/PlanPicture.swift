@@ -159,9 +159,10 @@ extension PlanPicture {
             LabeledFigure(label: "preferred leaders changed", figure: .count("leaders_changed", summary.leadersChanged)),
             LabeledFigure(label: "rack repairs", figure: .count("rack_repairs", summary.rackRepairs)),
         ]
-        let largest = moves.sorted { $0.copyBytes != $1.copyBytes ? $0.copyBytes > $1.copyBytes : $0.tp < $1.tp }
+        let copyBytes = moves.map(\.copyBytes)
+        let largest = moves.indices.sorted { copyBytes[$0] != copyBytes[$1] ? copyBytes[$0] > copyBytes[$1] : moves[$0].tp < moves[$1].tp }
             .prefix(StepPicture.largestMovesShown)
-            .map { MovePicture(partition: $0.tp, from: $0.from, to: $0.to, bytes: $0.copyBytes) }
+            .map { MovePicture(partition: moves[$0].tp, from: moves[$0].from, to: moves[$0].to, bytes: copyBytes[$0]) }
         let step = StepPicture(label: "the plan", totals: [],
                                estimate: estimatePicture(estimate, path: "estimate",
                                                          unthrottled: "no --throttle given: the duration is not estimated"),

@@ -4,6 +4,21 @@ import Testing
 @testable import KScaleCore
 
 @Suite(.offThePool) struct JSONFormatsTests {
+    /// `PartitionFinder` finds partitions listed in number order by position and the others
+    /// through their own table, and nothing that is not there.
+    @Test func partitionFinderFindsEveryPartitionListedInAnyOrder() {
+        let snapshot = ClusterSnapshot(brokers: [Broker(id: 1), Broker(id: 2)], topics: [
+            TopicState(name: "ordered", partitions: (0..<3).map { PartitionState(partition: Int32($0), replicas: [1], size: Int64($0)) }),
+            TopicState(name: "shuffled", partitions: [2, 0, 5].map { PartitionState(partition: $0, replicas: [2], size: 10 * Int64($0)) }),
+        ])
+        let finder = snapshot.partitionFinder
+        for (tp, partition) in snapshot.allPartitions { #expect(finder[tp] == partition) }
+        #expect(finder[TopicPartition("ordered", 3)] == nil)
+        #expect(finder[TopicPartition("shuffled", 1)] == nil)
+        #expect(finder[TopicPartition("shuffled", 5)]?.size == 50)
+        #expect(finder[TopicPartition("absent", 0)] == nil)
+    }
+
     @Test func planRoundTripsInKafkaLayout() throws {
         let plan = ReassignmentPlan(partitions: [
             PartitionAssignment(topic: "orders", partition: 1, replicas: [3, 1, 2]),

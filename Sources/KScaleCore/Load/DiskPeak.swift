@@ -31,16 +31,11 @@ public struct DiskPeak: Sendable, Hashable {
         }
         var usage: [BrokerID: BrokerUsage] = [:]
         for broker in snapshot.brokerUsage(leaders: .current) where broker.diskCapacity != nil { usage[broker.broker] = broker }
-        var current: [TopicPartition: PartitionState] = [:]
-        if !usage.isEmpty {
-            for topic in snapshot.topics {
-                for partition in topic.partitions { current[TopicPartition(topic.name, partition.partition)] = partition }
-            }
-        }
+        let current = snapshot.partitionFinder
         var pending: [Change] = []
         var untouched: [TopicPartition] = []
         for line in plan.partitions {
-            guard let now = current[line.topicPartition] else { untouched.append(line.topicPartition); continue }
+            guard !usage.isEmpty, let now = current[line.topicPartition] else { untouched.append(line.topicPartition); continue }
             pending.append(Change(tp: line.topicPartition, adding: line.replicas.filter { !now.replicas.contains($0) },
                                   removing: now.replicas.filter { !line.replicas.contains($0) }, bytes: now.size ?? 0))
         }

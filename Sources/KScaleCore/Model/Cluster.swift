@@ -156,4 +156,37 @@ public struct ClusterSnapshot: Sendable, Hashable, Codable {
     }
 
     public var replicaCount: Int { topics.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.replicas.count } } }
+
+    /// Looks partitions up by topic and number (`partitionFinder`).
+    public var partitionFinder: PartitionFinder { PartitionFinder(self) }
+}
+
+/// Partitions of a snapshot by topic and number, without a table of every partition: a topic's
+/// partitions listed in number order from 0 (as a reading and the generators write them) are
+/// found by position, any other topic through a table of its own. A topic listed twice is
+/// found at its last listing.
+public struct PartitionFinder: Sendable {
+    private let topics: [TopicState]
+    private let topicPosition: [String: Int]
+    /// Positions by partition number, for the topics not in number order.
+    private let positions: [Int: [Int32: Int]]
+
+    public init(_ snapshot: ClusterSnapshot) {
+        topics = snapshot.topics
+        topicPosition = Dictionary(snapshot.topics.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { _, last in last })
+        var positions: [Int: [Int32: Int]] = [:]
+        for (position, topic) in snapshot.topics.enumerated()
+        where !topic.partitions.enumerated().allSatisfy({ Int($1.partition) == $0 }) {
+            positions[position] = Dictionary(topic.partitions.enumerated().map { ($1.partition, $0) }, uniquingKeysWith: { _, last in last })
+        }
+        self.positions = positions
+    }
+
+    public subscript(_ partition: TopicPartition) -> PartitionState? {
+        guard let topic = topicPosition[partition.topic] else { return nil }
+        let listed = topics[topic].partitions
+        if let table = positions[topic] { return table[partition.partition].map { listed[$0] } }
+        let position = Int(partition.partition)
+        return listed.indices.contains(position) ? listed[position] : nil
+    }
 }
