@@ -59,13 +59,14 @@ extension ClusterSummary {
         for topic in o.topics {
             var row = TopicRow(name: topic.name, partitions: topic.partitions.count,
                                replicationFactor: topic.partitions.map(\.replicas.count).max() ?? 0, bytes: 0, underReplicated: 0, offline: 0)
+            let minISR = o.minInSyncReplicas(of: topic.name)
             for partition in topic.partitions {
                 let tp = TopicPartition(topic.name, partition.partition)
                 partitionCount += 1
                 replicaCount += partition.replicas.count
-                if o.isOffline(tp) { row.offline += 1 }
-                if o.isUnderReplicated(tp) { row.underReplicated += 1 }
-                if o.isUnderMinISR(tp) == true { underMin += 1 }
+                if ClusterObservation.isOffline(partition) { row.offline += 1 }
+                if o.isUnderReplicated(tp, partition) { row.underReplicated += 1 }
+                if ClusterObservation.isUnderMinISR(partition, minISR) == true { underMin += 1 }
                 row.bytes += sizes[tp] ?? 0
             }
             under += row.underReplicated

@@ -52,14 +52,34 @@ extension BrokerLogDirs {
 extension Sequence where Element == BrokerLogDirs {
     /// Bytes of each partition's largest current replica across brokers: the leader's copy, which
     /// is what a move copies; a lagging follower's is smaller.
+    /// (A broker with one healthy dir, the usual case, is read straight from it, one table update
+    /// per replica; only a broker with several sums its dirs first, as `replicaSizes` does.)
     public var largestReplicaSizes: [TopicPartition: Int64] {
         var sizes: [TopicPartition: Int64] = [:]
+        func raise(_ largest: inout Int64, to size: Int64) { if size > largest { largest = size } }
         for broker in self {
-            for (partition, size) in broker.replicaSizes {
-                sizes[partition] = Swift.max(sizes[partition] ?? 0, size)
+            let healthy = broker.dirs.filter { $0.error == nil }
+            if healthy.count == 1 {
+                for replica in healthy[0].replicas where !replica.isFuture { raise(&sizes[replica.topicPartition, default: 0], to: replica.size) }
+            } else {
+                for (partition, size) in broker.replicaSizes { raise(&sizes[partition, default: 0], to: size) }
             }
         }
         return sizes
+    }
+
+    /// Each broker's largest replica (`replicaSizes`' largest), without building `replicaSizes`
+    /// when the broker has one healthy dir.
+    public var largestReplicaByBroker: [BrokerID: Int64] {
+        var largest: [BrokerID: Int64] = [:]
+        for broker in self {
+            let healthy = broker.dirs.filter { $0.error == nil }
+            let size = healthy.count == 1
+                ? healthy[0].replicas.lazy.filter { !$0.isFuture }.map(\.size).max() ?? 0
+                : broker.replicaSizes.values.max() ?? 0
+            largest[broker.broker] = Swift.max(largest[broker.broker] ?? 0, size)
+        }
+        return largest
     }
 
     /// `replicaSizes` of every broker: how far an adding replica has copied.

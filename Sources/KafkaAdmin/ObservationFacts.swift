@@ -62,15 +62,23 @@ extension ClusterObservation {
     /// (Kafka's own UnderReplicatedPartitions metric counts the transient list; kscale would then
     /// report every move as a problem).
     public func isUnderReplicated(_ tp: TopicPartition) -> Bool {
-        guard let described = partitionIndex[tp] else { return false }
-        let expected = inFlightTarget(tp)?.count ?? described.replicas.count
+        partitionIndex[tp].map { isUnderReplicated(tp, $0) } ?? false
+    }
+
+    /// `isUnderReplicated` of a partition whose description the caller holds (no lookup by name).
+    public func isUnderReplicated(_ tp: TopicPartition, _ described: PartitionDescription) -> Bool {
+        let expected = (reassignments.isEmpty ? nil : inFlightTarget(tp))?.count ?? described.replicas.count
         return described.isr.count < expected
     }
 
     /// No leader: nobody can produce to or consume from it, and nothing can copy from it.
     public func isOffline(_ tp: TopicPartition) -> Bool {
-        guard let described = partitionIndex[tp] else { return false }
-        return described.leader == nil || described.leader == -1
+        partitionIndex[tp].map(Self.isOffline) ?? false
+    }
+
+    /// `isOffline` of a description the caller holds.
+    public static func isOffline(_ described: PartitionDescription) -> Bool {
+        described.leader == nil || described.leader == -1
     }
 
     /// The topic's effective min.insync.replicas, or `.unknown` when its configs were not read or
@@ -85,7 +93,12 @@ extension ClusterObservation {
     /// Below min.insync.replicas: producers with acks=all are refused. `nil` when min ISR is unknown.
     public func isUnderMinISR(_ tp: TopicPartition) -> Bool? {
         guard let described = partitionIndex[tp] else { return false }
-        guard case .known(let min) = minInSyncReplicas(of: tp.topic) else { return nil }
+        return Self.isUnderMinISR(described, minInSyncReplicas(of: tp.topic))
+    }
+
+    /// `isUnderMinISR` of a description the caller holds, its topic's `minInSyncReplicas` read once.
+    public static func isUnderMinISR(_ described: PartitionDescription, _ min: MinInSyncReplicas) -> Bool? {
+        guard case .known(let min) = min else { return nil }
         return described.isr.count < min
     }
 
@@ -94,20 +107,26 @@ extension ClusterObservation {
         inFlightTarget(tp)?.count ?? partitionIndex[tp]?.replicas.count ?? 0
     }
 
+    /// `replicationFactor(of:)` of a partition whose description the caller holds.
+    public func replicationFactor(of tp: TopicPartition, _ described: PartitionDescription) -> Int {
+        (reassignments.isEmpty ? nil : inFlightTarget(tp))?.count ?? described.replicas.count
+    }
+
     /// Partitions whose replication factor is below the rest of their topic's (a plan or a hand
     /// edit dropped a copy), or at or below min.insync.replicas (one lost replica stops acks=all
     /// producers), with the reason.
     public var weakReplicationFactors: [(TopicPartition, String)] {
         var out: [(TopicPartition, String)] = []
         for topic in topics.sorted(by: { $0.name < $1.name }) {
-            let factors = topic.partitions.map { replicationFactor(of: TopicPartition(topic.name, $0.partition)) }
+            let factors = topic.partitions.map { replicationFactor(of: TopicPartition(topic.name, $0.partition), $0) }
             let topicFactor = factors.max() ?? 0
+            let minISR = minInSyncReplicas(of: topic.name)
             for partition in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
                 let tp = TopicPartition(topic.name, partition.partition)
-                let factor = replicationFactor(of: tp)
+                let factor = replicationFactor(of: tp, partition)
                 if factor < topicFactor {
                     out.append((tp, "RF \(factor), below the topic's \(topicFactor)"))
-                } else if case .known(let min) = minInSyncReplicas(of: topic.name), factor <= min, factor > 1 || min > 1 {
+                } else if case .known(let min) = minISR, factor <= min, factor > 1 || min > 1 {
                     out.append((tp, "RF \(factor), not above min.insync.replicas \(min)"))
                 }
             }

@@ -54,6 +54,26 @@ import KafkaAdmin
         #expect(s.topics.first { $0.name == "logs" }?.configs == nil)
     }
 
+    /// A partition's size is its largest current copy and a broker's largest replica its own
+    /// largest, the same whether the broker has one healthy dir (read straight) or several
+    /// (summed per partition first); future replicas and offline dirs never count.
+    @Test func largestReplicasWithOneDirAndWithSeveral() {
+        let replica = { (topic: String, size: Int64, future: Bool) in
+            ReplicaLogInfo(topicPartition: TopicPartition(topic, 0), size: size, offsetLag: 0, isFuture: future)
+        }
+        let dirs = [
+            BrokerLogDirs(broker: 1, dirs: [LogDirInfo(path: "/d1", replicas: [replica("a", 30, false), replica("b", 500, true)])]),
+            BrokerLogDirs(broker: 2, dirs: [
+                LogDirInfo(path: "/d1", replicas: [replica("a", 20, false), replica("b", 8, false)]),
+                LogDirInfo(path: "/d2", replicas: [replica("a", 15, false), replica("b", 900, true)]),
+                LogDirInfo(path: "/d3", error: KafkaAPIError(code: 57, name: "KAFKA_STORAGE_ERROR", message: "offline"), replicas: [replica("b", 700, false)]),
+            ]),
+        ]
+        #expect(dirs.largestReplicaSizes == [TopicPartition("a", 0): 35, TopicPartition("b", 0): 8])
+        #expect(dirs.largestReplicaByBroker == [1: 30, 2: 35])
+        #expect(dirs.largestReplicaByBroker == dirs.replicaSizesByBroker.mapValues { $0.values.max() ?? 0 })
+    }
+
     @Test func factsCountHealthAndPerBrokerLoad() {
         let o = Self.state()
         // orders-1 moves to [2, 1] with 1 adding: judged against its target (2 replicas, 1 in sync).

@@ -114,7 +114,7 @@ public enum HealthCheck {
         }
         cordonFindings(loads, into: &findings)
         // Cordoned brokers take no new replica, as retiring ones: their emptiness is no imbalance.
-        let largestReplica = o.logDirs.replicaSizesByBroker.mapValues { $0.values.max() ?? 0 }
+        let largestReplica = o.logDirs.largestReplicaByBroker
         balanceFindings(loads.filter { $0.state == .online && !retiring.contains($0.id) && !$0.cordoned }, largestReplica: largestReplica, t,
                         into: &findings)
         throttleFindings(o, into: &findings)
@@ -129,10 +129,13 @@ public enum HealthCheck {
         var under: [TopicPartition] = []
         var underMin: [TopicPartition] = []
         var offline: [TopicPartition] = []
-        for (tp, _) in partitions {
-            if o.isOffline(tp) { offline.append(tp) }
-            if o.isUnderReplicated(tp) { under.append(tp) }
-            if o.isUnderMinISR(tp) == true { underMin.append(tp) }
+        // The partitions come by topic: each topic's min.insync.replicas is read once.
+        var minISR: (topic: String, value: MinInSyncReplicas)?
+        for (tp, described) in partitions {
+            if minISR?.topic != tp.topic { minISR = (tp.topic, o.minInSyncReplicas(of: tp.topic)) }
+            if ClusterObservation.isOffline(described) { offline.append(tp) }
+            if o.isUnderReplicated(tp, described) { under.append(tp) }
+            if let minISR, ClusterObservation.isUnderMinISR(described, minISR.value) == true { underMin.append(tp) }
         }
         // Never judged as 1 when unknown: say which topics could not be judged.
         let unknownMinISR = o.topicsWithUnknownMinISR

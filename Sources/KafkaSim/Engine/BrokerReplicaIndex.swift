@@ -11,13 +11,22 @@ import KScaleCore
 /// `ClusterModel.replicaIndexMatchesScan` checks it against a full scan (tests).
 struct BrokerReplicaIndex: Sendable {
     private var partitionsOn: [BrokerID: Set<TopicPartition>] = [:]
+    /// `partitions(on:)`'s sorted lists, kept until the broker's partitions change: a reading
+    /// asks for every broker's list each DescribeLogDirs, and replica lists change far less often.
+    private var sortedOn: [BrokerID: [TopicPartition]] = [:]
 
     mutating func add(_ partition: TopicPartition, on replicas: [BrokerID]) {
-        for broker in replicas { partitionsOn[broker, default: []].insert(partition) }
+        for broker in replicas {
+            partitionsOn[broker, default: []].insert(partition)
+            sortedOn[broker] = nil
+        }
     }
 
     mutating func remove(_ partition: TopicPartition, from replicas: [BrokerID]) {
-        for broker in replicas { partitionsOn[broker]?.remove(partition) }
+        for broker in replicas {
+            partitionsOn[broker]?.remove(partition)
+            sortedOn[broker] = nil
+        }
     }
 
     /// A partition's replica list changed from `old` to `new`.
@@ -27,8 +36,11 @@ struct BrokerReplicaIndex: Sendable {
     }
 
     /// The partitions with a replica on `broker`, in topic and partition order.
-    func partitions(on broker: BrokerID) -> [TopicPartition] {
-        (partitionsOn[broker] ?? []).sorted()
+    mutating func partitions(on broker: BrokerID) -> [TopicPartition] {
+        if let sorted = sortedOn[broker] { return sorted }
+        let sorted = (partitionsOn[broker] ?? []).sorted()
+        sortedOn[broker] = sorted
+        return sorted
     }
 
     /// Every broker's partitions, unordered (for the consistency check).

@@ -285,7 +285,7 @@ public struct ClusterModel: Sendable {
     public var registeredBrokers: [SimBrokerInfo] { brokerOrder.compactMap { broker($0) }.filter(\.registered) }
 
     /// Every partition with a replica on the broker, in topic and partition order.
-    func partitions(on id: BrokerID) -> [TopicPartition] { replicaIndex.partitions(on: id) }
+    mutating func partitions(on id: BrokerID) -> [TopicPartition] { replicaIndex.partitions(on: id) }
 
     /// Whether `replicaIndex` holds exactly what a scan of every partition finds (tests).
     func replicaIndexMatchesScan() -> Bool {
