@@ -32,17 +32,38 @@ import KScaleTestSupport
     }
 
     @Test func anInfeasibleLimitIsRefusedNamingTheBrokerTheDimensionAndTheNumbers() {
-        let snapshot = Self.smallDisk()
-        // 2240 bytes on 3500 of disk: 64%; at most 50% each cannot hold it.
+        // Room enough in all (3000 of disk, 2550 at 85%), but a 900-byte replica fits no broker.
+        let brokers = (1...3).map { Broker(id: $0, diskTotalBytes: 1000) }
+        let small = (1...6).map { (number: Int) -> PartitionState in
+            let holder = BrokerID(1 + number % 3)
+            return PartitionState(partition: Int32(number), replicas: [holder], size: 50, leader: holder)
+        }
+        let partitions = [PartitionState(partition: 0, replicas: [1], size: 900, leader: 1)] + small
+        let snapshot = ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "t", partitions: partitions)])
         do {
-            _ = try Planner.plan(snapshot, PlanRequest(kind: .rebalance(brokers: nil), limits: LoadLimits(disk: 0.5)))
-            Issue.record("a plan that cannot keep every broker under 50% of its disk was not refused")
+            _ = try Planner.plan(snapshot, PlanRequest(kind: .rebalance(brokers: nil)))
+            Issue.record("a plan that cannot bring broker 1 under 85% of its disk was not refused")
         } catch let refusal as Refusal {
-            #expect(refusal.message.contains("cannot bring broker "), "\(refusal.message)")
-            #expect(refusal.message.contains("disk at "), "\(refusal.message)")
-            #expect(refusal.message.contains("above the 50% limit"), "\(refusal.message)")
-            #expect(refusal.message.contains("--max-disk 50%"), "\(refusal.message)")
+            #expect(refusal.message.hasPrefix("cannot bring broker 1 under 85% disk: broker 1's disk at "), "\(refusal.message)")
+            #expect(refusal.message.contains("above the 85% limit"), "\(refusal.message)")
+            #expect(refusal.message.contains("--max-disk 85%"), "\(refusal.message)")
         } catch { Issue.record("unexpected \(error)") }
+    }
+
+    /// A total above what every target broker allows together is refused before any phase runs:
+    /// no placement changes a cluster's total bytes.
+    @Test func aTotalNoPlacementCanHoldIsRefusedWithBothSums() {
+        let snapshot = Self.smallDisk()
+        // 2240 bytes on 3500 of disk: 64%; at most 50% each (1750 in all) cannot hold it.
+        #expect(throws: Refusal("no plan can bring every broker under the 50% disk limit: the replicas hold 2.24 KB in all, and the 4 target "
+                                + "brokers allow 1.75 KB together (hard limits: --max-disk 50%, --max-network 80%; raise them or add brokers)")) {
+            try Planner.plan(snapshot, PlanRequest(kind: .rebalance(brokers: nil), limits: LoadLimits(disk: 0.5)))
+        }
+        // A scale-out onto a broker without a known disk may still fit: not judged on totals.
+        #expect(throws: Never.self) {
+            try HardLimits.checkTotals(try LayoutBuilder.build(snapshot, PlanRequest(kind: .scaleOut(add: [5]))), snapshot: snapshot,
+                                       PlanRequest(kind: .scaleOut(add: [5]), limits: LoadLimits(disk: 0.5)))
+        }
     }
 
     @Test func aScaleOutKeepsNetworkUnderMaxNetwork() throws {

@@ -30,6 +30,30 @@ enum HardLimits {
         return relief.layout
     }
 
+    /// Refuses at once a request no placement can meet. A cluster's total disk bytes, network in
+    /// and network out do not depend on where its replicas are (nor on which replica leads), so
+    /// when every target broker has a capacity in a dimension and the total is above what they
+    /// allow together, no plan brings them all under: refused before any phase runs, naming the
+    /// dimension and both sums, rather than after the repair has tried every broker in turn.
+    static func checkTotals(_ layout: Layout, snapshot: ClusterSnapshot, _ request: PlanRequest) throws {
+        guard snapshot.brokers.contains(where: { $0.diskTotalBytes != nil }) || snapshot.hasNetworkCapacities else { return }
+        let usage = LayoutLoad(layout: layout, snapshot: snapshot).usage(of: layout)
+        let targets = layout.brokers.filter { layout.isTarget[$0] }
+        guard !targets.isEmpty else { return }
+        for dimension in LoadLimits.Dimension.allCases {
+            let allowed = targets.compactMap { usage[$0].allowed(dimension, request.limits) }
+            guard allowed.count == targets.count else { continue }
+            let room = allowed.reduce(Int64(0), +)
+            let total = layout.brokers.reduce(Int64(0)) { $0 + usage[$1].used(dimension) }
+            guard total > room else { continue }
+            let amount = dimension == .disk ? ByteUnits.format : ByteUnits.formatRate
+            let what = dimension == .disk ? "the replicas hold" : "the cluster's \(dimension.rawValue) is"
+            throw Refusal("no plan can bring every broker under the \(Percentage.formatted(request.limits.share(dimension) * 100))% "
+                          + "\(dimension.rawValue) limit: \(what) \(amount(total)) in all, and the \(targets.count) target brokers allow "
+                          + "\(amount(room)) together " + Self.note(request.limits))
+        }
+    }
+
     /// Which options set the limits, for refusals.
     static func note(_ limits: LoadLimits) -> String {
         "(hard limits: --max-disk \(Percentage.formatted(limits.disk * 100))%, --max-network "

@@ -20,6 +20,7 @@ public enum Planner {
             throw InvalidInput("--byte-tolerance is for balance plans (scale-out, rebalance, scale-in --rebalance); a leaders plan moves no data")
         }
         let before = try LayoutBuilder.build(snapshot, request)
+        if request.kind != .leaders { try HardLimits.checkTotals(before, snapshot: snapshot, request) }
         var layout = before
         var rackRepairs = 0
         var byteTrade: ByteTrade?
