@@ -166,6 +166,25 @@ import KScaleTime
             // Reorders finish at once; the copies the killed process started are still in flight.
             #expect(dry.stdout.contains("plan: \(plan.partitions.count) partitions, \(plan.partitions.count - inFlight) already at target, \(inFlight) to move"),
                     "\(dry.stdout)")
+            // `--rates`: the dry run's estimate copies each replica at its share of the throttle less
+            // its partition's produce rate. The moves left share one 10 MB/s sender, 5 MB/s each, and
+            // are written at 5 MB/s: with the rates, none ever catches up.
+            let rated = ClusterSnapshot(brokers: [Broker(id: 1)], topics: Dictionary(grouping: plan.partitions, by: \.topic).map { topic, lines in
+                TopicState(name: topic, partitions: lines.map { PartitionState(partition: $0.partition, replicas: [1], bytesInPerSec: 5_000_000) })
+            })
+            let ratesFile = root + "/rates.json"
+            try KScaleFiles.writeSnapshot(rated, to: ratesFile)
+            let preview = { (extra: [String]) async throws -> [String: Any] in
+                let r = try await KScaleBinary.run(args + ["--output", "json"] + extra)
+                #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            }
+            let plain = try await preview([]), counted = try await preview(["--rates", ratesFile])
+            let left = (plain["batches"] as? [[String: Any]])?.flatMap { $0["partitions"] as? [String] ?? [] }.sorted()
+            #expect(left?.count == inFlight, "\(plain)")
+            #expect(plain["never_catch_up"] as? [String] == [], "\(plain)")
+            #expect(counted["never_catch_up"] as? [String] == left, "\(counted)")
+            #expect(await Self.mutating(sim) == sentBefore)
 
             clock.advance(by: 3600)      // the moves the killed process submitted finish
             let real = try await KScaleBinary.run(args + ["--execute"])

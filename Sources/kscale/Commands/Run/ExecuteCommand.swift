@@ -33,15 +33,13 @@ struct ExecuteCommand: AsyncParsableCommand {
     var adopt = false
     @Flag(name: .long, help: "Run the plan over partitions that moved since it was made (refused otherwise, naming them).")
     var allowDrift = false
-    @Option(name: .long, help: ArgumentHelp("A sampled snapshot (kscale snapshot --sample) whose bytes_in_per_sec the dry run's estimate counts: a replica of a busy partition copies its size plus what producers write meanwhile, at the throttle less the produce rate.",
-                                            valueName: "file"))
-    var rates: String?
+    @OptionGroup var rates: RatesOption
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
         try await runExecCommand {
             let plan = try KScaleFiles.readPlan(self.plan)
-            let rates = try self.rates.map { try KScaleFiles.readSnapshot($0) }
+            let rates = try self.rates.snapshot()
             var options = try pacing.options()
             options.additional = additional
             if adopt { options.adopt = true }
@@ -59,6 +57,16 @@ struct ExecuteCommand: AsyncParsableCommand {
             if failed { throw ExitCode(ExecExit.notFinished) }
         }
     }
+}
+
+/// `--rates FILE`, on execute and resume: a sampled snapshot whose produce rates the dry run's
+/// estimate counts.
+struct RatesOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A sampled snapshot (kscale snapshot --sample) whose bytes_in_per_sec the dry run's estimate counts: a replica of a busy partition copies its size plus what producers write meanwhile, at the throttle less the produce rate.",
+                                            valueName: "file"))
+    var rates: String?
+
+    func snapshot() throws -> ClusterSnapshot? { try rates.map { try KScaleFiles.readSnapshot($0) } }
 }
 
 /// What execute and resume print after the run (or, in a dry run, instead of it); returns

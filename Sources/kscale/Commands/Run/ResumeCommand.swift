@@ -19,12 +19,15 @@ struct ResumeCommand: AsyncParsableCommand {
             "kscale resume --state-dir /var/lib/kscale/runs --run 3f9a0c2e81d4b7a6 --execute",
             "# An interrupted drain of broker 4: the rest of the moves, leader election, post-flight, SAFE TO STOP:",
             "kscale resume --run flow-scale-in-4 --execute",
+            "# The dry run's estimate counting what producers write while each replica copies:",
+            "kscale resume --rates sampled.json",
         ])
     )
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var runSelection: RunSelectionOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rates: RatesOption
     @OptionGroup var gate: DryRunGateOptions
 
     func run() async throws {
@@ -40,6 +43,7 @@ struct ResumeCommand: AsyncParsableCommand {
                 return
             }
             let state = try RunDirectory.readState(dir)
+            let rates = try self.rates.snapshot()
             let printer = ProgressPrinter(format: output.format)
             let failed = try await reportingInterruptions(runIn: { dir }) {
                 try await withAdmin(bootstrap: connection.bootstrapServer ?? state.bootstrap,
@@ -48,7 +52,7 @@ struct ResumeCommand: AsyncParsableCommand {
                     let run = PlanRun(admin: admin, clock: connection.runClock, emit: { printer.handle($0) })
                     let outcome = try await run.resume(in: dir)
                     if case .preview = outcome, let ended = state.ended { print("the run ended (\(ended)); resuming checks it again") }
-                    return await printOutcome(outcome, dir: dir, admin: admin, printer: printer)
+                    return await printOutcome(outcome, dir: dir, admin: admin, printer: printer, rates: rates)
                 }
             }
             if failed { throw ExitCode(ExecExit.notFinished) }
