@@ -111,6 +111,18 @@ import KScaleIO
         }
     }
 
+    @Test func aBadByteToleranceIsRefusedBeforeTheRegistrationWait() async throws {
+        try await withSim { sim in
+            let r = try await KScaleBinary.run(["scale-out", "--bootstrap-server", sim.bootstrapServers, "--add-brokers", "42",
+                                                "--throttle", "50MB/s", "--byte-tolerance", "1", "--registration-timeout", "10m"],
+                                               timeout: .seconds(60))
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("--byte-tolerance must be a ratio above 1 (bytes max/min, for example 1.05), not 1.0"), "\(r.stderr)")
+            #expect(!r.stdout.contains("waiting for brokers"), "\(r.stdout)")
+            #expect(await sim.mutatingRequests().values.reduce(0, +) == 0)
+        }
+    }
+
     @Test func aBadExcludePatternIsRefusedBeforeTheRegistrationWait() async throws {
         try await withSim { sim in
             // Broker 42 never registers: a wait would last the whole timeout before any planning.

@@ -4,6 +4,7 @@ import KafkaSim
 import KScaleCore
 import KScaleTime
 import Testing
+import KScaleTestSupport
 @testable import KScaleExec
 
 /// The scale-out and scale-in flows end to end over the in-memory cluster and the real planner,
@@ -386,5 +387,38 @@ struct LifecycleEarlierRunTests {
         let report = ScaleReport(operation: "scale-in", executed: true, brokers: [4], preflight: leftover, plans: [], postflight: leftover,
                                  before: [], after: [], verdicts: [])
         #expect(report.exitCode == 1)
+    }
+}
+
+/// `scale-out --byte-tolerance`: the flows' planner asks the planner for the same trade as
+/// `plan scale-out --byte-tolerance`, and a drain never gets it.
+@Suite struct CorePlannerByteToleranceTests {
+    /// Six loaded brokers of heavy-tailed RF-1 partitions, two added empty.
+    static func cluster(seed: UInt64) -> ClusterSnapshot {
+        var random = SplitMix64(seed: seed)
+        let partitions = (0..<48).map { number in
+            PartitionState(partition: Int32(number), replicas: [BrokerID(Int.random(in: 1...6, using: &random))],
+                           size: Int64.random(in: 1...40, using: &random) * Int64.random(in: 1...40, using: &random) * 1_000_000)
+        }
+        return ClusterSnapshot(brokers: (1...8).map { Broker(id: BrokerID($0)) }, topics: [TopicState(name: "t", partitions: partitions)])
+    }
+
+    @Test func theScaleOutPlanIsThePlannersWithTheTolerance() throws {
+        var changed = 0
+        for seed in UInt64(1)...6 {
+            let snapshot = Self.cluster(seed: seed)
+            let tolerant = try CorePlanner(byteTolerance: 1.05).plan(.scaleOut(add: [7, 8]), from: snapshot).plan
+            #expect(tolerant == (try Planner.plan(snapshot, PlanRequest(kind: .scaleOut(add: [7, 8]), byteTolerance: 1.05))).plan)
+            if tolerant != (try CorePlanner().plan(.scaleOut(add: [7, 8]), from: snapshot)).plan { changed += 1 }
+            let drain = try CorePlanner(byteTolerance: 1.05).plan(.scaleIn(remove: [6], keepOff: []), from: snapshot).plan
+            #expect(drain == (try CorePlanner().plan(.scaleIn(remove: [6], keepOff: []), from: snapshot)).plan)
+        }
+        #expect(changed > 0, "the tolerance bought moves on none of the clusters: it did not reach the planner")
+    }
+
+    @Test func aToleranceNotAboveOneIsRefusedBeforeAnything() {
+        #expect(throws: InvalidInput("--byte-tolerance must be a ratio above 1 (bytes max/min, for example 1.05), not 0.9")) {
+            try CorePlanner.checked(excludeTopics: nil, byteTolerance: 0.9)
+        }
     }
 }

@@ -29,6 +29,14 @@ public struct PlanRequest: Sendable, Hashable {
     /// `--byte-tolerance`: bytes max/min (within each balance group) a balance plan may spend
     /// moves beyond the count bound to reach, at most a tenth of the bound more (`ByteTrade`).
     public var byteTolerance: Double?
+
+    /// Refuses a `--byte-tolerance` that is not a ratio above 1 (the planner, and a lifecycle
+    /// command before it waits for anything).
+    public static func checkByteTolerance(_ tolerance: Double) throws {
+        guard tolerance.isFinite, tolerance > 1 else {
+            throw InvalidInput("--byte-tolerance must be a ratio above 1 (bytes max/min, for example 1.05), not \(tolerance)")
+        }
+    }
     /// `--max-disk` and `--max-network`: the hard limits a plan that moves data never leaves a
     /// target broker above, where its capacity is known (`HardLimits`).
     public var limits: LoadLimits

@@ -41,9 +41,7 @@ public enum Planner {
             }
             if request.maxMoves != nil || request.maxBytes != nil { extraMoves = 0 }
             if let tolerance = request.byteTolerance {
-                guard tolerance.isFinite, tolerance > 1 else {
-                    throw InvalidInput("--byte-tolerance must be a ratio above 1 (bytes max/min, for example 1.05), not \(tolerance)")
-                }
+                try PlanRequest.checkByteTolerance(tolerance)
                 guard mode == .balance else {
                     throw InvalidInput("--byte-tolerance is for balance plans (scale-out, rebalance, scale-in --rebalance); plain scale-in moves only the removed brokers' replicas")
                 }

@@ -59,9 +59,12 @@ public struct FlowSettings: Codable, Sendable, Equatable {
     public var runOptions: RunOptions?
     public var bootstrap: String?
     public var commandConfig: String?
+    /// `scale-out --byte-tolerance` (absent in flows journaled before it, and without it).
+    public var byteTolerance: Double?
 
     public init(excludeTopics: String? = nil, rackAware: Bool = true, registrationTimeout: Double? = nil, runOptions: RunOptions? = nil,
-                bootstrap: String? = nil, commandConfig: String? = nil) {
+                bootstrap: String? = nil, commandConfig: String? = nil, byteTolerance: Double? = nil) {
+        self.byteTolerance = byteTolerance
         self.excludeTopics = excludeTopics
         self.rackAware = rackAware
         self.registrationTimeout = registrationTimeout

@@ -22,14 +22,14 @@ struct ScaleCommandOptions: ParsableArguments {
     /// report; exits with the report's code. The flow journals itself beside its runs, so an
     /// interrupted command continues with `kscale resume` or by running it again.
     func run(_ kind: FlowCommand.Kind, brokers: @escaping () throws -> [BrokerID], registrationTimeout: String = "5m",
-             step: Int? = nil) async throws {
+             step: Int? = nil, byteTolerance: Double? = nil) async throws {
         var code: Int32 = 0
         try await runExecCommand {
             let ids = try brokers()
             let settings = FlowSettings(excludeTopics: placement.excludeTopics, rackAware: !placement.disableRackAware,
                                         registrationTimeout: try parseDuration(registrationTimeout, option: "--registration-timeout"),
                                         runOptions: try pacing.options(), bootstrap: connection.bootstrapServer,
-                                        commandConfig: connection.commandConfig)
+                                        commandConfig: connection.commandConfig, byteTolerance: byteTolerance)
             let command = FlowCommand(kind: kind, brokers: ids, step: step, settings: settings)
             code = try await runFlow(command, root: stateRoot.root, connection: connection, output: pacing.output,
                                      execute: gate.execute, html: html) { flows in
@@ -49,7 +49,8 @@ func runFlow(_ command: FlowCommand, root: String, connection: ConnectionOptions
     let json = output == .json
     let settings = command.settings
     let runOptions = settings.runOptions ?? RunOptions()
-    let planner = try CorePlanner.checked(excludeTopics: settings.excludeTopics, rackAware: settings.rackAware)
+    let planner = try CorePlanner.checked(excludeTopics: settings.excludeTopics, rackAware: settings.rackAware,
+                                          byteTolerance: settings.byteTolerance)
     let printer = ProgressPrinter(format: output)
     let clock = connection.runClock
     let flowDir = FlowDirectory.directory(for: command, root: root)

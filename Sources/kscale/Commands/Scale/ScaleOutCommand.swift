@@ -17,6 +17,8 @@ struct ScaleOutCommand: AsyncParsableCommand {
             "# Rehearse, then run:",
             "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s --html scale-out.html",
             "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s --max-in-flight-per-broker 3 --registration-timeout 10m --execute",
+            "# Bytes within 1.05 max/min, at up to a tenth more moves than the count bound:",
+            "kscale scale-out --bootstrap-server kafka-1:9092 --add-brokers 7,8,9 --throttle 50MB/s --byte-tolerance 1.05",
             "# Against `kscale sim --time-scale 100`:",
             "kscale scale-out --bootstrap-server 127.0.0.1:19092 --add-brokers 7,8,9 --throttle 50MB/s --time-scale 100 --execute",
         ])
@@ -27,8 +29,12 @@ struct ScaleOutCommand: AsyncParsableCommand {
     var addBrokers: String
     @Option(name: .long, help: "How long to wait for the new brokers to register unfenced (e.g. 5m).")
     var registrationTimeout = "5m"
+    @Option(help: ArgumentHelp("Spend moves beyond the count bound (at most a tenth more) to bring bytes max/min within this ratio, e.g. 1.05, as plan scale-out --byte-tolerance does.",
+                               valueName: "ratio"))
+    var byteTolerance: Double?
 
     func run() async throws {
-        try await scale.run(.scaleOut, brokers: { try parseBrokerList(addBrokers, option: "--add-brokers") }, registrationTimeout: registrationTimeout)
+        try await scale.run(.scaleOut, brokers: { try parseBrokerList(addBrokers, option: "--add-brokers") }, registrationTimeout: registrationTimeout,
+                            byteTolerance: byteTolerance)
     }
 }
