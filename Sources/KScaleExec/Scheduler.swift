@@ -136,17 +136,40 @@ public struct MoveScheduler: Sendable {
     public static let defaultMaxPerBroker = 5
     public static let defaultMaxTotal = 100
 
-    public init(maxPerBroker: Int?, maxTotal: Int?, pacing: BytePacing? = nil) {
+    /// With byte pacing, the moves through the brokers with the most bytes left go first
+    /// (`boundFirst`): a run ends when its busiest broker has copied its last byte (the bound is
+    /// that broker's bytes over the throttle), so that broker's copies must never wait behind
+    /// others'. Among moves whose busiest end has as much left, `pending`'s order holds.
+    public var boundFirst: Bool
+
+    public init(maxPerBroker: Int?, maxTotal: Int?, pacing: BytePacing? = nil, boundFirst: Bool = false) {
         self.maxPerBroker = maxPerBroker
         self.maxTotal = maxTotal
         self.pacing = pacing
+        self.boundFirst = boundFirst
     }
 
     /// The scheduler of a run with `options` at `throttle` (the run's current rate): byte pacing
-    /// with the options' caps as upper limits, or the caps alone without a throttle.
+    /// with the options' caps as upper limits, or the caps alone without a throttle. The default
+    /// order (largest first) starts the bound's brokers' moves first; smallest-first (early
+    /// progress) and risk-first keep their own order.
     public init(options: RunOptions, throttle: Int64?) {
         self.init(maxPerBroker: options.maxMovesPerBroker, maxTotal: options.maxMoves,
-                  pacing: throttle.map { BytePacing(throttle: $0, pollInterval: options.pollInterval) })
+                  pacing: throttle.map { BytePacing(throttle: $0, pollInterval: options.pollInterval) },
+                  boundFirst: options.order == .largestFirst)
+    }
+
+    /// `pending` with the moves whose busiest end (a receiver's bytes still to come in, or the
+    /// sender's still to go out, in flight included) has the most left first; a stable reorder.
+    static func boundFirst(_ pending: [Move], queuedIn: [BrokerID: Double], queuedOut: [BrokerID: Double]) -> [Move] {
+        var leftIn = queuedIn, leftOut = queuedOut
+        for move in pending { add(move, held: [:], into: &leftIn, out: &leftOut) }
+        let busiestEnd = pending.map { move -> Double in
+            let receiving = move.adding.map { leftIn[$0] ?? 0 }.max() ?? 0
+            let sending = move.adding.isEmpty ? 0 : move.sender.map { leftOut[$0] ?? 0 } ?? 0
+            return max(receiving, sending)
+        }
+        return pending.indices.sorted { busiestEnd[$0] != busiestEnd[$1] ? busiestEnd[$0] > busiestEnd[$1] : $0 < $1 }.map { pending[$0] }
     }
 
     /// The count caps in force: the given ones, or without byte pacing the defaults.
@@ -167,7 +190,9 @@ public struct MoveScheduler: Sendable {
         // Brokers that took a move this poll for copying below the throttle, per direction.
         var raisedIn: Set<BrokerID> = [], raisedOut: Set<BrokerID> = []
         let openStage = (pending.lazy.map(\.stage) + inFlight.lazy.map(\.stage)).min() ?? 0
-        for m in pending where m.stage <= openStage {
+        let candidates = boundFirst && pacing != nil
+            ? Self.boundFirst(pending.filter { $0.stage <= openStage }, queuedIn: queuedIn, queuedOut: queuedOut) : pending
+        for m in candidates where m.stage <= openStage {
             if let total, count >= total { break }
             let brokers = m.budgetBrokers
             if let perBroker, brokers.contains(where: { load[$0, default: 0] >= perBroker }) { continue }

@@ -164,6 +164,25 @@ import KScaleCore
         #expect(s.next(pending: pending, inFlight: [big], reading: nearlyDone).count == 5)   // 50 MB left + five 10 MB moves reach 100 MB
     }
 
+    /// The default order starts first the moves through the broker with the most bytes left:
+    /// broker 2 sends 120 MB in all, more than anyone receives or sends, so its two moves go
+    /// before the larger one from broker 1. smallest-first keeps its own order.
+    @Test func theBoundsBrokerGoesFirstInTheDefaultOrder() throws {
+        let large = move(0, [1], [7], 100_000_000), first = move(1, [2], [8], 60_000_000), second = move(2, [2], [9], 60_000_000)
+        let pending = [large, first, second]
+        let options = RunOptions(throttle: pacing.throttle, pollInterval: pacing.horizon / MoveScheduler.BytePacing.pollsAhead)
+        let scheduler = MoveScheduler(options: options, throttle: pacing.throttle)
+        #expect(scheduler.boundFirst)
+        #expect(scheduler.next(pending: pending, inFlight: []).map(\.tp.partition) == [1, 2, 0])
+        #expect(MoveScheduler.boundFirst(pending, queuedIn: [:], queuedOut: [:]).map(\.tp.partition) == [1, 2, 0])
+        // In flight counts too: 90 MB still to come into broker 7 puts the large move first.
+        #expect(MoveScheduler.boundFirst(pending, queuedIn: [7: 90_000_000], queuedOut: [:]).map(\.tp.partition) == [0, 1, 2])
+        var smallest = options
+        smallest.order = .smallestFirst
+        #expect(!MoveScheduler(options: smallest, throttle: pacing.throttle).boundFirst)
+        #expect(!MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing).boundFirst)
+    }
+
     @Test func theSenderIsPacedByWhatItSends() {
         let s = MoveScheduler(maxPerBroker: nil, maxTotal: nil, pacing: pacing)
         // Broker 1 leads them all and sends 30 MB each (to three new replicas 10 MB each): four fill its 100 MB.
