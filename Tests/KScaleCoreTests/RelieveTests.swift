@@ -34,6 +34,27 @@ import KScaleTestSupport
         #expect(disk[3].map { $0 <= 600 } == true, "no other broker pushed over: \(disk)")
     }
 
+    /// Broker 1 (900 of 1000) must get under 80%. Neither of its replicas fits on broker 2 (510
+    /// of 1000) alone: 300 would take it to 810, 600 to 1110. Exchanging the 300 for broker 2's
+    /// 100 brings broker 1 to 700 and broker 2 to 710.
+    @Test func whereNoReplicaFitsAloneAnExchangeDoes() throws {
+        let brokers = [Broker(id: 1, diskTotalBytes: 1000), Broker(id: 2, diskTotalBytes: 1000)]
+        let placed: [(BrokerID, Int64)] = [(1, 600), (1, 300), (2, 410), (2, 100)]
+        let partitions = placed.enumerated().map { index, replica in
+            PartitionState(partition: Int32(index), replicas: [replica.0], size: replica.1, leader: replica.0)
+        }
+        let snapshot = ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "t", partitions: partitions)])
+        let result = try Planner.relieve(snapshot, RelieveRequest(limits: LoadLimits(disk: 0.80)))
+        #expect(result.plan.partitions.map { "\($0.partition):\($0.replicas)" }.sorted() == ["1:[2]", "3:[1]"])
+        let after = snapshot.applying(result.plan).brokerUsage(leaders: .preferred)
+        #expect(after.map(\.diskBytes) == [700, 710])
+        // Nothing smaller to take back: refused, naming the broker, as before.
+        let full = ClusterSnapshot(brokers: brokers, topics: [TopicState(name: "t", partitions: [
+            PartitionState(partition: 0, replicas: [1], size: 900, leader: 1), PartitionState(partition: 1, replicas: [2], size: 510, leader: 2),
+        ])])
+        #expect(throws: Refusal.self) { try Planner.relieve(full, RelieveRequest(limits: LoadLimits(disk: 0.80))) }
+    }
+
     @Test func networkOutIsRelievedByLeadershipFirst() throws {
         let brokers = [Broker(id: 1, networkInCapacity: 1000, networkOutCapacity: 1000),
                        Broker(id: 2, networkInCapacity: 1000, networkOutCapacity: 1000)]

@@ -9,7 +9,11 @@
 ///    remaining excess per byte copied (so, for disk, replicas no larger than what is left over,
 ///    largest first, then the smallest that covers the rest), to the destination with the most
 ///    headroom after the move that keeps the rack rule (`Layout.canMove`) and every limit;
-/// 3. a broker that cannot be brought under is refused, naming it, the dimension and what is
+/// 3. a replica that fits nowhere alone, and without which the broker's other replicas that do
+///    fit somewhere cannot cover the excess, is exchanged at once, while the others still have room, for a smaller one
+///    of a broker that stays under every limit with the difference (`exchange`);
+///    when no single move is left, any exchange that lowers the excess;
+/// 4. a broker that cannot be brought under is refused, naming it, the dimension and what is
 ///    left over.
 /// A replica that a plan already moves onto the hot broker costs no extra copy to send elsewhere
 /// (the plan's hard limits run this relief after the balance phases), so it goes first; on a
@@ -123,16 +127,68 @@ struct Relief {
                 best = (slot, value, size)
             }
             guard let chosen = best else {
+                // No replica fits anywhere alone: an exchange (one of this broker's out, a
+                // smaller one of the destination's back) may still fit both.
+                if let swap = exchange(from: broker, needs: needs) {
+                    state.move(swap.out, to: swap.destination)
+                    state.move(swap.back, to: broker)
+                    continue
+                }
                 throw Refusal("cannot bring broker \(layout.brokerIDs[broker]) under \(Percentage.formatted(first.limit * 100))% "
                               + "\(first.dimension.rawValue): \(first.description), and no replica on it can move to a broker "
                               + "that stays under every limit and keeps the rack rule")
             }
             guard let destination = destination(for: chosen.slot) else {
-                infeasible.insert(chosen.slot)
+                // Too large for any broker's room now. When the broker's other replicas that fit
+                // somewhere cannot cover the excess without it, it is exchanged for a smaller replica at once,
+                // while the others still have room (later, the smaller moves leave too little).
+                let others = slotsOn[broker].filter {
+                    $0 != chosen.slot && !infeasible.contains($0) && layout.movable[layout.slotPartition[$0]] && destination(for: $0) != nil
+                }
+                let othersCover = needs.allSatisfy { dimension, need in
+                    others.reduce(Int64(0)) { $0 + (relief(of: $1)[dimension] ?? 0) } >= need
+                }
+                if !othersCover, let swap = exchange(from: broker, needs: needs, only: chosen.slot) {
+                    state.move(swap.out, to: swap.destination)
+                    state.move(swap.back, to: broker)
+                } else {
+                    infeasible.insert(chosen.slot)
+                }
                 continue
             }
             state.move(chosen.slot, to: destination)
         }
+    }
+
+    /// A replica of `broker` (`out`) to exchange with a smaller one of a broker that is not hot
+    /// (`back`), when no replica of `broker` fits anywhere alone: the exchange must lower every
+    /// dimension `broker` is over, keep the other broker under every limit with the difference on
+    /// top, and keep the rack rule both ways. Among those, the most of `needs` covered per byte
+    /// copied (both replicas are copies), then the lowest slots. Walks `broker`'s replicas against
+    /// every other target broker's: this runs only where the single moves ran out.
+    /// `only`: the one replica to send out (the single move chose it and found no room for it).
+    private func exchange(from broker: BrokerIndex, needs: [(LoadLimits.Dimension, Int64)], only: SlotIndex? = nil)
+        -> (out: SlotIndex, back: SlotIndex, destination: BrokerIndex)? {
+        var best: (out: SlotIndex, back: SlotIndex, destination: BrokerIndex, value: Double)?
+        let outs = only.map { [$0] } ?? slotsOn[broker].filter { layout.movable[layout.slotPartition[$0]] }
+        for destination in layout.brokers where destination != broker && !hot[destination] && layout.isTarget[destination] {
+            let backs = slotsOn[destination].filter { layout.movable[layout.slotPartition[$0]] && layout.canMove(slot: $0, to: broker) }
+            guard !backs.isEmpty else { continue }
+            for out in outs where layout.canMove(slot: out, to: destination) {
+                let given = relief(of: out)
+                for back in backs where layout.slotPartition[back] != layout.slotPartition[out] {
+                    let taken = relief(of: back)
+                    var net: [LoadLimits.Dimension: Int64] = [:]
+                    for dimension in LoadLimits.Dimension.allCases { net[dimension] = (given[dimension] ?? 0) - (taken[dimension] ?? 0) }
+                    guard needs.allSatisfy({ (net[$0.0] ?? 0) > 0 }), fits(destination, adding: net) else { continue }
+                    var covered = 0.0
+                    for (dimension, need) in needs { covered += Double(min(net[dimension] ?? 0, need)) / Double(need) }
+                    let value = covered / Double(max(copyCost(out) + copyCost(back), 1))
+                    if best.map({ value > $0.value }) ?? true { best = (out, back, destination, value) }
+                }
+            }
+        }
+        return best.map { ($0.out, $0.back, $0.destination) }
     }
 
     /// Bytes copied by sending `slot` elsewhere: its size when it sits where the snapshot had it,
