@@ -32,12 +32,14 @@ public struct Move: Sendable, Hashable {
         self.atRisk = atRisk
     }
 
-    public var adding: [BrokerID] { to.filter { !from.contains($0) } }
+    public var adding: [BrokerID] { to.filter(isAdded) }
     public var removing: [BrokerID] { from.filter { !to.contains($0) } }
     /// Brokers whose per-broker budget this move uses: those it sends from or copies to.
     public var budgetBrokers: Set<BrokerID> { Set(adding).union(removing) }
-    /// Bytes this move copies over the network (counted without building `adding`).
-    public var copyBytes: Int64 { bytes * Int64(to.reduce(0) { from.contains($1) ? $0 : $0 + 1 }) }
+    /// Bytes this move copies over the network (the new replicas counted without building `adding`).
+    public var copyBytes: Int64 { bytes * Int64(to.count(where: isAdded)) }
+    /// Whether `broker`, one of `to`, gets a new replica (the one rule of `adding` and `copyBytes`).
+    private func isAdded(_ broker: BrokerID) -> Bool { !from.contains(broker) }
     /// The broker the copies come from: the leader when known and staying, else the first source.
     public var sender: BrokerID? { leader.flatMap { from.contains($0) ? $0 : nil } ?? from.first }
 }

@@ -10,9 +10,9 @@
 ///    largest first, then the smallest that covers the rest), to the destination with the most
 ///    headroom after the move that keeps the rack rule (`Layout.canMove`) and every limit;
 /// 3. a replica that fits nowhere alone, and without which the broker's other replicas that do
-///    fit somewhere cannot cover the excess, is exchanged at once, while the others still have room, for a smaller one
-///    of a broker that stays under every limit with the difference (`exchange`);
-///    when no single move is left, any exchange that lowers the excess;
+///    fit somewhere cannot cover the excess, is exchanged at once, while the others still have
+///    room, for a smaller one of a broker that stays under every limit with the difference
+///    (`exchange`); when no single move is left, any exchange that lowers the excess;
 /// 4. a broker that cannot be brought under is refused, naming it, the dimension and what is
 ///    left over.
 /// A replica that a plan already moves onto the hot broker costs no extra copy to send elsewhere
@@ -140,8 +140,9 @@ struct Relief {
             }
             guard let destination = destination(for: chosen.slot) else {
                 // Too large for any broker's room now. When the broker's other replicas that fit
-                // somewhere cannot cover the excess without it, it is exchanged for a smaller replica at once,
-                // while the others still have room (later, the smaller moves leave too little).
+                // somewhere cannot cover the excess without it, it is exchanged for a smaller
+                // replica at once, while the others still have room (later, the smaller moves
+                // leave too little).
                 let others = slotsOn[broker].filter {
                     $0 != chosen.slot && !infeasible.contains($0) && layout.movable[layout.slotPartition[$0]] && destination(for: $0) != nil
                 }
