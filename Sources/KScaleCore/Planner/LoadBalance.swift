@@ -124,7 +124,7 @@ struct LoadBalance {
     }
 
     /// One exchange search: a replica from `busiest` to `quietest`, perhaps one back, shifting
-    /// network in by as near half `gap` as the candidates allow, both brokers' bytes kept inside `range`.
+    /// network in by as near half `gap` as the candidates allow, both brokers' bytes kept `bytesWithin`.
     private struct ExchangeSearch {
         let busiest: BrokerIndex
         let quietest: BrokerIndex
