@@ -46,14 +46,23 @@ import FoundationNetworking
             let policy = try AutoscaleCommandTests.file("policy.yaml", Self.policy)
             let dir = NSTemporaryDirectory() + "kscale-autoscale-loop-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let port = 20_000 + Int(getpid() % 10_000)
+            // Port 0: the kernel picks a free port, and the loop names it on stderr.
             let loop = try KScaleBinary.start(["autoscale", "--bootstrap-server", sim.bootstrapServers, "--policy", policy, "--state-dir", dir,
-                                               "--metrics-port", "\(port)", "--output", "json"])
+                                               "--metrics-port", "0", "--output", "json"])
             let events = dir + "/" + AutoscaleStateDir.eventsName
-            try await waitUntil("two evaluations in the event log") {
-                let text = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
-                return text.components(separatedBy: "\"type\":\"evaluation\"").count > 2
+            do {
+                try await waitUntil("two evaluations in the event log") {
+                    let text = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+                    return text.components(separatedBy: "\"type\":\"evaluation\"").count > 2
+                }
+            } catch {
+                Issue.record("the loop's stderr: \(loop.stderrSoFar)")
+                loop.signal(SIGKILL)
+                throw error
             }
+            let note = try #require(loop.stderrSoFar.firstMatch(of: /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/), "\(loop.stderrSoFar)")
+            let port = try #require(Int(note.1))
+            #expect(port > 0)
             let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
             let (data, _) = try await URLSession.shared.data(from: url)
             let page = String(decoding: data, as: UTF8.self)

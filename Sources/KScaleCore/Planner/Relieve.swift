@@ -163,8 +163,8 @@ struct Relief {
 
     /// A replica of `broker` (`out`) to exchange with a smaller one of a broker that is not hot
     /// (`back`), when no replica of `broker` fits anywhere alone: the exchange must lower every
-    /// dimension `broker` is over, keep the other broker under every limit with the difference on
-    /// top, and keep the rack rule both ways. Among those, the most of `needs` covered per byte
+    /// dimension `broker` is over without pushing it over another, keep the other broker under
+    /// every limit with the difference on top, and keep the rack rule both ways. Among those, the most of `needs` covered per byte
     /// copied (both replicas are copies), then the lowest slots. Walks `broker`'s replicas against
     /// every other target broker's: this runs only where the single moves ran out.
     /// `only`: the one replica to send out (the single move chose it and found no room for it).
@@ -181,7 +181,8 @@ struct Relief {
                     let taken = relief(of: back)
                     var net: [LoadLimits.Dimension: Int64] = [:]
                     for dimension in LoadLimits.Dimension.allCases { net[dimension] = (given[dimension] ?? 0) - (taken[dimension] ?? 0) }
-                    guard needs.allSatisfy({ (net[$0.0] ?? 0) > 0 }), fits(destination, adding: net) else { continue }
+                    guard needs.allSatisfy({ (net[$0.0] ?? 0) > 0 }), fits(destination, adding: net),
+                          staysUnder(broker, adding: net.mapValues { -$0 }, besides: needs.map(\.0)) else { continue }
                     var covered = 0.0
                     for (dimension, need) in needs { covered += Double(min(net[dimension] ?? 0, need)) / Double(need) }
                     let value = covered / Double(max(copyCost(out) + copyCost(back), 1))
@@ -190,6 +191,15 @@ struct Relief {
             }
         }
         return best.map { ($0.out, $0.back, $0.destination) }
+    }
+
+    /// Whether `broker` stays under every judged limit it is under now, other than `besides`, with
+    /// `adding` on top: an exchange brings a replica back, and must not push the hot broker over
+    /// another limit (so every exchange lowers what the broker is over, and the relief ends).
+    private func staysUnder(_ broker: BrokerIndex, adding: [LoadLimits.Dimension: Int64], besides: [LoadLimits.Dimension]) -> Bool {
+        judged.allSatisfy { dimension in
+            besides.contains(dimension) || usage[broker].breach(dimension, limits, adding: adding[dimension] ?? 0) == nil
+        }
     }
 
     /// Bytes copied by sending `slot` elsewhere: its size when it sits where the snapshot had it,
