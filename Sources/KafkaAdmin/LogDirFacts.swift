@@ -10,6 +10,18 @@ import KScaleCore
 
 extension BrokerLogDirs {
     /// Bytes of each partition this broker holds, current replicas in healthy dirs.
+    /// Calls `body` with each partition this broker holds and its size, as `replicaSizes` counts
+    /// them; a broker with one healthy dir (the usual case) is read straight from it, without
+    /// building the table.
+    func forEachReplicaSize(_ body: (TopicPartition, Int64) -> Void) {
+        let healthy = dirs.filter { $0.error == nil }
+        if healthy.count == 1 {
+            for replica in healthy[0].replicas where !replica.isFuture { body(replica.topicPartition, replica.size) }
+        } else {
+            for (partition, size) in replicaSizes { body(partition, size) }
+        }
+    }
+
     public var replicaSizes: [TopicPartition: Int64] {
         var sizes: [TopicPartition: Int64] = [:]
         for dir in dirs where dir.error == nil {
@@ -52,31 +64,19 @@ extension BrokerLogDirs {
 extension Sequence where Element == BrokerLogDirs {
     /// Bytes of each partition's largest current replica across brokers: the leader's copy, which
     /// is what a move copies; a lagging follower's is smaller.
-    /// (A broker with one healthy dir, the usual case, is read straight from it, one table update
-    /// per replica; only a broker with several sums its dirs first, as `replicaSizes` does.)
     public var largestReplicaSizes: [TopicPartition: Int64] {
         var sizes: [TopicPartition: Int64] = [:]
         func raise(_ largest: inout Int64, to size: Int64) { if size > largest { largest = size } }
-        for broker in self {
-            let healthy = broker.dirs.filter { $0.error == nil }
-            if healthy.count == 1 {
-                for replica in healthy[0].replicas where !replica.isFuture { raise(&sizes[replica.topicPartition, default: 0], to: replica.size) }
-            } else {
-                for (partition, size) in broker.replicaSizes { raise(&sizes[partition, default: 0], to: size) }
-            }
-        }
+        for broker in self { broker.forEachReplicaSize { raise(&sizes[$0, default: 0], to: $1) } }
         return sizes
     }
 
-    /// Each broker's largest replica (`replicaSizes`' largest), without building `replicaSizes`
-    /// when the broker has one healthy dir.
+    /// Each broker's largest replica (`replicaSizes`' largest).
     public var largestReplicaByBroker: [BrokerID: Int64] {
         var largest: [BrokerID: Int64] = [:]
         for broker in self {
-            let healthy = broker.dirs.filter { $0.error == nil }
-            let size = healthy.count == 1
-                ? healthy[0].replicas.lazy.filter { !$0.isFuture }.map(\.size).max() ?? 0
-                : broker.replicaSizes.values.max() ?? 0
+            var size: Int64 = 0
+            broker.forEachReplicaSize { size = Swift.max(size, $1) }
             largest[broker.broker] = Swift.max(largest[broker.broker] ?? 0, size)
         }
         return largest

@@ -175,8 +175,7 @@ struct LoadBalance {
     /// `backs` (sorted by rate), and alone.
     private func considerWindow(out: RatedSlot, backs: RatedSlots, in choice: inout ExchangeChoice) {
         consider(out, back: nil, in: &choice)
-        let start = backs.firstIndex(rateAtLeast: out.rate - choice.search.wanted)
-        for position in max(0, start - Self.exchangeWindow)..<min(backs.count, start + Self.exchangeWindow) {
+        for position in backs.window(around: out.rate - choice.search.wanted, reach: Self.exchangeWindow) {
             consider(out, back: backs[position], in: &choice)
         }
     }
@@ -193,8 +192,7 @@ struct LoadBalance {
         }
         let outs = index.byRate[search.busiest]
         for back in index.changed[search.quietest].slots where !isNewPlacement(search.busiest, of: layout.slotPartition[back.slot]) {
-            let start = outs.firstIndex(rateAtLeast: back.rate + search.wanted)
-            for position in max(0, start - Self.exchangeWindow)..<min(outs.count, start + Self.exchangeWindow) {
+            for position in outs.window(around: back.rate + search.wanted, reach: Self.exchangeWindow) {
                 consider(outs[position], back: back, in: &choice)
             }
         }
@@ -313,6 +311,12 @@ struct RatedSlots {
             if slots[middle].rate < rate { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+
+    /// The positions of the `reach` replicas on either side of where `rate` falls.
+    func window(around rate: Int64, reach: Int) -> Range<Int> {
+        let start = firstIndex(rateAtLeast: rate)
+        return max(0, start - reach)..<min(slots.count, start + reach)
     }
 
     /// The position `entry` has or would have.

@@ -130,8 +130,7 @@ struct Relief {
                 // No replica fits anywhere alone: an exchange (one of this broker's out, a
                 // smaller one of the destination's back) may still fit both.
                 if let swap = exchange(from: broker, needs: needs) {
-                    state.move(swap.out, to: swap.destination)
-                    state.move(swap.back, to: broker)
+                    apply(swap, with: broker)
                     continue
                 }
                 throw Refusal("cannot bring broker \(layout.brokerIDs[broker]) under \(Percentage.formatted(first.limit * 100))% "
@@ -150,8 +149,7 @@ struct Relief {
                     others.reduce(Int64(0)) { $0 + (relief(of: $1)[dimension] ?? 0) } >= need
                 }
                 if !othersCover, let swap = exchange(from: broker, needs: needs, only: chosen.slot) {
-                    state.move(swap.out, to: swap.destination)
-                    state.move(swap.back, to: broker)
+                    apply(swap, with: broker)
                 } else {
                     infeasible.insert(chosen.slot)
                 }
@@ -191,6 +189,12 @@ struct Relief {
             }
         }
         return best.map { ($0.out, $0.back, $0.destination) }
+    }
+
+    /// Makes `swap`: its `out` replica goes to its destination, its `back` one to `broker`.
+    private mutating func apply(_ swap: (out: SlotIndex, back: SlotIndex, destination: BrokerIndex), with broker: BrokerIndex) {
+        state.move(swap.out, to: swap.destination)
+        state.move(swap.back, to: broker)
     }
 
     /// Whether `broker` stays under every judged limit it is under now, other than `besides`, with
